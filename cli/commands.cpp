@@ -1,0 +1,361 @@
+#include "commands.h"
+
+#include "progressprinter.h"
+
+#include "cache/flushjob.h"
+#include "cache/inspectjob.h"
+#include "cache/rebuildjob.h"
+#include "cache/restorejob.h"
+#include "cache/storefactory.h"
+#include "config/config.h"
+#include "util/log.h"
+
+#include <QDateTime>
+#include <QFile>
+#include <QSysInfo>
+#include <QTextStream>
+
+#include <atomic>
+#include <cstdio>
+#include <unistd.h>
+
+namespace s3cache {
+
+namespace {
+
+std::atomic<Cancellation *> g_running{nullptr};
+std::atomic<bool> g_signalled{false};
+
+const char kUsage[] = R"(Usage: s3cache ACTION [--parameter value]...
+
+A build cache for CI pipelines kept in any S3-compatible object store.
+
+Actions:
+  restore   put the cached folders back into the workspace (a missing cache is a miss, exit 0)
+  rebuild   archive the mounts and upload them (skipped when nothing changed); also: upload
+  flush     delete cache objects under prefix/org/repo/ older than --age
+  list      list cache objects under a prefix with size and age
+  inspect   show a cache object's metadata and archive entries without extracting
+  config    print the resolved configuration and where each value came from (secrets masked)
+
+Each parameter is read from, highest first: --name flag, PARAMETER_NAME, S3_CACHE_NAME,
+CACHE_S3_NAME, AWS_* (credentials, region), /vela/parameters/s3-cache/name,
+/vela/secrets/s3-cache/name (root overridable with S3CACHE_VELA_ROOT).
+
+Parameters:
+  --server URL          endpoint: https://host[:port], http://..., a bare host, or file:///dir
+                        for a local directory store (default: the AWS regional endpoint)
+  --bucket NAME         bucket (alias: --root)
+  --region NAME         SigV4 region (default: from the host, AWS_REGION, else us-east-1)
+  --path-style BOOL     force path-style (true) or virtual-host (false) addressing
+  --access-key, --secret-key, --session-token
+                        credentials (default: AWS profile, then instance metadata)
+  --prefix P            key prefix
+  --org O, --repo R     key segments (default: VELA_REPO_ORG / VELA_REPO_NAME)
+  --filename F          object name; its extension picks the format: .tar.zst (default),
+                        .tgz/.tar.gz, .tar, .zip
+  --key K, --path K     full object key (overrides prefix/org/repo/filename)
+  --mount A,B           files and folders to cache, relative to the workspace
+  --preserve-path BOOL  store file mounts with their relative directory
+  --workspace DIR       the folder mounts are relative to (default: current directory)
+  --timeout D           whole-operation deadline (default 10m; bare number = seconds)
+  --age D               flush: delete objects older than this (default 14; bare number = days)
+  --compression-level N gzip -1..9, zstd 1..19
+  --dry-run             flush/rebuild: only report what would be done
+  --fail-on-miss        restore: exit 1 on a cache miss
+  --strict              exit 1 on transient errors and corrupt archives instead of warning
+  --ca-bundle FILE      extra CA certificates (PEM) for TLS
+  --log-level L         trace, debug, info, warn, error, fatal
+  --help, --version
+
+Durations: 90s, 1h30m, 336h, 14d, 2w. Exit codes: 0 success or cache miss, 1 failed,
+2 bad parameters, 130 cancelled.
+)";
+
+bool isTerminal() { return ::isatty(STDERR_FILENO) == 1; }
+
+void printOut(const QString &text)
+{
+    QTextStream out(stdout);
+    out << text;
+    out.flush();
+}
+
+QString age(const QDateTime &when)
+{
+    if (!when.isValid())
+        return QStringLiteral("?");
+    return formatDuration(std::max<qint64>(0, when.msecsTo(QDateTime::currentDateTimeUtc())));
+}
+
+// Writes KEY=value lines to the file named by VELA_OUTPUTS (if any).
+void writeOutputs(const Config &config, const QList<QPair<QString, QString>> &values)
+{
+    if (config.velaOutputs.isEmpty())
+        return;
+    QFile file(config.velaOutputs);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Append)) {
+        Log::warn(QStringLiteral("cannot write outputs to %1: %2").arg(config.velaOutputs, file.errorString()));
+        return;
+    }
+    for (const auto &[name, value] : values)
+        file.write((name + QLatin1Char('=') + value + QLatin1Char('\n')).toUtf8());
+}
+
+// Runs a job synchronously with progress output and signal cancellation.
+Error runJob(Job &job)
+{
+    ProgressPrinter printer(isTerminal());
+    QObject::connect(&job, &Job::progress, &job, [&printer](const JobProgress &p) { printer.update(p); },
+                     Qt::DirectConnection);
+    g_running.store(job.cancellation().get());
+    if (g_signalled.load())
+        job.cancel();
+    const Error error = job.exec();
+    g_running.store(nullptr);
+    printer.finish();
+    return error;
+}
+
+// Failures that heal by themselves (network, throttling, a damaged archive) must not fail a
+// build whose cache is only an optimisation; everything else (credentials, permissions, a
+// missing bucket, bad parameters) does, because it never heals.
+int reportFailure(const Config &config, const QString &what, const Error &error)
+{
+    switch (error.kind()) {
+    case ErrorKind::Cancelled:
+        Log::error(QStringLiteral("%1 cancelled; nothing was changed").arg(what));
+        return ExitCancelled;
+    case ErrorKind::InvalidInput:
+        Log::error(QStringLiteral("%1 failed: %2").arg(what, error.toString()));
+        return ExitUsage;
+    case ErrorKind::Transient:
+    case ErrorKind::Corrupt:
+        if (!config.strict) {
+            Log::warn(QStringLiteral("%1 failed: %2; continuing without it (set strict: true to fail the step)")
+                          .arg(what, error.toString()));
+            return ExitOk;
+        }
+        [[fallthrough]];
+    default:
+        Log::error(QStringLiteral("%1 failed: %2").arg(what, error.toString()));
+        return ExitFailed;
+    }
+}
+
+int runRestore(const Config &config, ObjectStore &store)
+{
+    RestoreOptions options;
+    options.key = config.objectKey();
+    options.fallbackKeys = legacyFallbackKeys(config);
+    options.workspace = config.workspace;
+    RestoreJob job(store, options);
+    Log::info(QStringLiteral("restoring %1 into %2").arg(store.uri(options.key), config.workspace));
+    const Error error = runJob(job);
+    const RestoreResult &r = job.result();
+    if (error) {
+        writeOutputs(config, {{QStringLiteral("S3_CACHE_HIT"), QStringLiteral("false")},
+                              {QStringLiteral("S3_CACHE_KEY"), options.key}});
+        return reportFailure(config, QStringLiteral("restore of %1").arg(store.uri(r.matchedKey.isEmpty() ? options.key : r.matchedKey)), error);
+    }
+    writeOutputs(config, {{QStringLiteral("S3_CACHE_HIT"), r.hit ? QStringLiteral("true") : QStringLiteral("false")},
+                          {QStringLiteral("S3_CACHE_KEY"), r.hit ? r.matchedKey : options.key}});
+    if (!r.hit) {
+        Log::info(QStringLiteral("cache miss: no object at %1%2").arg(store.uri(options.key),
+            options.fallbackKeys.isEmpty() ? QString() : QStringLiteral(" nor %1").arg(options.fallbackKeys.join(QStringLiteral(", ")))));
+        return config.failOnMiss ? ExitFailed : ExitOk;
+    }
+    const qint64 ms = std::max<qint64>(1, job.elapsedMs());
+    Log::info(QStringLiteral("cache hit: restored %1 (%2, %3 old, format %4): %5 files, %6 in %7 (%8/s)")
+                  .arg(store.uri(r.matchedKey), formatBytes(r.object.size), age(r.object.lastModified), r.stats.format)
+                  .arg(r.stats.files)
+                  .arg(formatBytes(r.stats.bytesIn), formatDuration(ms), formatBytes(r.object.size * 1000 / ms)));
+    return ExitOk;
+}
+
+int runRebuild(const Config &config, ObjectStore &store, const QProcessEnvironment &env)
+{
+    RebuildOptions options;
+    options.key = config.objectKey();
+    options.workspace = config.workspace;
+    options.mounts = config.mounts;
+    options.preservePath = config.preservePath;
+    options.archive.format = *archiveFormatForFilename(options.key);
+    options.archive.compressionLevel = config.compressionLevel;
+    options.dryRun = config.dryRun;
+    QString writer = QSysInfo::machineHostName();
+    if (env.contains(QStringLiteral("VELA_BUILD_NUMBER")))
+        writer = QStringLiteral("%1 build %2").arg(env.value(QStringLiteral("VELA_REPO_FULL_NAME")),
+                                                   env.value(QStringLiteral("VELA_BUILD_NUMBER")));
+    options.extraMetadata.insert(QStringLiteral("s3cache-writer"), writer);
+
+    RebuildJob job(store, options);
+    Log::info(QStringLiteral("rebuilding %1 from %2 in %3").arg(store.uri(options.key), config.mounts.join(QStringLiteral(", ")), config.workspace));
+    const Error error = runJob(job);
+    const RebuildResult &r = job.result();
+    for (const QString &m : r.missingMounts)
+        Log::warn(QStringLiteral("mount %1 does not exist in %2: skipped").arg(m, config.workspace));
+    for (const QString &s : r.skipped)
+        Log::info(QStringLiteral("%1 is a device, fifo or socket: not cached").arg(s));
+    writeOutputs(config, {{QStringLiteral("S3_CACHE_KEY"), options.key}});
+    if (error)
+        return reportFailure(config, QStringLiteral("rebuild of %1").arg(store.uri(options.key)), error);
+    switch (r.outcome) {
+    case RebuildResult::Outcome::NothingToCache:
+        Log::warn(QStringLiteral("nothing to cache: none of the mounts exist; nothing uploaded"));
+        break;
+    case RebuildResult::Outcome::Unchanged:
+        Log::info(QStringLiteral("cache unchanged: %1 already holds this tree (%2 files, fingerprint %3); upload skipped")
+                      .arg(store.uri(options.key)).arg(r.fileCount).arg(r.fingerprint.left(12)));
+        break;
+    case RebuildResult::Outcome::DryRun:
+        Log::info(QStringLiteral("dry run: would upload %1 files (%2) to %3")
+                      .arg(r.fileCount).arg(formatBytes(r.totalFileBytes), store.uri(options.key)));
+        break;
+    case RebuildResult::Outcome::Uploaded: {
+        const qint64 ms = std::max<qint64>(1, job.elapsedMs());
+        Log::info(QStringLiteral("uploaded %1: %2 files, %3 -> %4 (%5) in %6 (%7/s)")
+                      .arg(store.uri(options.key)).arg(r.fileCount)
+                      .arg(formatBytes(r.totalFileBytes), formatBytes(r.objectSize), archiveFormatName(options.archive.format),
+                           formatDuration(ms), formatBytes(r.totalFileBytes * 1000 / ms)));
+        break;
+    }
+    }
+    return ExitOk;
+}
+
+int runFlush(const Config &config, ObjectStore &store)
+{
+    FlushOptions options;
+    options.prefix = config.repoPrefix();
+    options.maxAgeSeconds = config.ageSeconds;
+    options.dryRun = config.dryRun;
+    FlushJob job(store, options);
+    Log::info(QStringLiteral("flushing objects under %1 older than %2").arg(store.uri(options.prefix), formatDuration(config.ageSeconds * 1000)));
+    const Error error = runJob(job);
+    const FlushResult &r = job.result();
+    if (config.dryRun) {
+        for (const ObjectInfo &o : r.expired)
+            Log::info(QStringLiteral("would delete %1 (%2, %3 old)").arg(store.uri(o.key), formatBytes(o.size), age(o.lastModified)));
+    }
+    if (error)
+        return reportFailure(config, QStringLiteral("flush of %1 (deleted %2 objects before the failure)").arg(store.uri(options.prefix)).arg(r.deleted), error);
+    qint64 expiredBytes = 0;
+    for (const ObjectInfo &o : r.expired)
+        expiredBytes += std::max<qint64>(0, o.size);
+    if (config.dryRun)
+        Log::info(QStringLiteral("dry run: %1 of %2 objects are older than the age; %3 would be freed")
+                      .arg(r.expired.size()).arg(r.scanned).arg(formatBytes(expiredBytes)));
+    else
+        Log::info(QStringLiteral("flushed %1 of %2 objects, freed %3").arg(r.deleted).arg(r.scanned).arg(formatBytes(r.bytesFreed)));
+    return ExitOk;
+}
+
+int runList(const Config &config, ObjectStore &store)
+{
+    const QString prefix = config.path.isEmpty() ? config.repoPrefix() : config.path;
+    ListJob job(store, prefix);
+    const Error error = runJob(job);
+    if (error)
+        return reportFailure(config, QStringLiteral("listing %1").arg(store.uri(prefix)), error);
+    QString text;
+    qint64 total = 0;
+    for (const ObjectInfo &o : job.objects()) {
+        text += QStringLiteral("%1  %2  %3  %4\n")
+                    .arg(formatBytes(o.size), 10)
+                    .arg(o.lastModified.toString(Qt::ISODate), age(o.lastModified).rightJustified(9), o.key);
+        total += std::max<qint64>(0, o.size);
+    }
+    text += QStringLiteral("%1 objects, %2\n").arg(job.objects().size()).arg(formatBytes(total));
+    printOut(text);
+    return ExitOk;
+}
+
+QString typeChar(TreeEntry::Type type)
+{
+    switch (type) {
+    case TreeEntry::Directory: return QStringLiteral("d");
+    case TreeEntry::Symlink: return QStringLiteral("l");
+    case TreeEntry::Hardlink: return QStringLiteral("h");
+    case TreeEntry::File: break;
+    }
+    return QStringLiteral("-");
+}
+
+int runInspect(const Config &config, ObjectStore &store)
+{
+    InspectJob job(store, config.objectKey());
+    const Error error = runJob(job);
+    if (error)
+        return reportFailure(config, QStringLiteral("inspecting %1").arg(store.uri(config.objectKey())), error);
+    const InspectResult &r = job.result();
+    QString text = QStringLiteral("object:        %1\nsize:          %2\nlast modified: %3 (%4 old)\netag:          %5\n")
+                       .arg(store.uri(r.object.key), formatBytes(r.object.size), r.object.lastModified.toString(Qt::ISODate),
+                            age(r.object.lastModified), QString::fromLatin1(r.object.etag));
+    for (auto it = r.object.metadata.cbegin(); it != r.object.metadata.cend(); ++it)
+        text += QStringLiteral("meta %1: %2\n").arg(it.key(), it.value());
+    text += QStringLiteral("format:        %1\nentries:\n").arg(r.stats.format);
+    for (const ArchiveEntryInfo &e : r.entries) {
+        text += QStringLiteral("%1%2 %3 %4 %5%6\n")
+                    .arg(typeChar(e.type))
+                    .arg(e.mode & 07777, 4, 8, QLatin1Char('0'))
+                    .arg(e.size, 12)
+                    .arg(QDateTime::fromSecsSinceEpoch(e.mtime, QTimeZone::UTC).toString(QStringLiteral("yyyy-MM-dd HH:mm")), e.path,
+                         e.linkTarget.isEmpty() ? QString() : QStringLiteral(" -> ") + e.linkTarget);
+    }
+    text += QStringLiteral("%1 entries%2\n").arg(r.entries.size()).arg(r.truncated ? QStringLiteral(" (truncated)") : QString());
+    printOut(text);
+    return ExitOk;
+}
+
+} // namespace
+
+void cancelRunningJob()
+{
+    g_signalled.store(true);
+    if (Cancellation *c = g_running.load())
+        c->cancel();
+}
+
+int runCommand(const QStringList &arguments, const QProcessEnvironment &env)
+{
+    const Result<CommandLine> cmd = parseCommandLine(arguments);
+    if (!cmd.ok()) {
+        Log::error(cmd.error().message() + QStringLiteral(" (see s3cache --help)"));
+        return ExitUsage;
+    }
+    if (cmd->help) {
+        printOut(QString::fromUtf8(kUsage));
+        return ExitOk;
+    }
+    if (cmd->version) {
+        printOut(QStringLiteral("s3cache %1\n").arg(QStringLiteral(S3CACHE_VERSION)));
+        return ExitOk;
+    }
+    const Result<Config> config = resolveConfig(*cmd, env);
+    if (!config.ok()) {
+        Log::error(config.error().message());
+        return ExitUsage;
+    }
+    Log::setLevel(config->logLevel);
+    if (config->action == Action::Config) {
+        printOut(config->describe() + QLatin1Char('\n'));
+        return ExitOk;
+    }
+
+    Result<ObjectStorePtr> store = openStore(*config, env);
+    if (!store.ok())
+        return reportFailure(*config, QStringLiteral("opening the store"), store.error());
+    Log::debug(QStringLiteral("store: %1").arg((*store)->describe()));
+    switch (config->action) {
+    case Action::Restore: return runRestore(*config, **store);
+    case Action::Rebuild: return runRebuild(*config, **store, env);
+    case Action::Flush: return runFlush(*config, **store);
+    case Action::List: return runList(*config, **store);
+    case Action::Inspect: return runInspect(*config, **store);
+    case Action::Config: break;
+    }
+    return ExitOk;
+}
+
+} // namespace s3cache

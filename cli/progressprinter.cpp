@@ -1,0 +1,79 @@
+#include "progressprinter.h"
+
+#include "util/log.h"
+
+#include <cstdio>
+
+namespace s3cache {
+
+QString formatBytes(qint64 bytes)
+{
+    static const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    double value = double(bytes);
+    int unit = 0;
+    while (value >= 1024.0 && unit < 4) {
+        value /= 1024.0;
+        ++unit;
+    }
+    return unit == 0 ? QStringLiteral("%1 B").arg(bytes)
+                     : QStringLiteral("%1 %2").arg(value, 0, 'f', 1).arg(QLatin1String(units[unit]));
+}
+
+QString formatDuration(qint64 ms)
+{
+    if (ms < 10'000)
+        return QStringLiteral("%1 s").arg(double(ms) / 1000.0, 0, 'f', 1);
+    const qint64 s = ms / 1000;
+    if (s < 3600)
+        return QStringLiteral("%1m%2s").arg(s / 60).arg(s % 60, 2, 10, QLatin1Char('0'));
+    if (s < 86400 * 2)
+        return QStringLiteral("%1h%2m").arg(s / 3600).arg((s % 3600) / 60, 2, 10, QLatin1Char('0'));
+    return QStringLiteral("%1 days").arg(s / 86400);
+}
+
+ProgressPrinter::ProgressPrinter(bool terminal, qint64 lineIntervalMs)
+    : m_terminal(terminal), m_lineIntervalMs(lineIntervalMs)
+{
+}
+
+ProgressPrinter::~ProgressPrinter() { finish(); }
+
+void ProgressPrinter::update(const JobProgress &p)
+{
+    if (p.bytesDone <= 0 && p.itemsDone <= 0)
+        return;
+    QString text = p.phase + QStringLiteral(": ");
+    if (p.bytesTotal > 0)
+        text += QStringLiteral("%1% ").arg(qBound<qint64>(0, p.bytesDone * 100 / p.bytesTotal, 100));
+    if (p.bytesDone > 0) {
+        text += formatBytes(p.bytesDone);
+        if (p.bytesTotal > 0)
+            text += QStringLiteral(" of ") + formatBytes(p.bytesTotal);
+        if (p.elapsedMs > 0)
+            text += QStringLiteral(" at %1/s").arg(formatBytes(p.bytesDone * 1000 / p.elapsedMs));
+    }
+    if (p.itemsDone > 0)
+        text += QStringLiteral(" (%1%2 items)").arg(p.itemsDone).arg(p.itemsTotal > 0 ? QStringLiteral("/%1").arg(p.itemsTotal) : QString());
+    if (m_terminal) {
+        const QByteArray line = "\r\033[K" + text.toUtf8();
+        std::fwrite(line.constData(), 1, size_t(line.size()), stderr);
+        std::fflush(stderr);
+        m_barShown = true;
+        return;
+    }
+    if (m_lastLineMs >= 0 && p.elapsedMs - m_lastLineMs < m_lineIntervalMs)
+        return;
+    m_lastLineMs = p.elapsedMs;
+    Log::info(text);
+}
+
+void ProgressPrinter::finish()
+{
+    if (m_barShown) {
+        std::fputs("\r\033[K", stderr);
+        std::fflush(stderr);
+        m_barShown = false;
+    }
+}
+
+} // namespace s3cache

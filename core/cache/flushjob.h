@@ -1,0 +1,60 @@
+#pragma once
+// FlushJob: delete the objects under a prefix whose LastModified is older than a maximum age.
+// Lists every page first (ListObjectsV2 pagination), then deletes in batches of at most 1000.
+// Interrupted half-way, it can simply be run again.
+
+#include "job.h"
+#include "objectstore.h"
+
+namespace s3cache {
+
+struct FlushOptions
+{
+    QString prefix;           // with a trailing '/' so that org/repo-other is never touched
+    qint64 maxAgeSeconds = 14 * 24 * 3600;
+    bool dryRun = false;
+    QDateTime now;            // the reference time; invalid -> current UTC time
+};
+
+struct FlushResult
+{
+    int scanned = 0;
+    QList<ObjectInfo> expired;  // objects older than the age (deleted unless dry run)
+    int deleted = 0;
+    qint64 bytesFreed = 0;
+};
+
+class FlushJob : public Job
+{
+    Q_OBJECT
+public:
+    FlushJob(ObjectStore &store, FlushOptions options, QObject *parent = nullptr);
+    const FlushResult &result() const { return m_result; }
+
+protected:
+    Error run() override;
+
+private:
+    ObjectStore &m_store;
+    FlushOptions m_options;
+    FlushResult m_result;
+};
+
+// ListJob: every object under a prefix, with size and LastModified.
+class ListJob : public Job
+{
+    Q_OBJECT
+public:
+    ListJob(ObjectStore &store, QString prefix, QObject *parent = nullptr);
+    const QList<ObjectInfo> &objects() const { return m_objects; }
+
+protected:
+    Error run() override;
+
+private:
+    ObjectStore &m_store;
+    QString m_prefix;
+    QList<ObjectInfo> m_objects;
+};
+
+} // namespace s3cache

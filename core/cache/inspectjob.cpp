@@ -1,0 +1,38 @@
+#include "inspectjob.h"
+
+namespace s3cache {
+
+InspectJob::InspectJob(ObjectStore &store, QString key, int maxEntries, QObject *parent)
+    : Job(parent), m_store(store), m_key(std::move(key)), m_maxEntries(maxEntries)
+{
+}
+
+Error InspectJob::run()
+{
+    m_store.setCancellation(cancellation());
+    const Result<ObjectInfo> info = m_store.head(m_key);
+    if (!info.ok())
+        return info.error();
+    m_result.object = *info;
+    Result<std::unique_ptr<ObjectStream>> stream = m_store.openRead(*info);
+    if (!stream.ok())
+        return stream.error();
+    const qint64 total = info->size;
+    const Error error = listArchive(
+        stream->get(),
+        [&](const ArchiveEntryInfo &entry) {
+            if (m_result.entries.size() >= m_maxEntries) {
+                m_result.truncated = true;
+                return false;
+            }
+            m_result.entries << entry;
+            reportProgress({QStringLiteral("inspect"), (*stream)->transferred(), total, m_result.entries.size()});
+            return true;
+        },
+        cancellation().get(), &m_result.stats);
+    if (error)
+        return (*stream)->streamError() ? (*stream)->streamError() : error;
+    return {};
+}
+
+} // namespace s3cache

@@ -1,0 +1,319 @@
+#include "localstore.h"
+
+#include <QDir>
+#include <QDirIterator>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSaveFile>
+#include <QTemporaryFile>
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+namespace s3cache {
+
+namespace {
+
+const QString kMetaDir = QStringLiteral(".s3cache-meta");
+const QString kTmpDir = QStringLiteral(".s3cache-tmp");
+
+Error ioError(const QString &code, const QString &message)
+{
+    return Error(ErrorKind::Io, code, message);
+}
+
+// Changes whenever the object is replaced (rename-into-place gives a new inode).
+QByteArray etagFor(const QString &path)
+{
+    struct stat st {};
+    if (::stat(QFile::encodeName(path).constData(), &st) != 0)
+        return {};
+    return QByteArray::number(qulonglong(st.st_ino), 16) + '-' + QByteArray::number(qlonglong(st.st_size), 16) + '-'
+           + QByteArray::number(qlonglong(st.st_mtim.tv_sec), 16) + QByteArray::number(qlonglong(st.st_mtim.tv_nsec), 16);
+}
+
+// Writes into a temporary file beside the object; commit() renames it into place.
+class LocalObjectWriter : public ObjectWriter
+{
+public:
+    LocalObjectWriter(QString target, QString metaTarget, QMap<QString, QString> metadata, QString tmpDir)
+        : m_target(std::move(target)), m_metaTarget(std::move(metaTarget)), m_metadata(std::move(metadata)),
+          m_file(tmpDir + QStringLiteral("/upload-XXXXXX"))
+    {
+    }
+    ~LocalObjectWriter() override { abort(); }
+
+    Error start()
+    {
+        if (!m_file.open())
+            return ioError(QStringLiteral("WriteFailed"),
+                           QStringLiteral("cannot create a temporary file in %1: %2")
+                               .arg(QFileInfo(m_file.fileTemplate()).path(), m_file.errorString()));
+        open(QIODevice::WriteOnly);
+        return {};
+    }
+
+    Error commit() override
+    {
+        if (m_done)
+            return Error(ErrorKind::Internal, QStringLiteral("WriterClosed"), QStringLiteral("commit after commit/abort"));
+        if (streamError())
+            return streamError();
+        if (!m_file.flush())
+            return fail(QStringLiteral("cannot write %1: %2").arg(m_file.fileName(), m_file.errorString()));
+        if (QFileInfo(m_target).isDir())
+            return fail(QStringLiteral("cannot store %1: a directory of that name exists (another key uses it as a prefix)")
+                            .arg(m_target));
+        if (!QDir().mkpath(QFileInfo(m_target).path()) || !QDir().mkpath(QFileInfo(m_metaTarget).path()))
+            return fail(QStringLiteral("cannot create the directory of %1").arg(m_target));
+        // Order matters for crashes: drop the old metadata, move the object, then write the new
+        // metadata. At any point the metadata is either absent or describes the object, so a
+        // stale fingerprint can never make a later rebuild skip its upload.
+        QFile::remove(m_metaTarget);
+        m_file.setAutoRemove(false);
+        m_file.close();
+        if (::rename(QFile::encodeName(m_file.fileName()).constData(), QFile::encodeName(m_target).constData()) != 0) {
+            const int err = errno;
+            QFile::remove(m_file.fileName());
+            return fail(QStringLiteral("cannot move the new object to %1: %2").arg(m_target, QString::fromLocal8Bit(strerror(err))));
+        }
+        m_done = true;
+        close();
+        QSaveFile meta(m_metaTarget);
+        QJsonObject json;
+        for (auto it = m_metadata.cbegin(); it != m_metadata.cend(); ++it)
+            json.insert(it.key(), it.value());
+        if (!meta.open(QIODevice::WriteOnly) || meta.write(QJsonDocument(json).toJson()) < 0 || !meta.commit())
+            return ioError(QStringLiteral("WriteFailed"),
+                           QStringLiteral("stored %1 but not its metadata (%2): the next rebuild will upload again")
+                               .arg(m_target, meta.errorString()));
+        return {};
+    }
+
+    void abort() override
+    {
+        if (m_done)
+            return;
+        m_done = true;
+        m_file.close();
+        m_file.remove();
+        close();
+    }
+
+protected:
+    qint64 readData(char *, qint64) override { return -1; }
+    qint64 writeData(const char *data, qint64 len) override
+    {
+        const qint64 written = m_file.write(data, len);
+        if (written != len) {
+            setStreamError(ioError(QStringLiteral("WriteFailed"),
+                                   QStringLiteral("cannot write %1: %2").arg(m_file.fileName(), m_file.errorString())));
+            return -1;
+        }
+        m_transferred += written;
+        return written;
+    }
+
+private:
+    Error fail(const QString &message)
+    {
+        Error e = ioError(QStringLiteral("WriteFailed"), message);
+        setStreamError(e);
+        abort();
+        return e;
+    }
+
+    QString m_target;
+    QString m_metaTarget;
+    QMap<QString, QString> m_metadata;
+    QTemporaryFile m_file;
+    bool m_done = false;
+};
+
+class LocalObjectReader : public ObjectStream
+{
+public:
+    explicit LocalObjectReader(const QString &path) : m_file(path) {}
+    bool start(QString *error)
+    {
+        if (!m_file.open(QIODevice::ReadOnly)) {
+            *error = m_file.errorString();
+            return false;
+        }
+        return open(QIODevice::ReadOnly);
+    }
+
+protected:
+    qint64 readData(char *data, qint64 maxlen) override
+    {
+        const qint64 n = m_file.read(data, maxlen);
+        if (n > 0)
+            m_transferred += n;
+        if (n < 0)
+            setStreamError(ioError(QStringLiteral("ReadFailed"),
+                                   QStringLiteral("cannot read %1: %2").arg(m_file.fileName(), m_file.errorString())));
+        return n;
+    }
+    qint64 writeData(const char *, qint64) override { return -1; }
+    bool atEnd() const override { return m_file.atEnd(); }
+
+private:
+    QFile m_file;
+};
+
+} // namespace
+
+LocalStore::LocalStore(QString root, QString bucket)
+    : m_root(QDir::cleanPath(std::move(root))), m_bucket(std::move(bucket)),
+      m_bucketPath(m_root + QLatin1Char('/') + m_bucket)
+{
+}
+
+QString LocalStore::describe() const
+{
+    return QStringLiteral("local store %1").arg(QUrl::fromLocalFile(m_bucketPath).toString());
+}
+
+QString LocalStore::uri(const QString &key) const
+{
+    return QUrl::fromLocalFile(objectPath(key)).toString();
+}
+
+Error LocalStore::checkKey(const QString &key) const
+{
+    const QStringList segments = key.split(QLatin1Char('/'));
+    for (const QString &s : segments) {
+        if (s.isEmpty() || s == u"." || s == u".." || s == kMetaDir || s == kTmpDir)
+            return Error(ErrorKind::InvalidInput, QStringLiteral("InvalidKey"),
+                         QStringLiteral("key '%1' is not usable in a local store (empty, '.', '..' or reserved segment)").arg(key));
+    }
+    return {};
+}
+
+QString LocalStore::objectPath(const QString &key) const { return m_bucketPath + QLatin1Char('/') + key; }
+QString LocalStore::metaPath(const QString &key) const
+{
+    return m_bucketPath + QLatin1Char('/') + kMetaDir + QLatin1Char('/') + key + QStringLiteral(".json");
+}
+
+Result<ObjectInfo> LocalStore::statObject(const QString &key, bool withMetadata) const
+{
+    const QFileInfo fi(objectPath(key));
+    if (!fi.exists() || !fi.isFile())
+        return Error(ErrorKind::NotFound, QStringLiteral("NoSuchKey"), QStringLiteral("%1 does not exist").arg(uri(key)));
+    ObjectInfo info;
+    info.key = key;
+    info.size = fi.size();
+    info.lastModified = fi.lastModified().toUTC();
+    info.etag = etagFor(fi.filePath());
+    if (withMetadata) {
+        QFile meta(metaPath(key));
+        if (meta.open(QIODevice::ReadOnly)) {
+            const QJsonObject json = QJsonDocument::fromJson(meta.readAll()).object();
+            for (auto it = json.begin(); it != json.end(); ++it)
+                info.metadata.insert(it.key(), it.value().toString());
+        }
+    }
+    return info;
+}
+
+Result<ObjectInfo> LocalStore::head(const QString &key)
+{
+    if (Error e = checkKey(key))
+        return e;
+    return statObject(key, true);
+}
+
+Result<std::unique_ptr<ObjectStream>> LocalStore::openRead(const ObjectInfo &info)
+{
+    if (Error e = checkKey(info.key))
+        return e;
+    auto reader = std::make_unique<LocalObjectReader>(objectPath(info.key));
+    QString message;
+    if (!reader->start(&message))
+        return Error(ErrorKind::NotFound, QStringLiteral("NoSuchKey"), QStringLiteral("cannot open %1: %2").arg(uri(info.key), message));
+    // The file was opened after `info` was taken: make sure it is still that version.
+    const Result<ObjectInfo> now = statObject(info.key, false);
+    if (!now.ok() || (!info.etag.isEmpty() && now->etag != info.etag))
+        return Error(ErrorKind::Transient, QStringLiteral("PreconditionFailed"),
+                     QStringLiteral("%1 was replaced while it was being read; try again").arg(uri(info.key)));
+    return std::unique_ptr<ObjectStream>(std::move(reader));
+}
+
+Result<std::unique_ptr<ObjectWriter>> LocalStore::openWrite(const QString &key, const QMap<QString, QString> &metadata, qint64)
+{
+    if (Error e = checkKey(key))
+        return e;
+    const QString tmpDir = m_bucketPath + QLatin1Char('/') + kTmpDir;
+    if (!QDir().mkpath(tmpDir))
+        return ioError(QStringLiteral("WriteFailed"), QStringLiteral("cannot create %1").arg(tmpDir));
+    auto writer = std::make_unique<LocalObjectWriter>(objectPath(key), metaPath(key), metadata, tmpDir);
+    if (Error e = writer->start())
+        return e;
+    return std::unique_ptr<ObjectWriter>(std::move(writer));
+}
+
+Error LocalStore::list(const QString &prefix, const std::function<bool(const QList<ObjectInfo> &)> &page)
+{
+    if (!QFileInfo(m_bucketPath).isDir())
+        return {};  // nothing stored yet
+    // Walk only the directory that can hold keys with this prefix.
+    const int slash = prefix.lastIndexOf(QLatin1Char('/'));
+    const QString startDir = slash < 0 ? m_bucketPath : m_bucketPath + QLatin1Char('/') + prefix.left(slash);
+    if (!QFileInfo(startDir).isDir())
+        return {};
+    QList<ObjectInfo> batch;
+    QDirIterator it(startDir, QDir::Files | QDir::Hidden | QDir::NoDotAndDotDot, QDirIterator::Subdirectories);
+    QStringList keys;
+    while (it.hasNext()) {
+        const QString path = it.next();
+        const QString key = path.mid(m_bucketPath.size() + 1);
+        if (key.startsWith(kMetaDir + QLatin1Char('/')) || key.startsWith(kTmpDir + QLatin1Char('/')))
+            continue;
+        if (key.startsWith(prefix))
+            keys << key;
+    }
+    keys.sort();  // S3 lists in key order
+    for (const QString &key : std::as_const(keys)) {
+        if (m_cancel && m_cancel->isCancelled())
+            return Error(ErrorKind::Cancelled, QStringLiteral("Cancelled"), QStringLiteral("listing cancelled"));
+        const Result<ObjectInfo> info = statObject(key, false);
+        if (!info.ok())
+            continue;  // removed while listing
+        batch << *info;
+        if (batch.size() == 1000) {
+            if (!page(batch))
+                return {};
+            batch.clear();
+        }
+    }
+    if (!batch.isEmpty())
+        page(batch);
+    return {};
+}
+
+Result<QStringList> LocalStore::remove(const QStringList &keys)
+{
+    QStringList deleted;
+    for (const QString &key : keys) {
+        if (Error e = checkKey(key))
+            return e;
+        QFile file(objectPath(key));
+        if (file.exists() && !file.remove())
+            return ioError(QStringLiteral("DeleteFailed"), QStringLiteral("cannot delete %1: %2").arg(uri(key), file.errorString()));
+        QFile::remove(metaPath(key));
+        // Drop directories the key left empty, like S3 has no empty "folders".
+        QDir dir = QFileInfo(objectPath(key)).dir();
+        while (dir.absolutePath() != m_bucketPath && dir.isEmpty() && dir.rmdir(dir.absolutePath()))
+            dir.cdUp();
+        deleted << key;
+    }
+    return deleted;
+}
+
+} // namespace s3cache

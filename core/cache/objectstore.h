@@ -1,0 +1,90 @@
+#pragma once
+// ObjectStore: what the cache operations need from a place that keeps objects. Two stores sit
+// behind it: S3Store (any S3-compatible server) and LocalStore (a directory, `file://`), so the
+// jobs above run the same code paths with or without a server.
+//
+// All methods block and are meant for worker threads (and the CLI's main thread); each returns
+// an Error carrying the server's code where there is one. Reads are streamed (openRead) and
+// writes are streamed and atomic (openWrite ... commit): the previous object stays readable
+// until commit() succeeds, and abort()/destruction without commit leaves nothing behind.
+
+#include "s3/s3types.h"
+#include "util/cancellation.h"
+#include "util/result.h"
+
+#include <QDeadlineTimer>
+#include <QIODevice>
+
+#include <functional>
+#include <memory>
+
+namespace s3cache {
+
+// A sequential device that carries a typed error when a read or write fails, so that the
+// archive layer's generic "read failed" can be replaced by the real cause (a server code).
+class ObjectStream : public QIODevice
+{
+    Q_OBJECT
+public:
+    using QIODevice::QIODevice;
+    bool isSequential() const override { return true; }
+    const Error &streamError() const { return m_error; }
+    // Bytes that went through the stream so far (pos() is always 0 on sequential devices).
+    qint64 transferred() const { return m_transferred; }
+
+protected:
+    void setStreamError(const Error &error)
+    {
+        if (!m_error)
+            m_error = error;
+        setErrorString(error.toString());
+    }
+    qint64 m_transferred = 0;
+
+private:
+    Error m_error;
+};
+
+class ObjectWriter : public ObjectStream
+{
+    Q_OBJECT
+public:
+    using ObjectStream::ObjectStream;
+    // Makes the object visible under its key, replacing any previous one atomically.
+    virtual Error commit() = 0;
+    // Drops everything written (aborts a multipart upload). Safe to call more than once.
+    virtual void abort() = 0;
+};
+
+class ObjectStore
+{
+public:
+    virtual ~ObjectStore() = default;
+
+    // "s3://bucket at https://host (virtual-host, us-west-2)" or "file:///dir/bucket"; no secrets.
+    virtual QString describe() const = 0;
+    // "s3://bucket/key" or "file:///dir/bucket/key", for logs.
+    virtual QString uri(const QString &key) const = 0;
+
+    // Applies to every later call: cancelled -> ErrorKind::Cancelled; past deadline -> Timeout.
+    virtual void setCancellation(CancellationPtr cancellation) = 0;
+    virtual void setDeadline(QDeadlineTimer deadline) = 0;
+
+    // Missing object -> ErrorKind::NotFound.
+    virtual Result<ObjectInfo> head(const QString &key) = 0;
+    // Reads exactly the version described by `info` (a replaced object fails, never mixes).
+    virtual Result<std::unique_ptr<ObjectStream>> openRead(const ObjectInfo &info) = 0;
+    // `sizeHint` (bytes, -1 unknown) lets the store choose part sizes.
+    virtual Result<std::unique_ptr<ObjectWriter>> openWrite(const QString &key,
+                                                            const QMap<QString, QString> &metadata,
+                                                            qint64 sizeHint = -1) = 0;
+    // Calls `page` with each page of objects under `prefix` (no metadata); `page` returns false to stop.
+    virtual Error list(const QString &prefix, const std::function<bool(const QList<ObjectInfo> &)> &page) = 0;
+    // Deletes the keys (in batches where the store has them); returns the keys deleted.
+    // A key that does not exist counts as deleted (S3 semantics). Stops at the first failed batch.
+    virtual Result<QStringList> remove(const QStringList &keys) = 0;
+};
+
+using ObjectStorePtr = std::unique_ptr<ObjectStore>;
+
+} // namespace s3cache

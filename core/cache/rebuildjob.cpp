@@ -1,0 +1,80 @@
+#include "rebuildjob.h"
+
+#include "util/log.h"
+
+namespace s3cache {
+
+RebuildJob::RebuildJob(ObjectStore &store, RebuildOptions options, QObject *parent)
+    : Job(parent), m_store(store), m_options(std::move(options))
+{
+}
+
+Error RebuildJob::run()
+{
+    m_store.setCancellation(cancellation());
+    reportProgress({QStringLiteral("scan")}, true);
+    Result<TreeSnapshot> snapshot = scanMounts(m_options.workspace, m_options.mounts, m_options.preservePath,
+                                               cancellation().get());
+    if (!snapshot.ok())
+        return snapshot.error();
+    m_result.missingMounts = snapshot->missingMounts;
+    m_result.skipped = snapshot->skipped;
+    m_result.fileCount = snapshot->fileCount;
+    m_result.totalFileBytes = snapshot->totalFileBytes;
+    if (snapshot->entries.isEmpty()) {
+        m_result.outcome = RebuildResult::Outcome::NothingToCache;
+        return {};
+    }
+    m_result.fingerprint = QString::fromLatin1(snapshot->fingerprint());
+    const QString format = archiveFormatName(m_options.archive.format);
+
+    const Result<ObjectInfo> existing = m_store.head(m_options.key);
+    if (existing.ok()) {
+        if (existing->metadata.value(Metadata::fingerprint) == m_result.fingerprint
+            && existing->metadata.value(Metadata::format) == format) {
+            m_result.outcome = RebuildResult::Outcome::Unchanged;
+            m_result.objectSize = existing->size;
+            return {};
+        }
+    } else if (existing.error().kind() != ErrorKind::NotFound || existing.error().code() == u"NoSuchBucket") {
+        return existing.error();
+    }
+    if (m_options.dryRun) {
+        m_result.outcome = RebuildResult::Outcome::DryRun;
+        return {};
+    }
+
+    QMap<QString, QString> metadata = m_options.extraMetadata;
+    metadata.insert(Metadata::fingerprint, m_result.fingerprint);
+    metadata.insert(Metadata::format, format);
+    metadata.insert(Metadata::files, QString::number(snapshot->fileCount));
+    metadata.insert(Metadata::bytes, QString::number(snapshot->totalFileBytes));
+    metadata.insert(Metadata::version, QStringLiteral(S3CACHE_VERSION));
+
+    Result<std::unique_ptr<ObjectWriter>> writer = m_store.openWrite(m_options.key, metadata, snapshot->totalFileBytes);
+    if (!writer.ok())
+        return writer.error();
+    ArchiveWriter archiver(m_options.archive);
+    const qint64 total = snapshot->totalFileBytes;
+    Error error = archiver.write(*snapshot, writer->get(), cancellation().get(), [this, total](qint64 done, qint64) {
+        reportProgress({QStringLiteral("upload"), done, total});
+    });
+    m_result.stats = archiver.stats();
+    if (error) {
+        const Error cause = (*writer)->streamError() ? (*writer)->streamError() : error;
+        (*writer)->abort();
+        return cause;
+    }
+    if (isCancelled()) {
+        (*writer)->abort();
+        return cancelledError();
+    }
+    if (Error e = (*writer)->commit())
+        return e;
+    m_result.objectSize = (*writer)->transferred();
+    m_result.outcome = RebuildResult::Outcome::Uploaded;
+    reportProgress({QStringLiteral("upload"), total, total, snapshot->fileCount, snapshot->fileCount}, true);
+    return {};
+}
+
+} // namespace s3cache

@@ -1,0 +1,63 @@
+#pragma once
+// RebuildJob: scan the mounts, skip the upload when the tree's fingerprint matches the stored
+// object's, else stream tar -> codec -> store writer and commit atomically. Any failure aborts
+// the upload and leaves the previous object in place.
+
+#include "job.h"
+#include "objectstore.h"
+
+#include "archive/archivewriter.h"
+#include "archive/treesnapshot.h"
+
+namespace s3cache {
+
+struct RebuildOptions
+{
+    QString key;
+    QString workspace;
+    QStringList mounts;
+    bool preservePath = false;
+    ArchiveWriteOptions archive;
+    bool dryRun = false;
+    QMap<QString, QString> extraMetadata;  // e.g. who wrote it ("s3cache-build")
+};
+
+struct RebuildResult
+{
+    enum class Outcome { Uploaded, Unchanged, NothingToCache, DryRun };
+    Outcome outcome = Outcome::NothingToCache;
+    QStringList missingMounts;
+    QStringList skipped;           // devices, fifos, sockets
+    int fileCount = 0;
+    qint64 totalFileBytes = 0;
+    QString fingerprint;
+    ArchiveStats stats;
+    qint64 objectSize = 0;         // bytes uploaded
+};
+
+// Metadata names stored with each object (x-amz-meta-*).
+namespace Metadata {
+inline const QString fingerprint = QStringLiteral("s3cache-fingerprint");
+inline const QString format = QStringLiteral("s3cache-format");
+inline const QString files = QStringLiteral("s3cache-files");
+inline const QString bytes = QStringLiteral("s3cache-bytes");
+inline const QString version = QStringLiteral("s3cache-version");
+}
+
+class RebuildJob : public Job
+{
+    Q_OBJECT
+public:
+    RebuildJob(ObjectStore &store, RebuildOptions options, QObject *parent = nullptr);
+    const RebuildResult &result() const { return m_result; }
+
+protected:
+    Error run() override;
+
+private:
+    ObjectStore &m_store;
+    RebuildOptions m_options;
+    RebuildResult m_result;
+};
+
+} // namespace s3cache

@@ -1,0 +1,333 @@
+#include "s3store.h"
+
+#include "util/log.h"
+
+#include <QUrl>
+
+#include <deque>
+
+namespace s3cache {
+
+namespace {
+
+constexpr qint64 kMiB = 1024 * 1024;
+constexpr qint64 kMinPartSize = 5 * kMiB;
+constexpr qint64 kMaxPartSize = 5 * 1024 * kMiB;
+constexpr int kMaxParts = 10'000;
+constexpr int kDeleteBatch = 1000;
+
+// Downloads [0, size) as ranged chunks, keeping up to `window` requests in flight, and hands
+// the bytes out in order.
+class S3ObjectReader : public ObjectStream
+{
+public:
+    S3ObjectReader(S3Connection &connection, ObjectInfo info, const TransferTuning &tuning)
+        : m_connection(connection), m_info(std::move(info)), m_chunkSize(tuning.chunkSize),
+          m_window(std::max(1, tuning.downloadWindow))
+    {
+        open(QIODevice::ReadOnly);
+        fill();
+    }
+    ~S3ObjectReader() override
+    {
+        for (const PendingS3CallPtr &call : m_pending)
+            call->abort();
+    }
+
+    bool atEnd() const override { return transferred() >= m_info.size; }
+
+protected:
+    qint64 readData(char *data, qint64 maxlen) override
+    {
+        if (streamError())
+            return -1;
+        if (m_bufferPos == m_buffer.size()) {
+            if (m_pending.empty())
+                return m_nextOffset >= m_info.size ? 0 : -1;  // 0 = end of object
+            PendingS3CallPtr call = m_pending.front();
+            m_pending.pop_front();
+            const S3CallResult &result = call->wait();
+            if (result.error) {
+                setStreamError(result.error.withContext(QStringLiteral("download of %1").arg(m_info.key)));
+                return -1;
+            }
+            m_buffer = result.body;
+            m_bufferPos = 0;
+            fill();
+            if (m_buffer.isEmpty()) {
+                setStreamError(Error(ErrorKind::Transient, QStringLiteral("IncompleteBody"),
+                                     QStringLiteral("download of %1: the server sent an empty range").arg(m_info.key)));
+                return -1;
+            }
+        }
+        const qint64 n = std::min<qint64>(maxlen, m_buffer.size() - m_bufferPos);
+        memcpy(data, m_buffer.constData() + m_bufferPos, size_t(n));
+        m_bufferPos += n;
+        m_transferred += n;
+        return n;
+    }
+    qint64 writeData(const char *, qint64) override { return -1; }
+
+private:
+    void fill()
+    {
+        while (int(m_pending.size()) < m_window && m_nextOffset < m_info.size) {
+            const qint64 last = std::min(m_info.size, m_nextOffset + m_chunkSize) - 1;
+            m_pending.push_back(m_connection.startGetObject(m_info.key, ByteRange{m_nextOffset, last}, m_info.etag));
+            m_nextOffset = last + 1;
+        }
+    }
+
+    S3Connection &m_connection;
+    ObjectInfo m_info;
+    qint64 m_chunkSize;
+    int m_window;
+    std::deque<PendingS3CallPtr> m_pending;
+    qint64 m_nextOffset = 0;
+    QByteArray m_buffer;
+    qint64 m_bufferPos = 0;
+};
+
+// Cuts the stream into parts; parts go up in parallel once the first one is full.
+class S3ObjectWriter : public ObjectWriter
+{
+public:
+    S3ObjectWriter(S3Connection &connection, QString key, QMap<QString, QString> metadata, qint64 firstPartSize,
+                   int window)
+        : m_connection(connection), m_key(std::move(key)), m_metadata(std::move(metadata)),
+          m_firstPartSize(firstPartSize), m_window(std::max(1, window))
+    {
+        open(QIODevice::WriteOnly);
+        m_buffer.reserve(m_firstPartSize);
+    }
+    ~S3ObjectWriter() override { abort(); }
+
+    Error commit() override
+    {
+        if (m_done)
+            return Error(ErrorKind::Internal, QStringLiteral("WriterClosed"), QStringLiteral("commit after commit/abort"));
+        if (streamError()) {
+            abort();
+            return streamError();
+        }
+        if (m_uploadId.isEmpty()) {
+            // Everything fitted in one part: one atomic PutObject.
+            const S3CallResult result = m_connection.putObject(m_key, m_buffer, m_metadata, contentType());
+            m_done = true;
+            close();
+            return result.error.withContext(QStringLiteral("upload of %1").arg(m_key));
+        }
+        if (!m_buffer.isEmpty() && !sendPart())
+            return fail();
+        while (!m_pending.empty()) {
+            if (!collectOldest())
+                return fail();
+        }
+        const S3CallResult result = m_connection.completeMultipartUpload(m_key, m_uploadId, m_parts);
+        if (result.error) {
+            setStreamError(result.error.withContext(QStringLiteral("completing the upload of %1").arg(m_key)));
+            return fail();
+        }
+        m_done = true;
+        close();
+        return {};
+    }
+
+    void abort() override
+    {
+        if (m_done)
+            return;
+        m_done = true;
+        for (const PendingS3CallPtr &call : m_pending)
+            call->abort();
+        m_pending.clear();
+        if (!m_uploadId.isEmpty()) {
+            // Must run even when the job was cancelled: a fresh, short deadline is used inside.
+            const S3CallResult result = m_connection.abortMultipartUpload(m_key, m_uploadId);
+            if (result.error && result.error.kind() != ErrorKind::NotFound)
+                Log::warn(QStringLiteral("could not abort multipart upload %1 of %2: %3 (a bucket lifecycle rule "
+                                         "AbortIncompleteMultipartUpload cleans it up)")
+                              .arg(m_uploadId, m_key, result.error.toString()));
+            else
+                Log::debug(QStringLiteral("aborted multipart upload of %1").arg(m_key));
+        }
+        close();
+    }
+
+protected:
+    qint64 readData(char *, qint64) override { return -1; }
+    qint64 writeData(const char *data, qint64 len) override
+    {
+        if (streamError() || m_done)
+            return -1;
+        qint64 consumed = 0;
+        while (consumed < len) {
+            const qint64 room = currentPartSize() - m_buffer.size();
+            const qint64 n = std::min(room, len - consumed);
+            m_buffer.append(data + consumed, n);
+            consumed += n;
+            if (m_buffer.size() >= currentPartSize() && !sendPart())
+                return -1;
+        }
+        m_transferred += len;
+        return len;
+    }
+
+private:
+    static QString contentType() { return QStringLiteral("application/octet-stream"); }
+    qint64 currentPartSize() const { return S3Store::partSizeFor(int(m_parts.size() + m_pending.size()) + 1, m_firstPartSize); }
+
+    bool sendPart()
+    {
+        if (m_uploadId.isEmpty()) {
+            const S3CallResult created = m_connection.createMultipartUpload(m_key, m_metadata, contentType());
+            if (created.error) {
+                setStreamError(created.error.withContext(QStringLiteral("starting the upload of %1").arg(m_key)));
+                return false;
+            }
+            m_uploadId = created.uploadId;
+        }
+        const int partNumber = int(m_parts.size() + m_pending.size()) + 1;
+        if (partNumber > kMaxParts) {
+            setStreamError(Error(ErrorKind::InvalidInput, QStringLiteral("TooManyParts"),
+                                 QStringLiteral("upload of %1 needs more than %2 parts").arg(m_key).arg(kMaxParts)));
+            return false;
+        }
+        while (int(m_pending.size()) >= m_window) {
+            if (!collectOldest())
+                return false;
+        }
+        m_pendingNumbers.push_back(partNumber);
+        m_pending.push_back(m_connection.startUploadPart(m_key, m_uploadId, partNumber, m_buffer));
+        m_buffer = QByteArray();
+        m_buffer.reserve(currentPartSize());
+        return true;
+    }
+
+    bool collectOldest()
+    {
+        PendingS3CallPtr call = m_pending.front();
+        const int number = m_pendingNumbers.front();
+        m_pending.pop_front();
+        m_pendingNumbers.pop_front();
+        const S3CallResult &result = call->wait();
+        if (result.error) {
+            setStreamError(result.error.withContext(QStringLiteral("upload of part %1 of %2").arg(number).arg(m_key)));
+            return false;
+        }
+        m_parts.append({number, result.etag});
+        return true;
+    }
+
+    Error fail()
+    {
+        const Error error = streamError();
+        abort();
+        return error;
+    }
+
+    S3Connection &m_connection;
+    QString m_key;
+    QMap<QString, QString> m_metadata;
+    qint64 m_firstPartSize;
+    int m_window;
+    QString m_uploadId;
+    QByteArray m_buffer;
+    std::deque<PendingS3CallPtr> m_pending;
+    std::deque<int> m_pendingNumbers;
+    QList<CompletedPart> m_parts;
+    bool m_done = false;
+};
+
+} // namespace
+
+S3Store::S3Store(S3ClientConfig config, TransferTuning tuning)
+    : m_connection(std::make_unique<S3Connection>(std::move(config))), m_tuning(tuning)
+{
+}
+
+S3Store::~S3Store() = default;
+
+qint64 S3Store::partSizeFor(int partNumber, qint64 firstPartSize)
+{
+    // Double the part size every 1,000 parts: 10,000 parts of a 16 MiB start reach ~16 TiB.
+    const int doublings = std::min(10, (partNumber - 1) / 1000);
+    return std::clamp(firstPartSize << doublings, kMinPartSize, kMaxPartSize);
+}
+
+QString S3Store::describe() const
+{
+    return QStringLiteral("s3://%1 at %2").arg(m_connection->config().endpoint.bucket, m_connection->config().endpoint.describe());
+}
+
+QString S3Store::uri(const QString &key) const
+{
+    return QStringLiteral("s3://%1/%2").arg(m_connection->config().endpoint.bucket, key);
+}
+
+void S3Store::setCancellation(CancellationPtr cancellation) { m_connection->setCancellation(std::move(cancellation)); }
+void S3Store::setDeadline(QDeadlineTimer deadline) { m_connection->setDeadline(deadline); }
+
+Result<ObjectInfo> S3Store::head(const QString &key)
+{
+    const S3CallResult result = m_connection->headObject(key);
+    if (result.error)
+        return result.error.withContext(uri(key));
+    ObjectInfo info = result.info;
+    info.key = key;
+    return info;
+}
+
+Result<std::unique_ptr<ObjectStream>> S3Store::openRead(const ObjectInfo &info)
+{
+    if (info.size < 0)
+        return Error(ErrorKind::Internal, QStringLiteral("UnknownSize"), QStringLiteral("openRead needs the size from head()"));
+    return std::unique_ptr<ObjectStream>(std::make_unique<S3ObjectReader>(*m_connection, info, m_tuning));
+}
+
+Result<std::unique_ptr<ObjectWriter>> S3Store::openWrite(const QString &key, const QMap<QString, QString> &metadata,
+                                                         qint64 sizeHint)
+{
+    qint64 first = m_tuning.partSize;
+    if (sizeHint > 0)
+        first = std::max(first, sizeHint / (kMaxParts - 1000) + 1);
+    return std::unique_ptr<ObjectWriter>(
+        std::make_unique<S3ObjectWriter>(*m_connection, key, metadata, first, m_tuning.uploadWindow));
+}
+
+Error S3Store::list(const QString &prefix, const std::function<bool(const QList<ObjectInfo> &)> &page)
+{
+    QString token;
+    do {
+        const S3CallResult result = m_connection->listObjectsV2(prefix, token);
+        if (result.error)
+            return result.error.withContext(QStringLiteral("listing %1").arg(uri(prefix)));
+        if (!page(result.list.objects))
+            return {};
+        if (result.list.truncated && result.list.nextContinuationToken.isEmpty())
+            return Error(ErrorKind::Server, QStringLiteral("InvalidListing"),
+                         QStringLiteral("listing %1: truncated page without a continuation token").arg(uri(prefix)));
+        token = result.list.truncated ? result.list.nextContinuationToken : QString();
+    } while (!token.isEmpty());
+    return {};
+}
+
+Result<QStringList> S3Store::remove(const QStringList &keys)
+{
+    QStringList deleted;
+    for (qsizetype i = 0; i < keys.size(); i += kDeleteBatch) {
+        const QStringList batch = keys.mid(i, kDeleteBatch);
+        const S3CallResult result = m_connection->deleteObjects(batch);
+        if (result.error)
+            return result.error.withContext(QStringLiteral("deleting %1 objects").arg(batch.size()));
+        deleted += result.deleted;
+        if (!result.deleteFailures.isEmpty()) {
+            const auto &[key, error] = result.deleteFailures.first();
+            return error.withContext(QStringLiteral("deleting %1 (%2 of %3 keys in the batch failed)")
+                                         .arg(uri(key)).arg(result.deleteFailures.size()).arg(batch.size()));
+        }
+    }
+    return deleted;
+}
+
+} // namespace s3cache

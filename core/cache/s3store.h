@@ -1,0 +1,53 @@
+#pragma once
+// S3Store: ObjectStore on an S3-compatible server through S3Connection.
+//  - reads: parallel ranged GETs (If-Match on the ETag seen by head, so a concurrent rebuild can
+//    never hand us a mix of two archives) delivered in order through a bounded window;
+//  - writes: the stream is cut into parts uploaded in parallel (bounded window); a stream that
+//    ends before the first part is full becomes a single PutObject; commit() completes the
+//    multipart upload, abort() or any error aborts it so no orphaned parts are left.
+// Memory is bounded by (window + 1) x part/chunk size whatever the object size.
+
+#include "objectstore.h"
+
+#include "s3/s3connection.h"
+
+namespace s3cache {
+
+struct TransferTuning
+{
+    qint64 partSize = 16 * 1024 * 1024;      // first part size; grows to stay within 10,000 parts
+    int uploadWindow = 4;                    // parts in flight
+    qint64 chunkSize = 8 * 1024 * 1024;      // ranged GET size
+    int downloadWindow = 4;                  // chunks in flight
+};
+
+class S3Store : public ObjectStore
+{
+public:
+    explicit S3Store(S3ClientConfig config, TransferTuning tuning = {});
+    ~S3Store() override;
+
+    QString describe() const override;
+    QString uri(const QString &key) const override;
+    void setCancellation(CancellationPtr cancellation) override;
+    void setDeadline(QDeadlineTimer deadline) override;
+
+    Result<ObjectInfo> head(const QString &key) override;
+    Result<std::unique_ptr<ObjectStream>> openRead(const ObjectInfo &info) override;
+    Result<std::unique_ptr<ObjectWriter>> openWrite(const QString &key, const QMap<QString, QString> &metadata,
+                                                    qint64 sizeHint) override;
+    Error list(const QString &prefix, const std::function<bool(const QList<ObjectInfo> &)> &page) override;
+    Result<QStringList> remove(const QStringList &keys) override;
+
+    S3Connection &connection() { return *m_connection; }
+
+    // Part size for the n-th part (1-based) so that 10,000 parts reach 5 TiB (S3's limits:
+    // 5 MiB minimum except the last part, 10,000 parts). Exposed for tests.
+    static qint64 partSizeFor(int partNumber, qint64 firstPartSize);
+
+private:
+    std::unique_ptr<S3Connection> m_connection;
+    TransferTuning m_tuning;
+};
+
+} // namespace s3cache

@@ -1,0 +1,20 @@
+#pragma once
+// From a resolved configuration to a store: `file://` -> LocalStore, anything else -> S3Store
+// with the endpoint resolved per SPEC §4 and credentials from the parameters or, when none were
+// given, the standard AWS chain (profile files, then IMDSv2; this may do network I/O).
+
+#include "objectstore.h"
+
+#include "config/config.h"
+
+#include <QProcessEnvironment>
+
+namespace s3cache {
+
+Result<ObjectStorePtr> openStore(const Config &config, const QProcessEnvironment &env);
+
+// Keys restore tries after config.objectKey(): the Go plugin's `archive.tgz` at the same place
+// when `filename` was not set explicitly (SPEC §5).
+QStringList legacyFallbackKeys(const Config &config);
+
+} // namespace s3cache

@@ -1,0 +1,58 @@
+#pragma once
+// Endpoint resolution (SPEC §4): from the user's `server`, `bucket`, `region` and `path_style`
+// to the URL of the bucket and its objects.
+//  - bare host -> https; `http://` and `https://` kept; any other scheme is an error
+//    (`file://` is handled above this layer by the store factory);
+//  - a host that already starts with "<bucket>." is a virtual-host endpoint used as is;
+//  - *.amazonaws.com -> virtual-host (bucket.s3.<region>.amazonaws.com), except bucket names
+//    with dots -> path-style; every other host (MinIO, IPs, localhost) -> path-style;
+//  - explicit path_style overrides the automatic choice (not for a bucket already in the host);
+//  - region: explicit, else from the host (s3-us-west-2, s3.us-west-2, s3.dualstack.us-west-2),
+//    else AWS_REGION/AWS_DEFAULT_REGION as passed in `fallbackRegion`, else us-east-1;
+//  - empty server -> the AWS regional endpoint https://s3.<region>.amazonaws.com.
+
+#include "util/result.h"
+
+#include <QString>
+#include <QUrl>
+
+#include <optional>
+
+namespace s3cache {
+
+struct EndpointOptions
+{
+    QString server;
+    QString bucket;
+    QString region;                  // explicit `region` parameter, may be empty
+    QString fallbackRegion;          // AWS_REGION / AWS_DEFAULT_REGION, may be empty
+    std::optional<bool> pathStyle;   // unset -> automatic
+};
+
+struct Endpoint
+{
+    QString scheme;        // "https" or "http"
+    QString host;          // host the requests go to (with the bucket when virtual-host)
+    int port = -1;         // -1 = scheme default
+    QString bucket;
+    QString region;
+    QString regionSource;  // "parameter", "host", "AWS_REGION", "default"
+    bool pathStyle = true;
+
+    // URL of the bucket (path-style: scheme://host:port/bucket/, virtual-host: scheme://host:port/).
+    QUrl bucketUrl() const;
+    // URL of an object; the key is percent-encoded per SigV4 rules (each segment, '/' kept).
+    QUrl objectUrl(const QString &key) const;
+    // "https://bucket.s3.us-west-2.amazonaws.com (virtual-host, region us-west-2 from host)"
+    QString describe() const;
+
+    // The decoded request path of an object ("/bucket/my key" or "/my key"); an empty key gives
+    // the bucket's own path as requests use it ("/bucket" or "/"). objectUrl() is its encoding.
+    QString requestPath(const QString &key) const;
+    // The Host header as HTTP sends it: host, plus ":port" for a non-default port.
+    QByteArray hostHeader() const;
+};
+
+Result<Endpoint> resolveEndpoint(const EndpointOptions &options);
+
+} // namespace s3cache

@@ -1,0 +1,122 @@
+#pragma once
+// S3Connection: the thread-safe, synchronous face of the S3 client, for job code running on
+// worker threads (and the CLI's main thread). It owns a private network thread in which an
+// S3Client (async, QNetworkAccessManager-based) lives; every method posts the request there
+// and the calling thread waits for its result. start*() variants return at once with a
+// PendingS3Call, so several requests (multipart parts, ranged chunks) can run in parallel.
+//
+// Cancellation: when the given Cancellation is set, in-flight requests are aborted and the
+// result is ErrorKind::Cancelled. The deadline (whole-operation timeout) fails requests with
+// ErrorKind::Transient, code "Timeout".
+//
+// Never call the blocking methods from the GUI thread.
+
+#include "endpoint.h"
+#include "s3types.h"
+
+#include "util/cancellation.h"
+#include "util/result.h"
+
+#include <QDeadlineTimer>
+
+#include <functional>
+#include <memory>
+#include <optional>
+
+namespace s3cache {
+
+struct RetryPolicy
+{
+    int maxAttempts = 5;      // total attempts including the first
+    int baseDelayMs = 200;    // first backoff; doubles each attempt, full jitter
+    int maxDelayMs = 10'000;  // cap of one backoff
+};
+
+struct S3ClientConfig
+{
+    Endpoint endpoint;
+    Credentials credentials;            // empty -> requests are sent unsigned (anonymous)
+    QString caBundlePath;               // extra PEM CA certificates; TLS verification always on
+    int inactivityTimeoutMs = 60'000;   // per request; restarted by every byte sent or received
+    QDeadlineTimer deadline = QDeadlineTimer(QDeadlineTimer::Forever);  // whole operation
+    RetryPolicy retry;
+    std::function<QDateTime()> clock;   // injectable for tests; default: current UTC time
+};
+
+// Everything a finished request can return; which fields are filled depends on the operation.
+struct S3CallResult
+{
+    Error error;
+    ObjectInfo info;          // head/get: size, etag, lastModified, metadata, contentType
+    QByteArray body;          // get into memory
+    QString uploadId;         // createMultipartUpload
+    QByteArray etag;          // put/uploadPart/complete
+    ListPage list;            // listObjectsV2
+    QStringList deleted;      // deleteObjects: keys deleted
+    QList<QPair<QString, Error>> deleteFailures;  // deleteObjects: per-key errors
+    QList<MultipartUploadInfo> uploads;           // listMultipartUploads
+    int attempts = 0;         // how many attempts the request took (retries + 1)
+};
+
+class PendingS3Call
+{
+public:
+    virtual ~PendingS3Call() = default;
+    virtual bool isFinished() const = 0;
+    // Blocks until finished (or the cancellation fires: then the request is aborted first).
+    virtual const S3CallResult &wait() = 0;
+    virtual void abort() = 0;
+};
+using PendingS3CallPtr = std::shared_ptr<PendingS3Call>;
+
+class S3Connection
+{
+public:
+    explicit S3Connection(S3ClientConfig config);
+    ~S3Connection();
+    S3Connection(const S3Connection &) = delete;
+    S3Connection &operator=(const S3Connection &) = delete;
+
+    const S3ClientConfig &config() const;
+    void setDeadline(QDeadlineTimer deadline);
+    void setCancellation(CancellationPtr cancellation);  // applies to every later request
+
+    // Blocking operations.
+    S3CallResult headObject(const QString &key);
+    // Into memory; `ifMatch` (an ETag) makes the server refuse a replaced object (412).
+    S3CallResult getObject(const QString &key, std::optional<ByteRange> range = std::nullopt,
+                           const QByteArray &ifMatch = {});
+    // Streamed into `sink` from the network thread; the caller must not touch `sink` meanwhile.
+    S3CallResult getObjectTo(const QString &key, QIODevice *sink,
+                             std::optional<ByteRange> range = std::nullopt,
+                             const QByteArray &ifMatch = {});
+    S3CallResult putObject(const QString &key, const QByteArray &body,
+                           const QMap<QString, QString> &metadata = {},
+                           const QString &contentType = {});
+    S3CallResult createMultipartUpload(const QString &key, const QMap<QString, QString> &metadata = {},
+                                       const QString &contentType = {});
+    S3CallResult uploadPart(const QString &key, const QString &uploadId, int partNumber,
+                            const QByteArray &body);
+    // Parts are sorted by number before sending.
+    S3CallResult completeMultipartUpload(const QString &key, const QString &uploadId,
+                                         QList<CompletedPart> parts);
+    S3CallResult abortMultipartUpload(const QString &key, const QString &uploadId);
+    S3CallResult listMultipartUploads(const QString &prefix = {});
+    S3CallResult listObjectsV2(const QString &prefix, const QString &continuationToken = {},
+                               int maxKeys = 1000, const QString &delimiter = {});
+    // At most 1000 keys per call (more is an Internal error: the caller batches).
+    S3CallResult deleteObjects(const QStringList &keys);
+    S3CallResult deleteObject(const QString &key);
+
+    // Non-blocking variants for parallel transfers.
+    PendingS3CallPtr startUploadPart(const QString &key, const QString &uploadId, int partNumber,
+                                     const QByteArray &body);
+    PendingS3CallPtr startGetObject(const QString &key, std::optional<ByteRange> range,
+                                    const QByteArray &ifMatch = {});
+
+private:
+    struct Private;
+    std::unique_ptr<Private> d;
+};
+
+} // namespace s3cache

@@ -1,0 +1,32 @@
+#pragma once
+// Access to the S3 servers that the ctest fixture "s3servers" started (tests/servers/s3servers.py).
+// The state file named by $S3CACHE_TEST_SERVERS is JSON:
+//   { "servers": { "<name>": { "endpoint": "http://127.0.0.1:PORT", "access_key": "...",
+//                              "secret_key": "...", "region": "us-east-1", "pid": 123 }, ... } }
+// Names: "moto" (no signature checks), "moto_iam" (moto with SigV4 enforced), "s3rver".
+// A test that needs a server and cannot find it fails (never skips).
+
+#include <QString>
+#include <QStringList>
+
+namespace s3cache::test {
+
+struct TestServer
+{
+    QString name;
+    QString endpoint;
+    QString accessKey;
+    QString secretKey;
+    QString region;
+    bool isValid() const { return !endpoint.isEmpty(); }
+};
+
+// All servers from the state file; an empty list and a message in *error when unavailable.
+QList<TestServer> testServers(QString *error = nullptr);
+// One server by name; invalid (and *error set) when missing.
+TestServer testServer(const QString &name, QString *error = nullptr);
+
+// A fresh, unique bucket name ("s3c-<tag>-<random>"), lower-case and DNS-safe.
+QString uniqueBucketName(const QString &tag);
+
+} // namespace s3cache::test

@@ -1,0 +1,216 @@
+"""End to end: the three plugin actions (and list/inspect) through the environment exactly as a
+Vela step sets it, against moto, s3rver and the file:// store, checked with independent clients."""
+import io
+import json
+import os
+import shutil
+import subprocess
+import tarfile
+import time
+import unittest
+
+from common import (TempDirTestCase, boto, make_tree, new_bucket, run_cli, server, snapshot, vela_env, wait_until)
+
+KEY = "acme/webapp/archive.tar.zst"
+
+
+class ActionsMixin:
+    BACKEND = None
+
+    def setUp(self):
+        super().setUp()
+        if self.BACKEND == "file":
+            self.bucket = "caches"
+            self.file_root = "file://" + self.path("store")
+        else:
+            self.bucket = new_bucket(self.BACKEND)
+            self.s3 = boto(self.BACKEND)
+
+    def env(self, action, **params):
+        if self.BACKEND == "file":
+            params["file_root"] = self.file_root
+        return vela_env(self.BACKEND, self.bucket, action, **params)
+
+    def get_object(self, key):
+        if self.BACKEND == "file":
+            with open(os.path.join(self.path("store"), self.bucket, key), "rb") as f:
+                return f.read()
+        return self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+
+    def put_object(self, key, data):
+        if self.BACKEND == "file":
+            path = os.path.join(self.path("store"), self.bucket, key)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "wb") as f:
+                f.write(data)
+        else:
+            self.s3.put_object(Bucket=self.bucket, Key=key, Body=data)
+
+    def keys(self):
+        if self.BACKEND == "file":
+            root = os.path.join(self.path("store"), self.bucket)
+            out = []
+            for d, dirs, files in os.walk(root):
+                dirs[:] = [x for x in dirs if not x.startswith(".s3cache-")]
+                out += [os.path.relpath(os.path.join(d, f), root) for f in files]
+            return sorted(out)
+        pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket)
+        return sorted(o["Key"] for p in pages for o in p.get("Contents", []))
+
+    def rebuild(self, ws, **params):
+        params.setdefault("mount", [".gradle", "node_modules"])
+        return self.assertRan(run_cli(env=self.env("rebuild", **params), cwd=ws))
+
+    def test_rebuild_restore_round_trip(self):
+        ws = self.path("ws1")
+        make_tree(ws)
+        outputs = self.path("outputs.env")
+        proc = self.rebuild(ws)
+        self.assertIn("uploaded", proc.stderr)
+
+        # An independent reader sees a zstd tar with the workspace-relative layout.
+        data = self.get_object(KEY)
+        raw = subprocess.run(["zstd", "-dc"], input=data, capture_output=True, check=True).stdout
+        with tarfile.open(fileobj=io.BytesIO(raw)) as tar:
+            names = set(tar.getnames())
+        self.assertIn("node_modules/.bin/tsc", names)
+        self.assertIn(".gradle/caches/blob.bin", names)
+        self.assertNotIn("src/main.c", names)
+        if self.BACKEND != "file":
+            meta = self.s3.head_object(Bucket=self.bucket, Key=KEY)["Metadata"]
+            self.assertEqual(len(meta["s3cache-fingerprint"]), 64)
+            self.assertEqual(meta["s3cache-format"], "tar.zst")
+
+        # Fresh checkout: only src/ exists; restore brings back everything else, identical.
+        ws2 = self.path("ws2")
+        os.makedirs(ws2 + "/src")
+        shutil.copy(ws + "/src/main.c", ws2 + "/src/main.c")
+        env = self.env("restore")
+        env["VELA_OUTPUTS"] = outputs
+        proc = self.assertRan(run_cli(env=env, cwd=ws2))
+        self.assertIn("cache hit", proc.stderr)
+        self.assertEqual(snapshot(ws), snapshot(ws2))
+        self.assertEqual(os.readlink(ws2 + "/node_modules/.bin/tsc"), "../typescript/bin/tsc")
+        self.assertEqual(os.stat(ws2 + "/node_modules/pkg1/index.js").st_ino,
+                         os.stat(ws2 + "/node_modules/pkg1/hardlink.js").st_ino)
+        with open(outputs) as f:
+            lines = f.read().splitlines()
+        self.assertIn("S3_CACHE_HIT=true", lines)
+        self.assertIn("S3_CACHE_KEY=" + KEY, lines)
+
+        # Rebuilding the restored tree uploads nothing: the fingerprint survived the round trip.
+        proc = self.rebuild(ws2)
+        self.assertIn("cache unchanged", proc.stderr)
+        self.assertEqual(self.get_object(KEY), data)
+
+    def test_restore_miss(self):
+        ws = self.path("empty")
+        os.makedirs(ws)
+        env = self.env("restore")
+        env["VELA_OUTPUTS"] = self.path("out.env")
+        proc = self.assertRan(run_cli(env=env, cwd=ws))
+        self.assertIn("cache miss", proc.stderr)
+        self.assertEqual(os.listdir(ws), [])
+        with open(self.path("out.env")) as f:
+            self.assertIn("S3_CACHE_HIT=false", f.read().splitlines())
+        env["PARAMETER_FAIL_ON_MISS"] = "true"
+        self.assertRan(run_cli(env=env, cwd=ws), 1)
+
+    def test_gzip_filename_and_legacy_fallback(self):
+        # A cache written by the Go plugin: archive.tgz with a directory mount stored as dir/...
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+            for name, content in [("node_modules/a.js", b"a"), ("node_modules/sub/b.js", b"bb")]:
+                info = tarfile.TarInfo(name)
+                info.size = len(content)
+                info.mode = 0o644
+                tar.addfile(info, io.BytesIO(content))
+        self.put_object("acme/webapp/archive.tgz", buf.getvalue())
+        ws = self.path("ws")
+        os.makedirs(ws)
+        proc = self.assertRan(run_cli(env=self.env("restore"), cwd=ws))
+        self.assertIn("archive.tgz", proc.stderr)
+        with open(ws + "/node_modules/sub/b.js", "rb") as f:
+            self.assertEqual(f.read(), b"bb")
+
+        # filename: archive.tgz writes gzip that Python's tarfile reads.
+        ws2 = self.path("ws2")
+        make_tree(ws2)
+        self.rebuild(ws2, filename="archive.tgz", mount="node_modules")
+        with tarfile.open(fileobj=io.BytesIO(self.get_object("acme/webapp/archive.tgz")), mode="r:gz") as tar:
+            self.assertIn("node_modules/pkg3/index.js", tar.getnames())
+
+    def test_rebuild_missing_mounts(self):
+        ws = self.path("ws")
+        os.makedirs(ws)
+        proc = self.assertRan(run_cli(env=self.env("rebuild", mount="nope,also-not"), cwd=ws))
+        self.assertIn("nope", proc.stderr)
+        self.assertIn("nothing uploaded", proc.stderr)
+        self.assertEqual(self.keys(), [])
+
+    def test_flush_only_old_objects_of_this_repo(self):
+        old = ["acme/webapp/old-a.tar.zst", "acme/webapp/sub/old-b.tgz"]
+        for k in old + ["acme/webapp-other/old.tar.zst", "other/webapp/old.tar.zst"]:
+            self.put_object(k, b"x" * 100)
+        t_old = time.time()
+        # Let the old objects age past 3 s (no server lets us backdate LastModified).
+        wait_until(lambda: time.time() - t_old > 4, timeout=10)
+        self.put_object("acme/webapp/new.tar.zst", b"y")
+        proc = self.assertRan(run_cli(env=self.env("flush", age="3s", dry_run="true")))
+        self.assertIn("would delete", proc.stderr)
+        self.assertEqual(len(self.keys()), 5)
+        proc = self.assertRan(run_cli(env=self.env("flush", age="3s")))
+        self.assertIn("flushed 2 of 3 objects, freed 200 B", proc.stderr)
+        self.assertEqual(self.keys(), ["acme/webapp-other/old.tar.zst", "acme/webapp/new.tar.zst",
+                                       "other/webapp/old.tar.zst"])
+
+    def test_list_and_inspect(self):
+        ws = self.path("ws")
+        make_tree(ws)
+        self.rebuild(ws)
+        env = self.env("list")
+        proc = self.assertRan(run_cli(env=env))
+        self.assertIn(KEY, proc.stdout)
+        self.assertIn("1 objects", proc.stdout)
+        proc = self.assertRan(run_cli(env=self.env("inspect")))
+        self.assertIn("node_modules/.bin/tsc -> ../typescript/bin/tsc", proc.stdout)
+        self.assertIn("s3cache-fingerprint", proc.stdout)
+        self.assertNotEqual(os.listdir(ws), [])
+
+
+class FileStoreActions(ActionsMixin, TempDirTestCase):
+    BACKEND = "file"
+
+
+class MotoActions(ActionsMixin, TempDirTestCase):
+    BACKEND = "moto"
+
+    def test_flush_paginates_1100_objects(self):
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(16) as pool:
+            list(pool.map(lambda i: self.s3.put_object(Bucket=self.bucket, Key=f"acme/webapp/o{i:04d}", Body=b"z"),
+                          range(1100)))
+        proc = self.assertRan(run_cli(env=self.env("flush", age="0s")))
+        self.assertIn("flushed 1100 of 1100 objects", proc.stderr)
+        self.assertEqual(self.keys(), [])
+
+    def test_aws_cli_reads_what_we_upload(self):
+        ws = self.path("ws")
+        make_tree(ws)
+        self.rebuild(ws)
+        s = server("moto")
+        env = dict(os.environ, AWS_ACCESS_KEY_ID=s["access_key"], AWS_SECRET_ACCESS_KEY=s["secret_key"],
+                   AWS_DEFAULT_REGION="us-east-1")
+        out = self.path("via-aws.tar.zst")
+        subprocess.run(["aws", "--endpoint-url", s["endpoint"], "s3", "cp", f"s3://{self.bucket}/{KEY}", out],
+                       env=env, check=True, capture_output=True)
+        with open(out, "rb") as f:
+            self.assertEqual(f.read(), self.get_object(KEY))
+
+
+class S3rverActions(ActionsMixin, TempDirTestCase):
+    BACKEND = "s3rver"
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,153 @@
+"""Bad input and failing servers: one clear line naming the problem, the documented exit code,
+nothing changed in the bucket or the workspace, and secrets never printed at any log level."""
+import os
+import socket
+import unittest
+
+from common import (TempDirTestCase, boto, clean_env, make_tree, new_bucket, run_cli, server, snapshot, vela_env)
+
+SECRET = "Sup3rS3cretValue/With+Chars=XYZ"
+TOKEN = "SessionTokenValueThatMustNeverLeak0123456789"
+
+
+def closed_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class BadInput(TempDirTestCase):
+    def setUp(self):
+        super().setUp()
+        self.ws = self.path("ws")
+        make_tree(self.ws)
+        self.before = snapshot(self.ws)
+
+    def base(self, **extra):
+        env = clean_env(PARAMETER_SERVER="file://" + self.path("store"), PARAMETER_ROOT="b",
+                        VELA_REPO_ORG="acme", VELA_REPO_NAME="webapp", PARAMETER_MOUNT="node_modules")
+        env.update(extra)
+        return env
+
+    def check(self, env, code, *needles):
+        proc = run_cli(env=env, cwd=self.ws)
+        self.assertRan(proc, code)
+        for n in needles:
+            self.assertIn(n, proc.stderr)
+        self.assertEqual(snapshot(self.ws), self.before, "the workspace changed")
+        self.assertFalse(os.path.exists(self.path("store", "b", "acme")), "something was stored")
+        return proc
+
+    def test_usage_errors(self):
+        cases = {
+            "no action": ({}, ["action"]),
+            "unknown action": ({"PARAMETER_ACTION": "explode"}, ["action", "explode"]),
+            "no bucket": ({"PARAMETER_ACTION": "restore", "PARAMETER_ROOT": ""}, ["bucket"]),
+            "root and bucket differ": ({"PARAMETER_ACTION": "restore", "PARAMETER_BUCKET": "other"}, ["root", "bucket"]),
+            "age fourteen": ({"PARAMETER_ACTION": "flush", "PARAMETER_AGE": "fourteen"}, ["age", "fourteen"]),
+            "negative timeout": ({"PARAMETER_ACTION": "restore", "PARAMETER_TIMEOUT": "-5s"}, ["timeout"]),
+            "key with ..": ({"PARAMETER_ACTION": "restore", "PARAMETER_PATH": "a/../b"}, ["path"]),
+            "mount outside": ({"PARAMETER_ACTION": "rebuild", "PARAMETER_MOUNT": "../outside"}, ["mount", "../outside"]),
+            "server ftp": ({"PARAMETER_ACTION": "restore", "PARAMETER_SERVER": "ftp://x"}, ["server", "ftp://x"]),
+            "bad bool": ({"PARAMETER_ACTION": "flush", "PARAMETER_DRY_RUN": "maybe"}, ["dry_run", "maybe"]),
+            "bad log level": ({"PARAMETER_ACTION": "restore", "PARAMETER_LOG_LEVEL": "loud"}, ["log_level", "loud"]),
+        }
+        for name, (extra, needles) in cases.items():
+            with self.subTest(name):
+                env = self.base()
+                env.pop("PARAMETER_ACTION", None)
+                env.update(extra)
+                proc = self.check(env, 2, *needles)
+                self.assertEqual(len([l for l in proc.stderr.splitlines() if "ERROR" in l]), 1, proc.stderr)
+
+    def test_unknown_flag(self):
+        proc = run_cli(["restore", "--bukket", "x"], env=clean_env())
+        self.assertRan(proc, 2)
+        self.assertIn("--bukket", proc.stderr)
+
+    def test_unreachable_server_restore_warns(self):
+        env = self.base(PARAMETER_ACTION="restore", PARAMETER_SERVER=f"http://127.0.0.1:{closed_port()}",
+                        PARAMETER_TIMEOUT="20s", CACHE_S3_ACCESS_KEY="AKIAEXAMPLE", CACHE_S3_SECRET_KEY=SECRET)
+        proc = self.check(env, 0, "WARN")
+        env["PARAMETER_STRICT"] = "true"
+        self.check(env, 1)
+        self.assertNotIn(SECRET, proc.stderr + proc.stdout)
+
+    def test_read_only_workspace(self):
+        store = "file://" + self.path("store")
+        src = self.path("src")
+        make_tree(src)
+        self.assertRan(run_cli(env=self.base(PARAMETER_ACTION="rebuild", PARAMETER_SERVER=store), cwd=src))
+        ro = self.path("ro")
+        os.makedirs(ro)
+        os.chmod(ro, 0o555)
+        self.addCleanup(os.chmod, ro, 0o755)
+        if os.geteuid() == 0:
+            # root ignores permission bits; a read-only bind mount is not available here either.
+            self.skipTest("running as root: permission bits do not stop writes")
+        proc = run_cli(env=self.base(PARAMETER_ACTION="restore", PARAMETER_SERVER=store), cwd=ro)
+        self.assertRan(proc, 1)
+        self.assertEqual(os.listdir(ro), [])
+
+
+class ServerErrors(TempDirTestCase):
+    def test_missing_bucket(self):
+        ws = self.path("ws")
+        make_tree(ws)
+        for backend in ("moto", "s3rver"):
+            with self.subTest(backend):
+                env = vela_env(backend, "no-such-bucket-s3c", "restore")
+                proc = self.assertRan(run_cli(env=env, cwd=ws), 1)
+                self.assertIn("NoSuchBucket", proc.stderr)
+
+    def test_wrong_access_key_s3rver(self):
+        bucket = new_bucket("s3rver")
+        env = vela_env("s3rver", bucket, "restore")
+        env["CACHE_S3_ACCESS_KEY"] = "WRONGKEY"
+        env["CACHE_S3_SECRET_KEY"] = SECRET
+        proc = self.assertRan(run_cli(env=env, cwd=self.tmp), 1)
+        self.assertIn("InvalidAccessKeyId", proc.stderr)
+        self.assertNotIn(SECRET, proc.stderr + proc.stdout)
+
+    def test_wrong_secret_moto_iam(self):
+        bucket = new_bucket("moto_iam")
+        ws = self.path("ws")
+        make_tree(ws)
+        env = vela_env("moto_iam", bucket, "rebuild", mount="node_modules")
+        env["CACHE_S3_SECRET_KEY"] = SECRET
+        proc = self.assertRan(run_cli(env=env, cwd=ws), 1)
+        self.assertIn("SignatureDoesNotMatch", proc.stderr)
+        self.assertNotIn(SECRET, proc.stderr + proc.stdout)
+        self.assertEqual(boto("moto_iam").list_objects_v2(Bucket=bucket).get("KeyCount", 0), 0)
+
+
+class Secrets(TempDirTestCase):
+    """Every action at every log level, on success and failure paths: the secret key, the
+    session token and request signatures never appear in the output."""
+
+    def test_no_secret_in_any_output(self):
+        ws = self.path("ws")
+        make_tree(ws)
+        s = server("moto")
+        bucket = new_bucket("moto")
+        good = {"PARAMETER_SERVER": s["endpoint"], "CACHE_S3_ACCESS_KEY": s["access_key"],
+                "CACHE_S3_SECRET_KEY": SECRET, "CACHE_S3_SESSION_TOKEN": TOKEN}
+        bad = dict(good, PARAMETER_SERVER=f"http://127.0.0.1:{closed_port()}", PARAMETER_TIMEOUT="5s")
+        outputs = []
+        for level in ("trace", "debug", "info", "error"):
+            for target in (good, bad):
+                for action in ("rebuild", "restore", "flush", "list", "inspect", "config"):
+                    env = clean_env(PARAMETER_ACTION=action, PARAMETER_ROOT=bucket, PARAMETER_LOG_LEVEL=level,
+                                    PARAMETER_MOUNT="node_modules", VELA_REPO_ORG="acme", VELA_REPO_NAME="webapp",
+                                    **target)
+                    proc = run_cli(env=env, cwd=ws)
+                    outputs.append(proc.stdout + proc.stderr)
+                    self.assertNotIn(SECRET, proc.stdout + proc.stderr, f"{action} at {level}")
+                    self.assertNotIn(TOKEN, proc.stdout + proc.stderr, f"{action} at {level}")
+                    self.assertNotIn("Signature=", proc.stdout + proc.stderr, f"{action} at {level}")
+        everything = "\n".join(outputs)
+        self.assertIn("****", everything)  # config shows that secrets are set, masked
+
+
+if __name__ == "__main__":
+    unittest.main()
