@@ -12,7 +12,8 @@ want_tests=0
 [ "${1:-}" = "--tests" ] && want_tests=1
 
 packages=(build-essential cmake ninja-build pkg-config ccache
-          qt6-base-dev qt6-base-dev-tools libgl-dev libarchive-dev libquazip1-qt6-dev libzstd-dev zlib1g-dev)
+          qt6-base-dev qt6-base-dev-tools libgl-dev libarchive-dev libquazip1-qt6-dev libzstd-dev zlib1g-dev
+          qt6-charts-dev qtkeychain-qt6-dev)
 if [ $want_tests = 1 ]; then
   packages+=(python3 python3-pip nodejs npm tar zstd gzip pigz xvfb xauth)
 fi
