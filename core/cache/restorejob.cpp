@@ -19,6 +19,13 @@ Result<ObjectInfo> findFirstObject(ObjectStore &store, const QStringList &keys)
             return info.error();
         Log::debug(QStringLiteral("no cache object at %1").arg(store.uri(key)));
     }
+    // HEAD cannot tell a missing key from a missing bucket (404 without a body); a one-page
+    // listing can, and a missing bucket is a configuration error, not a cache miss.
+    if (!keys.isEmpty()) {
+        const Error listError = store.list(keys.first(), [](const QList<ObjectInfo> &) { return false; });
+        if (listError)
+            return listError;
+    }
     return ObjectInfo{};
 }
 

@@ -43,7 +43,8 @@ private:
     RestoreResult m_result;
 };
 
-// Finds the first of `keys` that exists; NotFound for all of them yields an empty key and no error.
+// Finds the first of `keys` that exists. None existing is a miss (an ObjectInfo with an empty
+// key, no error); a missing bucket or any other failure is an error.
 Result<ObjectInfo> findFirstObject(ObjectStore &store, const QStringList &keys);
 
 } // namespace s3cache

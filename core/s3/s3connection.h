@@ -82,11 +82,14 @@ public:
     void setCancellation(CancellationPtr cancellation);  // applies to every later request
 
     // Blocking operations.
+    // Creates the bucket (in the endpoint's region); used by tests and tools.
+    S3CallResult createBucket();
     S3CallResult headObject(const QString &key);
     // Into memory; `ifMatch` (an ETag) makes the server refuse a replaced object (412).
     S3CallResult getObject(const QString &key, std::optional<ByteRange> range = std::nullopt,
                            const QByteArray &ifMatch = {});
-    // Streamed into `sink` from the network thread; the caller must not touch `sink` meanwhile.
+    // Streamed into `sink` from the network thread; the caller must not touch `sink` meanwhile,
+    // and the sink must not call back into this connection (it would wait on its own thread).
     S3CallResult getObjectTo(const QString &key, QIODevice *sink,
                              std::optional<ByteRange> range = std::nullopt,
                              const QByteArray &ifMatch = {});
@@ -101,6 +104,7 @@ public:
     S3CallResult completeMultipartUpload(const QString &key, const QString &uploadId,
                                          QList<CompletedPart> parts);
     S3CallResult abortMultipartUpload(const QString &key, const QString &uploadId);
+    // Every page: the result holds all unfinished uploads under the prefix.
     S3CallResult listMultipartUploads(const QString &prefix = {});
     S3CallResult listObjectsV2(const QString &prefix, const QString &continuationToken = {},
                                int maxKeys = 1000, const QString &delimiter = {});
@@ -109,6 +113,9 @@ public:
     S3CallResult deleteObject(const QString &key);
 
     // Non-blocking variants for parallel transfers.
+    PendingS3CallPtr startPutObject(const QString &key, const QByteArray &body,
+                                    const QMap<QString, QString> &metadata = {},
+                                    const QString &contentType = {});
     PendingS3CallPtr startUploadPart(const QString &key, const QString &uploadId, int partNumber,
                                      const QByteArray &body);
     PendingS3CallPtr startGetObject(const QString &key, std::optional<ByteRange> range,

@@ -3,7 +3,8 @@
 // The state file named by $S3CACHE_TEST_SERVERS is JSON:
 //   { "servers": { "<name>": { "endpoint": "http://127.0.0.1:PORT", "access_key": "...",
 //                              "secret_key": "...", "region": "us-east-1", "pid": 123 }, ... } }
-// Names: "moto" (no signature checks), "moto_iam" (moto with SigV4 enforced), "s3rver".
+// Names: "moto" (no signature checks), "moto_iam" (moto with SigV4 enforced), "s3rver",
+// "moto_tls" (moto over https; its entry adds "ca_bundle": the PEM of the CA that signed it).
 // A test that needs a server and cannot find it fails (never skips).
 
 #include <QString>
@@ -18,6 +19,7 @@ struct TestServer
     QString accessKey;
     QString secretKey;
     QString region;
+    QString caBundle;  // PEM file to trust, for https servers
     bool isValid() const { return !endpoint.isEmpty(); }
 };
 

@@ -1,0 +1,34 @@
+#pragma once
+// Archive formats and what the archive layer reports about one run. The format of an archive
+// being written follows the object's filename; an archive being read is detected from its bytes.
+
+#include <QString>
+
+#include <functional>
+#include <optional>
+
+namespace s3cache {
+
+enum class ArchiveFormat { TarZstd, TarGzip, Tar, Zip };
+
+// .tar.zst/.tzst, .tgz/.tar.gz, .tar, .zip (case-insensitive); anything else: nullopt.
+std::optional<ArchiveFormat> archiveFormatForFilename(const QString &filename);
+// "tar.zst", "tar.gz", "tar", "zip"
+QString archiveFormatName(ArchiveFormat format);
+// Whether `level` is a valid compression_level for `format` (-1 always is: the codec default).
+// *range (optional) says what applies: "1..19", "-1..9", or why nothing does (plain tar).
+bool compressionLevelValid(ArchiveFormat format, int level, QString *range = nullptr);
+
+struct ArchiveStats
+{
+    qint64 entries = 0;
+    qint64 files = 0;     // regular files (hard links not counted)
+    qint64 bytesIn = 0;   // file bytes read (writer) or written (extractor)
+    qint64 bytesOut = 0;  // archive bytes written (writer) or read (extractor, lister)
+    QString format;       // detected on read, e.g. "tar.zst"
+};
+
+// Bytes of file data done so far; total is -1 when unknown.
+using ProgressCallback = std::function<void(qint64 done, qint64 total)>;
+
+} // namespace s3cache

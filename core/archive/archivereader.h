@@ -1,0 +1,68 @@
+#pragma once
+// Reading archives from a stream: the codec (zstd, gzip, none) and the format (tar in all its
+// dialects, zip) are detected from the bytes. ArchiveReader is the libarchive read setup shared
+// by listArchive() and SafeExtractor; errors are typed: a damaged archive is ErrorKind::Corrupt
+// with libarchive's message, a failing source ErrorKind::Io with the device's error string.
+
+#include "archiveformat.h"
+#include "treesnapshot.h"
+
+#include "util/cancellation.h"
+#include "util/error.h"
+#include "util/result.h"
+
+#include <functional>
+#include <memory>
+
+class QIODevice;
+
+namespace s3cache {
+
+struct ArchiveEntryInfo
+{
+    QString path;  // as stored, without a trailing '/'
+    TreeEntry::Type type = TreeEntry::File;
+    qint64 size = 0;
+    qint64 mtime = 0;
+    quint32 mode = 0;  // permission bits (07777)
+    QString linkTarget;
+};
+
+// Lists the entries of an archive stream without writing anything to disk; the callback returns
+// false to stop early. Devices, fifos and sockets in the archive are not reported.
+Error listArchive(QIODevice *source, const std::function<bool(const ArchiveEntryInfo &)> &callback,
+                  const Cancellation *cancel = nullptr, ArchiveStats *stats = nullptr);
+
+class ArchiveReader
+{
+public:
+    struct Entry
+    {
+        ArchiveEntryInfo info;
+        qint32 mtimeNsec = 0;
+        bool special = false;  // device, fifo or socket: never extracted
+    };
+    // Called with consecutive data blocks; `offset` is where the block starts in the file (sparse
+    // tar entries have holes).
+    using DataConsumer = std::function<Error(const char *data, size_t size, qint64 offset)>;
+
+    ArchiveReader(QIODevice *source, const Cancellation *cancel);
+    ~ArchiveReader();
+    Q_DISABLE_COPY_MOVE(ArchiveReader)
+
+    // The next entry's header into *entry; false at the end of the archive.
+    Result<bool> next(Entry *entry);
+    Error readData(const DataConsumer &consume);
+    Error skipData();
+    // "tar.zst", "tar.gz", "tar", "zip" once the first header has been read.
+    QString formatName() const;
+    qint64 bytesRead() const;
+
+private:
+    Error failure(const QString &context) const;
+
+    struct Private;
+    std::unique_ptr<Private> d;
+};
+
+} // namespace s3cache

@@ -1,0 +1,150 @@
+#include "archivewriter.h"
+
+#include "archiveio.h"
+#include "fileblocks.h"
+#include "zipstreamwriter.h"
+#include "zstdencoder.h"
+
+#include <QIODevice>
+#include <QScopeGuard>
+
+#include <archive_entry.h>
+
+#include <memory>
+
+namespace s3cache {
+
+namespace {
+
+Error cancelled()
+{
+    return Error(ErrorKind::Cancelled, QStringLiteral("Cancelled"), QStringLiteral("archiving was cancelled"));
+}
+
+} // namespace
+
+ArchiveWriter::ArchiveWriter(ArchiveWriteOptions options) : m_options(options)
+{
+}
+
+Error ArchiveWriter::write(const TreeSnapshot &snapshot, QIODevice *sink, const Cancellation *cancel,
+                           const ProgressCallback &progress)
+{
+    m_stats = ArchiveStats{};
+    m_stats.format = archiveFormatName(m_options.format);
+    QString range;
+    if (!compressionLevelValid(m_options.format, m_options.compressionLevel, &range))
+        return Error(ErrorKind::InvalidInput, QStringLiteral("InvalidCompressionLevel"),
+                     QStringLiteral("compression level %1 is not valid for %2 (valid: %3)")
+                         .arg(m_options.compressionLevel).arg(m_stats.format, range));
+    if (!sink || !sink->isWritable())
+        return Error(ErrorKind::Internal, QStringLiteral("SinkNotWritable"), QStringLiteral("the archive output is not open for writing"));
+    if (cancel && cancel->isCancelled())
+        return cancelled();
+    if (m_options.format == ArchiveFormat::Zip) {
+        ZipStreamWriter zip(sink, m_options.compressionLevel);
+        const Error error = zip.write(snapshot, cancel, progress);
+        m_stats.entries = zip.entriesWritten();
+        m_stats.files = zip.filesWritten();
+        m_stats.bytesIn = zip.fileBytesWritten();
+        m_stats.bytesOut = zip.bytesWritten();
+        return error;
+    }
+    return writeTar(snapshot, sink, cancel, progress);
+}
+
+Error ArchiveWriter::writeTar(const TreeSnapshot &snapshot, QIODevice *sink, const Cancellation *cancel,
+                              const ProgressCallback &progress)
+{
+    const ScopedUtf8Locale locale;
+    std::unique_ptr<ZstdEncoder> encoder;
+    if (m_options.format == ArchiveFormat::TarZstd) {
+        encoder = std::make_unique<ZstdEncoder>(m_options.compressionLevel, m_options.threads);
+        if (!encoder->errorString().isEmpty())
+            return Error(ErrorKind::Internal, QStringLiteral("CompressorFailed"), encoder->errorString());
+    }
+    ArchiveSink out(sink, encoder.get());
+    const std::unique_ptr<struct archive, decltype(&archive_write_free)> owner(archive_write_new(), &archive_write_free);
+    struct archive *a = owner.get();
+    // On any early return, archive_write_free() must not finish the archive into the sink.
+    bool complete = false;
+    const auto abandonUnlessComplete = qScopeGuard([&] { if (!complete) out.abandon(); });
+
+    const auto failure = [&](const QString &context) {
+        if (out.failed())
+            return Error(ErrorKind::Io, QStringLiteral("WriteFailed"),
+                         QStringLiteral("writing the archive failed: %1").arg(out.errorString()));
+        return Error(ErrorKind::Internal, QStringLiteral("ArchiveWriteFailed"),
+                     QStringLiteral("%1: %2").arg(context, QString::fromUtf8(archive_error_string(a))));
+    };
+
+    archive_write_set_format_pax_restricted(a);
+    if (m_options.format == ArchiveFormat::TarGzip) {
+        archive_write_add_filter_gzip(a);
+        archive_write_set_filter_option(a, "gzip", "timestamp", nullptr);  // deterministic header
+        if (m_options.compressionLevel != -1
+            && archive_write_set_filter_option(a, "gzip", "compression-level",
+                                               QByteArray::number(m_options.compressionLevel).constData()) != ARCHIVE_OK)
+            return failure(QStringLiteral("gzip compression level"));
+    }
+    archive_write_set_bytes_per_block(a, 64 * 1024);
+    archive_write_set_bytes_in_last_block(a, 1);
+    if (out.open(a) != ARCHIVE_OK)
+        return failure(QStringLiteral("starting the archive"));
+
+    const std::unique_ptr<struct archive_entry, decltype(&archive_entry_free)> entryOwner(archive_entry_new(), &archive_entry_free);
+    struct archive_entry *entry = entryOwner.get();
+    QByteArray buffer;
+    qint64 done = 0;
+    for (const TreeEntry &e : snapshot.entries) {
+        if (cancel && cancel->isCancelled())
+            return cancelled();
+        archive_entry_clear(entry);
+        archive_entry_set_pathname_utf8(entry, (e.type == TreeEntry::Directory ? e.path + u'/' : e.path).toUtf8().constData());
+        archive_entry_set_mtime(entry, e.mtime, e.mtimeNsec);
+        archive_entry_set_uid(entry, 0);
+        archive_entry_set_gid(entry, 0);
+        switch (e.type) {
+        case TreeEntry::Directory:
+            archive_entry_set_mode(entry, AE_IFDIR | e.mode);
+            break;
+        case TreeEntry::Symlink:
+            archive_entry_set_mode(entry, AE_IFLNK | e.mode);
+            archive_entry_set_symlink_utf8(entry, e.linkTarget.toUtf8().constData());
+            break;
+        case TreeEntry::Hardlink:
+            archive_entry_set_mode(entry, AE_IFREG | e.mode);
+            archive_entry_set_hardlink_utf8(entry, e.linkTarget.toUtf8().constData());
+            archive_entry_set_size(entry, 0);
+            break;
+        case TreeEntry::File:
+            archive_entry_set_mode(entry, AE_IFREG | e.mode);
+            archive_entry_set_size(entry, e.size);
+            break;
+        }
+        if (archive_write_header(a, entry) < ARCHIVE_WARN)
+            return failure(QStringLiteral("writing the header of %1").arg(e.path));
+        ++m_stats.entries;
+        if (e.type != TreeEntry::File)
+            continue;
+        const Error error = readFileBlocks(e, buffer, cancel, [&](const char *data, qint64 size) -> Error {
+            if (archive_write_data(a, data, size_t(size)) != size)
+                return failure(QStringLiteral("writing %1").arg(e.path));
+            done += size;
+            m_stats.bytesIn += size;
+            if (progress)
+                progress(done, snapshot.totalFileBytes);
+            return {};
+        });
+        if (error)
+            return error;
+        ++m_stats.files;
+    }
+    if (archive_write_close(a) != ARCHIVE_OK)
+        return failure(QStringLiteral("finishing the archive"));
+    complete = true;
+    m_stats.bytesOut = out.bytesWritten();
+    return {};
+}
+
+} // namespace s3cache

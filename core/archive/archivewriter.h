@@ -1,0 +1,46 @@
+#pragma once
+// ArchiveWriter: streams a TreeSnapshot as an archive into any QIODevice (a file, a pipe, a
+// multipart upload). Tar formats are pax (restricted: plain ustar headers unless a name, size or
+// time needs more) through libarchive, compressed with zstd (multi-threaded, content checksum) or
+// gzip; zip is written by ZipStreamWriter. Output is deterministic: identical trees give
+// identical archives. Owners are stored as 0/0; file data is read in 1 MiB blocks.
+
+#include "archiveformat.h"
+#include "treesnapshot.h"
+
+#include "util/cancellation.h"
+#include "util/error.h"
+
+class QIODevice;
+
+namespace s3cache {
+
+struct ArchiveWriteOptions
+{
+    ArchiveFormat format = ArchiveFormat::TarZstd;
+    int compressionLevel = -1;  // -1 = codec default (zstd 3, gzip 6)
+    int threads = 0;            // zstd workers, 0 = number of cores
+};
+
+class ArchiveWriter
+{
+public:
+    explicit ArchiveWriter(ArchiveWriteOptions options = {});
+
+    // Writes the snapshot's entries into `sink` (open for writing; may be sequential and may block
+    // in write()). A failing sink gives ErrorKind::Io carrying sink->errorString(); a cancelled
+    // write gives ErrorKind::Cancelled. Files that changed since the scan are written with their
+    // scanned size (padded with zeros or cut) and logged as warnings.
+    Error write(const TreeSnapshot &snapshot, QIODevice *sink, const Cancellation *cancel = nullptr,
+                const ProgressCallback &progress = {});
+    ArchiveStats stats() const { return m_stats; }
+
+private:
+    Error writeTar(const TreeSnapshot &snapshot, QIODevice *sink, const Cancellation *cancel,
+                   const ProgressCallback &progress);
+
+    ArchiveWriteOptions m_options;
+    ArchiveStats m_stats;
+};
+
+} // namespace s3cache

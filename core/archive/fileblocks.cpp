@@ -1,0 +1,91 @@
+#include "fileblocks.h"
+
+#include "archiveio.h"
+
+#include "util/log.h"
+
+#include <QFile>
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace s3cache {
+
+namespace {
+
+class FileDescriptor
+{
+public:
+    explicit FileDescriptor(int fd) : m_fd(fd) {}
+    ~FileDescriptor()
+    {
+        if (m_fd >= 0)
+            ::close(m_fd);
+    }
+    Q_DISABLE_COPY_MOVE(FileDescriptor)
+    int get() const { return m_fd; }
+
+private:
+    int m_fd;
+};
+
+Error readError(const TreeEntry &entry, int errnum)
+{
+    return Error(ErrorKind::Io, QStringLiteral("ReadFailed"),
+                 QStringLiteral("cannot read %1: %2").arg(entry.sourcePath, QString::fromLocal8Bit(strerror(errnum))));
+}
+
+} // namespace
+
+Error readFileBlocks(const TreeEntry &entry, QByteArray &buffer, const Cancellation *cancel, const BlockConsumer &consume)
+{
+    if (buffer.size() < ArchiveBlockSize)
+        buffer.resize(ArchiveBlockSize);
+    FileDescriptor fd(::open(QFile::encodeName(entry.sourcePath).constData(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    qint64 available = 0;  // bytes the file can give us, at most entry.size
+    if (fd.get() < 0) {
+        if (errno != ENOENT && errno != ELOOP)
+            return readError(entry, errno);
+        Log::warn(QStringLiteral("%1 is gone since the scan: archived as %2 zero bytes").arg(entry.sourcePath).arg(entry.size));
+    } else {
+        struct stat st;
+        if (fstat(fd.get(), &st) != 0)
+            return readError(entry, errno);
+        if (st.st_size != entry.size)
+            Log::warn(QStringLiteral("%1 changed size since the scan (%2 -> %3 bytes): archived with the scanned size")
+                          .arg(entry.sourcePath).arg(entry.size).arg(st.st_size));
+        available = std::min<qint64>(st.st_size, entry.size);
+        posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+    }
+
+    qint64 done = 0;
+    while (done < entry.size) {
+        if (cancel && cancel->isCancelled())
+            return Error(ErrorKind::Cancelled, QStringLiteral("Cancelled"), QStringLiteral("archiving was cancelled"));
+        const qint64 want = std::min<qint64>(buffer.size(), entry.size - done);
+        qint64 got = 0;
+        while (done + got < available && got < want) {
+            const ssize_t n = ::read(fd.get(), buffer.data() + got, size_t(std::min(want, available - done) - got));
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0)
+                return readError(entry, errno);
+            if (n == 0) {
+                Log::warn(QStringLiteral("%1 shrank while it was archived: padded with zero bytes").arg(entry.sourcePath));
+                available = done + got;
+                break;
+            }
+            got += n;
+        }
+        memset(buffer.data() + got, 0, size_t(want - got));
+        if (Error e = consume(buffer.constData(), want))
+            return e;
+        done += want;
+    }
+    return {};
+}
+
+} // namespace s3cache

@@ -1,0 +1,21 @@
+#pragma once
+// Reading a scanned file's contents for an archive, internal to the archive layer: exactly the
+// scanned size in blocks of up to ArchiveBlockSize, whatever happened to the file since the scan
+// (grown: cut; shrunk or gone: padded with zeros; both logged as warnings).
+
+#include "treesnapshot.h"
+
+#include "util/cancellation.h"
+#include "util/error.h"
+
+#include <functional>
+
+namespace s3cache {
+
+using BlockConsumer = std::function<Error(const char *data, qint64 size)>;
+
+// Calls `consume` with consecutive blocks of `entry` (a File) using `buffer` as the block buffer.
+// Returns the first error: reading (ErrorKind::Io), cancellation, or the consumer's.
+Error readFileBlocks(const TreeEntry &entry, QByteArray &buffer, const Cancellation *cancel, const BlockConsumer &consume);
+
+} // namespace s3cache

@@ -1,0 +1,521 @@
+#include "safeextractor.h"
+
+#include "archiveio.h"
+#include "archivereader.h"
+
+#include "util/log.h"
+
+#include <QDir>
+#include <QFile>
+#include <QHash>
+#include <QMap>
+#include <QSet>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace s3cache {
+
+namespace {
+
+QByteArray fsPath(const QString &path)
+{
+    return QFile::encodeName(path);
+}
+
+QString errnoText(int errnum)
+{
+    return QString::fromLocal8Bit(strerror(errnum));
+}
+
+Error ioError(const QString &what, const QString &path, int errnum)
+{
+    return Error(ErrorKind::Io, QStringLiteral("ExtractFailed"), QStringLiteral("cannot %1 %2: %3").arg(what, path, errnoText(errnum)));
+}
+
+Error cancelledError()
+{
+    return Error(ErrorKind::Cancelled, QStringLiteral("Cancelled"), QStringLiteral("restoring the archive was cancelled"));
+}
+
+// Entry names in messages: a 10,000-level path is named by its beginning.
+QString entryName(const QString &path)
+{
+    constexpr qsizetype Limit = 160;
+    return path.size() > Limit ? path.left(Limit) + QStringLiteral("...") : path;
+}
+
+Error unsafe(const QString &entry, const QString &why)
+{
+    return Error(ErrorKind::Unsafe, QStringLiteral("UnsafeEntry"),
+                 QStringLiteral("archive entry \"%1\" is unsafe: %2").arg(entryName(entry), why));
+}
+
+Error conflict(const QString &entry, const QString &why)
+{
+    return Error(ErrorKind::Corrupt, QStringLiteral("CorruptArchive"),
+                 QStringLiteral("archive entry \"%1\" %2").arg(entryName(entry), why));
+}
+
+QString join(const QString &parent, const QString &name)
+{
+    return parent.isEmpty() ? name : parent + u'/' + name;
+}
+
+QList<QByteArray> directoryNames(const QByteArray &path, int *errnum)
+{
+    QList<QByteArray> names;
+    DIR *dir = opendir(path.constData());
+    if (!dir) {
+        *errnum = errno;
+        return names;
+    }
+    while (const dirent *d = readdir(dir)) {
+        if (strcmp(d->d_name, ".") != 0 && strcmp(d->d_name, "..") != 0)
+            names << QByteArray(d->d_name);
+    }
+    closedir(dir);
+    *errnum = 0;
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+// Removes a tree without following symbolic links, making directories writable as needed.
+bool removeTree(const QByteArray &path)
+{
+    struct stat st;
+    if (lstat(path.constData(), &st) != 0)
+        return errno == ENOENT;
+    if (!S_ISDIR(st.st_mode))
+        return unlink(path.constData()) == 0 || errno == ENOENT;
+    if ((st.st_mode & S_IRWXU) != S_IRWXU)
+        chmod(path.constData(), (st.st_mode & 07777) | S_IRWXU);
+    int errnum = 0;
+    bool ok = true;
+    for (const QByteArray &name : directoryNames(path, &errnum))
+        ok = removeTree(path + '/' + name) && ok;
+    return rmdir(path.constData()) == 0 && ok && errnum == 0;
+}
+
+bool setTimes(const QString &path, qint64 mtime, qint32 nsec)
+{
+    const struct timespec times[2] = {{0, UTIME_OMIT}, {time_t(mtime), long(nsec)}};
+    return utimensat(AT_FDCWD, fsPath(path).constData(), times, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+class Extraction
+{
+public:
+    Extraction(const ExtractOptions &options, ArchiveStats &stats, const Cancellation *cancel, const ProgressCallback &progress)
+        : m_options(options), m_stats(stats), m_cancel(cancel), m_progress(progress)
+    {
+    }
+
+    ~Extraction()
+    {
+        if (!m_stagingRoot.isEmpty() && !m_keepStaging && !removeTree(fsPath(m_stagingRoot)))
+            Log::warn(QStringLiteral("could not remove the staging directory %1").arg(m_stagingRoot));
+    }
+
+    Error run(QIODevice *source, const QString &workspace)
+    {
+        if (Error e = prepare(workspace))
+            return e;
+        if (Error e = extractAll(source))
+            return e;
+        if (cancelled())
+            return cancelledError();
+        Error e = merge(QString());
+        if (!e)
+            e = applyDirectoryAttributes();
+        if (e)
+            rollback();
+        return e;
+    }
+
+private:
+    enum class Op { MovedIn, MovedAside, MergedDirectory };
+    struct JournalEntry
+    {
+        Op op;
+        QString rel;
+        QString aside;       // MovedAside: where the original is kept
+        struct stat before;  // MergedDirectory: the workspace directory's mode and times
+    };
+    struct DirectoryAttributes
+    {
+        quint32 mode;
+        qint64 mtime;
+        qint32 nsec;
+    };
+
+    bool cancelled() const { return m_cancel && m_cancel->isCancelled(); }
+    QString staged(const QString &rel) const { return rel.isEmpty() ? m_tree : m_tree + u'/' + rel; }
+    QString target(const QString &rel) const { return m_workspace + u'/' + rel; }
+
+    Error prepare(const QString &workspace)
+    {
+        const QByteArray canonical = fsPath(QDir(workspace).canonicalPath());
+        struct stat st;
+        if (canonical.isEmpty() || stat(canonical.constData(), &st) != 0 || !S_ISDIR(st.st_mode))
+            return Error(ErrorKind::InvalidInput, QStringLiteral("InvalidWorkspace"),
+                         QStringLiteral("workspace %1 is not a directory").arg(workspace));
+        m_workspace = QFile::decodeName(canonical);
+        QByteArray pattern = fsPath(m_workspace + u'/' + stagingPrefix() + QStringLiteral("XXXXXX"));
+        if (!mkdtemp(pattern.data()))
+            return ioError(QStringLiteral("create a staging directory in"), m_workspace, errno);
+        m_stagingRoot = QFile::decodeName(pattern);
+        m_tree = m_stagingRoot + QStringLiteral("/tree");
+        m_aside = m_stagingRoot + QStringLiteral("/replaced");
+        for (const QString &dir : {m_tree, m_aside}) {
+            if (mkdir(fsPath(dir).constData(), 0700) != 0)
+                return ioError(QStringLiteral("create"), dir, errno);
+        }
+        return {};
+    }
+
+    Error extractAll(QIODevice *source)
+    {
+        ArchiveReader reader(source, m_cancel);
+        ArchiveReader::Entry entry;
+        qint64 entries = 0;
+        for (;;) {
+            if (cancelled())
+                return cancelledError();
+            const Result<bool> more = reader.next(&entry);
+            if (!more.ok())
+                return more.error();
+            if (!*more)
+                break;
+            m_stats.format = reader.formatName();
+            if (++entries > m_options.maxEntries)
+                return Error(ErrorKind::Unsafe, QStringLiteral("TooManyEntries"),
+                             QStringLiteral("archive has more than %1 entries").arg(m_options.maxEntries));
+            if (entry.special) {
+                Log::warn(QStringLiteral("archive entry \"%1\" is a device, fifo or socket: not restored").arg(entryName(entry.info.path)));
+                continue;
+            }
+            if (Error e = extractEntry(reader, entry))
+                return e;
+            m_stats.bytesOut = reader.bytesRead();
+        }
+        m_stats.bytesOut = reader.bytesRead();
+        return {};
+    }
+
+    // The entry's path relative to the workspace, or an error naming it.
+    Result<QString> checkedPath(const QString &stored, const QString &entry) const
+    {
+        if (stored.startsWith(u'/'))
+            return unsafe(entry, QStringLiteral("absolute path"));
+        QStringList parts;
+        for (const QString &part : stored.split(u'/', Qt::SkipEmptyParts)) {
+            if (part == u"..")
+                return unsafe(entry, QStringLiteral("path contains \"..\""));
+            if (part != u".")
+                parts << part;
+        }
+        if (parts.size() > m_options.maxPathDepth)
+            return unsafe(entry, QStringLiteral("path is %1 levels deep (limit %2)").arg(parts.size()).arg(m_options.maxPathDepth));
+        const QString path = parts.join(u'/');
+        const qsizetype length = path.toUtf8().size();
+        if (length > m_options.maxPathLength)
+            return unsafe(entry, QStringLiteral("path is %1 bytes long (limit %2)").arg(length).arg(m_options.maxPathLength));
+        if (!parts.isEmpty() && parts.first().startsWith(stagingPrefix()))
+            return unsafe(entry, QStringLiteral("the name is reserved for s3cache's staging directories"));
+        return path;
+    }
+
+    // No parent of `path` may be a symbolic link, neither from this archive nor in the workspace.
+    Error checkParents(const QString &path, const QString &entry)
+    {
+        const QStringList parts = path.split(u'/');
+        QString prefix;
+        for (qsizetype i = 0; i + 1 < parts.size(); ++i) {
+            prefix = join(prefix, parts.at(i));
+            const auto it = m_staged.constFind(prefix);
+            if (it != m_staged.constEnd() && *it == TreeEntry::Symlink)
+                return unsafe(entry, QStringLiteral("\"%1\" is a symbolic link in this archive").arg(prefix));
+            if (it != m_staged.constEnd() && *it != TreeEntry::Directory)
+                return conflict(entry, QStringLiteral("needs \"%1\" to be a directory, but the archive made it a file").arg(prefix));
+            if (!m_diskChecked.contains(prefix)) {
+                struct stat st;
+                if (lstat(fsPath(target(prefix)).constData(), &st) == 0 && S_ISLNK(st.st_mode))
+                    return unsafe(entry, QStringLiteral("\"%1\" is a symbolic link in the workspace").arg(prefix));
+                m_diskChecked.insert(prefix);
+            }
+        }
+        return {};
+    }
+
+    // Creates the missing parents of `path` in the staging tree and frees `path` itself for an
+    // entry of type `incoming` (a later entry replaces an earlier one, as tar does).
+    Error prepareSlot(const QString &path, TreeEntry::Type incoming, const QString &entry, bool *exists)
+    {
+        const QStringList parts = path.split(u'/');
+        QString prefix;
+        for (qsizetype i = 0; i + 1 < parts.size(); ++i) {
+            prefix = join(prefix, parts.at(i));
+            if (m_staged.contains(prefix))
+                continue;
+            if (mkdir(fsPath(staged(prefix)).constData(), 0777) != 0)
+                return ioError(QStringLiteral("create"), staged(prefix), errno);
+            m_staged.insert(prefix, TreeEntry::Directory);
+        }
+        *exists = false;
+        const auto it = m_staged.constFind(path);
+        if (it == m_staged.constEnd())
+            return {};
+        if (*it == TreeEntry::Directory) {
+            if (incoming != TreeEntry::Directory)
+                return conflict(entry, QStringLiteral("replaces a directory that the archive created earlier"));
+            *exists = true;
+            return {};
+        }
+        if (unlink(fsPath(staged(path)).constData()) != 0)
+            return ioError(QStringLiteral("replace"), staged(path), errno);
+        m_staged.remove(path);
+        return {};
+    }
+
+    Error extractEntry(ArchiveReader &reader, const ArchiveReader::Entry &entry)
+    {
+        const ArchiveEntryInfo &info = entry.info;
+        const Result<QString> checked = checkedPath(info.path, info.path);
+        if (!checked.ok())
+            return checked.error();
+        const QString path = *checked;
+        if (path.isEmpty()) {
+            if (info.type == TreeEntry::Directory)
+                return reader.skipData();  // "./": the workspace itself
+            return unsafe(info.path, QStringLiteral("empty name"));
+        }
+        if (Error e = checkParents(path, info.path))
+            return e;
+
+        QString linkSource;
+        if (info.type == TreeEntry::Hardlink) {
+            const Result<QString> linkTarget = checkedPath(info.linkTarget, info.path);
+            if (!linkTarget.ok() || linkTarget->isEmpty() || *linkTarget == path
+                || m_staged.value(*linkTarget, TreeEntry::Directory) != TreeEntry::File)
+                return unsafe(info.path, QStringLiteral("hard link to \"%1\", which is not a file extracted earlier from this archive")
+                                             .arg(entryName(info.linkTarget)));
+            linkSource = staged(*linkTarget);
+        }
+        if (info.type == TreeEntry::File && m_options.maxTotalBytes > 0 && m_totalBytes + info.size > m_options.maxTotalBytes)
+            return tooLarge(info.path, m_totalBytes + info.size);
+        bool exists = false;
+        if (Error e = prepareSlot(path, info.type, info.path, &exists))
+            return e;
+        const QString out = staged(path);
+        const QByteArray outPath = fsPath(out);
+
+        switch (info.type) {
+        case TreeEntry::Directory:
+            if (!exists && mkdir(outPath.constData(), 0700) != 0)
+                return ioError(QStringLiteral("create"), out, errno);
+            m_staged.insert(path, TreeEntry::Directory);
+            m_directories.insert(path, {info.mode, info.mtime, entry.mtimeNsec});
+            break;
+        case TreeEntry::Symlink:
+            if (info.linkTarget.isEmpty())
+                return conflict(info.path, QStringLiteral("is a symbolic link without a target"));
+            if (symlink(fsPath(info.linkTarget).constData(), outPath.constData()) != 0)
+                return ioError(QStringLiteral("create the symbolic link"), out, errno);
+            m_staged.insert(path, TreeEntry::Symlink);
+            if (!setTimes(out, info.mtime, entry.mtimeNsec))
+                return ioError(QStringLiteral("set the time of"), out, errno);
+            break;
+        case TreeEntry::Hardlink:
+            if (link(fsPath(linkSource).constData(), outPath.constData()) != 0)
+                return ioError(QStringLiteral("create the hard link"), out, errno);
+            m_staged.insert(path, TreeEntry::File);
+            break;
+        case TreeEntry::File:
+            if (Error e = writeFile(reader, entry, out))
+                return e;
+            m_staged.insert(path, TreeEntry::File);
+            ++m_stats.files;
+            break;
+        }
+        ++m_stats.entries;
+        return {};
+    }
+
+    Error tooLarge(const QString &entry, qint64 bytes) const
+    {
+        return Error(ErrorKind::Unsafe, QStringLiteral("ArchiveTooLarge"),
+                     QStringLiteral("archive is too large: entry \"%1\" brings it to %2 bytes, over the limit of %3 bytes")
+                         .arg(entryName(entry)).arg(bytes).arg(m_options.maxTotalBytes));
+    }
+
+    Error writeFile(ArchiveReader &reader, const ArchiveReader::Entry &entry, const QString &out)
+    {
+        const int fd = open(fsPath(out).constData(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0)
+            return ioError(QStringLiteral("create"), out, errno);
+        qint64 end = 0;
+        Error error = reader.readData([&](const char *data, size_t size, qint64 offset) -> Error {
+            if (cancelled())
+                return cancelledError();
+            m_totalBytes += qint64(size);
+            if (m_options.maxTotalBytes > 0 && m_totalBytes > m_options.maxTotalBytes)
+                return tooLarge(entry.info.path, m_totalBytes);
+            for (size_t done = 0; done < size;) {
+                const ssize_t n = pwrite(fd, data + done, size - done, off_t(offset + qint64(done)));
+                if (n < 0 && errno == EINTR)
+                    continue;
+                if (n < 0)
+                    return ioError(QStringLiteral("write"), out, errno);
+                done += size_t(n);
+            }
+            end = std::max(end, offset + qint64(size));
+            m_stats.bytesIn += qint64(size);
+            if (m_progress)
+                m_progress(m_stats.bytesIn, -1);
+            return {};
+        });
+        if (!error && entry.info.size > end && ftruncate(fd, off_t(entry.info.size)) != 0)
+            error = ioError(QStringLiteral("extend"), out, errno);
+        if (!error && fchmod(fd, entry.info.mode) != 0)
+            error = ioError(QStringLiteral("set the mode of"), out, errno);
+        const struct timespec times[2] = {{0, UTIME_OMIT}, {time_t(entry.info.mtime), long(entry.mtimeNsec)}};
+        if (!error && futimens(fd, times) != 0)
+            error = ioError(QStringLiteral("set the time of"), out, errno);
+        if (close(fd) != 0 && !error)
+            error = ioError(QStringLiteral("write"), out, errno);
+        return error;
+    }
+
+    // Moves the staged children of `rel` into the workspace (see the header for the rules).
+    Error merge(const QString &rel)
+    {
+        int errnum = 0;
+        const QList<QByteArray> names = directoryNames(fsPath(staged(rel)), &errnum);
+        if (errnum != 0)
+            return ioError(QStringLiteral("read"), staged(rel), errnum);
+        for (const QByteArray &name : names) {
+            if (cancelled())
+                return cancelledError();
+            const QString child = join(rel, QFile::decodeName(name));
+            const QByteArray from = fsPath(staged(child));
+            const QByteArray to = fsPath(target(child));
+            struct stat source, existing;
+            if (lstat(from.constData(), &source) != 0)
+                return ioError(QStringLiteral("inspect"), staged(child), errno);
+            if (lstat(to.constData(), &existing) != 0) {
+                if (errno != ENOENT)
+                    return ioError(QStringLiteral("inspect"), target(child), errno);
+            } else if (S_ISDIR(source.st_mode) && S_ISDIR(existing.st_mode)) {
+                m_journal.append({Op::MergedDirectory, child, QString(), existing});
+                if (Error e = merge(child))
+                    return e;
+                continue;
+            } else {
+                const QString aside = m_aside + u'/' + QString::number(m_journal.size());
+                if (rename(to.constData(), fsPath(aside).constData()) != 0)
+                    return ioError(QStringLiteral("move aside"), target(child), errno);
+                m_journal.append({Op::MovedAside, child, aside, {}});
+            }
+            if (rename(from.constData(), to.constData()) != 0)
+                return ioError(QStringLiteral("move into place"), target(child), errno);
+            m_journal.append({Op::MovedIn, child, QString(), {}});
+            if (m_progress)
+                m_progress(m_stats.bytesIn, -1);
+        }
+        return {};
+    }
+
+    // Directory modes and mtimes from the archive, deepest first: moving children into a
+    // directory changed its mtime, and a read-only parent must not block its children.
+    Error applyDirectoryAttributes()
+    {
+        QStringList paths = m_directories.keys();
+        std::sort(paths.begin(), paths.end(), [](const QString &a, const QString &b) { return a.count(u'/') > b.count(u'/'); });
+        for (const QString &rel : paths) {
+            if (cancelled())
+                return cancelledError();
+            const DirectoryAttributes &a = m_directories.value(rel);
+            const QString path = target(rel);
+            struct stat st;
+            if (lstat(fsPath(path).constData(), &st) != 0)
+                return ioError(QStringLiteral("set the attributes of"), path, errno);
+            if (!S_ISDIR(st.st_mode))
+                return ioError(QStringLiteral("set the attributes of"), path, ENOTDIR);
+            if (chmod(fsPath(path).constData(), a.mode) != 0)
+                return ioError(QStringLiteral("set the mode of"), path, errno);
+            if (!setTimes(path, a.mtime, a.nsec))
+                return ioError(QStringLiteral("set the time of"), path, errno);
+        }
+        return {};
+    }
+
+    void rollback()
+    {
+        bool complete = true;
+        for (auto it = m_journal.crbegin(); it != m_journal.crend(); ++it) {
+            const QByteArray workspacePath = fsPath(target(it->rel));
+            bool ok = true;
+            switch (it->op) {
+            case Op::MovedIn:
+                ok = rename(workspacePath.constData(), fsPath(staged(it->rel)).constData()) == 0;
+                break;
+            case Op::MovedAside:
+                ok = rename(fsPath(it->aside).constData(), workspacePath.constData()) == 0;
+                break;
+            case Op::MergedDirectory: {
+                const struct timespec times[2] = {it->before.st_atim, it->before.st_mtim};
+                ok = chmod(workspacePath.constData(), it->before.st_mode & 07777) == 0
+                    && utimensat(AT_FDCWD, workspacePath.constData(), times, AT_SYMLINK_NOFOLLOW) == 0;
+                break;
+            }
+            }
+            if (!ok) {
+                complete = false;
+                Log::error(QStringLiteral("could not undo the restore of %1: %2").arg(target(it->rel), errnoText(errno)));
+            }
+        }
+        if (!complete) {
+            m_keepStaging = true;
+            Log::error(QStringLiteral("the replaced originals are kept in %1").arg(m_aside));
+        }
+    }
+
+    const ExtractOptions &m_options;
+    ArchiveStats &m_stats;
+    const Cancellation *m_cancel;
+    const ProgressCallback &m_progress;
+    QString m_workspace;
+    QString m_stagingRoot;
+    QString m_tree;
+    QString m_aside;
+    bool m_keepStaging = false;
+    qint64 m_totalBytes = 0;
+    QHash<QString, TreeEntry::Type> m_staged;  // everything in the staging tree (a hard link is a File)
+    QSet<QString> m_diskChecked;               // workspace paths known not to be symbolic links
+    QMap<QString, DirectoryAttributes> m_directories;
+    QList<JournalEntry> m_journal;
+};
+
+} // namespace
+
+SafeExtractor::SafeExtractor(ExtractOptions options) : m_options(options)
+{
+}
+
+Error SafeExtractor::extract(QIODevice *source, const QString &workspace, const Cancellation *cancel,
+                             const ProgressCallback &progress)
+{
+    m_stats = ArchiveStats{};
+    if (!source || !source->isReadable())
+        return Error(ErrorKind::Internal, QStringLiteral("SourceNotReadable"), QStringLiteral("the archive input is not open for reading"));
+    Extraction extraction(m_options, m_stats, cancel, progress);
+    return extraction.run(source, workspace);
+}
+
+} // namespace s3cache

@@ -1,0 +1,53 @@
+#pragma once
+// SafeExtractor: restores an archive stream into a workspace, all or nothing.
+//
+// Every entry is checked before anything is written for it: no absolute names, no "..", no path
+// through a symbolic link (one from this archive or one already in the workspace), hard links
+// only to regular files extracted earlier from this archive, caps on path depth and length, entry
+// count and total size (a decompression bomb is refused). Symbolic links are restored as links,
+// whatever their target, and never followed.
+//
+// Entries are extracted into a staging directory inside the workspace (.s3cache-staging-XXXXXX),
+// then moved into place: a new path is renamed whole; a directory that exists on both sides is
+// merged (restoring app/node_modules never touches app/src); anything else that is in the way is
+// replaced (cache wins). Replaced originals stay in the staging directory until the end, so any
+// failure or cancellation rolls the workspace back exactly. Directory modes and mtimes are applied
+// last, so that scanning the restored tree gives the fingerprint of the tree that was archived.
+
+#include "archiveformat.h"
+
+#include "util/cancellation.h"
+#include "util/error.h"
+
+class QIODevice;
+
+namespace s3cache {
+
+struct ExtractOptions
+{
+    qint64 maxTotalBytes = 0;  // 0 = unlimited; beyond -> ErrorKind::Unsafe "ArchiveTooLarge"
+    qint64 maxEntries = 10'000'000;
+    int maxPathDepth = 256;
+    int maxPathLength = 4096;  // bytes (UTF-8)
+};
+
+class SafeExtractor
+{
+public:
+    explicit SafeExtractor(ExtractOptions options = {});
+
+    // Reads an archive from `source` (sequential, may block; read() returning 0 ends it), detects
+    // codec and format from the bytes, and restores it into `workspace` (an existing directory).
+    // Errors: Unsafe (a refused entry, named), Corrupt (libarchive's message), Io, Cancelled; the
+    // workspace is then as it was before. `progress` gets the file bytes written so far, and is
+    // called again after each entry moved into place.
+    Error extract(QIODevice *source, const QString &workspace, const Cancellation *cancel = nullptr,
+                  const ProgressCallback &progress = {});
+    ArchiveStats stats() const { return m_stats; }
+
+private:
+    ExtractOptions m_options;
+    ArchiveStats m_stats;
+};
+
+} // namespace s3cache

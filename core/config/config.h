@@ -1,0 +1,98 @@
+#pragma once
+// The resolved configuration of one `s3cache` run (SPEC §2–§4, §8), built by resolveConfig()
+// from the command line, the environment and the Vela parameter/secret files without any
+// network access. Everything is validated here, so a bad value stops the run (exit 2) before
+// any request; errors are ErrorKind::InvalidInput naming the parameter, its source and the bad
+// value - never the value of secret_key or session_token.
+//
+// Choices where the SPEC is silent:
+//  - server "file:///dir" (or "file://relative/dir", relative to the current directory) selects
+//    a local directory store rooted at dir; the bucket is a subdirectory of it and defaults to
+//    "cache" when neither root nor bucket is given. Region and path_style do not apply.
+//  - AWS_SESSION_TOKEN is only used together with AWS_ACCESS_KEY_ID: a runner's ambient AWS
+//    token must not be sent along with a key pair from the Vela secrets.
+//  - A key pair must be complete (access_key and secret_key); a session token needs a pair.
+//    With no key at all, `credentials` stays empty and the caller runs resolveCredentialChain().
+//  - path (--key) may end with '/' only for list, where it is a prefix.
+//  - flush needs a scope: prefix/org/repo/ when org and repo are known, else prefix/; with
+//    neither, or with only one of org and repo, it is an error (never the whole bucket).
+//  - mounts may be absolute when inside the workspace; they are stored relative to it.
+//  - timeout must be positive; age may be 0 (flush everything older than now).
+
+#include "action.h"
+#include "commandline.h"
+#include "credentialchain.h"
+#include "parametersource.h"
+#include "valueparsers.h"
+
+#include "s3/endpoint.h"
+#include "s3/s3types.h"
+#include "util/log.h"
+#include "util/result.h"
+
+#include <QMap>
+#include <QProcessEnvironment>
+#include <QString>
+#include <QStringList>
+
+namespace s3cache {
+
+struct Config
+{
+    Action action = Action::Restore;
+    LogLevel logLevel = LogLevel::Info;
+
+    // storage
+    bool fileStore = false;
+    QString fileStoreRoot;            // absolute directory of a file:// store
+    EndpointOptions endpoint;         // server, bucket, region, fallbackRegion, pathStyle
+    Endpoint resolvedEndpoint;        // resolveEndpoint(endpoint), for S3 stores only
+    Credentials credentials;          // explicit only; empty -> resolveCredentialChain() at run time
+    QString caBundle;                 // absolute path, may be empty
+
+    // object
+    QString bucket;
+    QString prefix;                   // normalised: segments joined by one '/', no slash at the ends
+    QString org;
+    QString repo;
+    QString filename;                 // archive.tar.zst unless given
+    bool filenameExplicit = false;
+    QString path;                     // explicit full key (may end with '/' for list only)
+    QString format;                   // "tar.zst", "tar.gz", "tar" or "zip", from the object name
+
+    // Full object key: path if set, else prefix/org/repo/filename (one '/' between segments).
+    QString objectKey() const;
+    // "prefix/org/repo/" when org and repo are known, else "prefix/", else "" (flush, list scope).
+    QString repoPrefix() const;
+
+    // work
+    QString workspace;                // absolute
+    QStringList mounts;               // relative to the workspace, cleaned
+    bool preservePath = false;
+    qint64 timeoutMs = 10 * 60 * 1000;
+    qint64 ageSeconds = 14 * 24 * 3600;
+    int compressionLevel = -1;        // -1: the codec's default
+    bool dryRun = false;
+    bool failOnMiss = false;
+    bool strict = false;
+    QString velaOutputs;              // VELA_OUTPUTS, may be empty
+
+    // Every parameter that some source set, with that source; the values of secret_key and
+    // session_token are stored as "****".
+    QMap<QString, ParameterValue> sources;
+
+    // For `s3cache config`: store, addressing, region, bucket, key, format, credentials and every
+    // parameter with its value and source. Secrets are "****", the access key is shown partly.
+    QString describe() const;
+};
+
+// `velaRoot` empty: S3CACHE_VELA_ROOT from `env`, else "/vela". Registers the secret key and
+// session token with Log::registerSecret as soon as they are read.
+Result<Config> resolveConfig(const CommandLine &cmd, const QProcessEnvironment &env,
+                             const QString &velaRoot = {});
+
+// "tar.zst", "tar.gz", "tar" or "zip" for an object name by its extension (case-insensitive);
+// empty when the extension is none of .tar.zst, .tzst, .tar.gz, .tgz, .tar, .zip.
+QString archiveFormatForName(const QString &name);
+
+} // namespace s3cache

@@ -1,0 +1,84 @@
+#include "parametersource.h"
+
+#include <QFile>
+#include <QFileInfo>
+
+namespace s3cache {
+
+ParameterSource::ParameterSource(QMap<QString, QString> flags, QProcessEnvironment env, QString velaRoot)
+    : m_flags(std::move(flags)), m_env(std::move(env)), m_velaRoot(std::move(velaRoot))
+{
+    if (m_velaRoot.isEmpty())
+        m_velaRoot = m_env.value(QStringLiteral("S3CACHE_VELA_ROOT"));
+    if (m_velaRoot.isEmpty())
+        m_velaRoot = QStringLiteral("/vela");
+}
+
+QStringList ParameterSource::awsVariables(const QString &name)
+{
+    if (name == u"access_key")
+        return {QStringLiteral("AWS_ACCESS_KEY_ID")};
+    if (name == u"secret_key")
+        return {QStringLiteral("AWS_SECRET_ACCESS_KEY")};
+    if (name == u"session_token")
+        return {QStringLiteral("AWS_SESSION_TOKEN")};
+    if (name == u"region")
+        return {QStringLiteral("AWS_REGION"), QStringLiteral("AWS_DEFAULT_REGION")};
+    return {};
+}
+
+QString ParameterSource::flagName(const QString &name)
+{
+    return QStringLiteral("--") + QString(name).replace(u'_', u'-');
+}
+
+Result<std::optional<ParameterValue>> ParameterSource::find(const QString &name, AwsVariables aws) const
+{
+    using Found = std::optional<ParameterValue>;
+    const QString flag = m_flags.value(name).trimmed();
+    if (!flag.isEmpty())
+        return Found(ParameterValue{flag, flagName(name)});
+
+    const QString upper = name.toUpper();
+    QStringList variables{QStringLiteral("PARAMETER_") + upper, QStringLiteral("S3_CACHE_") + upper,
+                          QStringLiteral("CACHE_S3_") + upper};
+    if (aws == AwsVariables::Include)
+        variables += awsVariables(name);
+    for (const QString &variable : std::as_const(variables)) {
+        const QString value = m_env.value(variable).trimmed();
+        if (!value.isEmpty())
+            return Found(ParameterValue{value, variable});
+    }
+
+    for (const char *kind : {"parameters", "secrets"}) {
+        const QString path = QStringLiteral("%1/%2/s3-cache/%3").arg(m_velaRoot, QLatin1String(kind), name);
+        if (!QFileInfo(path).isFile())
+            continue;
+        QFile file(path);
+        if (!file.open(QIODevice::ReadOnly))
+            return Error(ErrorKind::Io, QStringLiteral("ParameterFile"),
+                         QStringLiteral("%1: cannot read %2: %3").arg(name, path, file.errorString()));
+        const QString value = QString::fromUtf8(file.readAll()).trimmed();
+        if (!value.isEmpty())
+            return Found(ParameterValue{value, path});
+    }
+    return Found();
+}
+
+std::optional<ParameterValue> ParameterSource::get(const QString &name) const
+{
+    const Result<std::optional<ParameterValue>> found = find(name);
+    return found.ok() ? *found : std::nullopt;
+}
+
+const QProcessEnvironment &ParameterSource::environment() const
+{
+    return m_env;
+}
+
+const QString &ParameterSource::velaRoot() const
+{
+    return m_velaRoot;
+}
+
+} // namespace s3cache

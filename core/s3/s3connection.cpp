@@ -1,0 +1,222 @@
+#include "s3connection.h"
+
+#include "s3client.h"
+
+#include <QMutex>
+#include <QMutexLocker>
+#include <QThread>
+#include <QWaitCondition>
+
+namespace s3cache {
+
+namespace {
+
+// What the network thread hands back to the waiting thread.
+struct CallState
+{
+    QMutex mutex;
+    QWaitCondition done;
+    bool finished = false;
+    S3CallResult result;
+    CancellationPtr abortFlag = std::make_shared<Cancellation>();
+};
+
+class PendingCall final : public PendingS3Call
+{
+public:
+    explicit PendingCall(std::shared_ptr<CallState> state) : m_state(std::move(state)) {}
+
+    bool isFinished() const override
+    {
+        QMutexLocker lock(&m_state->mutex);
+        return m_state->finished;
+    }
+
+    // The network thread polls the cancellation flags, so a cancelled call finishes on its own.
+    const S3CallResult &wait() override
+    {
+        QMutexLocker lock(&m_state->mutex);
+        while (!m_state->finished)
+            m_state->done.wait(&m_state->mutex);
+        return m_state->result;
+    }
+
+    void abort() override { m_state->abortFlag->cancel(); }
+
+private:
+    std::shared_ptr<CallState> m_state;
+};
+
+} // namespace
+
+struct S3Connection::Private
+{
+    S3ClientConfig config;
+    QThread thread;
+    S3Client *client = nullptr;  // lives in `thread`
+
+    QMutex mutex;  // guards the two below
+    QDeadlineTimer deadline;
+    CancellationPtr cancellation;
+
+    PendingS3CallPtr start(S3Request request);
+    S3CallResult run(S3Request request) { return start(std::move(request))->wait(); }
+};
+
+PendingS3CallPtr S3Connection::Private::start(S3Request request)
+{
+    {
+        QMutexLocker lock(&mutex);
+        request.deadline = deadline;
+        request.cancellation = cancellation;
+    }
+    auto state = std::make_shared<CallState>();
+    request.abortFlag = state->abortFlag;
+    // Hash plain-http payloads here, in the caller's thread, so parallel parts hash in parallel.
+    if (config.endpoint.scheme != u"https" && !config.credentials.isEmpty() && !request.invalid)
+        request.payloadHash = SigV4Signer::payloadHash(request.body);
+
+    QMetaObject::invokeMethod(
+        client,
+        [client = client, request = std::move(request), state]() mutable {
+            S3Call *call = client->start(std::move(request));
+            QObject::connect(call, &S3Call::finished, call, [call, state] {
+                {
+                    QMutexLocker lock(&state->mutex);
+                    state->result = call->result();
+                    state->finished = true;
+                }
+                state->done.wakeAll();
+                call->deleteLater();
+            });
+        },
+        Qt::QueuedConnection);
+    return std::make_shared<PendingCall>(std::move(state));
+}
+
+S3Connection::S3Connection(S3ClientConfig config)
+    : d(std::make_unique<Private>())
+{
+    d->config = config;
+    d->deadline = config.deadline;
+    d->thread.setObjectName(QStringLiteral("s3-network"));
+    d->client = new S3Client(std::move(config));
+    d->client->moveToThread(&d->thread);
+    d->thread.start();
+}
+
+S3Connection::~S3Connection()
+{
+    // Deleting the client aborts every unfinished call, which wakes their waiters.
+    QMetaObject::invokeMethod(d->client, [client = d->client] { delete client; }, Qt::BlockingQueuedConnection);
+    d->thread.quit();
+    d->thread.wait();
+}
+
+const S3ClientConfig &S3Connection::config() const
+{
+    return d->config;
+}
+
+void S3Connection::setDeadline(QDeadlineTimer deadline)
+{
+    QMutexLocker lock(&d->mutex);
+    d->deadline = deadline;
+}
+
+void S3Connection::setCancellation(CancellationPtr cancellation)
+{
+    QMutexLocker lock(&d->mutex);
+    d->cancellation = std::move(cancellation);
+}
+
+S3CallResult S3Connection::createBucket()
+{
+    return d->run(S3Request::createBucket(d->config.endpoint.region));
+}
+
+S3CallResult S3Connection::headObject(const QString &key)
+{
+    return d->run(S3Request::headObject(key));
+}
+
+S3CallResult S3Connection::getObject(const QString &key, std::optional<ByteRange> range, const QByteArray &ifMatch)
+{
+    return d->run(S3Request::getObject(key, range, ifMatch));
+}
+
+S3CallResult S3Connection::getObjectTo(const QString &key, QIODevice *sink, std::optional<ByteRange> range,
+                                       const QByteArray &ifMatch)
+{
+    return d->run(S3Request::getObject(key, range, ifMatch, sink));
+}
+
+S3CallResult S3Connection::putObject(const QString &key, const QByteArray &body,
+                                     const QMap<QString, QString> &metadata, const QString &contentType)
+{
+    return d->run(S3Request::putObject(key, body, metadata, contentType));
+}
+
+S3CallResult S3Connection::createMultipartUpload(const QString &key, const QMap<QString, QString> &metadata,
+                                                 const QString &contentType)
+{
+    return d->run(S3Request::createMultipartUpload(key, metadata, contentType));
+}
+
+S3CallResult S3Connection::uploadPart(const QString &key, const QString &uploadId, int partNumber,
+                                      const QByteArray &body)
+{
+    return d->run(S3Request::uploadPart(key, uploadId, partNumber, body));
+}
+
+S3CallResult S3Connection::completeMultipartUpload(const QString &key, const QString &uploadId,
+                                                   QList<CompletedPart> parts)
+{
+    return d->run(S3Request::completeMultipartUpload(key, uploadId, parts));
+}
+
+S3CallResult S3Connection::abortMultipartUpload(const QString &key, const QString &uploadId)
+{
+    return d->run(S3Request::abortMultipartUpload(key, uploadId));
+}
+
+S3CallResult S3Connection::listMultipartUploads(const QString &prefix)
+{
+    return d->run(S3Request::listMultipartUploads(prefix, {}, {}));
+}
+
+S3CallResult S3Connection::listObjectsV2(const QString &prefix, const QString &continuationToken, int maxKeys,
+                                         const QString &delimiter)
+{
+    return d->run(S3Request::listObjectsV2(prefix, continuationToken, maxKeys, delimiter));
+}
+
+S3CallResult S3Connection::deleteObjects(const QStringList &keys)
+{
+    return d->run(S3Request::deleteObjects(keys));
+}
+
+S3CallResult S3Connection::deleteObject(const QString &key)
+{
+    return d->run(S3Request::deleteObject(key));
+}
+
+PendingS3CallPtr S3Connection::startPutObject(const QString &key, const QByteArray &body,
+                                              const QMap<QString, QString> &metadata, const QString &contentType)
+{
+    return d->start(S3Request::putObject(key, body, metadata, contentType));
+}
+
+PendingS3CallPtr S3Connection::startUploadPart(const QString &key, const QString &uploadId, int partNumber,
+                                               const QByteArray &body)
+{
+    return d->start(S3Request::uploadPart(key, uploadId, partNumber, body));
+}
+
+PendingS3CallPtr S3Connection::startGetObject(const QString &key, std::optional<ByteRange> range,
+                                              const QByteArray &ifMatch)
+{
+    return d->start(S3Request::getObject(key, range, ifMatch));
+}
+
+} // namespace s3cache

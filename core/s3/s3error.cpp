@@ -1,0 +1,143 @@
+#include "s3error.h"
+
+#include <QXmlStreamReader>
+
+namespace s3cache {
+
+namespace {
+
+bool isAuthCode(const QString &code)
+{
+    return code == u"InvalidAccessKeyId" || code == u"SignatureDoesNotMatch" || code == u"ExpiredToken"
+        || code == u"InvalidToken" || code == u"TokenRefreshRequired"
+        || code == u"AuthorizationHeaderMalformed" || code == u"InvalidSecurity";
+}
+
+bool isNotFoundCode(const QString &code)
+{
+    return code == u"NoSuchBucket" || code == u"NoSuchKey" || code == u"NoSuchUpload"
+        || code == u"NotFound";
+}
+
+bool isRetryableCode(const QString &code)
+{
+    return code == u"SlowDown" || code == u"RequestTimeout" || code == u"InternalError"
+        || code == u"ServiceUnavailable" || code == u"Throttling" || code == u"ThrottlingException"
+        || code == u"RequestThrottled" || code == u"TooManyRequests" || code == u"RequestLimitExceeded";
+}
+
+QString snippet(const QByteArray &body)
+{
+    constexpr int maxLength = 200;
+    QString text = QString::fromUtf8(body.left(maxLength * 4)).simplified();
+    if (text.size() > maxLength)
+        text = text.left(maxLength) + QStringLiteral("...");
+    return text;
+}
+
+} // namespace
+
+std::optional<S3ErrorBody> S3ErrorParser::parseBody(const QByteArray &xml)
+{
+    if (xml.trimmed().isEmpty())
+        return std::nullopt;
+    QXmlStreamReader reader(xml);
+    if (!reader.readNextStartElement() || reader.name() != u"Error")
+        return std::nullopt;
+    S3ErrorBody body;
+    while (reader.readNextStartElement()) {
+        const auto name = reader.name();
+        if (name == u"Code")
+            body.code = reader.readElementText().trimmed();
+        else if (name == u"Message")
+            body.message = reader.readElementText().trimmed();
+        else if (name == u"RequestId")
+            body.requestId = reader.readElementText().trimmed();
+        else if (name == u"Resource")
+            body.resource = reader.readElementText().trimmed();
+        else if (name == u"ServerTime")
+            body.serverTime = reader.readElementText().trimmed();
+        else
+            reader.skipCurrentElement();
+    }
+    if (reader.hasError() || body.code.isEmpty())
+        return std::nullopt;
+    return body;
+}
+
+ErrorKind S3ErrorParser::kindFor(int httpStatus, const QString &code)
+{
+    if (isAuthCode(code))
+        return ErrorKind::Auth;
+    if (code == u"AccessDenied" || code == u"AllAccessDisabled" || code == u"AccountProblem")
+        return ErrorKind::AccessDenied;
+    if (isNotFoundCode(code))
+        return ErrorKind::NotFound;
+    if (isRetryable(httpStatus, code) || code == u"RequestTimeTooSkewed")
+        return ErrorKind::Transient;
+    if (!code.isEmpty() && code != codeForStatus(httpStatus))
+        return ErrorKind::Server;
+    switch (httpStatus) {
+    case 401: return ErrorKind::Auth;
+    case 403: return ErrorKind::AccessDenied;
+    case 404: return ErrorKind::NotFound;
+    default: return ErrorKind::Server;
+    }
+}
+
+bool S3ErrorParser::isRetryable(int httpStatus, const QString &code)
+{
+    return httpStatus >= 500 || httpStatus == 429 || isRetryableCode(code);
+}
+
+QString S3ErrorParser::codeForStatus(int httpStatus)
+{
+    switch (httpStatus) {
+    case 301: return QStringLiteral("PermanentRedirect");
+    case 307: return QStringLiteral("TemporaryRedirect");
+    case 400: return QStringLiteral("BadRequest");
+    case 401: return QStringLiteral("Unauthorized");
+    case 403: return QStringLiteral("AccessDenied");
+    case 404: return QStringLiteral("NotFound");
+    case 405: return QStringLiteral("MethodNotAllowed");
+    case 409: return QStringLiteral("Conflict");
+    case 411: return QStringLiteral("MissingContentLength");
+    case 412: return QStringLiteral("PreconditionFailed");
+    case 416: return QStringLiteral("InvalidRange");
+    case 429: return QStringLiteral("SlowDown");
+    case 500: return QStringLiteral("InternalError");
+    case 501: return QStringLiteral("NotImplemented");
+    case 503: return QStringLiteral("ServiceUnavailable");
+    default: return QStringLiteral("Http%1").arg(httpStatus);
+    }
+}
+
+Error S3ErrorParser::fromResponse(int httpStatus, const QByteArray &body, const QString &context,
+                                  const QString &requestIdHeader, const QString &reasonPhrase)
+{
+    const std::optional<S3ErrorBody> parsed = parseBody(body);
+    QString code;
+    QString message;
+    QString requestId = requestIdHeader;
+    if (parsed) {
+        code = parsed->code;
+        message = parsed->message.isEmpty() ? parsed->code : parsed->message;
+        if (!parsed->requestId.isEmpty())
+            requestId = parsed->requestId;
+    } else {
+        code = codeForStatus(httpStatus);
+        if (httpStatus == 404)
+            message = QStringLiteral("not found");
+        else if (httpStatus == 403)
+            message = QStringLiteral("access denied");
+        else
+            message = reasonPhrase.isEmpty() ? QStringLiteral("HTTP %1").arg(httpStatus) : reasonPhrase;
+        if (!body.trimmed().isEmpty())
+            message += QStringLiteral(" (unexpected answer: %1)").arg(snippet(body));
+    }
+    Error error(kindFor(httpStatus, code), code, context.isEmpty() ? message : context + QStringLiteral(": ") + message);
+    error.setHttpStatus(httpStatus).setRequestId(requestId);
+    return error;
+}
+
+} // namespace s3cache

@@ -1,0 +1,219 @@
+#include "flushdialog.h"
+
+#include "format.h"
+#include "messagebanner.h"
+#include "session.h"
+
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QTreeWidget>
+#include <QVBoxLayout>
+
+namespace s3cache {
+
+namespace {
+
+constexpr qint64 kUnitSeconds[] = {3600, 24 * 3600, 7 * 24 * 3600};
+
+} // namespace
+
+FlushDialog::FlushDialog(Session *session, const QString &prefix, int ageDays, QWidget *parent)
+    : QDialog(parent), m_session(session), m_prefix(new QLineEdit(prefix, this)), m_scope(new QLabel(this)),
+      m_age(new QSpinBox(this)), m_unit(new QComboBox(this)), m_banner(new MessageBanner(this)), m_result(new QLabel(this)),
+      m_list(new QTreeWidget(this)), m_previewButton(new QPushButton(tr("&Preview"), this)),
+      m_runButton(new QPushButton(tr("&Delete"), this))
+{
+    setWindowTitle(tr("Age flush \u2014 %1").arg(session->describe()));
+    m_prefix->setPlaceholderText(tr("empty: the whole bucket"));
+    m_prefix->setClearButtonEnabled(true);
+    m_scope->setWordWrap(true);
+    m_age->setRange(1, 100'000);
+    m_age->setValue(ageDays);
+    m_unit->addItems({tr("hours"), tr("days"), tr("weeks")});
+    m_unit->setCurrentIndex(1);
+    m_unit->setAccessibleName(tr("Age unit"));
+    m_result->setWordWrap(true);
+    m_result->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_list->setHeaderLabels({tr("Key"), tr("Size"), tr("Last modified")});
+    m_list->setRootIsDecorated(false);
+    m_list->setUniformRowHeights(true);
+    m_list->header()->setSectionResizeMode(0, QHeaderView::Stretch);
+    m_list->setAccessibleName(tr("Objects the flush would delete"));
+    m_runButton->setEnabled(false);
+    m_previewButton->setDefault(true);
+
+    auto *ageRow = new QHBoxLayout;
+    ageRow->addWidget(m_age);
+    ageRow->addWidget(m_unit);
+    ageRow->addStretch(1);
+    auto *form = new QFormLayout;
+    form->addRow(tr("P&refix:"), m_prefix);
+    form->addRow(QString(), m_scope);
+    form->addRow(tr("Older &than:"), ageRow);
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);
+    buttons->addButton(m_previewButton, QDialogButtonBox::ActionRole);
+    buttons->addButton(m_runButton, QDialogButtonBox::DestructiveRole);
+    auto *layout = new QVBoxLayout(this);
+    layout->addLayout(form);
+    layout->addWidget(m_banner);
+    layout->addWidget(m_result);
+    layout->addWidget(m_list, 1);
+    layout->addWidget(buttons);
+    resize(fontMetrics().averageCharWidth() * 100, fontMetrics().height() * 30);
+
+    connect(m_prefix, &QLineEdit::textChanged, this, &FlushDialog::invalidatePreview);
+    connect(m_age, &QSpinBox::valueChanged, this, &FlushDialog::invalidatePreview);
+    connect(m_unit, &QComboBox::currentIndexChanged, this, &FlushDialog::invalidatePreview);
+    connect(m_previewButton, &QPushButton::clicked, this, &FlushDialog::preview);
+    connect(m_runButton, &QPushButton::clicked, this, &FlushDialog::run);
+    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    invalidatePreview();
+}
+
+FlushDialog::~FlushDialog()
+{
+    // A preview is of no use to anyone once the dialog is gone; a running flush is owned by
+    // whoever received flushStarted().
+    if (m_job && m_job->property("preview").toBool())
+        m_job->cancel();
+}
+
+FlushOptions FlushDialog::options() const
+{
+    FlushOptions o;
+    o.prefix = m_prefix->text().trimmed();
+    if (!o.prefix.isEmpty() && !o.prefix.endsWith(QLatin1Char('/')))
+        o.prefix += QLatin1Char('/');
+    o.maxAgeSeconds = qint64(m_age->value()) * kUnitSeconds[m_unit->currentIndex()];
+    return o;
+}
+
+QString FlushDialog::resultText() const
+{
+    return m_result->text();
+}
+
+void FlushDialog::invalidatePreview()
+{
+    const FlushOptions o = options();
+    m_scope->setText(o.prefix.isEmpty() ? tr("Every object in the bucket is considered.")
+                                        : tr("Only keys starting with \"%1\" are considered.").arg(o.prefix));
+    if (!m_previewed)
+        return;
+    m_previewed.reset();
+    m_runButton->setEnabled(false);
+    m_runButton->setText(tr("&Delete"));
+    m_list->clear();
+    m_result->setText(tr("The settings changed: preview again."));
+}
+
+void FlushDialog::setBusy(bool busy)
+{
+    m_previewButton->setEnabled(!busy);
+    m_prefix->setEnabled(!busy);
+    m_age->setEnabled(!busy);
+    m_unit->setEnabled(!busy);
+    if (busy)
+        m_runButton->setEnabled(false);
+}
+
+void FlushDialog::preview()
+{
+    if (m_job)
+        return;
+    FlushOptions o = options();
+    o.dryRun = true;
+    o.now = QDateTime::currentDateTimeUtc();
+    FlushJob *job = m_session->createFlush(o);
+    if (!job)
+        return;
+    m_job = job;
+    job->setProperty("preview", true);
+    m_previewed.reset();
+    m_banner->clear();
+    m_list->clear();
+    m_result->setText(tr("Listing\u2026"));
+    setBusy(true);
+    connect(job, &Job::progress, this, [this](const JobProgress &p) {
+        m_result->setText(tr("Listing\u2026 %1 objects scanned").arg(Format::count(p.itemsDone)));
+    });
+    connect(job, &Job::finished, this, [this, job, o] {
+        m_job = nullptr;
+        setBusy(false);
+        if (job->error()) {
+            m_result->clear();
+            m_banner->showError(tr("The preview failed; nothing was deleted."), job->error());
+            emit previewFinished();
+            return;
+        }
+        const FlushResult &r = job->result();
+        qint64 bytes = 0;
+        for (const ObjectInfo &object : r.expired)
+            bytes += std::max<qint64>(0, object.size);
+        m_list->setUpdatesEnabled(false);
+        for (qsizetype i = 0; i < r.expired.size() && i < kMaxListed; ++i) {
+            const ObjectInfo &object = r.expired.at(i);
+            auto *item = new QTreeWidgetItem(m_list, {object.key, Format::bytes(object.size), Format::dateTime(object.lastModified)});
+            item->setTextAlignment(1, Qt::AlignRight | Qt::AlignVCenter);
+        }
+        m_list->setUpdatesEnabled(true);
+        QString text = tr("%1 of %2 objects are older than %3: %4 would be freed.")
+                           .arg(Format::count(r.expired.size()), Format::count(r.scanned), Format::age(o.maxAgeSeconds),
+                                Format::bytes(bytes));
+        if (r.expired.size() > kMaxListed)
+            text += tr(" The first %1 are listed.").arg(Format::count(kMaxListed));
+        m_result->setText(text);
+        if (!r.expired.isEmpty()) {
+            m_previewed = o;
+            m_runButton->setText(tr("&Delete %1 objects (%2)").arg(Format::count(r.expired.size()), Format::bytes(bytes)));
+            m_runButton->setEnabled(true);
+        }
+        emit previewFinished();
+    });
+    m_session->start(job);
+}
+
+void FlushDialog::run()
+{
+    if (!m_previewed || m_job)
+        return;
+    FlushOptions o = *m_previewed;
+    o.dryRun = false;  // the preview's reference time: what was previewed is what goes
+    FlushJob *job = m_session->createFlush(o);
+    if (!job)
+        return;
+    m_job = job;
+    m_previewed.reset();
+    m_banner->clear();
+    setBusy(true);
+    m_result->setText(tr("Deleting\u2026"));
+    connect(job, &Job::progress, this, [this](const JobProgress &p) {
+        if (p.phase == u"delete")
+            m_result->setText(tr("Deleting\u2026 %1 of %2 objects").arg(Format::count(p.itemsDone), Format::count(p.itemsTotal)));
+    });
+    connect(job, &Job::finished, this, [this, job] {
+        m_job = nullptr;
+        setBusy(false);
+        m_runButton->setText(tr("&Delete"));
+        m_list->clear();
+        const FlushResult &r = job->result();
+        if (job->error())
+            m_banner->showError(tr("The flush stopped after deleting %1 objects (%2).")
+                                    .arg(Format::count(r.deleted), Format::bytes(r.bytesFreed)),
+                                job->error());
+        else
+            m_result->setText(tr("Deleted %1 objects, freed %2.").arg(Format::count(r.deleted), Format::bytes(r.bytesFreed)));
+        emit flushFinished();
+    });
+    emit flushStarted(job);
+    m_session->start(job);
+}
+
+} // namespace s3cache

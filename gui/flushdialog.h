@@ -1,0 +1,71 @@
+#pragma once
+// FlushDialog: age-flush with a preview. Pick a prefix and an age, see what a dry run would
+// delete (objects, bytes to free), then run exactly that flush (same prefix, age and reference
+// time) with progress and a summary. Any edit after the preview requires a new preview.
+// Shown non-modally; the flush itself is handed to the owner (flushStarted) so that it keeps
+// running and is reported even when the dialog is closed.
+
+#include "cache/flushjob.h"
+
+#include <QDialog>
+#include <QPointer>
+
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QSpinBox;
+class QTreeWidget;
+
+namespace s3cache {
+
+class MessageBanner;
+class Session;
+
+class FlushDialog : public QDialog
+{
+    Q_OBJECT
+public:
+    FlushDialog(Session *session, const QString &prefix, int ageDays, QWidget *parent = nullptr);
+    ~FlushDialog() override;
+
+    // The options the fields describe (prefix normalised to end with '/'); `now` is unset.
+    FlushOptions options() const;
+
+    QLineEdit *prefixEdit() const { return m_prefix; }
+    QSpinBox *ageSpin() const { return m_age; }
+    QComboBox *unitCombo() const { return m_unit; }
+    QPushButton *previewButton() const { return m_previewButton; }
+    QPushButton *runButton() const { return m_runButton; }
+    QTreeWidget *previewList() const { return m_list; }
+    MessageBanner *banner() const { return m_banner; }
+    QString resultText() const;
+
+    static constexpr int kMaxListed = 5000;
+
+signals:
+    void previewFinished();
+    void flushStarted(s3cache::FlushJob *job);
+    void flushFinished();
+
+private:
+    void preview();
+    void run();
+    void invalidatePreview();
+    void setBusy(bool busy);
+
+    Session *m_session;
+    QLineEdit *m_prefix;
+    QLabel *m_scope;
+    QSpinBox *m_age;
+    QComboBox *m_unit;
+    MessageBanner *m_banner;
+    QLabel *m_result;
+    QTreeWidget *m_list;
+    QPushButton *m_previewButton;
+    QPushButton *m_runButton;
+    QPointer<FlushJob> m_job;
+    std::optional<FlushOptions> m_previewed;  // what the last preview ran with
+};
+
+} // namespace s3cache

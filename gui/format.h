@@ -1,0 +1,21 @@
+#pragma once
+// How the GUI writes numbers: sizes in binary units, ages and durations in the two largest
+// units, rates per second. Locale-independent so that tests and screenshots are stable.
+
+#include "util/error.h"
+
+#include <QDateTime>
+#include <QString>
+
+namespace s3cache::Format {
+
+QString bytes(qint64 bytes);                      // "0 B", "512 B", "1.5 KiB", "3.2 GiB"
+QString rate(double bytesPerSecond);              // "12.3 MiB/s"
+QString age(qint64 seconds);                      // "just now", "5 min", "3 h 20 min", "2 d 5 h", "14 d"
+QString duration(qint64 seconds);                 // "45 s", "3 min 05 s", "2 h 10 min"
+QString dateTime(const QDateTime &utc);           // local time "2024-05-01 14:03"
+QString count(qint64 n);                          // "12,345"
+// "<b>NoSuchBucket</b> (HTTP 404): message<br>request id ..." for rich-text labels.
+QString errorHtml(const Error &error);
+
+} // namespace s3cache::Format

@@ -1,0 +1,69 @@
+#include "jobpanel.h"
+
+#include "jobprogresswidget.h"
+
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QVBoxLayout>
+
+namespace s3cache {
+
+JobPanel::JobPanel(QWidget *parent) : QWidget(parent), m_rows(new QVBoxLayout)
+{
+    auto *content = new QWidget;
+    auto *contentLayout = new QVBoxLayout(content);
+    contentLayout->addLayout(m_rows);
+    contentLayout->addStretch(1);
+    auto *scroll = new QScrollArea(this);
+    scroll->setWidget(content);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setMinimumHeight(fontMetrics().height() * 5);  // room for one job at least
+    auto *clear = new QPushButton(tr("Dismiss &finished"), this);
+    auto *empty = new QLabel(tr("Restores, downloads, deletes and flushes show here."), this);
+    empty->setEnabled(false);
+    auto *header = new QHBoxLayout;
+    header->addWidget(empty, 1);
+    header->addWidget(clear);
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->addLayout(header);
+    layout->addWidget(scroll, 1);
+    connect(clear, &QPushButton::clicked, this, &JobPanel::dismissFinished);
+}
+
+JobProgressWidget *JobPanel::track(Job *job, const QString &title, std::function<QString()> summary)
+{
+    auto *row = new JobProgressWidget(job, title, std::move(summary), this);
+    m_rows->insertWidget(0, row);  // newest first
+    connect(row, &JobProgressWidget::dismissed, this, [this, row] {
+        m_rows->removeWidget(row);
+        row->deleteLater();
+    });
+    emit jobTracked();
+    return row;
+}
+
+QList<JobProgressWidget *> JobPanel::rows() const
+{
+    QList<JobProgressWidget *> rows;
+    for (int i = 0; i < m_rows->count(); ++i) {
+        if (auto *row = qobject_cast<JobProgressWidget *>(m_rows->itemAt(i)->widget()))
+            rows << row;
+    }
+    return rows;
+}
+
+void JobPanel::dismissFinished()
+{
+    for (JobProgressWidget *row : rows()) {
+        if (row->isFinished()) {
+            m_rows->removeWidget(row);
+            row->deleteLater();
+        }
+    }
+}
+
+} // namespace s3cache

@@ -1,0 +1,34 @@
+#pragma once
+// JobPanel: the long operations of the session (restore, download, delete, age-flush) with
+// their progress, Cancel, and outcome; finished ones stay until dismissed.
+
+#include <QWidget>
+
+#include <functional>
+
+class QVBoxLayout;
+
+namespace s3cache {
+
+class Job;
+class JobProgressWidget;
+
+class JobPanel : public QWidget
+{
+    Q_OBJECT
+public:
+    explicit JobPanel(QWidget *parent = nullptr);
+
+    // Shows the job (connect before the job starts); `summary` is called when it succeeded.
+    JobProgressWidget *track(Job *job, const QString &title, std::function<QString()> summary = {});
+    QList<JobProgressWidget *> rows() const;
+    void dismissFinished();
+
+signals:
+    void jobTracked();
+
+private:
+    QVBoxLayout *m_rows;
+};
+
+} // namespace s3cache

@@ -1,0 +1,52 @@
+#pragma once
+// JobProgressWidget: one long operation in the job panel: title, progress bar, bytes done,
+// rate and time left (or objects done), a Cancel button, and once finished its outcome (a
+// summary, or the error with the server's code and message) and a Dismiss button.
+
+#include "cache/job.h"
+#include "cache/transferestimator.h"
+
+#include <QFrame>
+#include <QPointer>
+
+#include <functional>
+
+class QProgressBar;
+class QPushButton;
+
+namespace s3cache {
+
+class WrapLabel;
+
+class JobProgressWidget : public QFrame
+{
+    Q_OBJECT
+public:
+    // `summary` describes a successful outcome; it is called once, when the job finished.
+    JobProgressWidget(Job *job, const QString &title, std::function<QString()> summary, QWidget *parent = nullptr);
+
+    bool isFinished() const { return m_finished; }
+    bool failed() const { return m_failed; }
+    QString title() const;
+    QString statusText() const;
+    QPushButton *button() const { return m_button; }
+
+signals:
+    void dismissed();
+
+private:
+    void onProgress(const JobProgress &progress);
+    void onFinished();
+
+    QPointer<Job> m_job;
+    std::function<QString()> m_summary;
+    WrapLabel *m_title;
+    QProgressBar *m_bar;
+    WrapLabel *m_status;
+    QPushButton *m_button;
+    TransferEstimator m_estimator;
+    bool m_finished = false;
+    bool m_failed = false;
+};
+
+} // namespace s3cache

@@ -1,0 +1,66 @@
+// s3cache-gui: browse, inspect, restore, delete and age-flush CI caches in S3-compatible
+// storage (or a local folder).
+#include "connectionbar.h"
+#include "mainwindow.h"
+#include "screenshotter.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QIcon>
+#include <QSettings>
+
+using namespace s3cache;
+
+int main(int argc, char *argv[])
+{
+    QApplication app(argc, argv);
+    Q_INIT_RESOURCE(s3cache);  // the icons live in the static s3cache-gui-lib
+    QApplication::setOrganizationName(QStringLiteral("s3cache"));
+    QApplication::setApplicationName(QStringLiteral("s3cache-gui"));
+    QApplication::setApplicationDisplayName(QStringLiteral("s3cache"));
+    QApplication::setApplicationVersion(QStringLiteral(S3CACHE_VERSION));
+    QApplication::setDesktopFileName(QStringLiteral("s3cache-gui"));
+    QIcon icon;
+    for (int size : {32, 64, 128, 256})
+        icon.addFile(QStringLiteral(":/icons/s3cache-gui-%1.png").arg(size), QSize(size, size));
+    QApplication::setWindowIcon(icon);
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("Browse, inspect, restore, delete and age-flush CI build caches."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption profileOption(QStringLiteral("profile"), QStringLiteral("Connect with the saved profile <name>."),
+                                           QStringLiteral("name"));
+    const QCommandLineOption serverOption(QStringLiteral("server"),
+                                          QStringLiteral("Connect to <url> (https://host, host:port, file:///dir) without a "
+                                                         "saved profile; credentials from the AWS chain."),
+                                          QStringLiteral("url"));
+    const QCommandLineOption bucketOption(QStringLiteral("bucket"), QStringLiteral("Bucket for --server."), QStringLiteral("name"));
+    const QCommandLineOption regionOption(QStringLiteral("region"), QStringLiteral("Region for --server."), QStringLiteral("region"));
+    const QCommandLineOption screenshotOption(QStringLiteral("screenshot"),
+                                              QStringLiteral("Save an image of the window to <file> once the listing finished, then quit."),
+                                              QStringLiteral("file"));
+    parser.addOptions({profileOption, serverOption, bucketOption, regionOption, screenshotOption});
+    parser.process(app);
+
+    QSettings settings;
+    MainWindow window(&settings, QStringLiteral("s3cache-gui"));
+    if (parser.isSet(screenshotOption))
+        new Screenshotter(&window, parser.value(screenshotOption));
+    window.show();
+
+    ConnectionBar *bar = window.connectionBar();
+    if (parser.isSet(serverOption)) {
+        ConnectionProfile profile;
+        profile.name = QStringLiteral("command line");
+        profile.server = parser.value(serverOption);
+        profile.bucket = parser.value(bucketOption);
+        profile.region = parser.value(regionOption);
+        bar->connectAdHoc(profile);
+    } else if (parser.isSet(profileOption)) {
+        bar->connectProfile(parser.value(profileOption));
+    } else if (!bar->currentProfile().isEmpty()) {
+        bar->connectProfile(bar->currentProfile());
+    }
+    return app.exec();
+}

@@ -1,0 +1,161 @@
+#include "guitest.h"
+
+#include "cache/rebuildjob.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QDirIterator>
+#include <QFile>
+#include <QFileInfo>
+#include <QThread>
+#include <QWidget>
+
+#include <unistd.h>
+
+namespace s3cache::test {
+
+void prepareGuiTestEnvironment()
+{
+    qputenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/s3cache-gui-test-bus");
+}
+
+bool saveScreenshot(QWidget *widget, const QString &name)
+{
+    const QString dir = QStringLiteral(S3CACHE_SCREENSHOT_DIR);
+    if (!QDir().mkpath(dir))
+        return false;
+    // Lay out what the last signals changed (a banner's new text), as the next paint would;
+    // a layout pass can request another (a wrapped label gets taller), hence a few rounds.
+    for (int round = 0; round < 3; ++round)
+        QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
+    return widget->grab().save(dir + QLatin1Char('/') + name + QStringLiteral(".png"));
+}
+
+void makeWorkspace(const QString &workspace, int seed, int files)
+{
+    for (int i = 0; i < files; ++i) {
+        const QString path = workspace + QStringLiteral("/node_modules/pkg%1/lib/index%2.js").arg(i % 7).arg(i);
+        QDir().mkpath(QFileInfo(path).path());
+        QFile f(path);
+        if (f.open(QIODevice::WriteOnly))
+            f.write(QByteArray("module.exports = ") + QByteArray::number(seed * 1000 + i).repeated(50 + i * 13) + ";\n");
+    }
+    QDir().mkpath(workspace + QStringLiteral("/node_modules/.bin"));
+    QFile::link(QStringLiteral("../pkg1/lib/index1.js"), workspace + QStringLiteral("/node_modules/.bin/tool"));
+    QDir().mkpath(workspace + QStringLiteral("/node_modules/empty-dir"));
+}
+
+Error rebuildInto(ObjectStore &store, const QString &key, const QString &workspace)
+{
+    RebuildOptions options;
+    options.key = key;
+    options.workspace = workspace;
+    options.mounts = {QStringLiteral("node_modules")};
+    if (key.endsWith(QLatin1String(".tgz")))
+        options.archive.format = ArchiveFormat::TarGzip;
+    RebuildJob job(store, options);
+    return job.exec();
+}
+
+bool setLocalAge(const LocalStore &store, const QString &key, qint64 ageSeconds)
+{
+    QFile f(store.bucketPath() + QLatin1Char('/') + key);
+    return f.open(QIODevice::ReadWrite)
+           && f.setFileTime(QDateTime::currentDateTimeUtc().addSecs(-ageSeconds), QFileDevice::FileModificationTime);
+}
+
+QMap<QString, QByteArray> treeContents(const QString &root)
+{
+    QMap<QString, QByteArray> out;
+    QDirIterator it(root, QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot | QDir::System, QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+        const QString path = it.next();
+        const QFileInfo fi(path);
+        const QString rel = QDir(root).relativeFilePath(path);
+        if (fi.isSymLink()) {
+            char target[4096];
+            const ssize_t n = ::readlink(QFile::encodeName(path).constData(), target, sizeof target);
+            out.insert(rel, "-> " + QByteArray(target, n > 0 ? int(n) : 0));
+        } else if (fi.isDir()) {
+            out.insert(rel, "<dir>");
+        } else {
+            QFile f(path);
+            out.insert(rel, f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray("<unreadable>"));
+        }
+    }
+    return out;
+}
+
+namespace {
+
+// Passes `budget` bytes through, then holds the reader until the job is cancelled.
+class HeldStream : public ObjectStream
+{
+public:
+    HeldStream(std::unique_ptr<ObjectStream> inner, std::shared_ptr<Faults> faults, CancellationPtr cancellation)
+        : m_inner(std::move(inner)), m_faults(std::move(faults)), m_cancellation(std::move(cancellation)),
+          m_budget(m_faults->holdReadsAfter)
+    {
+        open(QIODevice::ReadOnly);
+    }
+
+    // Not at the end while holding: the reader must come back and wait.
+    bool atEnd() const override { return m_budget > 0 && m_inner->atEnd(); }
+
+protected:
+    qint64 readData(char *data, qint64 maxlen) override
+    {
+        if (m_budget > 0) {
+            const qint64 n = m_inner->read(data, std::min(maxlen, m_budget));
+            if (n > 0) {
+                m_budget -= n;
+                m_transferred += n;
+            }
+            return n;
+        }
+        ++m_faults->holding;
+        // A waiting worker thread of a fake store, not a test waiting for time to pass.
+        while (m_cancellation && !m_cancellation->isCancelled())
+            QThread::msleep(5);
+        --m_faults->holding;
+        setStreamError(Error(ErrorKind::Cancelled, QStringLiteral("Cancelled"), QStringLiteral("download cancelled")));
+        return -1;
+    }
+    qint64 writeData(const char *, qint64) override { return -1; }
+
+private:
+    std::unique_ptr<ObjectStream> m_inner;
+    std::shared_ptr<Faults> m_faults;
+    CancellationPtr m_cancellation;
+    qint64 m_budget;
+};
+
+} // namespace
+
+FaultyStore::FaultyStore(ObjectStorePtr inner, std::shared_ptr<Faults> faults)
+    : m_inner(std::move(inner)), m_faults(std::move(faults))
+{
+}
+
+void FaultyStore::setCancellation(CancellationPtr cancellation)
+{
+    m_cancellation = cancellation;
+    m_inner->setCancellation(std::move(cancellation));
+}
+
+Result<std::unique_ptr<ObjectStream>> FaultyStore::openRead(const ObjectInfo &info)
+{
+    Result<std::unique_ptr<ObjectStream>> stream = m_inner->openRead(info);
+    if (!stream.ok() || m_faults->holdReadsAfter < 0)
+        return stream;
+    return std::unique_ptr<ObjectStream>(std::make_unique<HeldStream>(std::move(*stream), m_faults, m_cancellation));
+}
+
+Error FaultyStore::list(const QString &prefix, const std::function<bool(const QList<ObjectInfo> &)> &page)
+{
+    if (m_faults->listError)
+        return m_faults->listError;
+    return m_inner->list(prefix, page);
+}
+
+} // namespace s3cache::test

@@ -1,0 +1,76 @@
+#pragma once
+// Shared by the GUI tests: a main() without a keychain service, screenshots into the build
+// tree, seeding stores with real cache archives, and a store wrapper that injects faults or
+// holds a download until it is cancelled (to test Cancel without racing a fast machine).
+
+#include "cache/localstore.h"
+
+#include <QApplication>
+#include <QMap>
+#include <QTest>
+
+#include <atomic>
+#include <memory>
+
+namespace s3cache::test {
+
+// Points D-Bus at nowhere, so QtKeychain finds no keychain service, as on a headless machine:
+// tests never touch the developer's real keychain and always take the in-memory path.
+void prepareGuiTestEnvironment();
+
+// Saves `widget`'s image as <build>/tests/gui/screenshots/<name>.png.
+bool saveScreenshot(QWidget *widget, const QString &name);
+
+// Creates a node_modules tree under `workspace` (files, nested folders, a relative symlink).
+void makeWorkspace(const QString &workspace, int seed, int files);
+// Archives `workspace`'s node_modules into `key` (tar.zst, or tar.gz for a .tgz key).
+Error rebuildInto(ObjectStore &store, const QString &key, const QString &workspace);
+// Backdates a local store object (its LastModified is the file's modification time).
+bool setLocalAge(const LocalStore &store, const QString &key, qint64 ageSeconds);
+// Relative path -> content (or "-> target" as stored in a link, "<dir>") of everything under `root`.
+QMap<QString, QByteArray> treeContents(const QString &root);
+
+// What a FaultyStore does; shared by every store the opener creates, so the test can watch.
+struct Faults
+{
+    Error listError;            // list() fails with this (after no page)
+    qint64 holdReadsAfter = -1; // >= 0: reads stop after this many bytes until cancelled
+    std::atomic<int> holding{0};  // readers currently held
+};
+
+class FaultyStore : public ObjectStore
+{
+public:
+    FaultyStore(ObjectStorePtr inner, std::shared_ptr<Faults> faults);
+
+    QString describe() const override { return m_inner->describe(); }
+    QString uri(const QString &key) const override { return m_inner->uri(key); }
+    void setCancellation(CancellationPtr cancellation) override;
+    void setDeadline(QDeadlineTimer deadline) override { m_inner->setDeadline(deadline); }
+    Result<ObjectInfo> head(const QString &key) override { return m_inner->head(key); }
+    Result<std::unique_ptr<ObjectStream>> openRead(const ObjectInfo &info) override;
+    Result<std::unique_ptr<ObjectWriter>> openWrite(const QString &key, const QMap<QString, QString> &metadata,
+                                                    qint64 sizeHint) override
+    {
+        return m_inner->openWrite(key, metadata, sizeHint);
+    }
+    Error list(const QString &prefix, const std::function<bool(const QList<ObjectInfo> &)> &page) override;
+    Result<QStringList> remove(const QStringList &keys) override { return m_inner->remove(keys); }
+
+private:
+    ObjectStorePtr m_inner;
+    std::shared_ptr<Faults> m_faults;
+    CancellationPtr m_cancellation;
+};
+
+} // namespace s3cache::test
+
+#define S3CACHE_GUI_TEST_MAIN(TestClass)                \
+    int main(int argc, char *argv[])                    \
+    {                                                   \
+        s3cache::test::prepareGuiTestEnvironment();     \
+        QApplication app(argc, argv);                   \
+        TestClass tc;                                   \
+        QTEST_SET_MAIN_SOURCE_PATH                      \
+        return QTest::qExec(&tc, argc, argv);           \
+    }

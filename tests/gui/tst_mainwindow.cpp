@@ -1,0 +1,561 @@
+// The desktop app end to end on a seeded local store (file://, no server): create a profile and
+// test its connection, browse with totals, sort and filter, inspect metadata and archive
+// entries, restore into a folder and compare, download the raw archive, delete with a
+// confirmation, age-flush with a preview, cancel a held restore, errors in their pane,
+// keyboard use and remembered window state. Each test saves screenshots into the build tree.
+#include "bucketproxymodel.h"
+#include "bucketview.h"
+#include "buckettreemodel.h"
+#include "cacheactions.h"
+#include "connectionbar.h"
+#include "detailspane.h"
+#include "archiveentrymodel.h"
+#include "flushdialog.h"
+#include "format.h"
+#include "guitest.h"
+#include "jobpanel.h"
+#include "jobprogresswidget.h"
+#include "mainwindow.h"
+#include "messagebanner.h"
+#include "profiledialog.h"
+#include "profilestore.h"
+#include "session.h"
+#include "spacechart.h"
+
+#include "cache/rebuildjob.h"
+
+#include <QAction>
+#include <QComboBox>
+#include <QDir>
+#include <QFileDialog>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QTabWidget>
+#include <QTemporaryDir>
+#include <QTreeView>
+#include <QTreeWidget>
+
+using namespace s3cache;
+
+namespace {
+
+const QString kBucket = QStringLiteral("ci");
+const QString kWeb = QStringLiteral("ci-cache/acme/webapp/archive.tar.zst");
+const QString kWebOld = QStringLiteral("ci-cache/acme/webapp/archive.tgz");
+const QString kApi = QStringLiteral("ci-cache/acme/api/archive.tar.zst");
+const QString kTool = QStringLiteral("ci-cache/beta/tool/archive.tar.zst");
+const QString kOld = QStringLiteral("ci-cache/beta/old/archive.tar.zst");
+constexpr qint64 kDay = 86400;
+
+} // namespace
+
+class TestMainWindow : public QObject
+{
+    Q_OBJECT
+private:
+    QTemporaryDir m_dir;
+    std::unique_ptr<QSettings> m_settings;
+
+    QString storeRoot() const { return m_dir.filePath(QStringLiteral("store")); }
+    QString workspace(const QString &name) const { return m_dir.filePath(QStringLiteral("ws-") + name); }
+    LocalStore store() const { return LocalStore(storeRoot(), kBucket); }
+
+    ConnectionProfile localProfile() const
+    {
+        ConnectionProfile p;
+        p.name = QStringLiteral("local");
+        p.server = QUrl::fromLocalFile(storeRoot()).toString();
+        p.bucket = kBucket;
+        return p;
+    }
+
+    std::unique_ptr<MainWindow> openWindow()
+    {
+        auto window = std::make_unique<MainWindow>(m_settings.get(), QStringLiteral("s3cache-gui-test"));
+        window->show();
+        window->activateWindow();
+        return window;
+    }
+
+    // A window connected to the seeded store with the listing finished.
+    std::unique_ptr<MainWindow> openConnected()
+    {
+        auto window = openWindow();
+        if (!window->profiles()->contains(QStringLiteral("local")))
+            window->profiles()->save(localProfile(), QString());
+        QSignalSpy listed(window->bucketView(), &BucketView::listingFinished);
+        window->connectionBar()->connectProfile(QStringLiteral("local"));
+        if (!listed.wait(30000) || listed.first().first().value<Error>())
+            qWarning("listing failed");
+        return window;
+    }
+
+    // Jobs must finish before their window goes (the app waits the same way on close).
+    void closeWindow(std::unique_ptr<MainWindow> &window)
+    {
+        window->session()->cancelAll();
+        QTRY_COMPARE_WITH_TIMEOUT(window->session()->runningJobs(), 0, 30000);
+        window.reset();
+    }
+
+    const BucketNode *node(MainWindow *w, const QString &path) const
+    {
+        return w->bucketView()->model()->summary().find(path);
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY(m_dir.isValid());
+        m_settings = std::make_unique<QSettings>(m_dir.filePath(QStringLiteral("settings.ini")), QSettings::IniFormat);
+        test::makeWorkspace(workspace(QStringLiteral("web")), 1, 40);
+        test::makeWorkspace(workspace(QStringLiteral("api")), 2, 12);
+        test::makeWorkspace(workspace(QStringLiteral("tool")), 3, 25);
+    }
+
+    void init()
+    {
+        QDir(storeRoot()).removeRecursively();
+        QDir().mkpath(storeRoot());
+        LocalStore s = store();
+        const QList<std::tuple<QString, QString, qint64>> seed{
+            {kWeb, QStringLiteral("web"), 3600}, {kWebOld, QStringLiteral("web"), 40 * kDay},
+            {kApi, QStringLiteral("api"), 20 * kDay}, {kTool, QStringLiteral("tool"), 2 * kDay},
+            {kOld, QStringLiteral("api"), 100 * kDay}};
+        for (const auto &[key, ws, age] : seed) {
+            const Error e = test::rebuildInto(s, key, workspace(ws));
+            QVERIFY2(!e, qPrintable(e.toString()));
+            QVERIFY(test::setLocalAge(s, key, age));
+        }
+    }
+
+    void createProfileTestConnectionAndConnect()
+    {
+        m_settings->clear();
+        auto w = openWindow();
+        QVERIFY(w->connectionBar()->currentProfile().isEmpty());
+        w->connectionBar()->newProfile();
+        ProfileDialog *dialog = w->connectionBar()->dialog();
+        QVERIFY(dialog);
+        QTRY_VERIFY(dialog->isVisible());
+        dialog->nameEdit()->setText(QStringLiteral("local"));
+        dialog->serverEdit()->setText(QUrl::fromLocalFile(m_dir.filePath(QStringLiteral("no-such-dir"))).toString());
+        dialog->bucketEdit()->setText(kBucket);
+        QVERIFY(!dialog->credentialsCombo()->isEnabled());  // a local store needs none
+
+        // A failing test shows the error plainly in the dialog.
+        QSignalSpy tested(dialog, &ProfileDialog::testFinished);
+        dialog->testButton()->click();
+        QVERIFY(tested.wait(10000));
+        QCOMPARE(tested.first().first().toBool(), false);
+        QCOMPARE(dialog->banner()->type(), MessageBanner::Type::Error);
+        QVERIFY2(dialog->banner()->text().contains(QStringLiteral("NoSuchDirectory")), qPrintable(dialog->banner()->text()));
+        QVERIFY(test::saveScreenshot(dialog, QStringLiteral("profile-dialog-error")));
+
+        dialog->serverEdit()->setText(localProfile().server);
+        tested.clear();
+        dialog->testButton()->click();
+        QVERIFY(tested.wait(10000));
+        QVERIFY2(tested.first().first().toBool(), qPrintable(dialog->banner()->text()));
+        QVERIFY2(dialog->banner()->text().contains(QStringLiteral("Connected to")), qPrintable(dialog->banner()->text()));
+
+        // Save connects at once.
+        QSignalSpy listed(w->bucketView(), &BucketView::listingFinished);
+        dialog->saveButton()->click();
+        QVERIFY(listed.wait(30000));
+        QVERIFY(!listed.first().first().value<Error>());
+        QCOMPARE(w->profiles()->names(), QStringList{QStringLiteral("local")});
+        QCOMPARE(w->connectionBar()->currentProfile(), QStringLiteral("local"));
+        QCOMPARE(w->bucketView()->model()->summary().root()->objects, 5);
+        QVERIFY(w->windowTitle().contains(QStringLiteral("local")));
+        closeWindow(w);
+    }
+
+    void browseTotalsSortAndFilter()
+    {
+        auto w = openConnected();
+        BucketView *view = w->bucketView();
+        LocalStore s = store();
+        qint64 acmeBytes = 0;
+        for (const QString &key : {kWeb, kWebOld, kApi})
+            acmeBytes += s.head(key)->size;
+        const BucketNode *acme = node(w.get(), QStringLiteral("ci-cache/acme/"));
+        QVERIFY(acme);
+        QCOMPARE(acme->bytes, acmeBytes);
+        QCOMPARE(acme->objects, 3);
+
+        view->tree()->expandAll();
+        QVERIFY(test::saveScreenshot(w.get(), QStringLiteral("main-browse")));
+
+        // Sorting by size puts the bigger organisation first.
+        view->tree()->sortByColumn(BucketTreeModel::SizeColumn, Qt::DescendingOrder);
+        BucketProxyModel *proxy = view->proxy();
+        const QModelIndex top = proxy->index(0, 0);
+        const QString bigger = node(w.get(), QStringLiteral("ci-cache/acme/"))->bytes > node(w.get(), QStringLiteral("ci-cache/beta/"))->bytes
+                                   ? QStringLiteral("ci-cache/acme/") : QStringLiteral("ci-cache/beta/");
+        QCOMPARE(proxy->index(0, 0, top).data(BucketTreeModel::PathRole).toString(), bigger);
+
+        // The filter keeps the folders that lead to a match.
+        view->filterEdit()->setText(QStringLiteral("beta/tool"));
+        QCOMPARE(proxy->rowCount(), 1);
+        QCOMPARE(proxy->rowCount(top), 1);
+        QCOMPARE(proxy->index(0, 0, top).data(BucketTreeModel::PathRole).toString(), QStringLiteral("ci-cache/beta/"));
+        QVERIFY(test::saveScreenshot(w.get(), QStringLiteral("main-filtered")));
+        view->filterEdit()->setText(QStringLiteral("nothing-like-this"));
+        QCOMPARE(proxy->rowCount(), 0);
+        view->filterEdit()->clear();
+        QCOMPARE(proxy->rowCount(top), 2);
+
+        // Highlight: 14 days by default, then 60.
+        const auto expired = [&](const QString &path) { return w->bucketView()->model()->isExpired(node(w.get(), path)); };
+        QVERIFY(expired(kWebOld));
+        QVERIFY(expired(kApi));
+        QVERIFY(!expired(kTool));
+        view->ageSpin()->setValue(60);
+        QVERIFY(!expired(kWebOld));
+        QVERIFY(expired(kOld));
+        QVERIFY(expired(QStringLiteral("ci-cache/beta/")));
+
+        // The chart shows the same numbers.
+        w->tabs()->setCurrentWidget(w->chart());
+        QTRY_COMPARE(w->chart()->shares().size(), 4);
+        QCOMPARE(w->chart()->shares().first().bytes, std::max({node(w.get(), QStringLiteral("ci-cache/acme/webapp/"))->bytes,
+                                                               node(w.get(), QStringLiteral("ci-cache/beta/tool/"))->bytes,
+                                                               node(w.get(), QStringLiteral("ci-cache/acme/api/"))->bytes,
+                                                               node(w.get(), QStringLiteral("ci-cache/beta/old/"))->bytes}));
+        QVERIFY(test::saveScreenshot(w.get(), QStringLiteral("main-chart")));
+        closeWindow(w);
+    }
+
+    void inspectShowsMetadataAndEntries()
+    {
+        auto w = openConnected();
+        const auto filesOnDisk = [this] {  // but the settings, which QSettings writes when it likes
+            auto files = test::treeContents(m_dir.path());
+            files.removeIf([](const auto &it) { return it.key().startsWith(QStringLiteral("settings.ini")); });
+            return files;
+        };
+        const auto before = filesOnDisk();
+        DetailsPane *details = w->details();
+        QSignalSpy shown(details, &DetailsPane::metadataShown);
+        QVERIFY(w->bucketView()->select(kWeb));
+        QVERIFY(shown.wait(10000));
+        QCOMPARE(details->currentKey(), kWeb);
+        const ObjectInfo head = *store().head(kWeb);
+        QVERIFY(!head.metadata.value(Metadata::format).isEmpty());
+        QCOMPARE(details->field(QStringLiteral("Format")), head.metadata.value(Metadata::format));
+        QCOMPARE(details->field(QStringLiteral("Fingerprint")), head.metadata.value(Metadata::fingerprint));
+        QCOMPARE(details->field(QStringLiteral("Files")), head.metadata.value(Metadata::files));
+        QVERIFY(details->field(QStringLiteral("Written by")).startsWith(QStringLiteral("s3cache ")));
+
+        QSignalSpy inspected(details, &DetailsPane::inspectFinished);
+        w->actions()->inspect()->trigger();
+        QVERIFY(inspected.wait(30000));
+        QVERIFY2(details->banner()->isHidden(), qPrintable(details->banner()->text()));
+        QStringList archived;
+        for (const ArchiveEntryInfo &e : details->entries()->entries())
+            archived << e.path;
+        const QStringList expected = test::treeContents(workspace(QStringLiteral("web"))).keys();
+        QVERIFY(expected.size() > 40);
+        for (const QString &path : expected)
+            QVERIFY2(archived.contains(path) || archived.contains(path + QLatin1Char('/')), qPrintable(path));
+        QVERIFY(test::saveScreenshot(w.get(), QStringLiteral("details-inspect")));
+
+        // Inspecting extracted nothing anywhere.
+        QCOMPARE(filesOnDisk(), before);
+        closeWindow(w);
+    }
+
+    void restoreIntoFolderMatchesTheWorkspace()
+    {
+        auto w = openConnected();
+        QVERIFY(w->bucketView()->select(kTool));
+        const QString target = m_dir.filePath(QStringLiteral("restored"));
+        QDir().mkpath(target);
+        w->actions()->restore()->trigger();
+        QFileDialog *chooser = w->findChild<QFileDialog *>();
+        QVERIFY(chooser);
+        QTRY_VERIFY(chooser->isVisible());
+        chooser->setDirectory(target);
+        chooser->selectFile(target);
+        QVERIFY(QMetaObject::invokeMethod(chooser, "accept"));
+        QTRY_COMPARE(w->jobPanel()->rows().size(), 1);
+        JobProgressWidget *row = w->jobPanel()->rows().first();
+        QTRY_VERIFY_WITH_TIMEOUT(row->isFinished(), 30000);
+        QVERIFY2(!row->failed(), qPrintable(row->statusText()));
+        QVERIFY2(row->statusText().startsWith(QStringLiteral("Restored")), qPrintable(row->statusText()));
+        QCOMPARE(test::treeContents(target), test::treeContents(workspace(QStringLiteral("tool"))));
+        QVERIFY(test::saveScreenshot(w.get(), QStringLiteral("restore-done")));
+        QDir(target).removeRecursively();
+        closeWindow(w);
+    }
+
+    void downloadRawArchive()
+    {
+        auto w = openConnected();
+        QVERIFY(w->bucketView()->select(kWebOld));
+        const QString file = m_dir.filePath(QStringLiteral("download.tgz"));
+        w->actions()->download()->trigger();
+        QFileDialog *chooser = w->findChild<QFileDialog *>();
+        QVERIFY(chooser);
+        chooser->selectFile(file);
+        QVERIFY(QMetaObject::invokeMethod(chooser, "accept"));
+        QTRY_COMPARE(w->jobPanel()->rows().size(), 1);
+        JobProgressWidget *row = w->jobPanel()->rows().first();
+        QTRY_VERIFY_WITH_TIMEOUT(row->isFinished(), 30000);
+        QVERIFY2(!row->failed(), qPrintable(row->statusText()));
+        QFile downloaded(file);
+        QVERIFY(downloaded.open(QIODevice::ReadOnly));
+        QFile original(store().bucketPath() + QLatin1Char('/') + kWebOld);
+        QVERIFY(original.open(QIODevice::ReadOnly));
+        QCOMPARE(downloaded.readAll(), original.readAll());
+        QFile::remove(file);
+        closeWindow(w);
+    }
+
+    void deleteAsksWithCountAndBytes()
+    {
+        auto w = openConnected();
+        BucketView *view = w->bucketView();
+        QVERIFY(view->select(QStringLiteral("ci-cache/beta/")));
+        const qint64 betaBytes = node(w.get(), QStringLiteral("ci-cache/beta/"))->bytes;
+
+        // Cancel: nothing happens.
+        w->actions()->remove()->trigger();
+        QMessageBox *box = w->findChild<QMessageBox *>();
+        QVERIFY(box);
+        QVERIFY2(box->text().contains(QStringLiteral("Delete 2 objects")), qPrintable(box->text()));
+        QVERIFY2(box->text().contains(Format::bytes(betaBytes)), qPrintable(box->text()));
+        QVERIFY(test::saveScreenshot(box, QStringLiteral("delete-confirm")));
+        box->button(QMessageBox::Cancel)->click();
+        QTRY_VERIFY(!w->findChild<QMessageBox *>());
+        QVERIFY(store().head(kTool).ok());
+        QCOMPARE(w->jobPanel()->rows().size(), 0);
+
+        // Confirm: both objects go, from the bucket and from the tree.
+        w->actions()->remove()->trigger();
+        box = w->findChild<QMessageBox *>();
+        QVERIFY(box);
+        QAbstractButton *confirm = nullptr;
+        for (QAbstractButton *b : box->buttons()) {
+            if (b->text().startsWith(QStringLiteral("Delete")))
+                confirm = b;
+        }
+        QVERIFY(confirm);
+        confirm->click();
+        QTRY_COMPARE(w->jobPanel()->rows().size(), 1);
+        QTRY_VERIFY_WITH_TIMEOUT(w->jobPanel()->rows().first()->isFinished(), 30000);
+        QVERIFY2(!w->jobPanel()->rows().first()->failed(), qPrintable(w->jobPanel()->rows().first()->statusText()));
+        QCOMPARE(store().head(kTool).error().kind(), ErrorKind::NotFound);
+        QCOMPARE(store().head(kOld).error().kind(), ErrorKind::NotFound);
+        QVERIFY(store().head(kWeb).ok());
+        QVERIFY(!node(w.get(), QStringLiteral("ci-cache/beta/")));
+        QCOMPARE(w->bucketView()->model()->summary().root()->objects, 3);
+        closeWindow(w);
+    }
+
+    void ageFlushPreviewThenRun()
+    {
+        auto w = openConnected();
+        QVERIFY(w->bucketView()->select(QStringLiteral("ci-cache/acme/")));
+        w->actions()->flush()->trigger();
+        FlushDialog *dialog = w->actions()->flushDialog();
+        QVERIFY(dialog);
+        QCOMPARE(dialog->prefixEdit()->text(), QStringLiteral("ci-cache/acme/"));
+        QCOMPARE(dialog->ageSpin()->value(), 14);
+        QVERIFY(!dialog->runButton()->isEnabled());
+
+        QSignalSpy previewed(dialog, &FlushDialog::previewFinished);
+        dialog->previewButton()->click();
+        QVERIFY(previewed.wait(30000));
+        QCOMPARE(dialog->previewList()->topLevelItemCount(), 2);  // 40 and 20 days old
+        QVERIFY2(dialog->resultText().startsWith(QStringLiteral("2 of 3 objects")), qPrintable(dialog->resultText()));
+        QVERIFY(dialog->runButton()->isEnabled());
+        QVERIFY2(dialog->runButton()->text().contains(QStringLiteral("2 objects")), qPrintable(dialog->runButton()->text()));
+        QVERIFY(test::saveScreenshot(dialog, QStringLiteral("flush-preview")));
+        QVERIFY(store().head(kApi).ok());  // a preview deletes nothing
+
+        // Changing the age invalidates the preview.
+        dialog->ageSpin()->setValue(30);
+        QVERIFY(!dialog->runButton()->isEnabled());
+        previewed.clear();
+        dialog->previewButton()->click();
+        QVERIFY(previewed.wait(30000));
+        QCOMPARE(dialog->previewList()->topLevelItemCount(), 1);
+        QCOMPARE(dialog->previewList()->topLevelItem(0)->text(0), kWebOld);
+
+        QSignalSpy flushed(dialog, &FlushDialog::flushFinished);
+        dialog->runButton()->click();
+        QVERIFY(flushed.wait(30000));
+        QVERIFY2(dialog->resultText().startsWith(QStringLiteral("Deleted 1 objects")), qPrintable(dialog->resultText()));
+        QCOMPARE(store().head(kWebOld).error().kind(), ErrorKind::NotFound);
+        QVERIFY(store().head(kApi).ok());
+        QVERIFY(store().head(kOld).ok());  // outside the prefix
+        QTRY_VERIFY(!node(w.get(), kWebOld));
+        QCOMPARE(w->jobPanel()->rows().size(), 1);
+        QTRY_VERIFY(w->jobPanel()->rows().first()->isFinished());
+        QVERIFY(test::saveScreenshot(w.get(), QStringLiteral("flush-done")));
+        dialog->close();
+        closeWindow(w);
+    }
+
+    void cancelHeldRestoreLeavesTheFolderAsItWas()
+    {
+        auto w = openConnected();
+        auto faults = std::make_shared<test::Faults>();
+        faults->holdReadsAfter = 256;  // within the first KiB of the archive
+        w->session()->setStoreOpener([faults](const StoreSpec &spec) -> ObjectStorePtr {
+            return std::make_unique<test::FaultyStore>(spec.open(), faults);
+        });
+        const QString target = m_dir.filePath(QStringLiteral("cancel-target"));
+        QDir().mkpath(target);
+        QFile keep(target + QStringLiteral("/keep.txt"));
+        QVERIFY(keep.open(QIODevice::WriteOnly));
+        keep.write("mine");
+        keep.close();
+        const auto before = test::treeContents(target);
+
+        QVERIFY(w->actions()->startRestore(kWeb, target));
+        QTRY_VERIFY2_WITH_TIMEOUT(faults->holding.load() > 0, qPrintable(w->jobPanel()->rows().first()->statusText()), 30000);
+        JobProgressWidget *row = w->jobPanel()->rows().first();
+        QVERIFY(!row->isFinished());
+        QVERIFY(test::saveScreenshot(w.get(), QStringLiteral("restore-running")));
+        row->button()->click();  // Cancel
+        QTRY_VERIFY_WITH_TIMEOUT(row->isFinished(), 30000);
+        QVERIFY2(row->statusText().startsWith(QStringLiteral("Cancelled")), qPrintable(row->statusText()));
+        QVERIFY(!row->failed());
+        QCOMPARE(test::treeContents(target), before);  // no staging directory, no partial files
+        QVERIFY(test::saveScreenshot(w.get(), QStringLiteral("restore-cancelled")));
+        closeWindow(w);
+    }
+
+    void errorsShowInThePaneAndLeaveTheViewConsistent()
+    {
+        auto w = openConnected();
+        // An object deleted behind the app's back: the details pane says so, with the code.
+        QVERIFY(store().remove({kApi}).ok());
+        QSignalSpy inspected(w->details(), &DetailsPane::inspectFinished);
+        QVERIFY(w->bucketView()->select(kApi));
+        w->details()->inspect();
+        QVERIFY(inspected.wait(30000));
+        QVERIFY(w->details()->banner()->isVisible());
+        QVERIFY2(w->details()->banner()->text().contains(QStringLiteral("NoSuchKey")), qPrintable(w->details()->banner()->text()));
+        QVERIFY(test::saveScreenshot(w.get(), QStringLiteral("error-inspect")));
+
+        // A failing listing: the bucket pane shows the server's code and message.
+        auto faults = std::make_shared<test::Faults>();
+        faults->listError = Error(ErrorKind::AccessDenied, QStringLiteral("AccessDenied"), QStringLiteral("Access Denied"))
+                                .setHttpStatus(403);
+        w->session()->setStoreOpener([faults](const StoreSpec &spec) -> ObjectStorePtr {
+            return std::make_unique<test::FaultyStore>(spec.open(), faults);
+        });
+        QSignalSpy listed(w->bucketView(), &BucketView::listingFinished);
+        w->actions()->refresh()->trigger();
+        QVERIFY(listed.wait(30000));
+        QCOMPARE(listed.first().first().value<Error>().code(), QStringLiteral("AccessDenied"));
+        MessageBanner *banner = w->bucketView()->banner();
+        QVERIFY(banner->isVisible());
+        QVERIFY2(banner->text().contains(QStringLiteral("AccessDenied (HTTP 403): Access Denied")), qPrintable(banner->text()));
+        QVERIFY(!w->bucketView()->isListing());
+        QVERIFY(test::saveScreenshot(w.get(), QStringLiteral("error-listing")));
+
+        // Fixed: the next refresh clears the message and lists again.
+        faults->listError = Error();
+        listed.clear();
+        w->actions()->refresh()->trigger();
+        QVERIFY(listed.wait(30000));
+        QVERIFY(!banner->isVisible());
+        QCOMPARE(w->bucketView()->model()->summary().root()->objects, 4);
+
+        // A profile that cannot connect: the window's banner says why.
+        ConnectionProfile broken = localProfile();
+        broken.name = QStringLiteral("broken");
+        broken.server = QUrl::fromLocalFile(m_dir.filePath(QStringLiteral("gone"))).toString();
+        w->profiles()->save(broken, QString());
+        QSignalSpy failed(w->session(), &Session::connectFailed);
+        w->connectionBar()->connectProfile(QStringLiteral("broken"));
+        QVERIFY(failed.wait(10000));
+        QVERIFY(w->banner()->isVisible());
+        QVERIFY2(w->banner()->text().contains(QStringLiteral("NoSuchDirectory")), qPrintable(w->banner()->text()));
+        QCOMPARE(w->bucketView()->model()->rowCount(), 0);  // nothing from the previous connection lingers
+        QVERIFY(!w->actions()->refresh()->isEnabled());
+        w->profiles()->remove(QStringLiteral("broken"));
+        closeWindow(w);
+    }
+
+    void keyboard()
+    {
+        auto w = openConnected();
+        QVERIFY(QTest::qWaitForWindowActive(w.get()));
+        BucketView *view = w->bucketView();
+
+        QTest::keyClick(w.get(), Qt::Key_F, Qt::ControlModifier);
+        QTRY_VERIFY(view->filterEdit()->hasFocus());
+        QTest::keyClick(QApplication::focusWidget(), Qt::Key_Tab);
+        QTRY_VERIFY(view->ageSpin()->hasFocus());
+        QTest::keyClick(QApplication::focusWidget(), Qt::Key_Tab);
+        QTest::keyClick(QApplication::focusWidget(), Qt::Key_Tab);
+        QTRY_VERIFY(view->tree()->hasFocus());
+
+        // Del in the filter edits text; Del on the tree asks to delete.
+        view->filterEdit()->setFocus();
+        QTest::keyClick(view->filterEdit(), Qt::Key_Delete);
+        QVERIFY(!w->findChild<QMessageBox *>());
+        QVERIFY(view->select(kTool));
+        view->tree()->setFocus();
+        QTest::keyClick(view->tree(), Qt::Key_Delete);
+        QMessageBox *box = nullptr;
+        QTRY_VERIFY((box = w->findChild<QMessageBox *>()));
+        QVERIFY(box->text().contains(QStringLiteral("Delete 1 objects")));
+        box->button(QMessageBox::Cancel)->click();
+        QVERIFY(store().head(kTool).ok());
+
+        // F5 lists again.
+        QSignalSpy listed(view, &BucketView::listingFinished);
+        QTest::keyClick(view->tree(), Qt::Key_F5);
+        QVERIFY(listed.wait(30000));
+        closeWindow(w);
+    }
+
+    void remembersGeometryAndLastProfile()
+    {
+        auto w = openConnected();
+        w->resize(1000, 700);
+        w->bucketView()->setAgeThresholdDays(9);
+        w->close();
+        QVERIFY(!w->isVisible());
+        closeWindow(w);
+        QCOMPARE(m_settings->value(QStringLiteral("session/lastProfile")).toString(), QStringLiteral("local"));
+
+        auto again = openWindow();
+        QCOMPARE(again->size(), QSize(1000, 700));
+        QCOMPARE(again->connectionBar()->currentProfile(), QStringLiteral("local"));
+        QCOMPARE(again->bucketView()->ageSpin()->value(), 9);
+        closeWindow(again);
+    }
+
+    void closingWaitsForRunningJobs()
+    {
+        auto w = openConnected();
+        auto faults = std::make_shared<test::Faults>();
+        faults->holdReadsAfter = 0;
+        w->session()->setStoreOpener([faults](const StoreSpec &spec) -> ObjectStorePtr {
+            return std::make_unique<test::FaultyStore>(spec.open(), faults);
+        });
+        const QString file = m_dir.filePath(QStringLiteral("never.tar.zst"));
+        QVERIFY(w->actions()->startDownload(kWeb, file));
+        QTRY_VERIFY_WITH_TIMEOUT(faults->holding.load() > 0, 30000);
+        w->close();  // cancels, then closes once the download stopped
+        QTRY_VERIFY_WITH_TIMEOUT(!w->isVisible(), 30000);
+        QCOMPARE(w->session()->runningJobs(), 0);
+        QVERIFY(!QFile::exists(file));
+        w.reset();
+    }
+};
+
+S3CACHE_GUI_TEST_MAIN(TestMainWindow)
+#include "tst_mainwindow.moc"

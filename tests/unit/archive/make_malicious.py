@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""Writes hostile archives for tst_safeextractor into OUTDIR.
+
+usage: make_malicious.py OUTDIR OUTSIDE
+
+OUTSIDE is an absolute directory outside the workspace that an attack tries to reach. Every
+archive first carries a harmless "victim.txt" (so the extractor has already staged a replacement
+for the workspace's own victim.txt when it meets the attack) and then the attack itself.
+"""
+import gzip
+import io
+import os
+import subprocess
+import sys
+import tarfile
+import zipfile
+
+
+def info(name, kind=tarfile.REGTYPE, data=b"", linkname=""):
+    ti = tarfile.TarInfo(name)
+    ti.type = kind
+    ti.size = len(data) if kind == tarfile.REGTYPE else 0
+    ti.linkname = linkname
+    ti.mode = 0o777 if kind == tarfile.SYMTYPE else 0o644
+    ti.mtime = 1000000000
+    return ti, (io.BytesIO(data) if kind == tarfile.REGTYPE else None)
+
+
+def tar_bytes(members, mode="w"):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode=mode, format=tarfile.PAX_FORMAT) as tf:
+        tf.addfile(*info("victim.txt", data=b"from the archive\n"))
+        for member in members:
+            tf.addfile(*member)
+    return buf.getvalue()
+
+
+def write(outdir, name, data):
+    with open(os.path.join(outdir, name), "wb") as f:
+        f.write(data)
+
+
+def main():
+    outdir, outside = sys.argv[1], sys.argv[2]
+    write(outdir, "absolute.tar", tar_bytes([info(outside + "/abs.txt", data=b"pwned\n")]))
+    write(outdir, "dotdot.tar", tar_bytes([info("../x", data=b"pwned\n")]))
+    write(outdir, "symlink_write_through.tar", tar_bytes([
+        info("evil", tarfile.SYMTYPE, linkname=outside),
+        info("evil/file", data=b"pwned\n")]))
+    write(outdir, "symlink_then_hardlink.tar", tar_bytes([
+        info("evil", tarfile.SYMTYPE, linkname=outside + "/target"),
+        info("h", tarfile.LNKTYPE, linkname="evil")]))
+    write(outdir, "hardlink_passwd.tar", tar_bytes([info("h", tarfile.LNKTYPE, linkname="/etc/passwd")]))
+    write(outdir, "hardlink_dotdot.tar", tar_bytes([info("h", tarfile.LNKTYPE, linkname="../../etc/passwd")]))
+    write(outdir, "workspace_symlink.tar", tar_bytes([info("link/file", data=b"pwned\n")]))
+    write(outdir, "deep.tar", tar_bytes([info("a/" * 10000 + "f", data=b"deep\n")]))
+
+    good = tar_bytes([info("ok.txt", data=os.urandom(200000))], mode="w:gz")
+    write(outdir, "truncated.tgz", good[: len(good) // 2])
+
+    plain = tar_bytes([info("ok.txt", data=os.urandom(200000))])
+    zst = subprocess.run(["zstd", "-q", "-c", "--check"], input=plain, stdout=subprocess.PIPE, check=True).stdout
+    damaged = bytearray(zst)
+    for i in range(len(damaged) // 2, len(damaged) // 2 + 64):
+        damaged[i] ^= 0x5A
+    write(outdir, "corrupt.tar.zst", bytes(damaged))
+
+    bad = bytearray(tar_bytes([info("ok.txt", data=b"fine\n")]))
+    header = bad.index(b"ok.txt\0")  # the second header starts with the name
+    bad[header + 148: header + 156] = b"0000000\0"  # wrong checksum
+    write(outdir, "badchecksum.tar", bytes(bad))
+    write(outdir, "garbage.bin", b"this is not an archive at all\n" * 100)
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("victim.txt", b"from the archive\n")
+        zf.writestr("../../x", b"pwned\n")
+    write(outdir, "zipslip.zip", buf.getvalue())
+
+    zeros = io.BytesIO()
+    with tarfile.open(fileobj=zeros, mode="w:gz", format=tarfile.PAX_FORMAT) as tf:
+        tf.addfile(*info("victim.txt", data=b"from the archive\n"))
+        ti = tarfile.TarInfo("zeros")
+        ti.size = 64 * 1024 * 1024
+        ti.mtime = 1000000000
+
+        class Zeros(io.RawIOBase):
+            def __init__(self, n):
+                self.left = n
+
+            def readable(self):
+                return True
+
+            def readinto(self, b):
+                n = min(len(b), self.left)
+                b[:n] = bytes(n)
+                self.left -= n
+                return n
+
+        tf.addfile(ti, io.BufferedReader(Zeros(ti.size)))
+    write(outdir, "bomb.tar.gz", zeros.getvalue())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,268 @@
+// SafeExtractor against hostile archives (built by make_malicious.py with Python's tarfile and
+// zipfile): every attack is refused with a clear error naming the entry, the workspace stays
+// exactly as it was (including a file the archive had already staged a replacement for), and
+// nothing appears outside it. Also: restores merge into existing trees without touching the
+// user's files, the cache wins over what is in the way, and cancelling rolls everything back.
+#include "archive/archivewriter.h"
+#include "archive/safeextractor.h"
+#include "archive/treesnapshot.h"
+
+#include "archivetestutil.h"
+
+#include <QStandardPaths>
+#include <QTemporaryDir>
+
+using namespace s3cache;
+using namespace archivetest;
+
+namespace {
+
+constexpr qint64 MiB = 1024 * 1024;
+
+QByteArray archiveOf(const QString &workspace, const QStringList &mounts)
+{
+    const Result<TreeSnapshot> snapshot = scanMounts(workspace, mounts, false);
+    MemorySink sink;
+    if (!snapshot.ok() || ArchiveWriter({ArchiveFormat::TarGzip, -1, 0}).write(*snapshot, &sink))
+        return QByteArray();
+    return sink.data();
+}
+
+} // namespace
+
+class TestSafeExtractor : public QObject
+{
+    Q_OBJECT
+private:
+    QTemporaryDir m_dir;
+    QString m_archives;
+    QString m_outside;
+    int m_counter = 0;
+
+    QString freshDir()
+    {
+        const QString path = m_dir.path() + QStringLiteral("/cases/c%1/ws").arg(++m_counter);
+        QDir().mkpath(path);
+        return path;
+    }
+
+    // The workspace every attack meets: a file the archive also carries, a directory, and a
+    // symbolic link that leads outside.
+    QString hostileTarget()
+    {
+        const QString ws = freshDir();
+        [&] {
+            QVERIFY(writeFile(ws + QStringLiteral("/victim.txt"), "original\n"));
+            QVERIFY(setMtime(ws + QStringLiteral("/victim.txt"), 1000000000));
+            QVERIFY(writeFile(ws + QStringLiteral("/keep/me.txt"), "mine\n"));
+            QCOMPARE(symlink(fs(m_outside).constData(), fs(ws + QStringLiteral("/link")).constData()), 0);
+        }();
+        return ws;
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY(m_dir.isValid());
+        m_archives = m_dir.path() + QStringLiteral("/archives");
+        m_outside = m_dir.path() + QStringLiteral("/outside");
+        QVERIFY(QDir().mkpath(m_archives));
+        QVERIFY(QDir().mkpath(m_outside));
+        const QString python = QStandardPaths::findExecutable(QStringLiteral("python3"));
+        QVERIFY(!python.isEmpty());
+        QByteArray err;
+        const int rc = run(python, {QStringLiteral(S3CACHE_TEST_SOURCE_DIR "/unit/archive/make_malicious.py"), m_archives, m_outside},
+                           nullptr, &err);
+        QVERIFY2(rc == 0, err.constData());
+    }
+
+    void refusesHostileArchives_data()
+    {
+        QTest::addColumn<QString>("file");
+        QTest::addColumn<qint64>("maxTotalBytes");
+        QTest::addColumn<int>("kind");
+        QTest::addColumn<QString>("code");
+        QTest::addColumn<QString>("message");  // OUTSIDE stands for the outside directory; "..." ends a prefix
+
+        const int unsafe = int(ErrorKind::Unsafe);
+        const int corrupt = int(ErrorKind::Corrupt);
+        const QString entry = QStringLiteral("UnsafeEntry");
+        QTest::newRow("absolute path") << "absolute.tar" << 0LL << unsafe << entry
+                                       << "archive entry \"OUTSIDE/abs.txt\" is unsafe: absolute path";
+        QTest::newRow("dot dot") << "dotdot.tar" << 0LL << unsafe << entry
+                                 << "archive entry \"../x\" is unsafe: path contains \"..\"";
+        QTest::newRow("write through an archive symlink") << "symlink_write_through.tar" << 0LL << unsafe << entry
+                                                          << "archive entry \"evil/file\" is unsafe: \"evil\" is a symbolic link in this archive";
+        QTest::newRow("hard link to a symlink") << "symlink_then_hardlink.tar" << 0LL << unsafe << entry
+                                                << "archive entry \"h\" is unsafe: hard link to \"evil\", which is not a file extracted earlier from this archive";
+        QTest::newRow("hard link to /etc/passwd") << "hardlink_passwd.tar" << 0LL << unsafe << entry
+                                                  << "archive entry \"h\" is unsafe: hard link to \"/etc/passwd\", which is not a file extracted earlier from this archive";
+        QTest::newRow("hard link out with dot dot") << "hardlink_dotdot.tar" << 0LL << unsafe << entry
+                                                    << "archive entry \"h\" is unsafe: hard link to \"../../etc/passwd\", which is not a file extracted earlier from this archive";
+        QTest::newRow("write through a workspace symlink") << "workspace_symlink.tar" << 0LL << unsafe << entry
+                                                           << "archive entry \"link/file\" is unsafe: \"link\" is a symbolic link in the workspace";
+        QTest::newRow("10000 levels deep") << "deep.tar" << 0LL << unsafe << entry
+                                           << "archive entry \"a/a/a/a/a/...";
+        QTest::newRow("zip slip") << "zipslip.zip" << 0LL << unsafe << entry
+                                  << "archive entry \"../../x\" is unsafe: path contains \"..\"";
+        QTest::newRow("decompression bomb") << "bomb.tar.gz" << MiB << unsafe << "ArchiveTooLarge"
+                                            << "archive is too large: entry \"zeros\" brings it to 67108881 bytes, over the limit of 1048576 bytes";
+        QTest::newRow("truncated gzip") << "truncated.tgz" << 0LL << corrupt << "CorruptArchive"
+                                        << "corrupt archive at entry \"ok.txt\": truncated gzip input";
+        QTest::newRow("corrupt zstd") << "corrupt.tar.zst" << 0LL << corrupt << "CorruptArchive"
+                                      << "corrupt archive at entry \"ok.txt\": Zstd decompression failed: ...";
+        QTest::newRow("bad tar checksum") << "badchecksum.tar" << 0LL << corrupt << "CorruptArchive"
+                                          << "corrupt archive after entry \"victim.txt\": Damaged tar archive";
+        QTest::newRow("not an archive") << "garbage.bin" << 0LL << corrupt << "CorruptArchive"
+                                        << "not a readable archive: Unrecognized archive format";
+    }
+
+    void refusesHostileArchives()
+    {
+        QFETCH(QString, file);
+        QFETCH(qint64, maxTotalBytes);
+        QFETCH(int, kind);
+        QFETCH(QString, code);
+        QFETCH(QString, message);
+        const QString ws = hostileTarget();
+        const QMap<QString, QString> before = describeTree(ws);
+
+        QFile archive(m_archives + u'/' + file);
+        QVERIFY(archive.open(QIODevice::ReadOnly));
+        SequentialSource source(archive.readAll());
+        ExtractOptions options;
+        options.maxTotalBytes = maxTotalBytes;
+        const Error error = SafeExtractor(options).extract(&source, ws);
+
+        QCOMPARE(int(error.kind()), kind);
+        QCOMPARE(error.code(), code);
+        message.replace(QStringLiteral("OUTSIDE"), m_outside);
+        if (message.endsWith(QStringLiteral("..."))) {
+            message.chop(3);
+            QVERIFY2(error.message().startsWith(message), qPrintable(error.message()));
+        } else {
+            QCOMPARE(error.message(), message);
+        }
+        if (file == u"deep.tar")
+            QVERIFY(error.message().endsWith(QStringLiteral("is unsafe: path is 10001 levels deep (limit 256)")));
+
+        const QString differences = treeDifferences(describeTree(ws), before);
+        QVERIFY2(differences.isEmpty(), qPrintable(differences));
+        QCOMPARE(QDir(m_outside).entryList(QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot), QStringList());
+        QVERIFY(!QFileInfo::exists(ws + QStringLiteral("/../x")));
+        QVERIFY(!QFileInfo::exists(ws + QStringLiteral("/../../x")));
+    }
+
+    void limits()
+    {
+        const QString src = freshDir();
+        QVERIFY(writeFile(src + QStringLiteral("/m/a/b/c/file"), "x"));
+        const QByteArray archive = archiveOf(src, {QStringLiteral("m")});
+        QVERIFY(!archive.isEmpty());
+
+        ExtractOptions few;
+        few.maxEntries = 3;
+        SequentialSource s1(archive);
+        const Error tooMany = SafeExtractor(few).extract(&s1, freshDir());
+        QCOMPARE(tooMany.kind(), ErrorKind::Unsafe);
+        QCOMPARE(tooMany.code(), QStringLiteral("TooManyEntries"));
+        QCOMPARE(tooMany.message(), QStringLiteral("archive has more than 3 entries"));
+
+        ExtractOptions shallow;
+        shallow.maxPathDepth = 3;
+        SequentialSource s2(archive);
+        QCOMPARE(SafeExtractor(shallow).extract(&s2, freshDir()).message(),
+                 QStringLiteral("archive entry \"m/a/b/c\" is unsafe: path is 4 levels deep (limit 3)"));
+
+        ExtractOptions shortNames;
+        shortNames.maxPathLength = 6;
+        SequentialSource s3(archive);
+        QCOMPARE(SafeExtractor(shortNames).extract(&s3, freshDir()).message(),
+                 QStringLiteral("archive entry \"m/a/b/c\" is unsafe: path is 7 bytes long (limit 6)"));
+
+        SequentialSource s4(archive);
+        QCOMPARE(SafeExtractor().extract(&s4, m_dir.path() + QStringLiteral("/no-such-workspace")).kind(), ErrorKind::InvalidInput);
+    }
+
+    void restoreMergesAndCacheWins()
+    {
+        const QString src = freshDir();
+        QVERIFY(writeFile(src + QStringLiteral("/app/node_modules/pkg/index.js"), "module.exports = 1;\n"));
+        QVERIFY(writeFile(src + QStringLiteral("/app/node_modules/was-a-symlink.js"), "real file\n"));
+        QVERIFY(writeFile(src + QStringLiteral("/app/node_modules/was-a-file/inner.js"), "inner\n"));
+        QVERIFY(QDir().mkpath(src + QStringLiteral("/app/node_modules/was-a-dir")));
+        QVERIFY(QFile::remove(src + QStringLiteral("/app/node_modules/was-a-dir")) || QDir().rmdir(src + QStringLiteral("/app/node_modules/was-a-dir")));
+        QVERIFY(writeFile(src + QStringLiteral("/app/node_modules/was-a-dir"), "now a file\n"));
+        const QByteArray archive = archiveOf(src, {QStringLiteral("app/node_modules")});
+        QVERIFY(!archive.isEmpty());
+
+        const QString ws = freshDir();
+        QVERIFY(writeFile(ws + QStringLiteral("/app/src/main.c"), "int main;"));
+        QVERIFY(writeFile(ws + QStringLiteral("/app/node_modules/pkg/index.js"), "old version\n"));
+        QVERIFY(writeFile(ws + QStringLiteral("/app/node_modules/stale/left.js"), "not in the cache\n"));
+        QVERIFY(writeFile(ws + QStringLiteral("/app/node_modules/was-a-file"), "a file in the way\n"));
+        QVERIFY(writeFile(ws + QStringLiteral("/app/node_modules/was-a-dir/x"), "a directory in the way\n"));
+        QCOMPARE(symlink(fs(m_outside + QStringLiteral("/target.js")).constData(),
+                         fs(ws + QStringLiteral("/app/node_modules/was-a-symlink.js")).constData()), 0);
+
+        SequentialSource source(archive);
+        const Error error = SafeExtractor().extract(&source, ws);
+        QVERIFY2(!error, qPrintable(error.toString()));
+        QCOMPARE(readFile(ws + QStringLiteral("/app/src/main.c")), QByteArray("int main;"));
+        QCOMPARE(readFile(ws + QStringLiteral("/app/node_modules/pkg/index.js")), QByteArray("module.exports = 1;\n"));
+        QCOMPARE(readFile(ws + QStringLiteral("/app/node_modules/stale/left.js")), QByteArray("not in the cache\n"));
+        QCOMPARE(readFile(ws + QStringLiteral("/app/node_modules/was-a-file/inner.js")), QByteArray("inner\n"));
+        QCOMPARE(readFile(ws + QStringLiteral("/app/node_modules/was-a-dir")), QByteArray("now a file\n"));
+        QVERIFY(!QFileInfo(ws + QStringLiteral("/app/node_modules/was-a-symlink.js")).isSymLink());
+        QCOMPARE(readFile(ws + QStringLiteral("/app/node_modules/was-a-symlink.js")), QByteArray("real file\n"));
+        QVERIFY(!QFileInfo::exists(m_outside + QStringLiteral("/target.js")));
+        QCOMPARE(QDir(ws).entryList(QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot), QStringList{QStringLiteral("app")});
+    }
+
+    void cancelRollsBack_data()
+    {
+        QTest::addColumn<bool>("duringMove");
+        QTest::newRow("while extracting") << false;
+        QTest::newRow("while moving into place") << true;
+    }
+
+    void cancelRollsBack()
+    {
+        QFETCH(bool, duringMove);
+        const QString src = freshDir();
+        for (const char *name : {"a", "b", "c", "d", "e"})
+            QVERIFY(writeFile(src + QStringLiteral("/m/%1/data.bin").arg(QLatin1String(name)), QByteArray(3 * MiB, name[0])));
+        QVERIFY(writeFile(src + QStringLiteral("/m/f.txt"), "new"));
+        const QByteArray archive = archiveOf(src, {QStringLiteral("m")});
+        QVERIFY(!archive.isEmpty());
+
+        const QString ws = freshDir();
+        QVERIFY(writeFile(ws + QStringLiteral("/m/a/data.bin"), "old a"));
+        QVERIFY(writeFile(ws + QStringLiteral("/m/c"), "c was a file"));
+        QVERIFY(writeFile(ws + QStringLiteral("/m/f.txt"), "old f"));
+        QVERIFY(writeFile(ws + QStringLiteral("/other.txt"), "untouched"));
+        for (const QString &p : {QStringLiteral("/m/a/data.bin"), QStringLiteral("/m/a"), QStringLiteral("/m/c"), QStringLiteral("/m")})
+            QVERIFY(setMtime(ws + p, 1000000000));
+        const QMap<QString, QString> before = describeTree(ws);
+
+        Cancellation cancel;
+        const qint64 total = 15 * MiB + 3;
+        int finishedCalls = 0;
+        SequentialSource source(archive);
+        const Error error = SafeExtractor().extract(&source, ws, &cancel, [&](qint64 done, qint64) {
+            if (!duringMove && done > 4 * MiB)
+                cancel.cancel();
+            if (duringMove && done == total && ++finishedCalls == 4)  // the last block, then 3 moves
+                cancel.cancel();
+        });
+        QCOMPARE(error.kind(), ErrorKind::Cancelled);
+        QCOMPARE(error.message(), QStringLiteral("restoring the archive was cancelled"));
+        if (duringMove)
+            QCOMPARE(finishedCalls, 4);
+        const QString differences = treeDifferences(describeTree(ws), before);
+        QVERIFY2(differences.isEmpty(), qPrintable(differences));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestSafeExtractor)
+#include "tst_safeextractor.moc"

@@ -1,0 +1,242 @@
+// The cache jobs on the embedded local store: rebuild -> restore round trip, skip when
+// unchanged, dry runs, flush by age (with an injected clock), cancellation, and the
+// asynchronous start() path the GUI uses.
+#include "cache/flushjob.h"
+#include "cache/inspectjob.h"
+#include "cache/localstore.h"
+#include "cache/rebuildjob.h"
+#include "cache/restorejob.h"
+
+#include <QDir>
+#include <QDirIterator>
+#include <QFile>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace s3cache;
+
+namespace {
+
+void writeFile(const QString &path, const QByteArray &data)
+{
+    QDir().mkpath(QFileInfo(path).path());
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(data);
+}
+
+// path -> content (or link target) of every file and link below root
+QMap<QString, QByteArray> contents(const QString &root)
+{
+    QMap<QString, QByteArray> out;
+    QDirIterator it(root, QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot | QDir::System,
+                    QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+        const QString path = it.next();
+        const QFileInfo fi(path);
+        const QString rel = QDir(root).relativeFilePath(path);
+        if (fi.isSymLink())
+            out.insert(rel, "-> " + fi.symLinkTarget().toUtf8());
+        else if (fi.isDir())
+            out.insert(rel, "<dir>");
+        else {
+            QFile f(path);
+            f.open(QIODevice::ReadOnly);
+            out.insert(rel, f.readAll());
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+class TestJobs : public QObject
+{
+    Q_OBJECT
+private:
+    QTemporaryDir m_dir;
+    QString ws() const { return m_dir.path() + QStringLiteral("/ws"); }
+
+    void makeTree(const QString &root)
+    {
+        for (int i = 0; i < 20; ++i)
+            writeFile(root + QStringLiteral("/node_modules/p%1/index.js").arg(i), QByteArray::number(i).repeated(100));
+        writeFile(root + QStringLiteral("/.gradle/caches/x.bin"), QByteArray(300000, 'g'));
+        writeFile(root + QStringLiteral("/src/main.c"), "int main;");
+        QDir().mkpath(root + QStringLiteral("/node_modules/.bin"));
+        QFile::link(QStringLiteral("../p1/index.js"), root + QStringLiteral("/node_modules/.bin/p1"));
+    }
+
+    RebuildOptions rebuildOptions(const QString &workspace) const
+    {
+        RebuildOptions o;
+        o.key = QStringLiteral("acme/webapp/archive.tar.zst");
+        o.workspace = workspace;
+        o.mounts = {QStringLiteral("node_modules"), QStringLiteral(".gradle")};
+        return o;
+    }
+
+private slots:
+    void init()
+    {
+        QDir(m_dir.path()).removeRecursively();
+        QDir().mkpath(m_dir.path());
+    }
+
+    void rebuildRestoreRoundTrip()
+    {
+        LocalStore store(m_dir.path() + QStringLiteral("/store"), QStringLiteral("b"));
+        makeTree(ws());
+        RebuildJob rebuild(store, rebuildOptions(ws()));
+        const Error e = rebuild.exec();
+        QVERIFY2(!e, qPrintable(e.toString()));
+        QCOMPARE(rebuild.result().outcome, RebuildResult::Outcome::Uploaded);
+        QCOMPARE(rebuild.result().fileCount, 21);
+        QVERIFY(rebuild.result().objectSize > 0);
+
+        const QString ws2 = m_dir.path() + QStringLiteral("/ws2");
+        writeFile(ws2 + QStringLiteral("/src/main.c"), "int main;");
+        RestoreOptions ro;
+        ro.key = rebuildOptions(ws()).key;
+        ro.workspace = ws2;
+        RestoreJob restore(store, ro);
+        const Error re = restore.exec();
+        QVERIFY2(!re, qPrintable(re.toString()));
+        QVERIFY(restore.result().hit);
+        QCOMPARE(contents(ws2), contents(ws()));
+
+        // The restored tree is recognised as unchanged: no second upload.
+        RebuildJob again(store, rebuildOptions(ws2));
+        QVERIFY(!again.exec());
+        QCOMPARE(again.result().outcome, RebuildResult::Outcome::Unchanged);
+
+        // One changed file changes the fingerprint.
+        writeFile(ws2 + QStringLiteral("/node_modules/p3/index.js"), "changed");
+        RebuildJob changed(store, rebuildOptions(ws2));
+        QVERIFY(!changed.exec());
+        QCOMPARE(changed.result().outcome, RebuildResult::Outcome::Uploaded);
+        QVERIFY(changed.result().fingerprint != again.result().fingerprint);
+    }
+
+    void missAndLegacyFallback()
+    {
+        LocalStore store(m_dir.path() + QStringLiteral("/store"), QStringLiteral("b"));
+        QDir().mkpath(ws());
+        RestoreOptions ro;
+        ro.key = QStringLiteral("acme/webapp/archive.tar.zst");
+        ro.fallbackKeys = {QStringLiteral("acme/webapp/archive.tgz")};
+        ro.workspace = ws();
+        RestoreJob miss(store, ro);
+        QVERIFY(!miss.exec());
+        QVERIFY(!miss.result().hit);
+        QCOMPARE(QDir(ws()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden), QStringList());
+
+        // A gzip archive under the legacy name is found by the fallback, format detected from bytes.
+        const QString src = m_dir.path() + QStringLiteral("/src");
+        makeTree(src);
+        RebuildOptions o = rebuildOptions(src);
+        o.key = QStringLiteral("acme/webapp/archive.tgz");
+        o.archive.format = ArchiveFormat::TarGzip;
+        QVERIFY(!RebuildJob(store, o).exec());
+        RestoreJob hit(store, ro);
+        QVERIFY(!hit.exec());
+        QVERIFY(hit.result().hit);
+        QCOMPARE(hit.result().matchedKey, QStringLiteral("acme/webapp/archive.tgz"));
+        QCOMPARE(hit.result().stats.format, QStringLiteral("tar.gz"));
+    }
+
+    void dryRunAndNothingToCache()
+    {
+        LocalStore store(m_dir.path() + QStringLiteral("/store"), QStringLiteral("b"));
+        makeTree(ws());
+        RebuildOptions o = rebuildOptions(ws());
+        o.dryRun = true;
+        RebuildJob dry(store, o);
+        QVERIFY(!dry.exec());
+        QCOMPARE(dry.result().outcome, RebuildResult::Outcome::DryRun);
+        QVERIFY(!store.head(o.key).ok());
+
+        o.dryRun = false;
+        o.mounts = {QStringLiteral("missing"), QStringLiteral("also-missing")};
+        RebuildJob none(store, o);
+        QVERIFY(!none.exec());
+        QCOMPARE(none.result().outcome, RebuildResult::Outcome::NothingToCache);
+        QCOMPARE(none.result().missingMounts, (QStringList{QStringLiteral("missing"), QStringLiteral("also-missing")}));
+        QVERIFY(!store.head(o.key).ok());
+    }
+
+    void flushByAge()
+    {
+        LocalStore store(m_dir.path() + QStringLiteral("/store"), QStringLiteral("b"));
+        for (const QString &k : {QStringLiteral("acme/webapp/a.tar.zst"), QStringLiteral("acme/webapp/old/b.tgz"),
+                                 QStringLiteral("acme/webapp-other/c.tar.zst")}) {
+            auto w = store.openWrite(k, {});
+            (*w)->write("12345");
+            QVERIFY(!(*w)->commit());
+        }
+        FlushOptions fo;
+        fo.prefix = QStringLiteral("acme/webapp/");
+        fo.maxAgeSeconds = 14 * 86400;
+        fo.now = QDateTime::currentDateTimeUtc().addDays(13);  // not old enough yet
+        FlushJob young(store, fo);
+        QVERIFY(!young.exec());
+        QCOMPARE(young.result().scanned, 2);
+        QCOMPARE(young.result().deleted, 0);
+
+        fo.now = QDateTime::currentDateTimeUtc().addDays(15);
+        fo.dryRun = true;
+        FlushJob preview(store, fo);
+        QVERIFY(!preview.exec());
+        QCOMPARE(preview.result().expired.size(), 2);
+        QCOMPARE(preview.result().deleted, 0);
+        QVERIFY(store.head(QStringLiteral("acme/webapp/a.tar.zst")).ok());
+
+        fo.dryRun = false;
+        FlushJob flush(store, fo);
+        QVERIFY(!flush.exec());
+        QCOMPARE(flush.result().deleted, 2);
+        QCOMPARE(flush.result().bytesFreed, 10);
+        QVERIFY(!store.head(QStringLiteral("acme/webapp/a.tar.zst")).ok());
+        QVERIFY(store.head(QStringLiteral("acme/webapp-other/c.tar.zst")).ok());  // trailing slash scope
+    }
+
+    void cancelledRebuildStoresNothing()
+    {
+        LocalStore store(m_dir.path() + QStringLiteral("/store"), QStringLiteral("b"));
+        makeTree(ws());
+        RebuildJob job(store, rebuildOptions(ws()));
+        job.cancel();
+        const Error e = job.exec();
+        QCOMPARE(e.kind(), ErrorKind::Cancelled);
+        QVERIFY(!store.head(rebuildOptions(ws()).key).ok());
+    }
+
+    void asyncStartReportsProgressAndFinishes()
+    {
+        LocalStore store(m_dir.path() + QStringLiteral("/store"), QStringLiteral("b"));
+        makeTree(ws());
+        auto *job = new RebuildJob(store, rebuildOptions(ws()), this);
+        QSignalSpy finished(job, &Job::finished);
+        QSignalSpy progress(job, &Job::progress);
+        job->start();
+        QVERIFY(finished.wait(30000));
+        QCOMPARE(finished.size(), 1);
+        QVERIFY(!job->error());
+        QVERIFY(!progress.isEmpty());
+        QCOMPARE(progress.last().first().value<JobProgress>().bytesDone, job->result().totalFileBytes);
+
+        InspectJob inspect(store, rebuildOptions(ws()).key);
+        QVERIFY(!inspect.exec());
+        QCOMPARE(inspect.result().object.metadata.value(Metadata::files), QStringLiteral("21"));
+        QStringList paths;
+        for (const ArchiveEntryInfo &e : inspect.result().entries)
+            paths << e.path;
+        QVERIFY(paths.contains(QStringLiteral("node_modules/.bin/p1")));
+        QVERIFY(!paths.contains(QStringLiteral("src/main.c")));
+        delete job;
+    }
+};
+
+QTEST_GUILESS_MAIN(TestJobs)
+#include "tst_jobs.moc"

@@ -1,0 +1,224 @@
+// Endpoint resolution of SPEC §4, including the plugin page's own samples.
+
+#include "s3/endpoint.h"
+
+#include <QTest>
+
+using namespace s3cache;
+using namespace Qt::StringLiterals;
+
+using OptionalBool = std::optional<bool>;
+Q_DECLARE_METATYPE(OptionalBool)
+
+class TestEndpoint : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void resolve_data();
+    void resolve();
+    void errors_data();
+    void errors();
+    void objectUrlEncodesKeys_data();
+    void objectUrlEncodesKeys();
+    void describe();
+};
+
+void TestEndpoint::resolve_data()
+{
+    QTest::addColumn<QString>("server");
+    QTest::addColumn<QString>("bucket");
+    QTest::addColumn<QString>("region");
+    QTest::addColumn<QString>("fallbackRegion");
+    QTest::addColumn<OptionalBool>("pathStyle");
+    // expectations
+    QTest::addColumn<QString>("bucketUrl");
+    QTest::addColumn<bool>("isPathStyle");
+    QTest::addColumn<QString>("expectedRegion");
+    QTest::addColumn<QString>("regionSource");
+    QTest::addColumn<QString>("objectUrl");  // of key "a/b.tgz"
+
+    const OptionalBool autoStyle;
+    QTest::newRow("plugin-page-bucket-in-host")
+        << u"mybucket.s3-us-west-2.amazonaws.com"_s << u"mybucket"_s << QString() << QString() << autoStyle
+        << u"https://mybucket.s3-us-west-2.amazonaws.com/"_s << false << u"us-west-2"_s << u"host"_s
+        << u"https://mybucket.s3-us-west-2.amazonaws.com/a/b.tgz"_s;
+    QTest::newRow("bucket-in-host-ignores-path-style")
+        << u"https://mybucket.s3.eu-west-1.amazonaws.com"_s << u"mybucket"_s << QString() << QString() << OptionalBool(true)
+        << u"https://mybucket.s3.eu-west-1.amazonaws.com/"_s << false << u"eu-west-1"_s << u"host"_s
+        << u"https://mybucket.s3.eu-west-1.amazonaws.com/a/b.tgz"_s;
+    QTest::newRow("aws-regional-virtual-host")
+        << u"s3.us-west-2.amazonaws.com"_s << u"cache"_s << QString() << QString() << autoStyle
+        << u"https://cache.s3.us-west-2.amazonaws.com/"_s << false << u"us-west-2"_s << u"host"_s
+        << u"https://cache.s3.us-west-2.amazonaws.com/a/b.tgz"_s;
+    QTest::newRow("aws-legacy-dash-region")
+        << u"https://s3-eu-central-1.amazonaws.com"_s << u"cache"_s << QString() << QString() << autoStyle
+        << u"https://cache.s3-eu-central-1.amazonaws.com/"_s << false << u"eu-central-1"_s << u"host"_s
+        << u"https://cache.s3-eu-central-1.amazonaws.com/a/b.tgz"_s;
+    QTest::newRow("aws-dualstack")
+        << u"s3.dualstack.ap-southeast-2.amazonaws.com"_s << u"cache"_s << QString() << QString() << autoStyle
+        << u"https://cache.s3.dualstack.ap-southeast-2.amazonaws.com/"_s << false << u"ap-southeast-2"_s << u"host"_s
+        << u"https://cache.s3.dualstack.ap-southeast-2.amazonaws.com/a/b.tgz"_s;
+    QTest::newRow("aws-global-host-default-region")
+        << u"s3.amazonaws.com"_s << u"cache"_s << QString() << QString() << autoStyle
+        << u"https://cache.s3.amazonaws.com/"_s << false << u"us-east-1"_s << u"default"_s
+        << u"https://cache.s3.amazonaws.com/a/b.tgz"_s;
+    QTest::newRow("aws-dotted-bucket-path-style")
+        << u"s3.us-west-2.amazonaws.com"_s << u"my.dotted.bucket"_s << QString() << QString() << autoStyle
+        << u"https://s3.us-west-2.amazonaws.com/my.dotted.bucket/"_s << true << u"us-west-2"_s << u"host"_s
+        << u"https://s3.us-west-2.amazonaws.com/my.dotted.bucket/a/b.tgz"_s;
+    QTest::newRow("aws-explicit-path-style")
+        << u"s3.us-west-2.amazonaws.com"_s << u"cache"_s << QString() << QString() << OptionalBool(true)
+        << u"https://s3.us-west-2.amazonaws.com/cache/"_s << true << u"us-west-2"_s << u"host"_s
+        << u"https://s3.us-west-2.amazonaws.com/cache/a/b.tgz"_s;
+    QTest::newRow("empty-server-aws-regional")
+        << QString() << u"cache"_s << u"eu-north-1"_s << QString() << autoStyle
+        << u"https://cache.s3.eu-north-1.amazonaws.com/"_s << false << u"eu-north-1"_s << u"parameter"_s
+        << u"https://cache.s3.eu-north-1.amazonaws.com/a/b.tgz"_s;
+    QTest::newRow("empty-server-fallback-region")
+        << QString() << u"cache"_s << QString() << u"ca-central-1"_s << autoStyle
+        << u"https://cache.s3.ca-central-1.amazonaws.com/"_s << false << u"ca-central-1"_s << u"AWS_REGION"_s
+        << u"https://cache.s3.ca-central-1.amazonaws.com/a/b.tgz"_s;
+    QTest::newRow("empty-server-default-region")
+        << QString() << u"cache"_s << QString() << QString() << autoStyle
+        << u"https://cache.s3.us-east-1.amazonaws.com/"_s << false << u"us-east-1"_s << u"default"_s
+        << u"https://cache.s3.us-east-1.amazonaws.com/a/b.tgz"_s;
+    QTest::newRow("empty-server-dotted-bucket")
+        << QString() << u"a.b"_s << QString() << QString() << autoStyle
+        << u"https://s3.us-east-1.amazonaws.com/a.b/"_s << true << u"us-east-1"_s << u"default"_s
+        << u"https://s3.us-east-1.amazonaws.com/a.b/a/b.tgz"_s;
+    QTest::newRow("region-parameter-beats-host")
+        << u"s3.us-west-2.amazonaws.com"_s << u"cache"_s << u"eu-west-3"_s << u"ca-central-1"_s << autoStyle
+        << u"https://cache.s3.us-west-2.amazonaws.com/"_s << false << u"eu-west-3"_s << u"parameter"_s
+        << u"https://cache.s3.us-west-2.amazonaws.com/a/b.tgz"_s;
+    QTest::newRow("host-region-beats-aws-region")
+        << u"s3.us-west-2.amazonaws.com"_s << u"cache"_s << QString() << u"ca-central-1"_s << autoStyle
+        << u"https://cache.s3.us-west-2.amazonaws.com/"_s << false << u"us-west-2"_s << u"host"_s
+        << u"https://cache.s3.us-west-2.amazonaws.com/a/b.tgz"_s;
+    QTest::newRow("minio-path-style")
+        << u"https://minio.example.com:9000"_s << u"cache"_s << QString() << QString() << autoStyle
+        << u"https://minio.example.com:9000/cache/"_s << true << u"us-east-1"_s << u"default"_s
+        << u"https://minio.example.com:9000/cache/a/b.tgz"_s;
+    QTest::newRow("minio-explicit-virtual-host")
+        << u"https://minio.example.com"_s << u"cache"_s << QString() << u"eu-west-1"_s << OptionalBool(false)
+        << u"https://cache.minio.example.com/"_s << false << u"eu-west-1"_s << u"AWS_REGION"_s
+        << u"https://cache.minio.example.com/a/b.tgz"_s;
+    QTest::newRow("ip-http-path-style")
+        << u"http://127.0.0.1:9000"_s << u"cache"_s << QString() << QString() << autoStyle
+        << u"http://127.0.0.1:9000/cache/"_s << true << u"us-east-1"_s << u"default"_s
+        << u"http://127.0.0.1:9000/cache/a/b.tgz"_s;
+    QTest::newRow("localhost-path-style")
+        << u"http://localhost:4568/"_s << u"cache"_s << QString() << QString() << autoStyle
+        << u"http://localhost:4568/cache/"_s << true << u"us-east-1"_s << u"default"_s
+        << u"http://localhost:4568/cache/a/b.tgz"_s;
+    QTest::newRow("default-port-dropped")
+        << u"https://minio.example.com:443"_s << u"cache"_s << QString() << QString() << autoStyle
+        << u"https://minio.example.com/cache/"_s << true << u"us-east-1"_s << u"default"_s
+        << u"https://minio.example.com/cache/a/b.tgz"_s;
+    QTest::newRow("upper-case-host")
+        << u"HTTPS://S3.US-WEST-2.AMAZONAWS.COM"_s << u"cache"_s << QString() << QString() << autoStyle
+        << u"https://cache.s3.us-west-2.amazonaws.com/"_s << false << u"us-west-2"_s << u"host"_s
+        << u"https://cache.s3.us-west-2.amazonaws.com/a/b.tgz"_s;
+    QTest::newRow("non-aws-host-region-not-guessed")
+        << u"s3.us-west-1.wasabisys.com"_s << u"cache"_s << QString() << QString() << autoStyle
+        << u"https://s3.us-west-1.wasabisys.com/cache/"_s << true << u"us-east-1"_s << u"default"_s
+        << u"https://s3.us-west-1.wasabisys.com/cache/a/b.tgz"_s;
+}
+
+void TestEndpoint::resolve()
+{
+    QFETCH(QString, server);
+    QFETCH(QString, bucket);
+    QFETCH(QString, region);
+    QFETCH(QString, fallbackRegion);
+    QFETCH(OptionalBool, pathStyle);
+    QFETCH(QString, bucketUrl);
+    QFETCH(bool, isPathStyle);
+    QFETCH(QString, expectedRegion);
+    QFETCH(QString, regionSource);
+    QFETCH(QString, objectUrl);
+
+    const Result<Endpoint> endpoint = resolveEndpoint({server, bucket, region, fallbackRegion, pathStyle});
+    QVERIFY2(endpoint.ok(), qPrintable(endpoint.error().message()));
+    QCOMPARE(endpoint->bucketUrl().toString(), bucketUrl);
+    QCOMPARE(endpoint->pathStyle, isPathStyle);
+    QCOMPARE(endpoint->region, expectedRegion);
+    QCOMPARE(endpoint->regionSource, regionSource);
+    QCOMPARE(endpoint->bucket, bucket);
+    QCOMPARE(endpoint->objectUrl(u"a/b.tgz"_s).toString(), objectUrl);
+    // The request path never holds the bucket twice.
+    QCOMPARE(endpoint->requestPath(u"k"_s), isPathStyle ? u"/"_s + bucket + u"/k"_s : u"/k"_s);
+}
+
+void TestEndpoint::errors_data()
+{
+    QTest::addColumn<QString>("server");
+    QTest::addColumn<QString>("bucket");
+    QTest::addColumn<OptionalBool>("pathStyle");
+    QTest::addColumn<QString>("messagePart");
+
+    QTest::newRow("ftp-scheme") << u"ftp://files.example.com"_s << u"cache"_s << OptionalBool()
+                                << u"unsupported scheme \"ftp\""_s;
+    QTest::newRow("no-bucket") << u"https://minio.example.com"_s << QString() << OptionalBool() << u"no bucket"_s;
+    QTest::newRow("bucket-with-slash") << u"https://minio.example.com"_s << u"a/b"_s << OptionalBool()
+                                       << u"not allowed in a bucket name"_s;
+    QTest::newRow("server-with-path") << u"https://minio.example.com/some/path"_s << u"cache"_s << OptionalBool()
+                                      << u"must not contain a path"_s;
+    QTest::newRow("garbage") << u"http://"_s << u"cache"_s << OptionalBool() << u"not a valid host"_s;
+    QTest::newRow("virtual-host-on-ip") << u"http://10.0.0.1:9000"_s << u"cache"_s << OptionalBool(false)
+                                        << u"IP address"_s;
+}
+
+void TestEndpoint::errors()
+{
+    QFETCH(QString, server);
+    QFETCH(QString, bucket);
+    QFETCH(OptionalBool, pathStyle);
+    QFETCH(QString, messagePart);
+
+    const Result<Endpoint> endpoint = resolveEndpoint({server, bucket, {}, {}, pathStyle});
+    QVERIFY(!endpoint.ok());
+    QCOMPARE(endpoint.error().kind(), ErrorKind::InvalidInput);
+    QVERIFY2(endpoint.error().message().contains(messagePart), qPrintable(endpoint.error().message()));
+}
+
+void TestEndpoint::objectUrlEncodesKeys_data()
+{
+    QTest::addColumn<QString>("key");
+    QTest::addColumn<QByteArray>("encodedPath");
+
+    QTest::newRow("space") << u"my cache/file.tgz"_s << QByteArray("/b/my%20cache/file.tgz");
+    QTest::newRow("plus-equals") << u"a+b=c"_s << QByteArray("/b/a%2Bb%3Dc");
+    QTest::newRow("percent") << u"100%/x"_s << QByteArray("/b/100%25/x");
+    QTest::newRow("unicode") << u"é/日本"_s << QByteArray("/b/%C3%A9/%E6%97%A5%E6%9C%AC");
+    QTest::newRow("tilde-kept") << u"~user"_s << QByteArray("/b/~user");
+    QTest::newRow("question-hash") << u"q?x#y"_s << QByteArray("/b/q%3Fx%23y");
+    QTest::newRow("double-slash-kept") << u"a//b"_s << QByteArray("/b/a//b");
+    QTest::newRow("sub-delims") << u"!$&'()*,;:@"_s << QByteArray("/b/%21%24%26%27%28%29%2A%2C%3B%3A%40");
+}
+
+void TestEndpoint::objectUrlEncodesKeys()
+{
+    QFETCH(QString, key);
+    QFETCH(QByteArray, encodedPath);
+    const Result<Endpoint> endpoint = resolveEndpoint({u"http://127.0.0.1:9000"_s, u"b"_s, {}, {}, {}});
+    QVERIFY(endpoint.ok());
+    // What Qt puts on the wire (the encoded URL) must be the SigV4 canonical URI.
+    const QUrl url = endpoint->objectUrl(key);
+    QCOMPARE(url.toEncoded(QUrl::RemoveScheme | QUrl::RemoveAuthority), encodedPath);
+    QCOMPARE(url.path(), u"/b/"_s + key);
+}
+
+void TestEndpoint::describe()
+{
+    const Result<Endpoint> aws = resolveEndpoint({u"mybucket.s3-us-west-2.amazonaws.com"_s, u"mybucket"_s, {}, {}, {}});
+    QVERIFY(aws.ok());
+    QCOMPARE(aws->describe(), u"https://mybucket.s3-us-west-2.amazonaws.com (virtual-host, region us-west-2 from host)"_s);
+    const Result<Endpoint> local = resolveEndpoint({u"http://127.0.0.1:9000"_s, u"cache"_s, {}, {}, {}});
+    QVERIFY(local.ok());
+    QCOMPARE(local->describe(), u"http://127.0.0.1:9000/cache (path-style, region us-east-1 from default)"_s);
+    QCOMPARE(local->hostHeader(), QByteArray("127.0.0.1:9000"));
+}
+
+QTEST_GUILESS_MAIN(TestEndpoint)
+#include "tst_endpoint.moc"
