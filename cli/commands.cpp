@@ -300,7 +300,7 @@ int runInspect(const Config &config, ObjectStore &store)
                     .arg(typeChar(e.type))
                     .arg(e.mode & 07777, 4, 8, QLatin1Char('0'))
                     .arg(e.size, 12)
-                    .arg(QDateTime::fromSecsSinceEpoch(e.mtime, QTimeZone::UTC).toString(QStringLiteral("yyyy-MM-dd HH:mm")), e.path,
+                    .arg(QDateTime::fromSecsSinceEpoch(e.mtime, Qt::UTC).toString(QStringLiteral("yyyy-MM-dd HH:mm")), e.path,
                          e.linkTarget.isEmpty() ? QString() : QStringLiteral(" -> ") + e.linkTarget);
     }
     text += QStringLiteral("%1 entries%2\n").arg(r.entries.size()).arg(r.truncated ? QStringLiteral(" (truncated)") : QString());

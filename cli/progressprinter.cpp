@@ -2,6 +2,7 @@
 
 #include "util/log.h"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace s3cache {
@@ -44,7 +45,7 @@ void ProgressPrinter::update(const JobProgress &p)
         return;
     QString text = p.phase + QStringLiteral(": ");
     if (p.bytesTotal > 0)
-        text += QStringLiteral("%1% ").arg(qBound<qint64>(0, p.bytesDone * 100 / p.bytesTotal, 100));
+        text += QStringLiteral("%1% ").arg(std::clamp<qint64>(p.bytesDone * 100 / p.bytesTotal, 0, 100));
     if (p.bytesDone > 0) {
         text += formatBytes(p.bytesDone);
         if (p.bytesTotal > 0)

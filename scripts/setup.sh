@@ -15,13 +15,21 @@ packages=(build-essential cmake ninja-build pkg-config ccache
           qt6-base-dev qt6-base-dev-tools libgl-dev libarchive-dev libquazip1-qt6-dev libzstd-dev zlib1g-dev
           qt6-charts-dev qtkeychain-qt6-dev)
 if [ $want_tests = 1 ]; then
-  packages+=(python3 python3-pip nodejs npm tar zstd gzip pigz xvfb xauth)
+  packages+=(tar zstd gzip pigz xvfb xauth)
 fi
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Interpreters may come from outside Debian (pyenv, NodeSource): a working command is enough,
+# and asking apt for its own npm next to NodeSource's nodejs fails with "held broken packages".
+if [ $want_tests = 1 ]; then
+  command -v python3 >/dev/null || missing+=(python3)
+  python3 -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
+  command -v node >/dev/null || missing+=(nodejs)
+  command -v npm >/dev/null || missing+=(npm)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "==> installing Debian packages: ${missing[*]}"
   sudo_cmd=()

@@ -22,7 +22,7 @@ public:
     Result<ObjectInfo> head(const QString &key) override;
     Result<std::unique_ptr<ObjectStream>> openRead(const ObjectInfo &info) override;
     Result<std::unique_ptr<ObjectWriter>> openWrite(const QString &key, const QMap<QString, QString> &metadata,
-                                                    qint64 sizeHint) override;
+                                                    qint64 sizeHint = -1) override;
     Error list(const QString &prefix, const std::function<bool(const QList<ObjectInfo> &)> &page) override;
     Result<QStringList> remove(const QStringList &keys) override;
 

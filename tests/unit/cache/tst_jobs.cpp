@@ -171,7 +171,7 @@ private slots:
         LocalStore store(m_dir.path() + QStringLiteral("/store"), QStringLiteral("b"));
         for (const QString &k : {QStringLiteral("acme/webapp/a.tar.zst"), QStringLiteral("acme/webapp/old/b.tgz"),
                                  QStringLiteral("acme/webapp-other/c.tar.zst")}) {
-            auto w = store.openWrite(k, {});
+            auto w = store.openWrite(k, {}, -1);
             (*w)->write("12345");
             QVERIFY(!(*w)->commit());
         }

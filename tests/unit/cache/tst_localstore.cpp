@@ -104,7 +104,7 @@ private slots:
         QFETCH(QString, key);
         QTemporaryDir dir;
         LocalStore store(dir.path(), QStringLiteral("b"));
-        const auto writer = store.openWrite(key, {});
+        const auto writer = store.openWrite(key, {}, -1);
         QVERIFY(!writer.ok());
         QCOMPARE(writer.error().kind(), ErrorKind::InvalidInput);
         QVERIFY(!store.head(key).ok());
