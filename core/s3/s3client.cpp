@@ -223,6 +223,16 @@ void S3Call::onMetaDataChanged()
                                              .arg(QString::fromLatin1(m_reply->rawHeader("Content-Range"))));
         return abortReply(AbortReason::Fatal);
     }
+    // Some servers (s3rver) ignore If-Match: compare the answer's ETag ourselves so a replaced
+    // object is never stitched together from two versions.
+    const QByteArray pinned = S3Xml::stripEtag(m_delivered > 0 ? m_resumeEtag : m_request.ifMatch);
+    const QByteArray answered = S3Xml::stripEtag(m_reply->rawHeader("ETag"));
+    if (!pinned.isEmpty() && !answered.isEmpty() && answered != pinned) {
+        m_fatalError = Error(ErrorKind::Transient, QStringLiteral("PreconditionFailed"),
+                             context() + QStringLiteral(": the object changed while it was read (ETag %1, expected %2)")
+                                             .arg(QString::fromLatin1(answered), QString::fromLatin1(pinned)));
+        return abortReply(AbortReason::Fatal);
+    }
     m_skip = m_wantFirst - answerFirst;
     m_take = m_wantLast >= 0 ? m_wantLast - m_wantFirst + 1 : -1;
     m_expected = -1;

@@ -137,7 +137,16 @@ S3CallResult S3Connection::createBucket()
 
 S3CallResult S3Connection::headObject(const QString &key)
 {
-    return d->run(S3Request::headObject(key));
+    S3CallResult result = d->run(S3Request::headObject(key));
+    // A HEAD answer has no body, so a 400/403 says nothing of why (wrong key id? wrong secret?
+    // policy?). One ranged GET of the same key carries the server's error document.
+    const int status = result.error.httpStatus();
+    if (status == 400 || status == 403) {
+        const S3CallResult probe = d->run(S3Request::getObject(key, ByteRange{0, 0}, {}));
+        if (probe.error.httpStatus() == status)
+            result.error = probe.error;
+    }
+    return result;
 }
 
 S3CallResult S3Connection::getObject(const QString &key, std::optional<ByteRange> range, const QByteArray &ifMatch)

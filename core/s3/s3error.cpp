@@ -73,7 +73,8 @@ ErrorKind S3ErrorParser::kindFor(int httpStatus, const QString &code)
         return ErrorKind::AccessDenied;
     if (isNotFoundCode(code))
         return ErrorKind::NotFound;
-    if (isRetryable(httpStatus, code) || code == u"RequestTimeTooSkewed")
+    // A replaced object (If-Match failed) is a race with another writer, not a broken server.
+    if (isRetryable(httpStatus, code) || code == u"RequestTimeTooSkewed" || code == u"PreconditionFailed")
         return ErrorKind::Transient;
     if (!code.isEmpty() && code != codeForStatus(httpStatus))
         return ErrorKind::Server;

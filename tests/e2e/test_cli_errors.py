@@ -1,10 +1,13 @@
 """Bad input and failing servers: one clear line naming the problem, the documented exit code,
 nothing changed in the bucket or the workspace, and secrets never printed at any log level."""
 import os
+import resource
+import signal
 import socket
+import subprocess
 import unittest
 
-from common import (TempDirTestCase, boto, clean_env, make_tree, new_bucket, run_cli, server, snapshot, vela_env)
+from common import (CLI, TempDirTestCase, boto, clean_env, make_tree, new_bucket, run_cli, server, snapshot, vela_env, write)
 
 SECRET = "Sup3rS3cretValue/With+Chars=XYZ"
 TOKEN = "SessionTokenValueThatMustNeverLeak0123456789"
@@ -42,7 +45,8 @@ class BadInput(TempDirTestCase):
         cases = {
             "no action": ({}, ["action"]),
             "unknown action": ({"PARAMETER_ACTION": "explode"}, ["action", "explode"]),
-            "no bucket": ({"PARAMETER_ACTION": "restore", "PARAMETER_ROOT": ""}, ["bucket"]),
+            "no bucket": ({"PARAMETER_ACTION": "restore", "PARAMETER_ROOT": "",
+                           "PARAMETER_SERVER": "http://127.0.0.1:9"}, ["bucket"]),
             "root and bucket differ": ({"PARAMETER_ACTION": "restore", "PARAMETER_BUCKET": "other"}, ["root", "bucket"]),
             "age fourteen": ({"PARAMETER_ACTION": "flush", "PARAMETER_AGE": "fourteen"}, ["age", "fourteen"]),
             "negative timeout": ({"PARAMETER_ACTION": "restore", "PARAMETER_TIMEOUT": "-5s"}, ["timeout"]),
@@ -73,21 +77,32 @@ class BadInput(TempDirTestCase):
         self.check(env, 1)
         self.assertNotIn(SECRET, proc.stderr + proc.stdout)
 
-    def test_read_only_workspace(self):
+    def test_disk_full_during_restore_keeps_workspace(self):
+        """A write that fails half-way (here: the file size limit, as on a full disk) rolls back:
+        the old folders stay exactly as they were and no staging files are left behind."""
         store = "file://" + self.path("store")
         src = self.path("src")
         make_tree(src)
-        self.assertRan(run_cli(env=self.base(PARAMETER_ACTION="rebuild", PARAMETER_SERVER=store), cwd=src))
-        ro = self.path("ro")
-        os.makedirs(ro)
-        os.chmod(ro, 0o555)
-        self.addCleanup(os.chmod, ro, 0o755)
-        if os.geteuid() == 0:
-            # root ignores permission bits; a read-only bind mount is not available here either.
-            self.skipTest("running as root: permission bits do not stop writes")
-        proc = run_cli(env=self.base(PARAMETER_ACTION="restore", PARAMETER_SERVER=store), cwd=ro)
+        mounts = "node_modules,.gradle"
+        self.assertRan(run_cli(env=self.base(PARAMETER_ACTION="rebuild", PARAMETER_SERVER=store,
+                                             PARAMETER_MOUNT=mounts), cwd=src))
+        ws = self.path("old-ws")
+        write(os.path.join(ws, "node_modules", "old.js"), b"old")
+        write(os.path.join(ws, ".gradle", "old.bin"), b"o" * 1000)
+        before = snapshot(ws)
+
+        def limit_file_size():
+            # The 3 MiB blob in .gradle cannot be written; SIGXFSZ ignored so write() fails (EFBIG).
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (1024 * 1024, 1024 * 1024))
+
+        proc = subprocess.run([CLI], env=self.base(PARAMETER_ACTION="restore", PARAMETER_SERVER=store,
+                                                   PARAMETER_MOUNT=mounts),
+                              cwd=ws, capture_output=True, text=True, timeout=120, preexec_fn=limit_file_size)
         self.assertRan(proc, 1)
-        self.assertEqual(os.listdir(ro), [])
+        self.assertIn("blob.bin", proc.stderr)
+        self.assertIn("File too large", proc.stderr)
+        self.assertEqual(snapshot(ws), before, "a failed restore changed the workspace")
 
 
 class ServerErrors(TempDirTestCase):

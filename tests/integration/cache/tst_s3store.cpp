@@ -100,6 +100,10 @@ private:
         return all;
     }
 
+    // Unfinished multipart uploads in the bucket. s3rver implements neither ListMultipartUploads
+    // nor AbortMultipartUpload (both answer NotImplemented/MethodNotAllowed), so there the count
+    // is not observable and the callers check only what the bucket serves.
+    static bool serverTracksUploads() { return QString::fromLatin1(QTest::currentDataTag()) != u"s3rver"; }
     int pendingUploads()
     {
         const S3CallResult r = m_store->connection().listMultipartUploads();
@@ -135,7 +139,8 @@ private slots:
             const auto info = m_store->head(key);
             QCOMPARE(info->metadata.value(QStringLiteral("s3cache-fingerprint")), QStringLiteral("fp%1").arg(size));
         }
-        QCOMPARE(pendingUploads(), 0);
+        if (serverTracksUploads())
+            QCOMPARE(pendingUploads(), 0);
     }
 
     void abandonedUploadIsAborted_data() { servers_data(); }
@@ -154,10 +159,12 @@ private slots:
             auto writer = m_store->openWrite(QStringLiteral("k"), {});
             const QByteArray big = pattern(12 * kMiB, 2);  // two parts already sent
             QCOMPARE((*writer)->write(big), big.size());
-            QCOMPARE(pendingUploads(), 1);
+            if (serverTracksUploads())
+                QCOMPARE(pendingUploads(), 1);
             // dropped without commit, as when the archiver fails half-way
         }
-        QCOMPARE(pendingUploads(), 0);
+        if (serverTracksUploads())
+            QCOMPARE(pendingUploads(), 0);
         QCOMPARE(readBack(QStringLiteral("k")), old);
     }
 

@@ -263,7 +263,7 @@ void TestS3Connection::ifMatch()
     const S3CallResult replaced = f.s3->getObject(u"versioned"_s, std::nullopt, put.etag);
     QCOMPARE(replaced.error.httpStatus(), 412);
     QCOMPARE(replaced.error.code(), u"PreconditionFailed"_s);
-    QCOMPARE(replaced.error.kind(), ErrorKind::Server);
+    QCOMPARE(replaced.error.kind(), ErrorKind::Transient);
     QCOMPARE(replaced.attempts, 1);
     QVERIFY(replaced.body.isEmpty());
 }

@@ -1,6 +1,7 @@
 // The cache jobs on the embedded local store: rebuild -> restore round trip, skip when
 // unchanged, dry runs, flush by age (with an injected clock), cancellation, and the
 // asynchronous start() path the GUI uses.
+#include <filesystem>
 #include "cache/flushjob.h"
 #include "cache/inspectjob.h"
 #include "cache/localstore.h"
@@ -37,7 +38,7 @@ QMap<QString, QByteArray> contents(const QString &root)
         const QFileInfo fi(path);
         const QString rel = QDir(root).relativeFilePath(path);
         if (fi.isSymLink())
-            out.insert(rel, "-> " + fi.symLinkTarget().toUtf8());
+            out.insert(rel, "-> " + QByteArray::fromStdString(std::filesystem::read_symlink(path.toStdString()).string()));
         else if (fi.isDir())
             out.insert(rel, "<dir>");
         else {

@@ -186,7 +186,7 @@ void TestS3Client::neverRetriesClientErrors_data()
     QTest::newRow("403-signature") << s3ErrorAnswer(403, "Forbidden", "SignatureDoesNotMatch") << ErrorKind::Auth
                                    << u"SignatureDoesNotMatch"_s;
     QTest::newRow("404") << s3ErrorAnswer(404, "Not Found", "NoSuchKey") << ErrorKind::NotFound << u"NoSuchKey"_s;
-    QTest::newRow("412") << s3ErrorAnswer(412, "Precondition Failed", "PreconditionFailed") << ErrorKind::Server
+    QTest::newRow("412") << s3ErrorAnswer(412, "Precondition Failed", "PreconditionFailed") << ErrorKind::Transient
                          << u"PreconditionFailed"_s;
     QTest::newRow("301-not-followed") << answer(301, "Moved Permanently", {{"Location", "http://127.0.0.1:1/x"}, {"x-amz-bucket-region", "eu-west-1"}})
                                       << ErrorKind::Server << u"PermanentRedirect"_s;

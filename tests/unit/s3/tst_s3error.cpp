@@ -71,7 +71,7 @@ void TestS3Error::fromResponse_data()
     QTest::newRow("internal-error") << 500 << doc("InternalError", "oops") << ErrorKind::Transient << u"InternalError"_s
                                     << u"GetObject s3://b/k: oops"_s << u"REQ123"_s;
     QTest::newRow("precondition") << 412 << doc("PreconditionFailed", "At least one of the pre-conditions you specified did not hold")
-                                  << ErrorKind::Server << u"PreconditionFailed"_s
+                                  << ErrorKind::Transient << u"PreconditionFailed"_s
                                   << u"GetObject s3://b/k: At least one of the pre-conditions you specified did not hold"_s << u"REQ123"_s;
     QTest::newRow("invalid-argument") << 400 << doc("InvalidArgument", "bad") << ErrorKind::Server << u"InvalidArgument"_s
                                       << u"GetObject s3://b/k: bad"_s << u"REQ123"_s;
@@ -90,7 +90,7 @@ void TestS3Error::fromResponse_data()
                               << u"GetObject s3://b/k: Reason"_s << u"HDR-ID"_s;
     QTest::newRow("head-429") << 429 << QByteArray() << ErrorKind::Transient << u"SlowDown"_s
                               << u"GetObject s3://b/k: Reason"_s << u"HDR-ID"_s;
-    QTest::newRow("head-412") << 412 << QByteArray() << ErrorKind::Server << u"PreconditionFailed"_s
+    QTest::newRow("head-412") << 412 << QByteArray() << ErrorKind::Transient << u"PreconditionFailed"_s
                               << u"GetObject s3://b/k: Reason"_s << u"HDR-ID"_s;
     QTest::newRow("proxy-html-page") << 502 << QByteArray("<html><body>Bad   Gateway</body></html>") << ErrorKind::Transient
                                      << u"Http502"_s
