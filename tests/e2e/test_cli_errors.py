@@ -2,6 +2,7 @@
 nothing changed in the bucket or the workspace, and secrets never printed at any log level."""
 import os
 import resource
+import shutil
 import signal
 import socket
 import subprocess
@@ -76,6 +77,30 @@ class BadInput(TempDirTestCase):
         env["PARAMETER_STRICT"] = "true"
         self.check(env, 1)
         self.assertNotIn(SECRET, proc.stderr + proc.stdout)
+
+    def test_read_only_workspace(self):
+        store = self.path("store")
+        src = self.path("src")
+        make_tree(src)
+        self.assertRan(run_cli(env=self.base(PARAMETER_ACTION="rebuild", PARAMETER_SERVER="file://" + store), cwd=src))
+        ro = self.path("ro")
+        write(os.path.join(ro, "node_modules", "old.js"), b"old")
+        for d in (ro, os.path.join(ro, "node_modules")):
+            os.chmod(d, 0o555)
+            self.addCleanup(os.chmod, d, 0o755)
+        before = snapshot(ro)
+        cmd = [CLI]
+        if os.geteuid() == 0:
+            # root ignores permission bits: run as nobody, from a copy nobody may execute.
+            os.chmod(self.tmp, 0o755)
+            subprocess.run(["chmod", "-R", "a+rX", store], check=True)
+            cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", shutil.copy(CLI, self.path("s3cache"))]
+        proc = subprocess.run(cmd, env=self.base(PARAMETER_ACTION="restore", PARAMETER_SERVER="file://" + store),
+                              cwd=ro, capture_output=True, text=True, timeout=120)
+        self.assertRan(proc, 1)
+        self.assertIn("Permission denied", proc.stderr)
+        self.assertIn(ro, proc.stderr)
+        self.assertEqual(snapshot(ro), before)
 
     def test_disk_full_during_restore_keeps_workspace(self):
         """A write that fails half-way (here: the file size limit, as on a full disk) rolls back:
