@@ -1,6 +1,6 @@
 // gui_seed_demo_store DIR: fills the local store DIR/ci-cache with a few organisations'
 // caches of various sizes and ages, written by the real rebuild, for the documentation
-// screenshot (see README, "Desktop app"). Not a test.
+// screenshot (see README, "GUI"). Not a test.
 #include "guitest.h"
 
 #include <QCoreApplication>
