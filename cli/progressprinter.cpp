@@ -43,18 +43,21 @@ void ProgressPrinter::update(const JobProgress &p)
 {
     if (p.bytesDone <= 0 && p.itemsDone <= 0)
         return;
-    QString text = p.phase + QStringLiteral(": ");
+    QString text = p.phase + QStringLiteral(":");
     if (p.bytesTotal > 0)
-        text += QStringLiteral("%1% ").arg(std::clamp<qint64>(p.bytesDone * 100 / p.bytesTotal, 0, 100));
+        text += QStringLiteral(" %1%").arg(std::clamp<qint64>(p.bytesDone * 100 / p.bytesTotal, 0, 100));
     if (p.bytesDone > 0) {
-        text += formatBytes(p.bytesDone);
+        text += u' ' + formatBytes(p.bytesDone);
         if (p.bytesTotal > 0)
             text += QStringLiteral(" of ") + formatBytes(p.bytesTotal);
         if (p.elapsedMs > 0)
             text += QStringLiteral(" at %1/s").arg(formatBytes(p.bytesDone * 1000 / p.elapsedMs));
     }
     if (p.itemsDone > 0)
-        text += QStringLiteral(" (%1%2 items)").arg(p.itemsDone).arg(p.itemsTotal > 0 ? QStringLiteral("/%1").arg(p.itemsTotal) : QString());
+        text += QStringLiteral("%1 %2%3 items")
+                    .arg(p.bytesDone > 0 ? QStringLiteral(",") : QString())
+                    .arg(p.itemsDone)
+                    .arg(p.itemsTotal > 0 ? QStringLiteral("/%1").arg(p.itemsTotal) : QString());
     if (m_terminal) {
         const QByteArray line = "\r\033[K" + text.toUtf8();
         std::fwrite(line.constData(), 1, size_t(line.size()), stderr);

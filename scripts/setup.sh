@@ -3,7 +3,8 @@
 #   scripts/setup.sh            libraries and build tools, then configure + build into ./build
 #   scripts/setup.sh --tests    the same plus what the test suite needs (s3rver via npm,
 #                               moto/boto3/awscli via pip where absent, GNU tar, zstd, Xvfb)
-# Environment: BUILD_DIR (default ./build), CMAKE_ARGS (extra configure flags), JOBS.
+# Environment: BUILD_DIR (default ./build), CMAKE_ARGS (extra configure flags), JOBS,
+#              TARGETS (build only these, e.g. "s3cache"; default everything).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -55,4 +56,5 @@ fi
 echo "==> configuring and building in $build_dir"
 # shellcheck disable=SC2086
 cmake -S "$root" -B "$build_dir" -G Ninja ${CMAKE_ARGS:-} >/dev/null
-cmake --build "$build_dir" -j "${JOBS:-$(nproc)}"
+# shellcheck disable=SC2086
+cmake --build "$build_dir" -j "${JOBS:-$(nproc)}" ${TARGETS:+--target $TARGETS}

@@ -7,7 +7,6 @@
 #include <QDirIterator>
 #include <QFile>
 #include <QFileInfo>
-#include <QThread>
 #include <QWidget>
 
 #include <unistd.h>
@@ -114,9 +113,9 @@ protected:
             return n;
         }
         ++m_faults->holding;
-        // A waiting worker thread of a fake store, not a test waiting for time to pass.
-        while (m_cancellation && !m_cancellation->isCancelled())
-            QThread::msleep(5);
+        // The worker thread reading this stream blocks until the job is cancelled.
+        if (m_cancellation)
+            m_cancellation->wait();
         --m_faults->holding;
         setStreamError(Error(ErrorKind::Cancelled, QStringLiteral("Cancelled"), QStringLiteral("download cancelled")));
         return -1;
