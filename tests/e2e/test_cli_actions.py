@@ -9,7 +9,8 @@ import tarfile
 import time
 import unittest
 
-from common import (TempDirTestCase, boto, make_tree, new_bucket, run_cli, server, snapshot, vela_env, wait_until)
+from common import (TempDirTestCase, boto, clean_env, make_tree, new_bucket, run_cli, server, snapshot, vela_env, wait_until,
+                    write)
 
 KEY = "acme/webapp/archive.tar.zst"
 
@@ -84,7 +85,7 @@ class ActionsMixin:
         # Fresh checkout: only src/ exists; restore brings back everything else, identical.
         ws2 = self.path("ws2")
         os.makedirs(ws2 + "/src")
-        shutil.copy(ws + "/src/main.c", ws2 + "/src/main.c")
+        shutil.copy2(ws + "/src/main.c", ws2 + "/src/main.c")  # mtime too: snapshots compare it
         env = self.env("restore")
         env["VELA_OUTPUTS"] = outputs
         proc = self.assertRan(run_cli(env=env, cwd=ws2))
@@ -210,6 +211,37 @@ class MotoActions(ActionsMixin, TempDirTestCase):
 
 class S3rverActions(ActionsMixin, TempDirTestCase):
     BACKEND = "s3rver"
+
+
+class VelaFiles(TempDirTestCase):
+    def test_parameters_and_secrets_from_vela_files(self):
+        """Only the repo variables in the environment: every parameter comes from
+        /vela/parameters/s3-cache and the key pair from /vela/secrets/s3-cache (moto in IAM mode
+        checks the signature, so the secret file is really what signs)."""
+        s = server("moto_iam")
+        bucket = new_bucket("moto_iam")
+        vela = self.path("vela")
+        params = {"action": "rebuild", "root": bucket, "server": s["endpoint"],
+                  "mount": '[".gradle", "node_modules"]', "log_level": "trace"}
+        for name, value in params.items():
+            write(f"{vela}/parameters/s3-cache/{name}", value.encode() + b"\n")
+        write(f"{vela}/secrets/s3-cache/access_key", s["access_key"].encode() + b"\n")
+        write(f"{vela}/secrets/s3-cache/secret_key", s["secret_key"].encode())
+        env = clean_env(S3CACHE_VELA_ROOT=vela, VELA_REPO_ORG="acme", VELA_REPO_NAME="webapp")
+        ws = self.path("ws")
+        make_tree(ws)
+        proc = self.assertRan(run_cli(env=env, cwd=ws))
+        self.assertIn(f"{vela}/parameters/s3-cache/server", run_cli(["config"], env=env, cwd=ws).stdout)
+        self.assertEqual(boto("moto_iam").head_object(Bucket=bucket, Key=KEY)["Metadata"]["s3cache-format"], "tar.zst")
+
+        write(f"{vela}/parameters/s3-cache/action", b"restore")
+        ws2 = self.path("ws2")
+        os.makedirs(ws2)
+        proc2 = self.assertRan(run_cli(env=env, cwd=ws2))
+        self.assertIn("cache hit", proc2.stderr)
+        self.assertEqual(snapshot(ws2), snapshot(ws, skip=("src",)))
+        for p in (proc, proc2):
+            self.assertNotIn(s["secret_key"], p.stdout + p.stderr)
 
 
 if __name__ == "__main__":
