@@ -55,6 +55,12 @@ Parameters:
   --filename F          object name; its extension picks the format: .tar.zst (default),
                         .tgz/.tar.gz, .tar, .zip
   --key K, --path K     full object key (overrides prefix/org/repo/filename)
+                        prefix, filename, path and restore keys may be templates:
+                        {{ .Build.Branch }}, {{ checksum "go.sum" }}, {{ hashFiles "**/*.lock" }},
+                        {{ arch }}, {{ os }}, {{ epoch }} (see README, "Cache keys")
+  --restore-keys A,B    restore: key prefixes tried in order when the key misses; the newest
+                        object under the first one that has any is restored
+  --lookup-only         restore: report hit or miss (and the outputs) without downloading
   --mount A,B           files and folders to cache, relative to the workspace
   --preserve-path BOOL  store file mounts with their relative directory
   --workspace DIR       the folder mounts are relative to (default: current directory)
@@ -143,31 +149,77 @@ int reportFailure(const Config &config, const QString &what, const Error &error)
     }
 }
 
+QString describeLookup(const ObjectStore &store, const KeyLookup &lookup)
+{
+    return lookup.prefix ? QStringLiteral("the newest under %1 (%2)").arg(store.uri(lookup.key), lookup.origin)
+                         : QStringLiteral("%1 (%2)").arg(store.uri(lookup.key), lookup.origin);
+}
+
 int runRestore(const Config &config, ObjectStore &store)
 {
     RestoreOptions options;
     options.key = config.objectKey();
     options.fallbackKeys = legacyFallbackKeys(config);
+    options.nearKeys = nearKeyLookups(config);
     options.workspace = config.workspace;
+    options.lookupOnly = config.lookupOnly;
+    if (config.mounts.isEmpty()) {
+        for (auto it = config.templates.cbegin(); it != config.templates.cend(); ++it) {
+            if (it.value().contains(QStringLiteral("hashFiles"))) {
+                Log::warn(QStringLiteral("%1 uses hashFiles but restore has no mount: give restore the same mount as "
+                                         "rebuild, so that hashFiles leaves the cached folders out on both sides and "
+                                         "both compute the same key").arg(it.key()));
+                break;
+            }
+        }
+    }
     RestoreJob job(store, options);
-    Log::info(QStringLiteral("restoring %1 into %2").arg(store.uri(options.key), config.workspace));
+    if (config.lookupOnly)
+        Log::info(QStringLiteral("looking up %1 (lookup only: nothing is downloaded)").arg(store.uri(options.key)));
+    else
+        Log::info(QStringLiteral("restoring %1 into %2").arg(store.uri(options.key), config.workspace));
+    if (!options.nearKeys.isEmpty()) {
+        QStringList near;
+        for (const KeyLookup &lookup : std::as_const(options.nearKeys))
+            near << describeLookup(store, lookup);
+        Log::info(QStringLiteral("if it is missing: %1").arg(near.join(QStringLiteral(", then "))));
+    }
     const Error error = runJob(job);
     const RestoreResult &r = job.result();
-    if (error) {
-        writeOutputs(config, {{QStringLiteral("S3_CACHE_HIT"), QStringLiteral("false")},
+    // S3_CACHE_HIT is true only for the exact key (or its legacy archive.tgz name); a near match
+    // is restored and reported in S3_CACHE_MATCHED_KEY, so the rebuild step still runs.
+    const auto outputs = [&](bool ok) {
+        const bool exact = ok && r.hit && r.exact;
+        writeOutputs(config, {{QStringLiteral("S3_CACHE_HIT"), exact ? QStringLiteral("true") : QStringLiteral("false")},
+                              {QStringLiteral("S3_CACHE_MATCHED_KEY"), ok && r.hit ? r.matchedKey : QString()},
                               {QStringLiteral("S3_CACHE_KEY"), options.key}});
+    };
+    if (error) {
+        outputs(false);
         return reportFailure(config, QStringLiteral("restore of %1").arg(store.uri(r.matchedKey.isEmpty() ? options.key : r.matchedKey)), error);
     }
-    writeOutputs(config, {{QStringLiteral("S3_CACHE_HIT"), r.hit ? QStringLiteral("true") : QStringLiteral("false")},
-                          {QStringLiteral("S3_CACHE_KEY"), r.hit ? r.matchedKey : options.key}});
+    outputs(true);
     if (!r.hit) {
+        QStringList tried;
+        for (const QString &key : options.fallbackKeys)
+            tried << store.uri(key);
+        for (const KeyLookup &lookup : std::as_const(options.nearKeys))
+            tried << (lookup.prefix ? QStringLiteral("under ") : QString()) + store.uri(lookup.key);
         Log::info(QStringLiteral("cache miss: no object at %1%2").arg(store.uri(options.key),
-            options.fallbackKeys.isEmpty() ? QString() : QStringLiteral(" nor %1").arg(options.fallbackKeys.join(QStringLiteral(", ")))));
+            tried.isEmpty() ? QString() : QStringLiteral(" nor %1").arg(tried.join(QStringLiteral(", ")))));
         return config.failOnMiss ? ExitFailed : ExitOk;
     }
+    const QString kind = r.exact ? QStringLiteral("cache hit")
+                                 : QStringLiteral("partial cache hit (no object at %1; matched by %2 %3)")
+                                       .arg(store.uri(options.key), r.matchedBy.origin, r.matchedBy.key);
+    if (config.lookupOnly) {
+        Log::info(QStringLiteral("%1: %2 exists (%3, %4 old); lookup only, nothing downloaded")
+                      .arg(kind, store.uri(r.matchedKey), formatBytes(r.object.size), age(r.object.lastModified)));
+        return ExitOk;
+    }
     const qint64 ms = std::max<qint64>(1, job.elapsedMs());
-    Log::info(QStringLiteral("cache hit: restored %1 (%2, %3 old, format %4): %5 files, %6 in %7 (%8/s)")
-                  .arg(store.uri(r.matchedKey), formatBytes(r.object.size), age(r.object.lastModified), r.stats.format)
+    Log::info(QStringLiteral("%1: restored %2 (%3, %4 old, format %5): %6 files, %7 in %8 (%9/s)")
+                  .arg(kind, store.uri(r.matchedKey), formatBytes(r.object.size), age(r.object.lastModified), r.stats.format)
                   .arg(r.stats.files)
                   .arg(formatBytes(r.stats.bytesIn), formatDuration(ms), formatBytes(r.object.size * 1000 / ms)));
     return ExitOk;

@@ -29,12 +29,59 @@ Result<ObjectInfo> findFirstObject(ObjectStore &store, const QStringList &keys)
     return ObjectInfo{};
 }
 
+Result<ObjectInfo> findNewestObject(ObjectStore &store, const QString &prefix)
+{
+    ObjectInfo newest;
+    const Error error = store.list(prefix, [&newest](const QList<ObjectInfo> &page) {
+        for (const ObjectInfo &o : page) {
+            if (o.key.endsWith(u'/'))
+                continue;  // a folder marker, not a cache
+            if (newest.key.isEmpty() || o.lastModified > newest.lastModified
+                || (o.lastModified == newest.lastModified && o.key > newest.key))
+                newest = o;
+        }
+        return true;
+    });
+    if (error)
+        return error;
+    if (newest.key.isEmpty()) {
+        Log::debug(QStringLiteral("no cache object under %1").arg(store.uri(prefix)));
+        return ObjectInfo{};
+    }
+    // Listings carry no metadata; a HEAD gives the version openRead() insists on.
+    Result<ObjectInfo> info = store.head(newest.key);
+    if (!info.ok() && info.error().kind() == ErrorKind::NotFound && info.error().code() != u"NoSuchBucket")
+        return ObjectInfo{};  // deleted since the listing
+    return info;
+}
+
+Result<ObjectInfo> RestoreJob::find()
+{
+    QStringList keys{m_options.key};
+    keys += m_options.fallbackKeys;
+    Result<ObjectInfo> found = findFirstObject(m_store, keys);
+    if (!found.ok() || !found->key.isEmpty()) {
+        m_result.exact = found.ok();
+        return found;
+    }
+    for (const KeyLookup &lookup : std::as_const(m_options.nearKeys)) {
+        if (isCancelled())
+            return cancelledError();
+        found = lookup.prefix ? findNewestObject(m_store, lookup.key) : findFirstObject(m_store, {lookup.key});
+        if (!found.ok())
+            return found;
+        if (!found->key.isEmpty()) {
+            m_result.matchedBy = lookup;
+            return found;
+        }
+    }
+    return ObjectInfo{};
+}
+
 Error RestoreJob::run()
 {
     m_store.setCancellation(cancellation());
-    QStringList keys{m_options.key};
-    keys += m_options.fallbackKeys;
-    const Result<ObjectInfo> found = findFirstObject(m_store, keys);
+    const Result<ObjectInfo> found = find();
     if (!found.ok())
         return found.error();
     if (found->key.isEmpty())
@@ -42,6 +89,8 @@ Error RestoreJob::run()
     m_result.hit = true;
     m_result.matchedKey = found->key;
     m_result.object = *found;
+    if (m_options.lookupOnly)
+        return {};
 
     Result<std::unique_ptr<ObjectStream>> stream = m_store.openRead(*found);
     if (!stream.ok())

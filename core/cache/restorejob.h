@@ -1,7 +1,7 @@
 #pragma once
-// RestoreJob: find the cache object (the key, then each fallback key in order), stream it from
-// the store into the safe extractor, all-or-nothing into the workspace. A missing object is a
-// cache miss, not an error.
+// RestoreJob: find the cache object (the key, then each fallback key, then each near key in
+// order), stream it from the store into the safe extractor, all-or-nothing into the workspace.
+// A missing object is a cache miss, not an error. With lookupOnly the object is only found.
 
 #include "job.h"
 #include "objectstore.h"
@@ -11,17 +11,31 @@
 
 namespace s3cache {
 
+// A key tried when the exact key misses: one object, or the newest object under a prefix.
+struct KeyLookup
+{
+    QString key;
+    bool prefix = false;  // the newest object whose key starts with `key` (ties: the greatest key)
+    QString origin;       // for logs: "restore key", "default branch main", ...
+
+    bool operator==(const KeyLookup &other) const = default;
+};
+
 struct RestoreOptions
 {
     QString key;
-    QStringList fallbackKeys;  // tried in order when `key` is missing (legacy archive.tgz)
+    QStringList fallbackKeys;    // tried in order when `key` is missing (legacy archive.tgz); a match is exact
+    QList<KeyLookup> nearKeys;   // then these, in order: restore keys, the default branch's keys
     QString workspace;
     ExtractOptions extract;
+    bool lookupOnly = false;     // find the object, download nothing
 };
 
 struct RestoreResult
 {
-    bool hit = false;
+    bool hit = false;            // an object was found (and restored unless lookupOnly)
+    bool exact = false;          // ... and it was `key` or one of `fallbackKeys`
+    KeyLookup matchedBy;         // the near key that found it, when not exact
     QString matchedKey;
     ObjectInfo object;
     ArchiveStats stats;
@@ -38,6 +52,8 @@ protected:
     Error run() override;
 
 private:
+    Result<ObjectInfo> find();
+
     ObjectStore &m_store;
     RestoreOptions m_options;
     RestoreResult m_result;
@@ -46,5 +62,9 @@ private:
 // Finds the first of `keys` that exists. None existing is a miss (an ObjectInfo with an empty
 // key, no error); a missing bucket or any other failure is an error.
 Result<ObjectInfo> findFirstObject(ObjectStore &store, const QStringList &keys);
+
+// The newest object whose key starts with `prefix` (listing every page), with its metadata.
+// None is an ObjectInfo with an empty key, no error.
+Result<ObjectInfo> findNewestObject(ObjectStore &store, const QString &prefix);
 
 } // namespace s3cache

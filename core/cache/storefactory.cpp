@@ -51,4 +51,23 @@ QStringList legacyFallbackKeys(const Config &config)
     return candidate == key ? QStringList() : QStringList{candidate};
 }
 
+QList<KeyLookup> nearKeyLookups(const Config &config)
+{
+    QList<KeyLookup> lookups;
+    const auto add = [&lookups](const KeyLookup &lookup) {
+        const bool seen = std::any_of(lookups.cbegin(), lookups.cend(), [&lookup](const KeyLookup &l) {
+            return l.key == lookup.key && l.prefix == lookup.prefix;
+        });
+        if (!seen)
+            lookups << lookup;
+    };
+    for (const QString &key : config.restoreKeys)
+        add({key, true, QStringLiteral("restore key")});
+    if (!config.defaultBranchKey.isEmpty())
+        add({config.defaultBranchKey, false, QStringLiteral("default branch %1").arg(config.defaultBranch)});
+    for (const QString &key : config.defaultBranchRestoreKeys)
+        add({key, true, QStringLiteral("restore key of default branch %1").arg(config.defaultBranch)});
+    return lookups;
+}
+
 } // namespace s3cache

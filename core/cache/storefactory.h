@@ -4,6 +4,7 @@
 // given, the standard AWS chain (profile files, then IMDSv2; this may do network I/O).
 
 #include "objectstore.h"
+#include "restorejob.h"
 
 #include "config/config.h"
 
@@ -16,5 +17,9 @@ Result<ObjectStorePtr> openStore(const Config &config, const QProcessEnvironment
 // Keys restore tries after config.objectKey(): the Go plugin's `archive.tgz` at the same place
 // when `filename` was not set explicitly (SPEC §5).
 QStringList legacyFallbackKeys(const Config &config);
+
+// What restore tries when the exact key (and its legacy name) misses, in order: the restore keys
+// (prefixes), then the default branch's key and restore keys (Config, "Default-branch fallback").
+QList<KeyLookup> nearKeyLookups(const Config &config);
 
 } // namespace s3cache

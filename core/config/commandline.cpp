@@ -21,10 +21,10 @@ std::optional<FlagType> flagType(const QString &name)
         QStringLiteral("prefix"), QStringLiteral("filename"), QStringLiteral("path"),
         QStringLiteral("mount"), QStringLiteral("timeout"), QStringLiteral("age"),
         QStringLiteral("compression_level"), QStringLiteral("ca_bundle"), QStringLiteral("workspace"),
-        QStringLiteral("org"), QStringLiteral("repo")};
+        QStringLiteral("org"), QStringLiteral("repo"), QStringLiteral("restore_keys")};
     static const QStringList bools{
         QStringLiteral("path_style"), QStringLiteral("preserve_path"), QStringLiteral("dry_run"),
-        QStringLiteral("fail_on_miss"), QStringLiteral("strict"), QStringLiteral("help"),
+        QStringLiteral("fail_on_miss"), QStringLiteral("strict"), QStringLiteral("lookup_only"), QStringLiteral("help"),
         QStringLiteral("version")};
     if (values.contains(name))
         return FlagType::Value;
@@ -44,6 +44,7 @@ Result<CommandLine> parseCommandLine(const QStringList &arguments)
 {
     CommandLine cmd;
     QStringList mounts;
+    QStringList restoreKeys;
     QString actionFlag;
     for (qsizetype i = 0; i < arguments.size(); ++i) {
         const QString &arg = arguments[i];
@@ -89,11 +90,12 @@ Result<CommandLine> parseCommandLine(const QStringList &arguments)
             (name == u"help" ? cmd.help : cmd.version) = *on;
         } else if (name == u"action") {
             actionFlag = value;
-        } else if (name == u"mount") {
+        } else if (name == u"mount" || name == u"restore_keys") {
+            // Repeatable: --mount a --mount b, --restore-keys npm-main- --restore-keys npm-
             const Result<QStringList> items = parseList(value);
             if (!items.ok())
                 return usage(QStringLiteral("%1: %2").arg(spelled, items.error().message()));
-            mounts += *items;
+            (name == u"mount" ? mounts : restoreKeys) += *items;
         } else {
             cmd.flags.insert(name, value);
         }
@@ -104,9 +106,12 @@ Result<CommandLine> parseCommandLine(const QStringList &arguments)
             return usage(QStringLiteral("two actions given: '%1' and --action '%2'").arg(cmd.action, actionFlag));
         cmd.action = actionFlag;
     }
-    if (!mounts.isEmpty())
-        cmd.flags.insert(QStringLiteral("mount"),
-                         QString::fromUtf8(QJsonDocument(QJsonArray::fromStringList(mounts)).toJson(QJsonDocument::Compact)));
+    for (const auto &[name, items] : {std::pair{QStringLiteral("mount"), mounts},
+                                      std::pair{QStringLiteral("restore_keys"), restoreKeys}}) {
+        if (!items.isEmpty())
+            cmd.flags.insert(name, QString::fromUtf8(QJsonDocument(QJsonArray::fromStringList(items))
+                                                         .toJson(QJsonDocument::Compact)));
+    }
     return cmd;
 }
 

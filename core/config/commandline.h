@@ -6,7 +6,7 @@
 //  - every other flag needs a value: the next argument unless it starts with "--" (use
 //    --name=--value for such values);
 //  - --key is an alias of --path; --root and --bucket are both kept (resolveConfig compares);
-//  - --mount may be repeated, the items accumulate;
+//  - --mount and --restore-keys may be repeated, the items accumulate;
 //  - ACTION is the one positional argument, or --action; giving both differently is an error.
 // Unknown flags and extra positional arguments are ErrorKind::InvalidInput errors naming them.
 

@@ -73,13 +73,26 @@ private:
     Error resolveAction();
     Error resolveCredentials();
     Error resolveStore();
+    Error resolveWorkspace();
     Error resolveKey();
     Error resolveWork();
+
+    // A key parameter (prefix, path, filename); a template is evaluated and its source says so.
+    Result<std::optional<ParameterValue>> keyParameter(const QString &name, const TemplateContext &context);
+    Result<QString> evaluate(const QString &name, const ParameterValue &v, const TemplateContext &context);
+    static QString templateSource(const ParameterValue &v);
+    Result<QString> filenamePart(const ParameterValue &f);
+    // restore_keys evaluated in `context`, as full key prefixes under prefix/org/repo/ (or whole keys with path).
+    Result<QStringList> restoreKeyPrefixes(const QString &prefix, const QString &path, const TemplateContext &context);
+    Error resolveRestoreKeys();
+    Error resolveDefaultBranch();
 
     const CommandLine &m_cmd;
     const QProcessEnvironment &m_env;
     ParameterSource m_source;
     Config m_config;
+    TemplateContext m_context;
+    std::optional<ParameterValue> m_restoreKeys;
 };
 
 Result<std::optional<ParameterValue>> Resolver::lookup(const QString &name, AwsVariables aws)
@@ -284,19 +297,6 @@ Error Resolver::resolveStore()
 
 Error Resolver::resolveKey()
 {
-    for (auto [name, field] : {std::pair{QStringLiteral("prefix"), &m_config.prefix},
-                               std::pair{QStringLiteral("path"), &m_config.path}}) {
-        const auto found = lookup(name);
-        if (!found.ok())
-            return found.error();
-        if (!found->has_value())
-            continue;
-        const Result<QString> part = keyPart(name, (*found)->value, (*found)->source, name == u"path");
-        if (!part.ok())
-            return part.error();
-        *field = *part;
-    }
-
     // org/repo: --org/--repo, else VELA_REPO_ORG/NAME, else REPOSITORY_ORG/NAME, else VELA_REPO_FULL_NAME.
     const QString fullName = m_env.value(QStringLiteral("VELA_REPO_FULL_NAME")).trimmed();
     const qsizetype slash = fullName.indexOf(u'/');
@@ -323,20 +323,30 @@ Error Resolver::resolveKey()
         }
     }
 
-    const auto filename = lookup(QStringLiteral("filename"));
+    m_context = TemplateContext::fromEnvironment(m_env, m_config.org, m_config.repo, m_config.workspace,
+                                                 m_config.mounts);
+
+    for (auto [name, field] : {std::pair{QStringLiteral("prefix"), &m_config.prefix},
+                               std::pair{QStringLiteral("path"), &m_config.path}}) {
+        const auto found = keyParameter(name, m_context);
+        if (!found.ok())
+            return found.error();
+        if (!found->has_value())
+            continue;
+        const Result<QString> part = keyPart(name, (*found)->value, (*found)->source, name == u"path");
+        if (!part.ok())
+            return part.error();
+        *field = *part;
+    }
+
+    const auto filename = keyParameter(QStringLiteral("filename"), m_context);
     if (!filename.ok())
         return filename.error();
     m_config.filename = defaultFilename;
     if (filename->has_value()) {
-        const ParameterValue &f = **filename;
-        const Result<QString> part = keyPart(QStringLiteral("filename"), f.value, f.source);
+        const Result<QString> part = filenamePart(**filename);
         if (!part.ok())
             return part.error();
-        if (part->isEmpty() || f.value.endsWith(u'/'))
-            return invalid(QStringLiteral("filename: '%1' (from %2) names no object").arg(f.value, f.source));
-        if (archiveFormatForName(*part).isEmpty())
-            return invalid(QStringLiteral("filename: '%1' (from %2) has an unknown extension; use .tar.zst, "
-                                          ".tzst, .tar.gz, .tgz, .tar or .zip").arg(f.value, f.source));
         m_config.filename = *part;
         m_config.filenameExplicit = true;
     }
@@ -363,56 +373,156 @@ Error Resolver::resolveKey()
             return invalid(QStringLiteral("flush: no scope; give --org and --repo or a prefix (refusing to flush "
                                           "the whole bucket)"));
     }
+    if (Error e = resolveRestoreKeys())
+        return e;
+    return resolveDefaultBranch();
+}
+
+Result<std::optional<ParameterValue>> Resolver::keyParameter(const QString &name, const TemplateContext &context)
+{
+    const auto found = lookup(name);
+    if (!found.ok() || !found->has_value() || !KeyTemplate::isTemplate((*found)->value))
+        return found;
+    const Result<QString> value = evaluate(name, **found, context);
+    if (!value.ok())
+        return value.error();
+    m_config.templates.insert(name, (*found)->value);
+    return std::optional<ParameterValue>(ParameterValue{*value, templateSource(**found)});
+}
+
+QString Resolver::templateSource(const ParameterValue &v)
+{
+    return QStringLiteral("%1, template '%2'").arg(v.source, v.value);
+}
+
+Result<QString> Resolver::evaluate(const QString &name, const ParameterValue &v, const TemplateContext &context)
+{
+    const Result<KeyTemplate> parsed = KeyTemplate::parse(v.value);
+    const Result<QString> value = parsed.ok() ? parsed->evaluate(context) : Result<QString>(parsed.error());
+    if (!value.ok())
+        return invalid(QStringLiteral("%1: cannot evaluate template '%2' (from %3): %4")
+                           .arg(name, v.value, v.source, value.error().message()));
+    return value;
+}
+
+Result<QString> Resolver::filenamePart(const ParameterValue &f)
+{
+    const Result<QString> part = keyPart(QStringLiteral("filename"), f.value, f.source);
+    if (!part.ok())
+        return part.error();
+    if (part->isEmpty() || f.value.endsWith(u'/'))
+        return invalid(QStringLiteral("filename: '%1' (from %2) names no object").arg(f.value, f.source));
+    if (archiveFormatForName(*part).isEmpty())
+        return invalid(QStringLiteral("filename: '%1' (from %2) has an unknown extension; use .tar.zst, "
+                                      ".tzst, .tar.gz, .tgz, .tar or .zip").arg(f.value, f.source));
+    return part;
+}
+
+Result<QStringList> Resolver::restoreKeyPrefixes(const QString &prefix, const QString &path, const TemplateContext &context)
+{
+    QStringList keys;
+    if (!m_restoreKeys)
+        return keys;
+    const ParameterValue &v = *m_restoreKeys;
+    const Result<QStringList> items = parseList(v.value);
+    if (!items.ok())
+        return badValue(QStringLiteral("restore_keys"), v, items.error());
+    const QString scope = path.isEmpty() ? joinSegments({prefix, m_config.org, m_config.repo}) : QString();
+    for (const QString &item : *items) {
+        ParameterValue one{item, v.source};
+        if (KeyTemplate::isTemplate(item)) {
+            const Result<QString> value = evaluate(QStringLiteral("restore_keys"), one, context);
+            if (!value.ok())
+                return value.error();
+            one = ParameterValue{*value, templateSource(one)};
+        }
+        const Result<QString> part = keyPart(QStringLiteral("restore_keys"), one.value, one.source, true);
+        if (!part.ok())
+            return part.error();
+        if (part->isEmpty())
+            return invalid(QStringLiteral("restore_keys: '%1' (from %2) is empty; a restore key is the start of a "
+                                          "cache object's name, e.g. npm-").arg(item, one.source));
+        const QString key = scope.isEmpty() ? *part : scope + u'/' + *part;
+        if (!keys.contains(key))
+            keys << key;
+    }
+    return keys;
+}
+
+Error Resolver::resolveRestoreKeys()
+{
+    const auto found = lookup(QStringLiteral("restore_keys"));
+    if (!found.ok())
+        return found.error();
+    m_restoreKeys = *found;
+    if (m_restoreKeys && KeyTemplate::isTemplate(m_restoreKeys->value))
+        m_config.templates.insert(QStringLiteral("restore_keys"), m_restoreKeys->value);
+    const Result<QStringList> keys = restoreKeyPrefixes(m_config.prefix, m_config.path, m_context);
+    if (!keys.ok())
+        return keys.error();
+    m_config.restoreKeys = *keys;
     return {};
 }
 
-Error Resolver::resolveWork()
+Error Resolver::resolveDefaultBranch()
 {
-    const Result<qint64> timeout = duration(QStringLiteral("timeout"), 1000, m_config.timeoutMs);
-    if (!timeout.ok())
-        return timeout.error();
-    if (*timeout <= 0)
-        return invalid(QStringLiteral("timeout: must be longer than 0 (from %1)")
-                           .arg(m_config.sources.value(QStringLiteral("timeout")).source));
-    m_config.timeoutMs = *timeout;
+    const QString branchVariable = QStringLiteral(".Build.Branch");
+    const QString defaultBranch = m_env.value(QStringLiteral("VELA_REPO_BRANCH")).trimmed();
+    if (defaultBranch.isEmpty() || defaultBranch == m_context.variables.value(branchVariable))
+        return {};
+    const auto usesBranch = [&branchVariable](const QString &text) {
+        const Result<KeyTemplate> parsed = KeyTemplate::parse(text);
+        return parsed.ok() && parsed->uses(branchVariable);
+    };
+    bool branchInKey = false;
+    for (const QString &name : {QStringLiteral("prefix"), QStringLiteral("path"), QStringLiteral("filename")})
+        branchInKey = branchInKey || (m_config.templates.contains(name) && usesBranch(m_config.templates.value(name)));
+    if (m_restoreKeys) {
+        const Result<QStringList> items = parseList(m_restoreKeys->value);
+        for (const QString &item : items.ok() ? *items : QStringList{})
+            branchInKey = branchInKey || usesBranch(item);
+    }
+    if (!branchInKey)
+        return {};
 
-    const Result<qint64> age = duration(QStringLiteral("age"), 24 * 3600 * 1000, m_config.ageSeconds * 1000);
-    if (!age.ok())
-        return age.error();
-    m_config.ageSeconds = *age / 1000;
-
-    for (auto [name, field] : {std::pair{QStringLiteral("preserve_path"), &m_config.preservePath},
-                               std::pair{QStringLiteral("dry_run"), &m_config.dryRun},
-                               std::pair{QStringLiteral("fail_on_miss"), &m_config.failOnMiss},
-                               std::pair{QStringLiteral("strict"), &m_config.strict}}) {
-        const Result<bool> value = boolean(name, *field);
+    TemplateContext context = m_context;  // shares the function results: no file is read twice
+    context.variables.insert(branchVariable, defaultBranch);
+    QString parts[3];  // prefix, path, filename
+    const QString names[] = {QStringLiteral("prefix"), QStringLiteral("path"), QStringLiteral("filename")};
+    const QString current[] = {m_config.prefix, m_config.path, m_config.filename};
+    for (int i = 0; i < 3; ++i) {
+        parts[i] = current[i];
+        if (!m_config.templates.contains(names[i]))
+            continue;
+        const ParameterValue raw{m_config.templates.value(names[i]), m_config.sources.value(names[i]).source};
+        const Result<QString> value = evaluate(names[i], raw, context);
         if (!value.ok())
             return value.error();
-        *field = *value;
+        const ParameterValue evaluated{*value, templateSource(raw)};
+        const Result<QString> part = i == 2 ? filenamePart(evaluated)
+                                            : keyPart(names[i], evaluated.value, evaluated.source, i == 1);
+        if (!part.ok())
+            return part.error();
+        parts[i] = *part;
     }
-
-    const auto level = lookup(QStringLiteral("compression_level"));
-    if (!level.ok())
-        return level.error();
-    if (level->has_value()) {
-        const ParameterValue &v = **level;
-        const Result<int> parsed = parseInt(v.value);
-        if (!parsed.ok())
-            return badValue(QStringLiteral("compression_level"), v, parsed.error());
-        int low = -1, high = 9;
-        if (m_config.format == u"tar.zst") {
-            low = 1;
-            high = 19;
-        } else if (m_config.format == u"tar") {
-            return invalid(QStringLiteral("compression_level: %1 (from %2) given, but .tar archives are not "
-                                          "compressed").arg(v.value, v.source));
-        }
-        if (*parsed < low || *parsed > high)
-            return invalid(QStringLiteral("compression_level: %1 (from %2) is out of range for %3: %4..%5")
-                               .arg(v.value, v.source, m_config.format).arg(low).arg(high));
-        m_config.compressionLevel = *parsed;
+    const QString key = parts[1].isEmpty() ? joinSegments({parts[0], m_config.org, m_config.repo, parts[2]}) : parts[1];
+    const Result<QStringList> restoreKeys = restoreKeyPrefixes(parts[0], parts[1], context);
+    if (!restoreKeys.ok())
+        return restoreKeys.error();
+    m_config.defaultBranch = defaultBranch;
+    if (key != m_config.objectKey())
+        m_config.defaultBranchKey = key;
+    for (const QString &k : *restoreKeys) {
+        if (!m_config.restoreKeys.contains(k))
+            m_config.defaultBranchRestoreKeys << k;
     }
+    if (m_config.defaultBranchKey.isEmpty() && m_config.defaultBranchRestoreKeys.isEmpty())
+        m_config.defaultBranch.clear();
+    return {};
+}
 
+Error Resolver::resolveWorkspace()
+{
     const auto workspace = lookup(QStringLiteral("workspace"));
     if (!workspace.ok())
         return workspace.error();
@@ -447,6 +557,57 @@ Error Resolver::resolveWork()
         return invalid(QStringLiteral("mount: not set; rebuild needs the files or folders to cache (e.g. "
                                       "PARAMETER_MOUNT=.gradle,node_modules or --mount node_modules)"));
 
+    return {};
+}
+
+Error Resolver::resolveWork()
+{
+    const Result<qint64> timeout = duration(QStringLiteral("timeout"), 1000, m_config.timeoutMs);
+    if (!timeout.ok())
+        return timeout.error();
+    if (*timeout <= 0)
+        return invalid(QStringLiteral("timeout: must be longer than 0 (from %1)")
+                           .arg(m_config.sources.value(QStringLiteral("timeout")).source));
+    m_config.timeoutMs = *timeout;
+
+    const Result<qint64> age = duration(QStringLiteral("age"), 24 * 3600 * 1000, m_config.ageSeconds * 1000);
+    if (!age.ok())
+        return age.error();
+    m_config.ageSeconds = *age / 1000;
+
+    for (auto [name, field] : {std::pair{QStringLiteral("preserve_path"), &m_config.preservePath},
+                               std::pair{QStringLiteral("dry_run"), &m_config.dryRun},
+                               std::pair{QStringLiteral("fail_on_miss"), &m_config.failOnMiss},
+                               std::pair{QStringLiteral("strict"), &m_config.strict},
+                               std::pair{QStringLiteral("lookup_only"), &m_config.lookupOnly}}) {
+        const Result<bool> value = boolean(name, *field);
+        if (!value.ok())
+            return value.error();
+        *field = *value;
+    }
+
+    const auto level = lookup(QStringLiteral("compression_level"));
+    if (!level.ok())
+        return level.error();
+    if (level->has_value()) {
+        const ParameterValue &v = **level;
+        const Result<int> parsed = parseInt(v.value);
+        if (!parsed.ok())
+            return badValue(QStringLiteral("compression_level"), v, parsed.error());
+        int low = -1, high = 9;
+        if (m_config.format == u"tar.zst") {
+            low = 1;
+            high = 19;
+        } else if (m_config.format == u"tar") {
+            return invalid(QStringLiteral("compression_level: %1 (from %2) given, but .tar archives are not "
+                                          "compressed").arg(v.value, v.source));
+        }
+        if (*parsed < low || *parsed > high)
+            return invalid(QStringLiteral("compression_level: %1 (from %2) is out of range for %3: %4..%5")
+                               .arg(v.value, v.source, m_config.format).arg(low).arg(high));
+        m_config.compressionLevel = *parsed;
+    }
+
     const auto caBundle = lookup(QStringLiteral("ca_bundle"));
     if (!caBundle.ok())
         return caBundle.error();
@@ -465,7 +626,8 @@ Error Resolver::resolveWork()
 Result<Config> Resolver::run()
 {
     for (Error (Resolver::*step)() : {&Resolver::resolveAction, &Resolver::resolveCredentials,
-                                      &Resolver::resolveStore, &Resolver::resolveKey, &Resolver::resolveWork}) {
+                                      &Resolver::resolveStore, &Resolver::resolveWorkspace, &Resolver::resolveKey,
+                                      &Resolver::resolveWork}) {
         const Error error = (this->*step)();
         if (error)
             return error;
@@ -523,7 +685,8 @@ QString Config::describe() const
 
     QStringList lines;
     const auto line = [&lines](const QString &label, const QString &value) {
-        lines << (label + u':').leftJustified(13) + value;
+        const QString text = label + u':';
+        lines << (text.size() < 13 ? text.leftJustified(13) : text + u' ') + value;
     };
     line(QStringLiteral("action"), actionName(action));
     if (fileStore) {
@@ -536,6 +699,15 @@ QString Config::describe() const
     }
     line(QStringLiteral("bucket"), bucket);
     line(QStringLiteral("key"), keyKnown ? objectKey() : QStringLiteral("(none: pass --key/--path or --org/--repo)"));
+    if (!restoreKeys.isEmpty())
+        line(QStringLiteral("restore keys"), restoreKeys.join(QStringLiteral(", ")));
+    if (!defaultBranch.isEmpty()) {
+        QStringList fallback;
+        if (!defaultBranchKey.isEmpty())
+            fallback << defaultBranchKey;
+        fallback += defaultBranchRestoreKeys;
+        line(QStringLiteral("default branch"), QStringLiteral("%1 (VELA_REPO_BRANCH), then: %2").arg(defaultBranch, fallback.join(QStringLiteral(", "))));
+    }
     if (action == Action::Flush || action == Action::List)
         line(QStringLiteral("scope"), repoPrefix().isEmpty() ? QStringLiteral("(whole bucket)") : repoPrefix());
     line(QStringLiteral("format"), format);
@@ -563,6 +735,7 @@ QString Config::describe() const
         {QStringLiteral("repo"), repo},
         {QStringLiteral("filename"), filename},
         {QStringLiteral("path"), path},
+        {QStringLiteral("restore_keys"), restoreKeys.join(u',')},
         {QStringLiteral("mount"), mounts.join(u',')},
         {QStringLiteral("preserve_path"), yesNo(preservePath)},
         {QStringLiteral("timeout"), durationText(timeoutMs)},
@@ -571,15 +744,18 @@ QString Config::describe() const
         {QStringLiteral("dry_run"), yesNo(dryRun)},
         {QStringLiteral("fail_on_miss"), yesNo(failOnMiss)},
         {QStringLiteral("strict"), yesNo(strict)},
+        {QStringLiteral("lookup_only"), yesNo(lookupOnly)},
         {QStringLiteral("ca_bundle"), caBundle},
         {QStringLiteral("workspace"), workspace, QStringLiteral("current directory")},
     };
     lines << QStringLiteral("parameters:");
     for (const Row &row : rows) {
         const auto source = sources.constFind(row.name);
-        const QString from = source != sources.constEnd() ? source->source
-                           : row.value.isEmpty()          ? QStringLiteral("not set")
-                                                          : row.defaultSource;
+        QString from = source != sources.constEnd() ? source->source
+                     : row.value.isEmpty()          ? QStringLiteral("not set")
+                                                    : row.defaultSource;
+        if (templates.contains(row.name))
+            from += QStringLiteral(", template '%1'").arg(templates.value(row.name));
         lines << QStringLiteral("  %1 %2 (%3)").arg(row.name.leftJustified(18),
                                                     row.value.isEmpty() ? QStringLiteral("-") : row.value, from);
     }

@@ -18,10 +18,21 @@
 //    neither, or with only one of org and repo, it is an error (never the whole bucket).
 //  - mounts may be absolute when inside the workspace; they are stored relative to it.
 //  - timeout must be positive; age may be 0 (flush everything older than now).
+//  - prefix, filename, path and restore_keys may be templates (keytemplate.h), evaluated here
+//    against the workspace, after the workspace and the mounts are known; the fields hold the
+//    evaluated values, `templates` the texts. A template that cannot be evaluated is an error
+//    naming the parameter, the template and the position.
+//  - restore_keys take the place of `filename` (under prefix/org/repo/), or with `path` they are
+//    whole-key prefixes. Each is a prefix: the newest object under it is restored.
+//  - Default-branch fallback: when a key template uses {{ .Build.Branch }} and VELA_REPO_BRANCH
+//    is set and differs from VELA_BUILD_BRANCH, the same templates evaluated with .Build.Branch =
+//    VELA_REPO_BRANCH give defaultBranchKey and defaultBranchRestoreKeys, tried after the build
+//    branch's key and restore keys (as actions/cache falls back to the default branch's scope).
 
 #include "action.h"
 #include "commandline.h"
 #include "credentialchain.h"
+#include "keytemplate.h"
 #include "parametersource.h"
 #include "valueparsers.h"
 
@@ -59,6 +70,12 @@ struct Config
     bool filenameExplicit = false;
     QString path;                     // explicit full key (may end with '/' for list only)
     QString format;                   // "tar.zst", "tar.gz", "tar" or "zip", from the object name
+    QStringList restoreKeys;          // full key prefixes from restore_keys, evaluated, in order
+    QString defaultBranch;            // VELA_REPO_BRANCH when the default-branch fallback applies
+    QString defaultBranchKey;         // objectKey() with .Build.Branch = defaultBranch, else empty
+    QStringList defaultBranchRestoreKeys;  // restoreKeys likewise, those that differ
+    // Parameter name -> template text, for prefix/filename/path/restore_keys given as templates.
+    QMap<QString, QString> templates;
 
     // Full object key: path if set, else prefix/org/repo/filename (one '/' between segments).
     QString objectKey() const;
@@ -75,6 +92,7 @@ struct Config
     bool dryRun = false;
     bool failOnMiss = false;
     bool strict = false;
+    bool lookupOnly = false;          // restore: report hit/miss without downloading
     QString velaOutputs;              // VELA_OUTPUTS, may be empty
 
     // Every parameter that some source set, with that source; the values of secret_key and
