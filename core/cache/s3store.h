@@ -15,10 +15,10 @@ namespace s3cache {
 
 struct TransferTuning
 {
-    qint64 partSize = 16 * 1024 * 1024;      // first part size; grows to stay within 10,000 parts
+    qint64 partSize = 8 * 1024 * 1024;       // first part size; grows to stay within 10,000 parts
     int uploadWindow = 4;                    // parts in flight
-    qint64 chunkSize = 8 * 1024 * 1024;      // ranged GET size
-    int downloadWindow = 4;                  // chunks in flight
+    qint64 chunkSize = 16 * 1024 * 1024;     // ranged GET size (fewer requests; some servers re-read per range)
+    int downloadWindow = 3;                  // chunks in flight
 };
 
 class S3Store : public ObjectStore
