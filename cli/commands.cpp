@@ -26,57 +26,99 @@ namespace {
 std::atomic<Cancellation *> g_running{nullptr};
 std::atomic<bool> g_signalled{false};
 
-const char kUsage[] = R"(Usage: s3cache ACTION [--parameter value]...
+// Help text: the general page, or one action's page with only the parameters it reads.
+namespace help {
+enum Action : unsigned { Restore = 1, Rebuild = 2, Flush = 4, List = 8, Inspect = 16, Config = 32, All = 63 };
+}
 
-A build cache for CI pipelines kept in any S3-compatible object store.
+struct ActionHelp
+{
+    const char *name;
+    help::Action action;
+    const char *summary;
+};
 
-Actions:
-  restore   put the cached folders back into the workspace (a missing cache is a miss, exit 0)
-  rebuild   archive the mounts and upload them (skipped when nothing changed); also: upload
-  flush     delete cache objects under prefix/org/repo/ older than --age
-  list      list cache objects under a prefix with size and age
-  inspect   show a cache object's metadata and archive entries without extracting
-  config    print the resolved configuration and where each value came from (secrets masked)
+const ActionHelp kActions[] = {
+    {"restore", help::Restore, "put the cached folders back into the workspace (a missing cache is a miss, exit 0)"},
+    {"rebuild", help::Rebuild, "archive the mounts and upload them (skipped when nothing changed); also: upload"},
+    {"flush", help::Flush, "delete cache objects under prefix/org/repo/ older than --age"},
+    {"list", help::List, "list cache objects under a prefix with size and age"},
+    {"inspect", help::Inspect, "show a cache object's metadata and archive entries without extracting"},
+    {"config", help::Config, "print the resolved configuration and where each value came from (secrets masked)"},
+};
 
-Each parameter is read from, highest first: --name flag, PARAMETER_NAME, S3_CACHE_NAME,
-CACHE_S3_NAME, AWS_* (credentials, region), /vela/parameters/s3-cache/name,
-/vela/secrets/s3-cache/name (root overridable with S3CACHE_VELA_ROOT).
+struct ParameterHelp
+{
+    unsigned actions;
+    const char *text;
+};
 
-Parameters:
-  --server URL          endpoint: https://host[:port], http://..., a bare host, or file:///dir
-                        for a local directory store (default: the AWS regional endpoint)
-  --bucket NAME         bucket (alias: --root)
-  --region NAME         SigV4 region (default: from the host, AWS_REGION, else us-east-1)
-  --path-style BOOL     force path-style (true) or virtual-host (false) addressing
-  --access-key, --secret-key, --session-token
-                        credentials (default: AWS profile, then instance metadata)
-  --prefix P            key prefix
-  --org O, --repo R     key segments (default: VELA_REPO_ORG / VELA_REPO_NAME)
-  --filename F          object name; its extension picks the format: .tar.zst (default),
-                        .tgz/.tar.gz, .tar, .zip
-  --key K, --path K     full object key (overrides prefix/org/repo/filename)
-                        prefix, filename, path and restore keys may be templates:
-                        {{ .Build.Branch }}, {{ checksum "go.sum" }}, {{ hashFiles "**/*.lock" }},
-                        {{ arch }}, {{ os }}, {{ epoch }} (see README, "Cache keys")
-  --restore-keys A,B    restore: key prefixes tried in order when the key misses; the newest
-                        object under the first one that has any is restored
-  --lookup-only         restore: report hit or miss (and the outputs) without downloading
-  --mount A,B           files and folders to cache, relative to the workspace
-  --preserve-path BOOL  store file mounts with their relative directory
-  --workspace DIR       the folder mounts are relative to (default: current directory)
-  --timeout D           whole-operation deadline (default 10m; bare number = seconds)
-  --age D               flush: delete objects older than this (default 14; bare number = days)
-  --compression-level N gzip -1..9, zstd 1..19
-  --dry-run             flush/rebuild: only report what would be done
-  --fail-on-miss        restore: exit 1 on a cache miss
-  --strict              exit 1 on transient errors and corrupt archives instead of warning
-  --ca-bundle FILE      extra CA certificates (PEM) for TLS
-  --log-level L         trace, debug, info, warn, error, fatal
-  --help, --version
+const ParameterHelp kParameters[] = {
+    {help::All, "  --server URL          endpoint: https://host[:port], http://..., a bare host, or file:///dir\n"
+          "                        for a local directory store (default: the AWS regional endpoint)\n"
+          "  --bucket NAME         bucket (alias: --root)\n"
+          "  --region NAME         SigV4 region (default: from the host, AWS_REGION, else us-east-1)\n"
+          "  --path-style BOOL     force path-style (true) or virtual-host (false) addressing\n"
+          "  --access-key, --secret-key, --session-token\n"
+          "                        credentials (default: AWS profile, then instance metadata)\n"},
+    {help::All, "  --prefix P            key prefix\n"
+          "  --org O, --repo R     key segments (default: VELA_REPO_ORG / VELA_REPO_NAME)\n"},
+    {help::All & ~help::Flush & ~help::List,
+     "  --filename F          object name; its extension picks the format: .tar.zst (default),\n"
+     "                        .tgz/.tar.gz, .tar, .zip\n"
+     "  --key K, --path K     full object key (overrides prefix/org/repo/filename)\n"
+     "                        prefix, filename, path and restore keys may be templates:\n"
+     "                        {{ .Build.Branch }}, {{ checksum \"go.sum\" }}, {{ hashFiles \"**/*.lock\" }},\n"
+     "                        {{ arch }}, {{ os }}, {{ epoch }} (see README, \"Cache keys\")\n"},
+    {help::Restore | help::Config,
+     "  --restore-keys A,B    restore: key prefixes tried in order when the key misses; the newest\n"
+     "                        object under the first one that has any is restored\n"
+     "  --lookup-only         restore: report hit or miss (and the outputs) without downloading\n"},
+    {help::Restore | help::Rebuild | help::Config,
+     "  --mount A,B           files and folders to cache, relative to the workspace\n"
+     "  --preserve-path BOOL  store file mounts with their relative directory\n"
+     "  --workspace DIR       the folder mounts are relative to (default: current directory)\n"},
+    {help::All, "  --timeout D           whole-operation deadline (default 10m; bare number = seconds)\n"},
+    {help::Flush | help::Config, "  --age D               flush: delete objects older than this (default 14; bare number = days)\n"},
+    {help::Rebuild | help::Config, "  --compression-level N gzip -1..9, zstd 1..19\n"},
+    {help::Flush | help::Rebuild | help::Config, "  --dry-run             flush/rebuild: only report what would be done\n"},
+    {help::Restore | help::Config, "  --fail-on-miss        restore: exit 1 on a cache miss\n"},
+    {help::Restore | help::Rebuild | help::Flush | help::Config,
+     "  --strict              exit 1 on transient errors and corrupt archives instead of warning\n"},
+    {help::All, "  --ca-bundle FILE      extra CA certificates (PEM) for TLS\n"
+          "  --log-level L         trace, debug, info, warn, error, fatal\n"
+          "  --help, --version\n"},
+};
 
-Durations: 90s, 1h30m, 336h, 14d, 2w. Exit codes: 0 success or cache miss, 1 failed,
-2 bad parameters, 130 cancelled.
-)";
+QString usage(const QString &actionName)
+{
+    const ActionHelp *only = nullptr;
+    for (const ActionHelp &a : kActions)
+        if (actionName == QLatin1String(a.name) || (actionName == u"upload" && a.action == help::Rebuild))
+            only = &a;
+    QString text;
+    if (only) {
+        QString summary = QLatin1String(only->summary);
+        summary[0] = summary[0].toUpper();
+        text = QStringLiteral("Usage: s3cache %1 [--parameter value]...\n\n%2.\n").arg(QLatin1String(only->name), summary);
+    } else {
+        text = QStringLiteral("Usage: s3cache ACTION [--parameter value]...\n\n"
+                              "A build cache for CI pipelines kept in any S3-compatible object store.\n\nActions:\n");
+        for (const ActionHelp &a : kActions)
+            text += QStringLiteral("  %1 %2\n").arg(QLatin1String(a.name), -9).arg(QLatin1String(a.summary));
+        text += QStringLiteral("\n`s3cache ACTION --help` lists only the parameters that ACTION reads.\n");
+    }
+    text += QStringLiteral(
+        "\nEach parameter is read from, highest first: --name flag, PARAMETER_NAME, S3_CACHE_NAME,\n"
+        "CACHE_S3_NAME, AWS_* (credentials, region), /vela/parameters/s3-cache/name,\n"
+        "/vela/secrets/s3-cache/name (root overridable with S3CACHE_VELA_ROOT).\n\nParameters:\n");
+    for (const ParameterHelp &p : kParameters)
+        if (!only || (p.actions & only->action))
+            text += QString::fromUtf8(p.text);
+    text += QStringLiteral("\nDurations: 90s, 1h30m, 336h, 14d, 2w. Exit codes: 0 success or cache miss, 1 failed,\n"
+                           "2 bad parameters, 130 cancelled.\n");
+    return text;
+}
 
 bool isTerminal() { return ::isatty(STDERR_FILENO) == 1; }
 
@@ -377,7 +419,7 @@ int runCommand(const QStringList &arguments, const QProcessEnvironment &env)
         return ExitUsage;
     }
     if (cmd->help) {
-        printOut(QString::fromUtf8(kUsage));
+        printOut(usage(cmd->action));
         return ExitOk;
     }
     if (cmd->version) {

@@ -244,5 +244,23 @@ class VelaFiles(TempDirTestCase):
             self.assertNotIn(s["secret_key"], p.stdout + p.stderr)
 
 
+class Help(unittest.TestCase):
+    def test_help_per_action_lists_what_the_action_reads(self):
+        general = run_cli(["--help"])
+        self.assertEqual(general.returncode, 0)
+        self.assertIn("Actions:", general.stdout)
+        for action, present, absent in (("restore", ["--mount", "--restore-keys", "--fail-on-miss"], ["--age"]),
+                                        ("flush", ["--age", "--dry-run", "--prefix"], ["--mount", "--restore-keys"]),
+                                        ("upload", ["--mount", "--compression-level"], ["--age", "--lookup-only"])):
+            with self.subTest(action):
+                proc = run_cli([action, "--help"])
+                self.assertEqual(proc.returncode, 0, proc.stderr)
+                self.assertNotIn("Actions:", proc.stdout)
+                for flag in present:
+                    self.assertIn(flag, proc.stdout)
+                for flag in absent:
+                    self.assertNotIn(flag, proc.stdout)
+
+
 if __name__ == "__main__":
     unittest.main()
