@@ -13,7 +13,7 @@ want_tests=0
 [ "${1:-}" = "--tests" ] && want_tests=1
 
 packages=(build-essential cmake ninja-build pkg-config ccache
-          qt6-base-dev qt6-base-dev-tools libgl-dev libarchive-dev libquazip1-qt6-dev libzstd-dev zlib1g-dev
+          qt6-base-dev qt6-base-dev-tools libgl-dev libarchive-dev libquazip1-qt6-dev libzstd-dev zlib1g-dev libssl-dev
           qt6-charts-dev qtkeychain-qt6-dev)
 if [ $want_tests = 1 ]; then
   packages+=(tar zstd gzip pigz xvfb xauth)

@@ -3,6 +3,8 @@
 #include <QCryptographicHash>
 #include <QMessageAuthenticationCode>
 
+#include <openssl/sha.h>
+
 #include <algorithm>
 
 namespace s3cache {
@@ -22,7 +24,9 @@ QByteArray hmac(const QByteArray &key, const QByteArray &message)
 
 QByteArray sha256Hex(const QByteArray &data)
 {
-    return QCryptographicHash::hash(data, QCryptographicHash::Sha256).toHex();
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+    SHA256(reinterpret_cast<const unsigned char *>(data.constData()), size_t(data.size()), digest);
+    return QByteArray::fromRawData(reinterpret_cast<const char *>(digest), sizeof digest).toHex();
 }
 
 // Trimall: leading/trailing whitespace removed, inner runs of whitespace collapsed to one space.
