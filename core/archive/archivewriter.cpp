@@ -43,7 +43,7 @@ Error ArchiveWriter::write(const TreeSnapshot &snapshot, QIODevice *sink, const 
         return cancelled();
     if (m_options.format == ArchiveFormat::Zip) {
         ZipStreamWriter zip(sink, m_options.compressionLevel);
-        const Error error = zip.write(snapshot, cancel, progress);
+        Error error = zip.write(snapshot, cancel, progress);
         m_stats.entries = zip.entriesWritten();
         m_stats.files = zip.filesWritten();
         m_stats.bytesIn = zip.fileBytesWritten();
@@ -127,7 +127,7 @@ Error ArchiveWriter::writeTar(const TreeSnapshot &snapshot, QIODevice *sink, con
         ++m_stats.entries;
         if (e.type != TreeEntry::File)
             continue;
-        const Error error = readFileBlocks(e, buffer, cancel, [&](const char *data, qint64 size) -> Error {
+        Error error = readFileBlocks(e, buffer, cancel, [&](const char *data, qint64 size) -> Error {
             if (archive_write_data(a, data, size_t(size)) != size)
                 return failure(QStringLiteral("writing %1").arg(e.path));
             done += size;

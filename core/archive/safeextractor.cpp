@@ -289,7 +289,7 @@ private:
         const Result<QString> checked = checkedPath(info.path, info.path);
         if (!checked.ok())
             return checked.error();
-        const QString path = *checked;
+        const QString &path = *checked;
         if (path.isEmpty()) {
             if (info.type == TreeEntry::Directory)
                 return reader.skipData();  // "./": the workspace itself

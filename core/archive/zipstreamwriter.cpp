@@ -199,7 +199,7 @@ Error ZipStreamWriter::write(const TreeSnapshot &snapshot, const Cancellation *c
         if (!file.open(QIODevice::WriteOnly, info, nullptr, 0, deflate ? Z_DEFLATED : 0, deflate ? m_level : 0))
             return failure(QStringLiteral("adding %1").arg(e.path), file.getZipError());
         if (stored.type == TreeEntry::File) {
-            const Error error = readFileBlocks(stored, buffer, cancel, [&](const char *data, qint64 size) -> Error {
+            Error error = readFileBlocks(stored, buffer, cancel, [&](const char *data, qint64 size) -> Error {
                 if (file.write(data, size) != size)
                     return failure(QStringLiteral("writing %1").arg(e.path), file.getZipError());
                 m_fileBytes += size;

@@ -61,7 +61,7 @@ Error RebuildJob::run()
     });
     m_result.stats = archiver.stats();
     if (error) {
-        const Error cause = (*writer)->streamError() ? (*writer)->streamError() : error;
+        Error cause = (*writer)->streamError() ? (*writer)->streamError() : error;
         (*writer)->abort();
         return cause;
     }

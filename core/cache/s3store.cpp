@@ -140,9 +140,15 @@ public:
         m_done = true;
         for (const PendingS3CallPtr &call : m_pending)
             call->abort();
+        // Parts still on the wire could land after the abort and keep storage alive (S3 then
+        // needs a second abort): let the aborted calls finish first; they do so at once.
+        for (const PendingS3CallPtr &call : m_pending)
+            call->wait();
         m_pending.clear();
+        m_pendingNumbers.clear();
         if (!m_uploadId.isEmpty()) {
-            // Must run even when the job was cancelled: a fresh, short deadline is used inside.
+            // Runs even when the job was cancelled (SIGTERM): the connection detaches cleanup
+            // requests from the job's cancellation and gives them their own short deadline.
             const S3CallResult result = m_connection.abortMultipartUpload(m_key, m_uploadId);
             if (result.error && result.error.kind() != ErrorKind::NotFound)
                 Log::warn(QStringLiteral("could not abort multipart upload %1 of %2: %3 (a bucket lifecycle rule "
@@ -221,7 +227,7 @@ private:
 
     Error fail()
     {
-        const Error error = streamError();
+        Error error = streamError();
         abort();
         return error;
     }
@@ -250,7 +256,7 @@ S3Store::~S3Store() = default;
 
 qint64 S3Store::partSizeFor(int partNumber, qint64 firstPartSize)
 {
-    // Double the part size every 1,000 parts: 10,000 parts of a 16 MiB start reach ~16 TiB.
+    // Double the part size every 1,000 parts: 10,000 parts of an 8 MiB start reach ~8 TiB (S3 objects end at 5 TiB).
     const int doublings = std::min(10, (partNumber - 1) / 1000);
     return std::clamp(firstPartSize << doublings, kMinPartSize, kMaxPartSize);
 }

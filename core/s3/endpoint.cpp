@@ -97,7 +97,10 @@ Result<Endpoint> resolveEndpoint(const EndpointOptions &options)
     const QString bucket = options.bucket.trimmed();
     if (bucket.isEmpty())
         return invalid(QStringLiteral("no bucket given (set root or bucket)"));
-    static const QRegularExpression badBucket(QStringLiteral("[/\\\\?#\\s%]"));
+    // S3 bucket names are [a-z0-9.-]; legacy ones and other stores add upper case and '_'.
+    // Anything else (a '/', '?', space, control character, ...) would end up in a host name or
+    // a path where it cannot be (found by fuzzing: a control character made the host empty).
+    static const QRegularExpression badBucket(QStringLiteral("[^A-Za-z0-9._-]"));
     if (bucket.contains(badBucket))
         return invalid(QStringLiteral("bucket name \"%1\" contains characters that are not allowed in "
                                       "a bucket name").arg(bucket));
@@ -149,8 +152,21 @@ Result<Endpoint> resolveEndpoint(const EndpointOptions &options)
         endpoint.regionSource = QStringLiteral("default");
     }
 
-    if (host.isEmpty())
+    // The region goes into the SigV4 credential scope ("/"-separated) and, without a server,
+    // into the host name: only region-like names (us-west-2, and custom ones of other stores).
+    static const QRegularExpression regionName(QStringLiteral("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"));
+    if (!regionName.match(endpoint.region).hasMatch())
+        return invalid(QStringLiteral("region \"%1\" (from %2) is not a region name: letters, digits, "
+                                      "'-', '_' and '.' only")
+                           .arg(endpoint.region, endpoint.regionSource == u"parameter" ? QStringLiteral("region")
+                                                                                        : endpoint.regionSource));
+
+    if (host.isEmpty()) {
         host = QStringLiteral("s3.%1.amazonaws.com").arg(endpoint.region);
+        if (QUrl::toAce(host).isEmpty())  // e.g. "apio.-1": a label may not start with '-'
+            return invalid(QStringLiteral("region \"%1\" (from %2) is not a region name: it does not make a "
+                                          "valid host name").arg(endpoint.region, endpoint.regionSource));
+    }
 
     if (bucketInHost) {
         endpoint.host = host;
@@ -172,6 +188,9 @@ Result<Endpoint> resolveEndpoint(const EndpointOptions &options)
 
     endpoint.pathStyle = pathStyle;
     endpoint.host = pathStyle ? host : bucket + u'.' + host;
+    if (!pathStyle && QUrl::toAce(endpoint.host).isEmpty())
+        return invalid(QStringLiteral("bucket name \"%1\" cannot be part of a host name (virtual-host "
+                                      "addressing); set path_style: true").arg(bucket));
     return endpoint;
 }
 

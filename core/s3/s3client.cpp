@@ -358,7 +358,10 @@ void S3Call::onReplyFinished()
 
     if (Error error = takeSuccess(reply)) {
         error.setHttpStatus(m_status);
-        return failAttempt(error, S3ErrorParser::isRetryable(0, error.code()));
+        // A 2xx answer we cannot read was most likely garbled on the way (a flaky proxy or
+        // middlebox): ask again, within the usual attempt limit.
+        const bool garbled = error.code() == u"MalformedResponse";
+        return failAttempt(error, garbled || S3ErrorParser::isRetryable(0, error.code()));
     }
     if (m_morePages) {
         m_morePages = false;

@@ -7,6 +7,8 @@
 #include <QThread>
 #include <QWaitCondition>
 
+#include <algorithm>
+
 namespace s3cache {
 
 namespace {
@@ -59,13 +61,18 @@ struct S3Connection::Private
     QDeadlineTimer deadline;
     CancellationPtr cancellation;
 
-    PendingS3CallPtr start(S3Request request);
+    // `cleanupTimeoutMs` >= 0: a cleanup request, detached from the job's cancellation and
+    // deadline and bounded by this timeout instead.
+    PendingS3CallPtr start(S3Request request, int cleanupTimeoutMs = -1);
     S3CallResult run(S3Request request) { return start(std::move(request))->wait(); }
 };
 
-PendingS3CallPtr S3Connection::Private::start(S3Request request)
+PendingS3CallPtr S3Connection::Private::start(S3Request request, int cleanupTimeoutMs)
 {
-    {
+    if (cleanupTimeoutMs >= 0) {
+        request.deadline = QDeadlineTimer(cleanupTimeoutMs);
+        request.cancellation.reset();
+    } else {
         QMutexLocker lock(&mutex);
         request.deadline = deadline;
         request.cancellation = cancellation;
@@ -179,14 +186,14 @@ S3CallResult S3Connection::uploadPart(const QString &key, const QString &uploadI
 }
 
 S3CallResult S3Connection::completeMultipartUpload(const QString &key, const QString &uploadId,
-                                                   QList<CompletedPart> parts)
+                                                   const QList<CompletedPart> &parts)
 {
     return d->run(S3Request::completeMultipartUpload(key, uploadId, parts));
 }
 
-S3CallResult S3Connection::abortMultipartUpload(const QString &key, const QString &uploadId)
+S3CallResult S3Connection::abortMultipartUpload(const QString &key, const QString &uploadId, int timeoutMs)
 {
-    return d->run(S3Request::abortMultipartUpload(key, uploadId));
+    return d->start(S3Request::abortMultipartUpload(key, uploadId), std::max(0, timeoutMs))->wait();
 }
 
 S3CallResult S3Connection::listMultipartUploads(const QString &prefix)

@@ -102,8 +102,12 @@ public:
                             const QByteArray &body);
     // Parts are sorted by number before sending.
     S3CallResult completeMultipartUpload(const QString &key, const QString &uploadId,
-                                         QList<CompletedPart> parts);
-    S3CallResult abortMultipartUpload(const QString &key, const QString &uploadId);
+                                         const QList<CompletedPart> &parts);
+    // Cleanup after a failure or a cancel, so it runs whatever the connection's cancellation and
+    // deadline say (a SIGTERM must still abort the upload): bounded by its own `timeoutMs`.
+    static constexpr int cleanupTimeoutMs = 15'000;
+    S3CallResult abortMultipartUpload(const QString &key, const QString &uploadId,
+                                      int timeoutMs = cleanupTimeoutMs);
     // Every page: the result holds all unfinished uploads under the prefix.
     S3CallResult listMultipartUploads(const QString &prefix = {});
     S3CallResult listObjectsV2(const QString &prefix, const QString &continuationToken = {},

@@ -5,10 +5,15 @@ import resource
 import shutil
 import signal
 import socket
+import re
 import subprocess
+import sys
 import unittest
 
 from common import (CLI, TempDirTestCase, boto, clean_env, make_tree, new_bucket, run_cli, server, snapshot, vela_env, write)
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fault"))
+from faultproxy import FaultProxy  # noqa: E402
 
 SECRET = "Sup3rS3cretValue/With+Chars=XYZ"
 TOKEN = "SessionTokenValueThatMustNeverLeak0123456789"
@@ -187,6 +192,104 @@ class Secrets(TempDirTestCase):
                     self.assertNotIn("Signature=", proc.stdout + proc.stderr, f"{action} at {level}")
         everything = "\n".join(outputs)
         self.assertIn("****", everything)  # config shows that secrets are set, masked
+
+    def test_no_signature_or_key_through_a_checking_server(self):
+        """moto_iam verifies every signature. Through the fault proxy, which records each request's
+        Authorization header, every action runs at every log level with the right key (success),
+        a wrong secret (SignatureDoesNotMatch), a session token the server does not know
+        (InvalidToken), and 503s (retries logged): no output holds the secret, the token, or any signature that went on the wire."""
+        ws = self.path("ws")
+        make_tree(ws)
+        s = server("moto_iam")
+        bucket = new_bucket("moto_iam")
+        proxy = FaultProxy(s["endpoint"]).start()
+        self.addCleanup(proxy.stop)
+        good = {"CACHE_S3_SECRET_KEY": s["secret_key"]}
+        wrong = {"CACHE_S3_SECRET_KEY": SECRET}
+        token = {"CACHE_S3_SECRET_KEY": s["secret_key"], "CACHE_S3_SESSION_TOKEN": TOKEN}
+        secrets = [s["secret_key"], SECRET, TOKEN]
+        outputs = []
+        runs = 0
+        for level in ("trace", "debug", "info", "warn", "error", "fatal", "panic"):
+            for name, creds in (("good", good), ("wrong secret", wrong), ("session token", token),
+                                ("throttled", good)):
+                for action in ("rebuild", "restore", "flush", "list", "inspect", "config"):
+                    proxy.clear()
+                    if name == "throttled":  # retries log the failed requests
+                        proxy.add_rule("status", times=2, status=503, code="SlowDown")
+                    env = clean_env(PARAMETER_ACTION=action, PARAMETER_ROOT=bucket, PARAMETER_LOG_LEVEL=level,
+                                    PARAMETER_SERVER=proxy.endpoint, CACHE_S3_ACCESS_KEY=s["access_key"],
+                                    PARAMETER_MOUNT="node_modules", PARAMETER_TIMEOUT="20s", PARAMETER_AGE="30d",
+                                    VELA_REPO_ORG="acme", VELA_REPO_NAME="webapp", **creds)
+                    proc = run_cli(env=env, cwd=ws)
+                    runs += 1
+                    out = proc.stdout + proc.stderr
+                    outputs.append(out)
+                    for secret in secrets:
+                        self.assertNotIn(secret, out, f"{action} at {level} ({name})")
+                    self.assertNotIn("Signature=", out, f"{action} at {level} ({name})")
+                    # moto_iam rejects every bucket-level GET with a query (ListObjectsV2), even
+                    # boto3's: list and flush fail there, which is one more failure path.
+                    if name == "good" and action in ("rebuild", "restore"):
+                        self.assertEqual(proc.returncode, 0, f"{action} at {level}: {out}")
+                    if action == "rebuild" and level in ("trace", "info"):
+                        if name == "wrong secret":
+                            self.assertIn("SignatureDoesNotMatch", out)
+                        if name == "session token":
+                            self.assertIn("InvalidToken", out)
+        signatures = {m.group(1) for _, _, _, auth in proxy.requests
+                      for m in [re.search(r"Signature=([0-9a-f]{64})", auth)] if m}
+        self.assertGreater(len(signatures), 50)
+        everything = "\n".join(outputs)
+        leaked = [sig for sig in signatures if sig in everything or sig[:16] in everything]
+        self.assertEqual(leaked, [], "signatures in the output")
+        sys.stderr.write(f"\nsecrets: {runs} runs, {len(signatures)} distinct signatures on the wire, "
+                         f"{len(everything.splitlines())} output lines checked, 0 leaks\n")
+
+
+class Tls(TempDirTestCase):
+    """TLS verification is on by default: the loopback HTTPS server with a self-signed CA is
+    refused without ca_bundle and accepted with it."""
+
+    def test_self_signed_server_needs_the_ca_bundle(self):
+        s = server("moto_tls")
+        self.assertTrue(s["endpoint"].startswith("https://"))
+        import boto3
+        from botocore.config import Config as BotoConfig
+        client = boto3.client("s3", endpoint_url=s["endpoint"], aws_access_key_id=s["access_key"],
+                              aws_secret_access_key=s["secret_key"], region_name="us-east-1", verify=s["ca_bundle"],
+                              config=BotoConfig(s3={"addressing_style": "path"}))
+        bucket = "s3c-tls-" + os.urandom(4).hex()
+        client.create_bucket(Bucket=bucket)
+        ws = self.path("ws")
+        make_tree(ws)
+        before = snapshot(ws)
+        base = clean_env(PARAMETER_SERVER=s["endpoint"], PARAMETER_ROOT=bucket, CACHE_S3_ACCESS_KEY=s["access_key"],
+                         CACHE_S3_SECRET_KEY=s["secret_key"], VELA_REPO_ORG="acme", VELA_REPO_NAME="webapp",
+                         PARAMETER_MOUNT="node_modules")
+        for action in ("rebuild", "restore", "list"):
+            with self.subTest(f"{action} without ca_bundle"):
+                proc = self.assertRan(run_cli(env=dict(base, PARAMETER_ACTION=action, PARAMETER_STRICT="true"), cwd=ws), 1)
+                self.assertIn("TlsError", proc.stderr)
+        self.assertEqual(client.list_objects_v2(Bucket=bucket).get("KeyCount", 0), 0)
+        self.assertEqual(snapshot(ws), before)
+
+        trusted = dict(base, PARAMETER_CA_BUNDLE=s["ca_bundle"])
+        self.assertRan(run_cli(env=dict(trusted, PARAMETER_ACTION="rebuild"), cwd=ws))
+        self.assertEqual(client.list_objects_v2(Bucket=bucket)["KeyCount"], 1)
+        ws2 = self.path("ws2")
+        os.makedirs(ws2)
+        self.assertRan(run_cli(env=dict(trusted, PARAMETER_ACTION="restore", PARAMETER_FAIL_ON_MISS="true"), cwd=ws2))
+        self.assertEqual(snapshot(ws2), snapshot(ws, skip=(".gradle", "src")))
+
+        # A CA bundle that is not the server's CA is refused too.
+        other = self.path("other-ca.pem")
+        system_cas = "/etc/ssl/certs/ca-certificates.crt"
+        if os.path.exists(system_cas):
+            shutil.copy(system_cas, other)
+            proc = self.assertRan(run_cli(env=dict(base, PARAMETER_ACTION="restore", PARAMETER_STRICT="true",
+                                                   PARAMETER_CA_BUNDLE=other), cwd=ws2), 1)
+            self.assertIn("TlsError", proc.stderr)
 
 
 if __name__ == "__main__":

@@ -77,6 +77,52 @@ def main():
         zf.writestr("../../x", b"pwned\n")
     write(outdir, "zipslip.zip", buf.getvalue())
 
+    # Symlink races: a directory entry, then a symlink of the same name leading out, then a
+    # file through it; and a symlink replaced by a directory of the same name.
+    write(outdir, "symlink_replaces_dir.tar", tar_bytes([
+        info("d", tarfile.DIRTYPE),
+        info("d", tarfile.SYMTYPE, linkname=outside),
+        info("d/file", data=b"pwned\n")]))
+    write(outdir, "symlink_dotdot_chain.tar", tar_bytes([
+        info("a", tarfile.SYMTYPE, linkname="."),
+        info("b", tarfile.SYMTYPE, linkname="a/.."),
+        info("b/x", data=b"pwned\n")]))
+    # Hard links: to a directory, to itself, and to a file reached through a symlink.
+    write(outdir, "hardlink_to_dir.tar", tar_bytes([info("dir", tarfile.DIRTYPE), info("h", tarfile.LNKTYPE, linkname="dir")]))
+    write(outdir, "hardlink_to_self.tar", tar_bytes([info("h", tarfile.LNKTYPE, linkname="h")]))
+    write(outdir, "hardlink_via_symlink.tar", tar_bytes([
+        info("s", tarfile.SYMTYPE, linkname=outside),
+        info("h", tarfile.LNKTYPE, linkname="s/target")]))
+
+    # Huge sizes: a header declaring 64 GiB (base-256) over a short body.
+    huge = bytearray(tar_bytes([info("huge")], mode="w"))
+    header = huge.index(b"huge\0")
+    huge[header + 124: header + 136] = b"\x80" + bytes(6) + b"\x10" + bytes(4)
+    huge[header + 148: header + 156] = b" " * 8
+    huge[header + 148: header + 156] = ("%06o\0 " % sum(huge[header: header + 512])).encode()
+    write(outdir, "huge_size.tar", bytes(huge))
+
+    # Zip variants: an absolute name, a symlink out then a file through it, a deflate bomb.
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("victim.txt", b"from the archive\n")
+        zf.writestr(outside + "/abs.txt", b"pwned\n")
+    write(outdir, "zip_absolute.zip", buf.getvalue())
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("victim.txt", b"from the archive\n")
+        link = zipfile.ZipInfo("evil")
+        link.create_system = 3
+        link.external_attr = (0o120777 << 16)
+        zf.writestr(link, outside)
+        zf.writestr("evil/file", b"pwned\n")
+    write(outdir, "zip_symlink_write_through.zip", buf.getvalue())
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("victim.txt", b"from the archive\n")
+        zf.writestr("zeros", bytes(64 * 1024 * 1024))
+    write(outdir, "bomb.zip", buf.getvalue())
+
     zeros = io.BytesIO()
     with tarfile.open(fileobj=zeros, mode="w:gz", format=tarfile.PAX_FORMAT) as tf:
         tf.addfile(*info("victim.txt", data=b"from the archive\n"))

@@ -19,6 +19,8 @@ private slots:
     void resolve();
     void errors_data();
     void errors();
+    void badRegion_data();
+    void badRegion();
     void objectUrlEncodesKeys_data();
     void objectUrlEncodesKeys();
     void describe();
@@ -165,6 +167,14 @@ void TestEndpoint::errors_data()
     QTest::newRow("server-with-path") << u"https://minio.example.com/some/path"_s << u"cache"_s << OptionalBool()
                                       << u"must not contain a path"_s;
     QTest::newRow("garbage") << u"http://"_s << u"cache"_s << OptionalBool() << u"not a valid host"_s;
+    // Found by fuzz_endpoint (tests/fuzz/regressions/fuzz_endpoint): control characters in the
+    // bucket or the region made a host name that cannot be sent.
+    QTest::newRow("bucket-with-control-char") << QString() << u"bucke\u0005t"_s << OptionalBool(false)
+                                              << u"not allowed in a bucket name"_s;
+    QTest::newRow("bucket-not-a-host-label") << u"https://s3.us-east-1.amazonaws.com"_s << u"-bucket"_s
+                                             << OptionalBool(false) << u"cannot be part of a host name"_s;
+    QTest::newRow("bucket-with-colon") << u"https://minio.example.com"_s << u"a:b"_s << OptionalBool()
+                                       << u"not allowed in a bucket name"_s;
     QTest::newRow("virtual-host-on-ip") << u"http://10.0.0.1:9000"_s << u"cache"_s << OptionalBool(false)
                                         << u"IP address"_s;
 }
@@ -180,6 +190,33 @@ void TestEndpoint::errors()
     QVERIFY(!endpoint.ok());
     QCOMPARE(endpoint.error().kind(), ErrorKind::InvalidInput);
     QVERIFY2(endpoint.error().message().contains(messagePart), qPrintable(endpoint.error().message()));
+}
+
+void TestEndpoint::badRegion_data()
+{
+    QTest::addColumn<QString>("region");
+    QTest::addColumn<QString>("fallbackRegion");
+    QTest::newRow("nul-and-control") << u"us-west\u0005\u0000-2"_s << QString();
+    QTest::newRow("slash") << u"us-west-2/s3"_s << QString();
+    QTest::newRow("space-inside") << u"us west 2"_s << QString();
+    QTest::newRow("from-aws-region") << QString() << u"eu-west-1\n"_s + QChar(0x7f);
+    QTest::newRow("label-starts-with-dash") << u"apio.-1"_s << QString();  // fuzz_endpoint regression
+}
+
+void TestEndpoint::badRegion()
+{
+    QFETCH(QString, region);
+    QFETCH(QString, fallbackRegion);
+    for (const QString &server : {QString(), u"http://127.0.0.1:9000"_s}) {
+        if (!server.isEmpty() && region == u"apio.-1")
+            continue;  // only a problem where the region makes the host name
+        const Result<Endpoint> endpoint = resolveEndpoint({server, u"cache"_s, region, fallbackRegion, {}});
+        QVERIFY(!endpoint.ok());
+        QCOMPARE(endpoint.error().kind(), ErrorKind::InvalidInput);
+        QVERIFY2(endpoint.error().message().contains(u"is not a region name"_s), qPrintable(endpoint.error().message()));
+    }
+    // Custom region names of other stores stay accepted.
+    QVERIFY(resolveEndpoint({u"http://127.0.0.1:9000"_s, u"cache"_s, u"my_region.A1"_s, {}, {}}).ok());
 }
 
 void TestEndpoint::objectUrlEncodesKeys_data()
