@@ -87,6 +87,19 @@ def write(path, data=b"", mode=None, mtime=None):
         os.utime(path, (mtime, mtime))
 
 
+def stored_keys(backend, bucket, store_dir):
+    """Every object key in the bucket, sorted: from the file store's folder or by listing."""
+    if backend == "file":
+        root = os.path.join(store_dir, bucket)
+        out = []
+        for d, dirs, files in os.walk(root):
+            dirs[:] = [x for x in dirs if not x.startswith(".s3cache-")]
+            out += [os.path.relpath(os.path.join(d, f), root) for f in files]
+        return sorted(out)
+    pages = boto(backend).get_paginator("list_objects_v2").paginate(Bucket=bucket)
+    return sorted(o["Key"] for p in pages for o in p.get("Contents", []))
+
+
 def make_tree(root):
     """A small cache-like workspace: node_modules with .bin symlinks, .gradle, odd names."""
     nm = os.path.join(root, "node_modules")

@@ -6,7 +6,7 @@ import os
 import time
 import unittest
 
-from common import TempDirTestCase, boto, new_bucket, run_cli, snapshot, vela_env, wait_until, write
+from common import TempDirTestCase, boto, stored_keys, new_bucket, run_cli, snapshot, vela_env, wait_until, write
 
 NPM = 'npm-{{ hashFiles "**/package-lock.json" }}.tar.zst'
 
@@ -42,15 +42,7 @@ class CacheKeysMixin:
         return env
 
     def keys(self):
-        if self.BACKEND == "file":
-            root = os.path.join(self.path("store"), self.bucket)
-            out = []
-            for d, dirs, files in os.walk(root):
-                dirs[:] = [x for x in dirs if not x.startswith(".s3cache-")]
-                out += [os.path.relpath(os.path.join(d, f), root) for f in files]
-            return sorted(out)
-        pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket)
-        return sorted(o["Key"] for p in pages for o in p.get("Contents", []))
+        return stored_keys(self.BACKEND, self.bucket, self.path("store"))
 
     def project(self, name, lock, deps=None):
         """A checkout with a lock file; `deps` fills node_modules (the mount) as an install would."""

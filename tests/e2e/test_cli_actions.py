@@ -9,8 +9,8 @@ import tarfile
 import time
 import unittest
 
-from common import (TempDirTestCase, boto, clean_env, make_tree, new_bucket, run_cli, server, snapshot, vela_env, wait_until,
-                    write)
+from common import (TempDirTestCase, boto, clean_env, make_tree, new_bucket, run_cli, server, snapshot, stored_keys,
+                    vela_env, wait_until, write)
 
 KEY = "acme/webapp/archive.tar.zst"
 
@@ -48,15 +48,7 @@ class ActionsMixin:
             self.s3.put_object(Bucket=self.bucket, Key=key, Body=data)
 
     def keys(self):
-        if self.BACKEND == "file":
-            root = os.path.join(self.path("store"), self.bucket)
-            out = []
-            for d, dirs, files in os.walk(root):
-                dirs[:] = [x for x in dirs if not x.startswith(".s3cache-")]
-                out += [os.path.relpath(os.path.join(d, f), root) for f in files]
-            return sorted(out)
-        pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket)
-        return sorted(o["Key"] for p in pages for o in p.get("Contents", []))
+        return stored_keys(self.BACKEND, self.bucket, self.path("store"))
 
     def rebuild(self, ws, **params):
         params.setdefault("mount", [".gradle", "node_modules"])
