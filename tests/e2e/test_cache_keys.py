@@ -90,7 +90,9 @@ class CacheKeysMixin:
         proc, out = self.run_step(fresh, "restore", filename=NPM, mount=["node_modules"], restore_keys=["npm-"])
         self.assertIn("cache hit: restored", proc.stderr)
         self.assertEqual(out, {"S3_CACHE_HIT": "true", "S3_CACHE_MATCHED_KEY": key, "S3_CACHE_KEY": key})
-        self.assertEqual(snapshot(fresh, skip=(".git",)), snapshot(built, skip=(".git",)))
+        # Only the mount: the checkouts' own files were written at different times.
+        self.assertEqual(snapshot(f"{fresh}/node_modules"), snapshot(f"{built}/node_modules"))
+        self.assertEqual(len(snapshot(f"{fresh}/node_modules")), 3)
 
         # Rebuilding the restored tree: same key, same fingerprint, nothing uploaded.
         proc, out = self.run_step(fresh, "rebuild", filename=NPM, mount=["node_modules"])
