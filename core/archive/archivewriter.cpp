@@ -96,11 +96,15 @@ Error ArchiveWriter::writeTar(const TreeSnapshot &snapshot, QIODevice *sink, con
     struct archive_entry *entry = entryOwner.get();
     QByteArray buffer;
     qint64 done = 0;
-    for (const TreeEntry &e : snapshot.entries) {
+    for (qsizetype i = 0; i < snapshot.size(); ++i) {
         if (cancel && cancel->isCancelled())
             return cancelled();
+        const TreeEntry e = snapshot.at(i);
         archive_entry_clear(entry);
-        archive_entry_set_pathname_utf8(entry, (e.type == TreeEntry::Directory ? e.path + u'/' : e.path).toUtf8().constData());
+        QByteArray name = e.path.toByteArray();
+        if (e.type == TreeEntry::Directory)
+            name.append('/');
+        archive_entry_set_pathname_utf8(entry, name.constData());
         archive_entry_set_mtime(entry, e.mtime, e.mtimeNsec);
         archive_entry_set_uid(entry, 0);
         archive_entry_set_gid(entry, 0);
@@ -110,11 +114,11 @@ Error ArchiveWriter::writeTar(const TreeSnapshot &snapshot, QIODevice *sink, con
             break;
         case TreeEntry::Symlink:
             archive_entry_set_mode(entry, AE_IFLNK | e.mode);
-            archive_entry_set_symlink_utf8(entry, e.linkTarget.toUtf8().constData());
+            archive_entry_set_symlink_utf8(entry, e.linkTarget.toByteArray().constData());
             break;
         case TreeEntry::Hardlink:
             archive_entry_set_mode(entry, AE_IFREG | e.mode);
-            archive_entry_set_hardlink_utf8(entry, e.linkTarget.toUtf8().constData());
+            archive_entry_set_hardlink_utf8(entry, e.linkTarget.toByteArray().constData());
             archive_entry_set_size(entry, 0);
             break;
         case TreeEntry::File:
@@ -123,13 +127,13 @@ Error ArchiveWriter::writeTar(const TreeSnapshot &snapshot, QIODevice *sink, con
             break;
         }
         if (archive_write_header(a, entry) < ARCHIVE_WARN)
-            return failure(QStringLiteral("writing the header of %1").arg(e.path));
+            return failure(QStringLiteral("writing the header of %1").arg(e.pathString()));
         ++m_stats.entries;
         if (e.type != TreeEntry::File)
             continue;
-        Error error = readFileBlocks(e, buffer, cancel, [&](const char *data, qint64 size) -> Error {
+        Error error = readFileBlocks(snapshot.sourcePath(e), e.size, buffer, cancel, [&](const char *data, qint64 size) -> Error {
             if (archive_write_data(a, data, size_t(size)) != size)
-                return failure(QStringLiteral("writing %1").arg(e.path));
+                return failure(QStringLiteral("writing %1").arg(e.pathString()));
             done += size;
             m_stats.bytesIn += size;
             if (progress)

@@ -32,49 +32,51 @@ private:
     int m_fd;
 };
 
-Error readError(const TreeEntry &entry, int errnum)
+Error readError(const QString &path, int errnum)
 {
     return Error(ErrorKind::Io, QStringLiteral("ReadFailed"),
-                 QStringLiteral("cannot read %1: %2").arg(entry.sourcePath, QString::fromLocal8Bit(strerror(errnum))));
+                 QStringLiteral("cannot read %1: %2").arg(path, QString::fromLocal8Bit(strerror(errnum))));
 }
 
 } // namespace
 
-Error readFileBlocks(const TreeEntry &entry, QByteArray &buffer, const Cancellation *cancel, const BlockConsumer &consume)
+Error readFileBlocks(const QByteArray &path, qint64 size, QByteArray &buffer, const Cancellation *cancel,
+                     const BlockConsumer &consume)
 {
+    const auto shown = [&path] { return QFile::decodeName(path); };
     if (buffer.size() < ArchiveBlockSize)
         buffer.resize(ArchiveBlockSize);
-    FileDescriptor fd(::open(QFile::encodeName(entry.sourcePath).constData(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-    qint64 available = 0;  // bytes the file can give us, at most entry.size
+    FileDescriptor fd(::open(path.constData(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    qint64 available = 0;  // bytes the file can give us, at most size
     if (fd.get() < 0) {
         if (errno != ENOENT && errno != ELOOP)
-            return readError(entry, errno);
-        Log::warn(QStringLiteral("%1 is gone since the scan: archived as %2 zero bytes").arg(entry.sourcePath).arg(entry.size));
+            return readError(shown(), errno);
+        Log::warn(QStringLiteral("%1 is gone since the scan: archived as %2 zero bytes").arg(shown()).arg(size));
     } else {
         struct stat st;
         if (fstat(fd.get(), &st) != 0)
-            return readError(entry, errno);
-        if (st.st_size != entry.size)
+            return readError(shown(), errno);
+        if (st.st_size != size)
             Log::warn(QStringLiteral("%1 changed size since the scan (%2 -> %3 bytes): archived with the scanned size")
-                          .arg(entry.sourcePath).arg(entry.size).arg(st.st_size));
-        available = std::min<qint64>(st.st_size, entry.size);
+                          .arg(shown()).arg(size).arg(st.st_size));
+        available = std::min<qint64>(st.st_size, size);
         posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
     }
 
     qint64 done = 0;
-    while (done < entry.size) {
+    while (done < size) {
         if (cancel && cancel->isCancelled())
             return Error(ErrorKind::Cancelled, QStringLiteral("Cancelled"), QStringLiteral("archiving was cancelled"));
-        const qint64 want = std::min<qint64>(buffer.size(), entry.size - done);
+        const qint64 want = std::min<qint64>(buffer.size(), size - done);
         qint64 got = 0;
         while (done + got < available && got < want) {
             const ssize_t n = ::read(fd.get(), buffer.data() + got, size_t(std::min(want, available - done) - got));
             if (n < 0 && errno == EINTR)
                 continue;
             if (n < 0)
-                return readError(entry, errno);
+                return readError(shown(), errno);
             if (n == 0) {
-                Log::warn(QStringLiteral("%1 shrank while it was archived: padded with zero bytes").arg(entry.sourcePath));
+                Log::warn(QStringLiteral("%1 shrank while it was archived: padded with zero bytes").arg(shown()));
                 available = done + got;
                 break;
             }

@@ -3,10 +3,10 @@
 // scanned size in blocks of up to ArchiveBlockSize, whatever happened to the file since the scan
 // (grown: cut; shrunk or gone: padded with zeros; both logged as warnings).
 
-#include "treesnapshot.h"
-
 #include "util/cancellation.h"
 #include "util/error.h"
+
+#include <QByteArray>
 
 #include <functional>
 
@@ -14,8 +14,10 @@ namespace s3cache {
 
 using BlockConsumer = std::function<Error(const char *data, qint64 size)>;
 
-// Calls `consume` with consecutive blocks of `entry` (a File) using `buffer` as the block buffer.
-// Returns the first error: reading (ErrorKind::Io), cancellation, or the consumer's.
-Error readFileBlocks(const TreeEntry &entry, QByteArray &buffer, const Cancellation *cancel, const BlockConsumer &consume);
+// Calls `consume` with consecutive blocks of the file at `path` (encoded for open()), exactly
+// `size` bytes (its scanned size), using `buffer` as the block buffer. Returns the first error:
+// reading (ErrorKind::Io), cancellation, or the consumer's.
+Error readFileBlocks(const QByteArray &path, qint64 size, QByteArray &buffer, const Cancellation *cancel,
+                     const BlockConsumer &consume);
 
 } // namespace s3cache

@@ -238,11 +238,8 @@ private:
         QString prefix;
         for (qsizetype i = 0; i + 1 < parts.size(); ++i) {
             prefix = join(prefix, parts.at(i));
-            const auto it = m_staged.constFind(prefix);
-            if (it != m_staged.constEnd() && *it == TreeEntry::Symlink)
+            if (m_staged.value(prefix, TreeEntry::Directory) == TreeEntry::Symlink)
                 return unsafe(entry, QStringLiteral("\"%1\" is a symbolic link in this archive").arg(prefix));
-            if (it != m_staged.constEnd() && *it != TreeEntry::Directory)
-                return conflict(entry, QStringLiteral("needs \"%1\" to be a directory, but the archive made it a file").arg(prefix));
             if (!m_diskChecked.contains(prefix)) {
                 struct stat st;
                 if (lstat(fsPath(target(prefix)).constData(), &st) == 0 && S_ISLNK(st.st_mode))
@@ -254,7 +251,8 @@ private:
     }
 
     // Creates the missing parents of `path` in the staging tree and frees `path` itself for an
-    // entry of type `incoming` (a later entry replaces an earlier one, as tar does).
+    // entry of type `incoming` when the archive made it a directory or a symbolic link earlier (a
+    // file in the way is replaced by createReplacing(), as tar does).
     Error prepareSlot(const QString &path, TreeEntry::Type incoming, const QString &entry, bool *exists)
     {
         const QStringList parts = path.split(u'/');
@@ -262,9 +260,12 @@ private:
         for (qsizetype i = 0; i + 1 < parts.size(); ++i) {
             prefix = join(prefix, parts.at(i));
             if (m_staged.contains(prefix))
-                continue;
-            if (mkdir(fsPath(staged(prefix)).constData(), 0777) != 0)
+                continue;  // a directory: checkParents() refused symbolic links
+            if (mkdir(fsPath(staged(prefix)).constData(), 0777) != 0) {
+                if (errno == EEXIST)
+                    return conflict(entry, QStringLiteral("needs \"%1\" to be a directory, but the archive made it a file").arg(prefix));
                 return ioError(QStringLiteral("create"), staged(prefix), errno);
+            }
             m_staged.insert(prefix, TreeEntry::Directory);
         }
         *exists = false;
@@ -281,6 +282,31 @@ private:
             return ioError(QStringLiteral("replace"), staged(path), errno);
         m_staged.remove(path);
         return {};
+    }
+
+    // Runs `create` (true on success, else errno set); when a file extracted earlier holds the
+    // name, replaces it, as tar does, and runs `create` again.
+    template<typename Create>
+    static bool createReplacing(const QByteArray &out, const Create &create)
+    {
+        if (create())
+            return true;
+        return errno == EEXIST && unlink(out.constData()) == 0 && create();
+    }
+
+    // Whether `rel` is a regular file that this extraction wrote: its parents are directories it
+    // created (so the lookup follows no symbolic link) and it is not a directory or link.
+    bool isStagedFile(const QString &rel) const
+    {
+        const QStringList parts = rel.split(u'/');
+        QString prefix;
+        for (qsizetype i = 0; i + 1 < parts.size(); ++i) {
+            prefix = join(prefix, parts.at(i));
+            if (m_staged.value(prefix, TreeEntry::Symlink) != TreeEntry::Directory)
+                return false;
+        }
+        struct stat st;
+        return !m_staged.contains(rel) && lstat(fsPath(staged(rel)).constData(), &st) == 0 && S_ISREG(st.st_mode);
     }
 
     Error extractEntry(ArchiveReader &reader, const ArchiveReader::Entry &entry)
@@ -301,8 +327,7 @@ private:
         QString linkSource;
         if (info.type == TreeEntry::Hardlink) {
             const Result<QString> linkTarget = checkedPath(info.linkTarget, info.path);
-            if (!linkTarget.ok() || linkTarget->isEmpty() || *linkTarget == path
-                || m_staged.value(*linkTarget, TreeEntry::Directory) != TreeEntry::File)
+            if (!linkTarget.ok() || linkTarget->isEmpty() || *linkTarget == path || !isStagedFile(*linkTarget))
                 return unsafe(info.path, QStringLiteral("hard link to \"%1\", which is not a file extracted earlier from this archive")
                                              .arg(entryName(info.linkTarget)));
             linkSource = staged(*linkTarget);
@@ -317,7 +342,7 @@ private:
 
         switch (info.type) {
         case TreeEntry::Directory:
-            if (!exists && mkdir(outPath.constData(), 0700) != 0)
+            if (!exists && !createReplacing(outPath, [&] { return mkdir(outPath.constData(), 0700) == 0; }))
                 return ioError(QStringLiteral("create"), out, errno);
             m_staged.insert(path, TreeEntry::Directory);
             m_directories.insert(path, {info.mode, info.mtime, entry.mtimeNsec});
@@ -325,21 +350,19 @@ private:
         case TreeEntry::Symlink:
             if (info.linkTarget.isEmpty())
                 return conflict(info.path, QStringLiteral("is a symbolic link without a target"));
-            if (symlink(fsPath(info.linkTarget).constData(), outPath.constData()) != 0)
+            if (!createReplacing(outPath, [&] { return symlink(fsPath(info.linkTarget).constData(), outPath.constData()) == 0; }))
                 return ioError(QStringLiteral("create the symbolic link"), out, errno);
             m_staged.insert(path, TreeEntry::Symlink);
             if (!setTimes(out, info.mtime, entry.mtimeNsec))
                 return ioError(QStringLiteral("set the time of"), out, errno);
             break;
         case TreeEntry::Hardlink:
-            if (link(fsPath(linkSource).constData(), outPath.constData()) != 0)
+            if (!createReplacing(outPath, [&] { return link(fsPath(linkSource).constData(), outPath.constData()) == 0; }))
                 return ioError(QStringLiteral("create the hard link"), out, errno);
-            m_staged.insert(path, TreeEntry::File);
             break;
         case TreeEntry::File:
             if (Error e = writeFile(reader, entry, out))
                 return e;
-            m_staged.insert(path, TreeEntry::File);
             ++m_stats.files;
             break;
         }
@@ -356,8 +379,9 @@ private:
 
     Error writeFile(ArchiveReader &reader, const ArchiveReader::Entry &entry, const QString &out)
     {
-        const int fd = open(fsPath(out).constData(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-        if (fd < 0)
+        const QByteArray outPath = fsPath(out);
+        int fd = -1;
+        if (!createReplacing(outPath, [&] { return (fd = open(outPath.constData(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) >= 0; }))
             return ioError(QStringLiteral("create"), out, errno);
         qint64 end = 0;
         Error error = reader.readData([&](const char *data, size_t size, qint64 offset) -> Error {
@@ -496,7 +520,9 @@ private:
     QString m_aside;
     bool m_keepStaging = false;
     qint64 m_totalBytes = 0;
-    QHash<QString, TreeEntry::Type> m_staged;  // everything in the staging tree (a hard link is a File)
+    // The directories and symbolic links of the staging tree (memory grows with directories, not
+    // files: a file in the way is found when creating its replacement).
+    QHash<QString, TreeEntry::Type> m_staged;
     QSet<QString> m_diskChecked;               // workspace paths known not to be symbolic links
     QMap<QString, DirectoryAttributes> m_directories;
     QList<JournalEntry> m_journal;

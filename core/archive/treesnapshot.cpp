@@ -2,16 +2,17 @@
 
 #include "archiveio.h"
 
-#include <QCryptographicHash>
+#include "util/sha256.h"
+
 #include <QDir>
 #include <QFile>
-#include <QHash>
-#include <QSet>
+#include <QScopeGuard>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,16 +25,17 @@ Error invalidMount(const QString &mount, const QString &why)
     return Error(ErrorKind::InvalidInput, QStringLiteral("InvalidMount"), QStringLiteral("mount %1 %2").arg(mount, why));
 }
 
-Error scanError(const QString &what, const QString &path, int errnum)
+Error scanError(const QString &what, const QByteArray &path, int errnum)
 {
     return Error(ErrorKind::Io, QStringLiteral("ScanFailed"),
-                 QStringLiteral("cannot %1 %2: %3").arg(what, path, QString::fromLocal8Bit(strerror(errnum))));
+                 QStringLiteral("cannot %1 %2: %3").arg(what, QFile::decodeName(path), QString::fromLocal8Bit(strerror(errnum))));
 }
 
 struct Mount
 {
     QString given;
-    QString rel;  // normalized, workspace-relative; empty for the workspace itself
+    QString rel;     // normalized, workspace-relative; empty for the workspace itself
+    QString stored;  // where the archive keeps it
     struct stat st;
 };
 
@@ -42,130 +44,209 @@ bool covers(const QString &outer, const QString &inner)
     return outer.isEmpty() || inner == outer || inner.startsWith(outer + u'/');
 }
 
+QByteArray joined(const QByteArray &prefix, const QByteArray &name)
+{
+    return prefix.isEmpty() ? name : prefix + '/' + name;
+}
+
+// One directory's children, sorted by name, each lstat'ed relative to the directory (no path
+// walk per entry) with symbolic link targets read.
+struct Child
+{
+    QByteArray name;
+    struct stat st;
+    QByteArray linkTarget;
+};
+
+// The target of the symbolic link `name` in directory `dirFd` (lstat'ed as `st`); `dir` for messages.
+Result<QByteArray> readLinkAt(int dirFd, const QByteArray &name, const struct stat &st, const QByteArray &dir)
+{
+    QByteArray target(qsizetype(std::max<off_t>(st.st_size, 0)) + 1, Qt::Uninitialized);
+    const ssize_t n = readlinkat(dirFd, name.constData(), target.data(), size_t(target.size()));
+    if (n < 0 || n == target.size())  // n == size: it grew since the lstat
+        return scanError(QStringLiteral("read the symbolic link"), dir.isEmpty() ? name : dir + '/' + name, n < 0 ? errno : EAGAIN);
+    target.truncate(n);
+    return target;
+}
+
+Result<QList<Child>> readDirectory(const QByteArray &abs)
+{
+    const int fd = ::open(abs.constData(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return scanError(QStringLiteral("read the directory"), abs, errno);
+    DIR *dir = fdopendir(fd);
+    if (!dir) {
+        const int openErrno = errno;
+        ::close(fd);
+        return scanError(QStringLiteral("read the directory"), abs, openErrno);
+    }
+    const auto closeDir = qScopeGuard([dir] { closedir(dir); });
+    QList<Child> children;
+    errno = 0;
+    while (const dirent *d = readdir(dir)) {
+        if (strcmp(d->d_name, ".") != 0 && strcmp(d->d_name, "..") != 0)
+            children.append(Child{QByteArray(d->d_name), {}, {}});
+    }
+    if (errno != 0)
+        return scanError(QStringLiteral("read the directory"), abs, errno);
+    std::sort(children.begin(), children.end(), [](const Child &a, const Child &b) { return a.name < b.name; });
+
+    QList<Child> present;
+    present.reserve(children.size());
+    for (Child &child : children) {
+        if (fstatat(fd, child.name.constData(), &child.st, AT_SYMLINK_NOFOLLOW) != 0) {
+            if (errno == ENOENT)
+                continue;  // removed while we looked
+            return scanError(QStringLiteral("inspect"), abs + '/' + child.name, errno);
+        }
+        if (S_ISLNK(child.st.st_mode)) {
+            Result<QByteArray> target = readLinkAt(fd, child.name, child.st, abs);
+            if (!target.ok())
+                return target.error();
+            child.linkTarget = std::move(*target);
+        }
+        present.append(std::move(child));
+    }
+    return present;
+}
+
 class Walker
 {
 public:
     Walker(TreeSnapshot &snapshot, const Cancellation *cancel) : m_snapshot(snapshot), m_cancel(cancel) {}
 
-    // Adds `abs` (already lstat'ed) as `stored`, and below it when it is a directory.
-    Error visit(const QString &abs, const QString &stored, const QString &relative, const struct stat &st)
+    // Adds the entry at `abs` (already lstat'ed) as `stored`, and below it when it is a directory;
+    // `relative` is its workspace-relative path (for messages).
+    Error visit(const QByteArray &abs, const QByteArray &stored, const QByteArray &relative, const struct stat &st,
+                const QByteArray &linkTarget)
     {
         if (m_cancel && m_cancel->isCancelled())
             return Error(ErrorKind::Cancelled, QStringLiteral("Cancelled"), QStringLiteral("scanning the mounts was cancelled"));
-        TreeEntry entry;
-        entry.path = stored;
-        entry.sourcePath = abs;
-        entry.mtime = st.st_mtim.tv_sec;
-        entry.mtimeNsec = qint32(st.st_mtim.tv_nsec);
-        entry.mode = st.st_mode & 07777;
+        const quint32 mode = st.st_mode & 07777;
         if (S_ISDIR(st.st_mode)) {
-            entry.type = TreeEntry::Directory;
-        } else if (S_ISLNK(st.st_mode)) {
-            const Result<QString> target = readLink(abs);
-            if (!target.ok())
-                return target.error();
-            entry.type = TreeEntry::Symlink;
-            entry.linkTarget = *target;
-            entry.size = st.st_size;
-        } else if (S_ISREG(st.st_mode)) {
-            const auto key = qMakePair(quint64(st.st_dev), quint64(st.st_ino));
-            const auto first = st.st_nlink > 1 ? m_firstLinks.constFind(key) : m_firstLinks.constEnd();
-            if (first != m_firstLinks.constEnd()) {
-                entry.type = TreeEntry::Hardlink;
-                entry.linkTarget = *first;
-            } else {
-                if (st.st_nlink > 1)
-                    m_firstLinks.insert(key, stored);
-                entry.type = TreeEntry::File;
-                entry.size = st.st_size;
-                m_snapshot.totalFileBytes += st.st_size;
-                ++m_snapshot.fileCount;
-            }
-        } else {
-            m_snapshot.skipped << relative;
-            return {};
+            m_snapshot.append(stored, TreeEntry::Directory, 0, st.st_mtim.tv_sec, qint32(st.st_mtim.tv_nsec), mode);
+            return visitChildren(abs, stored, relative, false);
         }
-        if (m_storedPaths.contains(stored))
-            return Error(ErrorKind::InvalidInput, QStringLiteral("InvalidMount"),
-                         QStringLiteral("two mounts would both be stored as %1 (%2)").arg(stored, relative));
-        m_storedPaths.insert(stored);
-        const bool isDir = entry.type == TreeEntry::Directory;
-        m_snapshot.entries << std::move(entry);
-        return isDir ? visitChildren(abs, stored, relative, false) : Error();
+        if (S_ISLNK(st.st_mode)) {
+            m_snapshot.append(stored, TreeEntry::Symlink, linkTarget.size(), st.st_mtim.tv_sec, qint32(st.st_mtim.tv_nsec), mode,
+                              linkTarget);
+        } else if (S_ISREG(st.st_mode)) {
+            if (st.st_nlink > 1) {
+                const auto key = qMakePair(quint64(st.st_dev), quint64(st.st_ino));
+                const auto first = m_firstLinks.constFind(key);
+                if (first != m_firstLinks.constEnd()) {
+                    m_snapshot.appendHardlink(stored, *first, st.st_mtim.tv_sec, qint32(st.st_mtim.tv_nsec), mode);
+                    return {};
+                }
+                m_firstLinks.insert(key, m_snapshot.size());
+            }
+            m_snapshot.append(stored, TreeEntry::File, st.st_size, st.st_mtim.tv_sec, qint32(st.st_mtim.tv_nsec), mode);
+            m_snapshot.totalFileBytes += st.st_size;
+            ++m_snapshot.fileCount;
+        } else {
+            m_snapshot.skipped << QFile::decodeName(relative);
+        }
+        return {};
     }
 
     // The children of directory `abs`, sorted by name; `stored`/`relative` are their prefixes.
-    Error visitChildren(const QString &abs, const QString &stored, const QString &relative, bool workspaceRoot)
+    Error visitChildren(const QByteArray &abs, const QByteArray &stored, const QByteArray &relative, bool workspaceRoot)
     {
-        Result<QList<QByteArray>> names = listDirectory(abs);
-        if (!names.ok())
-            return names.error();
-        for (const QByteArray &name : *names) {
-            const QString child = QFile::decodeName(name);
-            if (workspaceRoot && child.startsWith(stagingPrefix()))
+        const Result<QList<Child>> children = readDirectory(abs);
+        if (!children.ok())
+            return children.error();
+        for (const Child &child : *children) {
+            if (workspaceRoot && child.name.startsWith(m_stagingPrefix))
                 continue;
-            const QString childAbs = abs + u'/' + child;
-            struct stat st;
-            if (lstat(QFile::encodeName(childAbs).constData(), &st) != 0) {
-                if (errno == ENOENT)
-                    continue;  // removed while we looked
-                return scanError(QStringLiteral("inspect"), childAbs, errno);
-            }
-            const auto join = [&child](const QString &prefix) { return prefix.isEmpty() ? child : prefix + u'/' + child; };
-            if (Error e = visit(childAbs, join(stored), join(relative), st))
+            if (Error e = visit(abs + '/' + child.name, joined(stored, child.name), joined(relative, child.name), child.st,
+                                child.linkTarget))
                 return e;
         }
         return {};
     }
 
 private:
-    static Result<QString> readLink(const QString &abs)
-    {
-        QByteArray buffer(4096, Qt::Uninitialized);
-        const ssize_t n = ::readlink(QFile::encodeName(abs).constData(), buffer.data(), size_t(buffer.size()));
-        if (n < 0)
-            return scanError(QStringLiteral("read the symbolic link"), abs, errno);
-        return QFile::decodeName(buffer.left(n));
-    }
-
-    static Result<QList<QByteArray>> listDirectory(const QString &abs)
-    {
-        DIR *dir = opendir(QFile::encodeName(abs).constData());
-        if (!dir)
-            return scanError(QStringLiteral("read the directory"), abs, errno);
-        QList<QByteArray> names;
-        errno = 0;
-        while (const dirent *d = readdir(dir)) {
-            if (strcmp(d->d_name, ".") != 0 && strcmp(d->d_name, "..") != 0)
-                names << QByteArray(d->d_name);
-        }
-        const int readErrno = errno;
-        closedir(dir);
-        if (readErrno != 0)
-            return scanError(QStringLiteral("read the directory"), abs, readErrno);
-        std::sort(names.begin(), names.end());
-        return names;
-    }
-
     TreeSnapshot &m_snapshot;
     const Cancellation *m_cancel;
-    QHash<QPair<quint64, quint64>, QString> m_firstLinks;
-    QSet<QString> m_storedPaths;
+    const QByteArray m_stagingPrefix = QFile::encodeName(stagingPrefix());
+    QHash<QPair<quint64, quint64>, qsizetype> m_firstLinks;  // (device, inode) -> entry of its first link
 };
 
 } // namespace
 
+qsizetype TreeSnapshot::store(QByteArrayView bytes)
+{
+    const qsizetype offset = m_strings.size();
+    m_strings.append(bytes);
+    return offset;
+}
+
+void TreeSnapshot::append(QByteArrayView path, TreeEntry::Type type, qint64 size, qint64 mtime, qint32 mtimeNsec,
+                          quint32 mode, QByteArrayView linkTarget)
+{
+    Record r;
+    r.pathOffset = store(path);
+    r.pathLength = quint32(path.size());
+    r.linkOffset = store(linkTarget);
+    r.linkLength = quint32(linkTarget.size());
+    r.type = type;
+    r.size = size;
+    r.mtime = mtime;
+    r.mtimeNsec = mtimeNsec;
+    r.mode = quint16(mode);
+    m_records.append(r);
+}
+
+void TreeSnapshot::appendHardlink(QByteArrayView path, qsizetype firstLink, qint64 mtime, qint32 mtimeNsec, quint32 mode)
+{
+    const Record &first = m_records.at(firstLink);
+    Record r;
+    r.pathOffset = store(path);
+    r.pathLength = quint32(path.size());
+    r.linkOffset = first.pathOffset;
+    r.linkLength = first.pathLength;
+    r.type = TreeEntry::Hardlink;
+    r.mtime = mtime;
+    r.mtimeNsec = mtimeNsec;
+    r.mode = quint16(mode);
+    m_records.append(r);
+}
+
+TreeEntry TreeSnapshot::at(qsizetype index) const
+{
+    const Record &r = m_records.at(index);
+    TreeEntry e;
+    e.path = QByteArrayView(m_strings.constData() + r.pathOffset, r.pathLength);
+    e.linkTarget = QByteArrayView(m_strings.constData() + r.linkOffset, r.linkLength);
+    const auto source = m_sources.constFind(index);
+    e.source = source == m_sources.constEnd() ? e.path : QByteArrayView(*source);
+    e.type = r.type;
+    e.size = r.size;
+    e.mtime = r.mtime;
+    e.mtimeNsec = r.mtimeNsec;
+    e.mode = r.mode;
+    return e;
+}
+
+QByteArray TreeSnapshot::sourcePath(const TreeEntry &entry) const
+{
+    return QFile::encodeName(workspace) + '/' + entry.source.toByteArray();
+}
+
 QByteArray TreeSnapshot::fingerprint() const
 {
-    QCryptographicHash hash(QCryptographicHash::Sha256);
+    Sha256 hash;
     hash.addData("s3cache-tree-v1\n");
-    for (const TreeEntry &e : entries) {
-        const QByteArray line = e.path.toUtf8() + '\0' + QByteArray::number(int(e.type)) + '\0'
-            + QByteArray::number(e.size) + '\0' + QByteArray::number(e.mtime) + '\0'
-            + QByteArray::number(e.mode, 8) + '\0' + e.linkTarget.toUtf8() + '\n';
+    QByteArray line;
+    for (qsizetype i = 0; i < size(); ++i) {
+        const TreeEntry e = at(i);
+        line.clear();
+        line.append(e.path).append('\0').append(QByteArray::number(int(e.type))).append('\0')
+            .append(QByteArray::number(e.size)).append('\0').append(QByteArray::number(e.mtime)).append('\0')
+            .append(QByteArray::number(e.mode, 8)).append('\0').append(e.linkTarget).append('\n');
         hash.addData(line);
     }
-    return hash.result().toHex();
+    return hash.hexResult();
 }
 
 Result<TreeSnapshot> scanMounts(const QString &workspace, const QStringList &mounts, bool preservePath,
@@ -187,14 +268,14 @@ Result<TreeSnapshot> scanMounts(const QString &workspace, const QStringList &mou
         const std::optional<QString> rel = normalizeRelativePath(given);
         if (!rel)
             return invalidMount(given, QStringLiteral("leaves the workspace (..)"));
-        Mount mount{given, *rel, {}};
+        Mount mount{given, *rel, {}, {}};
         bool missing = false;
         const QStringList parts = rel->split(u'/', Qt::SkipEmptyParts);
         QString prefix;
         for (qsizetype i = 0; i < parts.size() && !missing; ++i) {
             prefix += (prefix.isEmpty() ? QString() : QStringLiteral("/")) + parts.at(i);
-            const QString abs = snapshot.workspace + u'/' + prefix;
-            if (lstat(QFile::encodeName(abs).constData(), &mount.st) != 0) {
+            const QByteArray abs = QFile::encodeName(snapshot.workspace + u'/' + prefix);
+            if (lstat(abs.constData(), &mount.st) != 0) {
                 if (errno != ENOENT && errno != ENOTDIR)
                     return scanError(QStringLiteral("inspect"), abs, errno);
                 missing = true;
@@ -206,6 +287,7 @@ Result<TreeSnapshot> scanMounts(const QString &workspace, const QStringList &mou
         }
         if (parts.isEmpty())
             mount.st = wsStat;
+        mount.stored = S_ISDIR(mount.st.st_mode) || preservePath ? mount.rel : mount.rel.mid(mount.rel.lastIndexOf(u'/') + 1);
         if (missing)
             snapshot.missingMounts << given;
         else
@@ -219,20 +301,36 @@ Result<TreeSnapshot> scanMounts(const QString &workspace, const QStringList &mou
         if (kept.isEmpty() || !covers(kept.last().rel, m.rel))
             kept << m;
     }
-    const auto storedRoot = [preservePath](const Mount &m) {
-        if (S_ISDIR(m.st.st_mode) || preservePath)
-            return m.rel;
-        return m.rel.mid(m.rel.lastIndexOf(u'/') + 1);
-    };
-    std::sort(kept.begin(), kept.end(), [&](const Mount &a, const Mount &b) { return storedRoot(a) < storedRoot(b); });
+    // What is left cannot nest on disk; only a file mount stored by its base name can land on
+    // another mount's stored path.
+    std::stable_sort(kept.begin(), kept.end(), [](const Mount &a, const Mount &b) { return a.stored < b.stored; });
+    for (qsizetype i = 1; i < kept.size(); ++i) {
+        if (kept.at(i).stored == kept.at(i - 1).stored)
+            return Error(ErrorKind::InvalidInput, QStringLiteral("InvalidMount"),
+                         QStringLiteral("two mounts would both be stored as %1 (%2)").arg(kept.at(i).stored, kept.at(i).rel));
+    }
 
     Walker walker(snapshot, cancel);
     for (const Mount &m : kept) {
-        const QString abs = m.rel.isEmpty() ? snapshot.workspace : snapshot.workspace + u'/' + m.rel;
-        const Error error = m.rel.isEmpty() ? walker.visitChildren(abs, QString(), QString(), true)
-                                            : walker.visit(abs, storedRoot(m), m.rel, m.st);
-        if (error)
-            return error;
+        const QByteArray rel = QFile::encodeName(m.rel);
+        const QByteArray abs = QFile::encodeName(snapshot.workspace) + (rel.isEmpty() ? QByteArray() : '/' + rel);
+        if (rel.isEmpty()) {
+            if (Error e = walker.visitChildren(abs, QByteArray(), QByteArray(), true))
+                return e;
+            continue;
+        }
+        QByteArray linkTarget;
+        if (S_ISLNK(m.st.st_mode)) {
+            Result<QByteArray> target = readLinkAt(AT_FDCWD, abs, m.st, {});
+            if (!target.ok())
+                return target.error();
+            linkTarget = std::move(*target);
+        }
+        const QByteArray stored = QFile::encodeName(m.stored);
+        if (stored != rel)
+            snapshot.setSource(snapshot.size(), rel);
+        if (Error e = walker.visit(abs, stored, rel, m.st, linkTarget))
+            return e;
     }
     return snapshot;
 }

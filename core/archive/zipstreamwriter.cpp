@@ -160,29 +160,30 @@ Error ZipStreamWriter::write(const TreeSnapshot &snapshot, const Cancellation *c
     if (!zip.open(QuaZip::mdCreate))
         return failure(QStringLiteral("starting the zip archive"), zip.getZipError());
 
-    QHash<QString, qint64> fileSizes;  // hard links are stored as copies of their first link
+    QHash<QByteArrayView, qsizetype> firstLinks;  // hard links are stored as copies of their first link
     QByteArray buffer;
     qint64 done = 0;
-    for (const TreeEntry &e : snapshot.entries) {
+    for (qsizetype i = 0; i < snapshot.size(); ++i) {
         if (cancel && cancel->isCancelled())
             return Error(ErrorKind::Cancelled, QStringLiteral("Cancelled"), QStringLiteral("archiving was cancelled"));
-        TreeEntry stored = e;
+        const TreeEntry e = snapshot.at(i);
+        TreeEntry stored = e;  // what goes into the zip: a hard link becomes a copy of its first link
+        QString name = e.pathString();
         quint32 type = S_IFREG;
         if (e.type == TreeEntry::Directory) {
             type = S_IFDIR;
-            stored.path += u'/';
+            name += u'/';
         } else if (e.type == TreeEntry::Symlink) {
             type = S_IFLNK;
         } else if (e.type == TreeEntry::Hardlink) {
-            stored.type = TreeEntry::File;
-            stored.size = fileSizes.value(e.linkTarget);
-        } else {
-            fileSizes.insert(e.path, e.size);
+            stored = snapshot.at(firstLinks.value(e.linkTarget));
+        } else if (e.type == TreeEntry::File) {
+            firstLinks.insert(e.path, i);
         }
-        const QByteArray linkTarget = e.linkTarget.toUtf8();
+        const QByteArrayView linkTarget = e.type == TreeEntry::Symlink ? e.linkTarget : QByteArrayView();
         const qint64 dataSize = stored.type == TreeEntry::File ? stored.size : linkTarget.size();
 
-        QuaZipNewInfo info(stored.path);
+        QuaZipNewInfo info(name);
         // The DOS time field (kept in UTC, so that archives do not depend on the time zone) cannot
         // go below 1980; the "UT" field carries the real mtime.
         info.dateTime = std::max(QDateTime::fromSecsSinceEpoch(e.mtime, Qt::UTC),
@@ -197,11 +198,11 @@ Error ZipStreamWriter::write(const TreeSnapshot &snapshot, const Cancellation *c
         const bool deflate = stored.type == TreeEntry::File && m_level != 0;
         QuaZipFile file(&zip);
         if (!file.open(QIODevice::WriteOnly, info, nullptr, 0, deflate ? Z_DEFLATED : 0, deflate ? m_level : 0))
-            return failure(QStringLiteral("adding %1").arg(e.path), file.getZipError());
+            return failure(QStringLiteral("adding %1").arg(name), file.getZipError());
         if (stored.type == TreeEntry::File) {
-            Error error = readFileBlocks(stored, buffer, cancel, [&](const char *data, qint64 size) -> Error {
+            Error error = readFileBlocks(snapshot.sourcePath(stored), stored.size, buffer, cancel, [&](const char *data, qint64 size) -> Error {
                 if (file.write(data, size) != size)
-                    return failure(QStringLiteral("writing %1").arg(e.path), file.getZipError());
+                    return failure(QStringLiteral("writing %1").arg(name), file.getZipError());
                 m_fileBytes += size;
                 if (e.type == TreeEntry::File) {  // copies of hard links are not in the total
                     done += size;
@@ -214,12 +215,12 @@ Error ZipStreamWriter::write(const TreeSnapshot &snapshot, const Cancellation *c
                 return error;
             if (e.type == TreeEntry::File)
                 ++m_files;
-        } else if (!linkTarget.isEmpty() && file.write(linkTarget) != linkTarget.size()) {
-            return failure(QStringLiteral("writing %1").arg(e.path), file.getZipError());
+        } else if (!linkTarget.isEmpty() && file.write(linkTarget.data(), linkTarget.size()) != linkTarget.size()) {
+            return failure(QStringLiteral("writing %1").arg(name), file.getZipError());
         }
         file.close();
         if (file.getZipError() != ZIP_OK || !device.release())
-            return failure(QStringLiteral("finishing %1").arg(e.path), file.getZipError());
+            return failure(QStringLiteral("finishing %1").arg(name), file.getZipError());
         ++m_entries;
     }
     zip.close();

@@ -21,7 +21,7 @@ Error RebuildJob::run()
     m_result.skipped = snapshot->skipped;
     m_result.fileCount = snapshot->fileCount;
     m_result.totalFileBytes = snapshot->totalFileBytes;
-    if (snapshot->entries.isEmpty()) {
+    if (snapshot->isEmpty()) {
         m_result.outcome = RebuildResult::Outcome::NothingToCache;
         return {};
     }

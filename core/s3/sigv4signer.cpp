@@ -1,9 +1,9 @@
 #include "sigv4signer.h"
 
+#include "util/sha256.h"
+
 #include <QCryptographicHash>
 #include <QMessageAuthenticationCode>
-
-#include <openssl/sha.h>
 
 #include <algorithm>
 
@@ -20,13 +20,6 @@ bool isUnreserved(char c)
 QByteArray hmac(const QByteArray &key, const QByteArray &message)
 {
     return QMessageAuthenticationCode::hash(message, key, QCryptographicHash::Sha256);
-}
-
-QByteArray sha256Hex(const QByteArray &data)
-{
-    unsigned char digest[SHA256_DIGEST_LENGTH];
-    SHA256(reinterpret_cast<const unsigned char *>(data.constData()), size_t(data.size()), digest);
-    return QByteArray::fromRawData(reinterpret_cast<const char *>(digest), sizeof digest).toHex();
 }
 
 // Trimall: leading/trailing whitespace removed, inner runs of whitespace collapsed to one space.
@@ -152,7 +145,7 @@ QByteArray SigV4Signer::amzDate(const QDateTime &time)
 QByteArray SigV4Signer::stringToSign(const QDateTime &time, const QByteArray &scope,
                                      const QByteArray &canonicalRequest)
 {
-    return QByteArray(algorithm) + '\n' + amzDate(time) + '\n' + scope + '\n' + sha256Hex(canonicalRequest);
+    return QByteArray(algorithm) + '\n' + amzDate(time) + '\n' + scope + '\n' + Sha256::hex(canonicalRequest);
 }
 
 QByteArray SigV4Signer::signingKey(const QString &secretKey, const QDateTime &time, const QString &region,
@@ -179,7 +172,7 @@ QByteArray SigV4Signer::authorizationHeader(const QString &accessKey, const QByt
 
 QByteArray SigV4Signer::payloadHash(const QByteArray &payload)
 {
-    return sha256Hex(payload);
+    return Sha256::hex(payload);
 }
 
 void SigV4Signer::sign(Request *request, const Credentials &credentials, const QString &region,

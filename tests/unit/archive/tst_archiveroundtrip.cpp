@@ -228,7 +228,7 @@ private slots:
         QCOMPARE(link(fs(ws + QStringLiteral("/m/a")).constData(), fs(ws + QStringLiteral("/m/b")).constData()), 0);
         const Result<TreeSnapshot> snapshot = scanMounts(ws, {QStringLiteral("m")}, false);
         QVERIFY(snapshot.ok());
-        QCOMPARE(snapshot->entries.last().type, TreeEntry::Hardlink);
+        QCOMPARE(snapshot->at(snapshot->size() - 1).type, TreeEntry::Hardlink);
         Error error;
         const QByteArray zip = writeToMemory(*snapshot, {ArchiveFormat::Zip, -1, 0}, &error);
         QVERIFY(!error);
@@ -306,8 +306,8 @@ private slots:
         }
         QVERIFY2(snapshot.ok(), qPrintable(snapshot.error().toString()));
         QStringList stored;
-        for (const TreeEntry &e : snapshot->entries)
-            stored << e.path;
+        for (qsizetype i = 0; i < snapshot->size(); ++i)
+            stored << snapshot->at(i).pathString();
         QCOMPARE(stored, paths);
         QCOMPARE(snapshot->missingMounts, missing);
     }
@@ -325,23 +325,24 @@ private slots:
         QCOMPARE(snapshot->skipped, QStringList{QStringLiteral("m/fifo")});
         QCOMPARE(snapshot->fileCount, 1);
         QCOMPARE(snapshot->totalFileBytes, 5);
-        QCOMPARE(snapshot->entries.size(), 5);
-        const TreeEntry &file = snapshot->entries.at(2);
-        QCOMPARE(file.path, QStringLiteral("m/file"));
+        QCOMPARE(snapshot->size(), 5);
+        const TreeEntry file = snapshot->at(2);
+        QCOMPARE(file.path, "m/file");
         QCOMPARE(file.type, TreeEntry::File);
         QCOMPARE(file.mode, 0640u);
-        QCOMPARE(file.sourcePath, ws + QStringLiteral("/m/file"));
-        const TreeEntry &hard = snapshot->entries.at(3);
+        QCOMPARE(snapshot->sourcePath(file), fs(ws + QStringLiteral("/m/file")));
+        const TreeEntry hard = snapshot->at(3);
         QCOMPARE(hard.type, TreeEntry::Hardlink);
-        QCOMPARE(hard.linkTarget, QStringLiteral("m/file"));
-        QCOMPARE(snapshot->entries.at(4).type, TreeEntry::Symlink);
-        QCOMPARE(snapshot->entries.at(4).linkTarget, QStringLiteral("file"));
+        QCOMPARE(hard.linkTarget, "m/file");
+        QCOMPARE(snapshot->at(4).type, TreeEntry::Symlink);
+        QCOMPARE(snapshot->at(4).linkTarget, "file");
+        QCOMPARE(snapshot->at(4).size, 4);
 
         // The whole workspace as a mount leaves out the extractor's staging directories.
         QVERIFY(QDir().mkpath(ws + QStringLiteral("/.s3cache-staging-xyz")));
         const Result<TreeSnapshot> all = scanMounts(ws, {QStringLiteral(".")}, false);
         QVERIFY(all.ok());
-        QCOMPARE(all->entries.first().path, QStringLiteral("m"));
+        QCOMPARE(all->at(0).path, "m");
     }
 
     void fingerprintFollowsMetadataNotContents()
