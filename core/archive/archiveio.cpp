@@ -6,6 +6,9 @@
 #include <QStringList>
 
 #include <cerrno>
+#include <memory>
+
+#include <zstd.h>
 
 namespace s3cache {
 
@@ -103,36 +106,207 @@ int ArchiveSink::close(struct archive *archive, void *client)
     return ARCHIVE_OK;
 }
 
-ArchiveSource::ArchiveSource(QIODevice *device, const Cancellation *cancel)
-    : m_device(device), m_cancel(cancel), m_buffer(int(ArchiveBlockSize), Qt::Uninitialized)
+ArchiveSource::ArchiveSource(QIODevice *device, const Cancellation *cancel) : m_device(device), m_cancel(cancel)
 {
+}
+
+ArchiveSource::~ArchiveSource()
+{
+    {
+        const std::lock_guard lock(m_mutex);
+        m_stopping = true;
+    }
+    m_changed.notify_all();
+    if (m_thread.joinable())
+        m_thread.join();
 }
 
 int ArchiveSource::open(struct archive *archive)
 {
+    m_thread = std::thread([this] { produce(); });
     archive_read_set_read_callback(archive, &ArchiveSource::read);
     archive_read_set_callback_data(archive, this);
     return archive_read_open1(archive);
 }
 
+bool ArchiveSource::failed() const
+{
+    const std::lock_guard lock(m_mutex);
+    return m_failure == Failure::Read;
+}
+
+bool ArchiveSource::corrupt() const
+{
+    const std::lock_guard lock(m_mutex);
+    return m_failure == Failure::Corrupt;
+}
+
+bool ArchiveSource::cancelled() const
+{
+    const std::lock_guard lock(m_mutex);
+    return m_failure == Failure::Cancelled;
+}
+
+QString ArchiveSource::errorString() const
+{
+    const std::lock_guard lock(m_mutex);
+    return m_error;
+}
+
 la_ssize_t ArchiveSource::read(struct archive *archive, void *client, const void **buffer)
 {
     auto *source = static_cast<ArchiveSource *>(client);
-    if (source->m_cancel && source->m_cancel->isCancelled()) {
-        source->m_cancelled = true;
-        archive_set_error(archive, ECANCELED, "cancelled");
+    std::unique_lock lock(source->m_mutex);
+    if (!source->m_current.isNull())
+        source->m_free.push_back(std::move(source->m_current));  // libarchive is done with it
+    source->m_current = QByteArray();
+    if (source->m_cancel && source->m_cancel->isCancelled() && source->m_failure == Failure::None) {
+        source->m_failure = Failure::Cancelled;
+        source->m_error = QStringLiteral("cancelled");
+    }
+    source->m_changed.notify_all();
+    source->m_changed.wait(lock, [source] { return !source->m_ready.empty() || source->m_finished || source->m_failure != Failure::None; });
+    if (!source->m_ready.empty() && source->m_failure != Failure::Cancelled) {
+        source->m_current = std::move(source->m_ready.front());
+        source->m_ready.pop_front();
+        source->m_changed.notify_all();
+        *buffer = source->m_current.constData();
+        return la_ssize_t(source->m_current.size());
+    }
+    if (source->m_failure == Failure::None)
+        return 0;  // the end of the stream
+    archive_set_error(archive, source->m_failure == Failure::Cancelled ? ECANCELED : EIO, "%s", source->m_error.toUtf8().constData());
+    return -1;
+}
+
+QByteArray ArchiveSource::takeFree()
+{
+    QByteArray block;
+    {
+        const std::lock_guard lock(m_mutex);
+        if (!m_free.empty()) {
+            block = std::move(m_free.back());
+            m_free.pop_back();
+        }
+    }
+    if (block.capacity() < ArchiveBlockSize)
+        block.reserve(ArchiveBlockSize);
+    block.resize(ArchiveBlockSize);
+    return block;
+}
+
+bool ArchiveSource::push(QByteArray block)
+{
+    std::unique_lock lock(m_mutex);
+    m_changed.wait(lock, [this] { return m_ready.size() < ReadAheadBlocks || m_stopping || m_failure != Failure::None; });
+    if (m_stopping || m_failure != Failure::None)
+        return false;
+    m_ready.push_back(std::move(block));
+    m_changed.notify_all();
+    return true;
+}
+
+void ArchiveSource::finish(Failure failure, const QString &error)
+{
+    {
+        const std::lock_guard lock(m_mutex);
+        m_finished = true;
+        if (m_failure == Failure::None) {
+            m_failure = failure;
+            m_error = error;
+        }
+    }
+    m_changed.notify_all();
+}
+
+qint64 ArchiveSource::readDevice(char *data, qint64 maxSize)
+{
+    if (m_cancel && m_cancel->isCancelled()) {
+        finish(Failure::Cancelled, QStringLiteral("cancelled"));
         return -1;
     }
-    const qint64 n = source->m_device->read(source->m_buffer.data(), source->m_buffer.size());
+    const qint64 n = m_device->read(data, maxSize);
     if (n < 0) {
-        source->m_error = source->m_device->errorString().isEmpty() ? QStringLiteral("read error")
-                                                                    : source->m_device->errorString();
-        archive_set_error(archive, EIO, "%s", source->m_error.toUtf8().constData());
+        finish(Failure::Read, m_device->errorString().isEmpty() ? QStringLiteral("read error") : m_device->errorString());
         return -1;
     }
-    source->m_bytesRead += n;
-    *buffer = source->m_buffer.constData();
-    return la_ssize_t(n);
+    m_bytesRead += n;
+    return n;
+}
+
+void ArchiveSource::produce()
+{
+    // The first bytes tell the codec; a sequential device may hand them out in pieces.
+    QByteArray first = takeFree();
+    qint64 filled = 0;
+    while (filled < 4) {
+        const qint64 n = readDevice(first.data() + filled, first.size() - filled);
+        if (n < 0)
+            return;
+        if (n == 0)
+            break;
+        filled += n;
+    }
+    first.resize(filled);
+    if (first.startsWith(QByteArrayView("\x28\xb5\x2f\xfd", 4))) {
+        m_zstd = true;
+        decodeZstd(std::move(first));
+        return;
+    }
+    for (QByteArray block = std::move(first); !block.isEmpty();) {
+        if (!push(std::move(block)))
+            return;
+        block = takeFree();
+        const qint64 n = readDevice(block.data(), block.size());
+        if (n < 0)
+            return;
+        block.resize(n);
+    }
+    finish(Failure::None, QString());
+}
+
+void ArchiveSource::decodeZstd(QByteArray input)
+{
+    const std::unique_ptr<ZSTD_DCtx, decltype(&ZSTD_freeDCtx)> context(ZSTD_createDCtx(), &ZSTD_freeDCtx);
+    size_t pending = 0;  // ZSTD_decompressStream's last hint: 0 once a frame is complete
+    QByteArray out = takeFree();
+    ZSTD_outBuffer output{out.data(), size_t(out.size()), 0};
+    // Hands what was decoded so far to the reader (so an error comes after the good data).
+    const auto flush = [&] {
+        out.resize(qsizetype(output.pos));
+        const bool pushed = out.isEmpty() || push(std::move(out));
+        out = takeFree();
+        output = {out.data(), size_t(out.size()), 0};
+        return pushed;
+    };
+    while (!input.isEmpty()) {
+        ZSTD_inBuffer in{input.constData(), size_t(input.size()), 0};
+        for (;;) {
+            pending = ZSTD_decompressStream(context.get(), &output, &in);
+            if (ZSTD_isError(pending)) {
+                if (flush())
+                    finish(Failure::Corrupt, QStringLiteral("Zstd decompression failed: %1").arg(QString::fromLatin1(ZSTD_getErrorName(pending))));
+                return;
+            }
+            if (output.pos == output.size) {
+                if (!flush())
+                    return;
+            } else if (in.pos == in.size) {
+                break;  // needs more input
+            }
+        }
+        input.resize(ArchiveBlockSize);
+        const qint64 n = readDevice(input.data(), input.size());
+        if (n < 0)
+            return;
+        input.resize(n);
+    }
+    if (!flush())
+        return;
+    if (pending != 0)
+        finish(Failure::Corrupt, QStringLiteral("truncated zstd input"));
+    else
+        finish(Failure::None, QString());
 }
 
 } // namespace s3cache

@@ -12,7 +12,13 @@
 #include <archive.h>
 #include <locale.h>
 
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
 #include <optional>
+#include <thread>
+#include <vector>
 
 class QIODevice;
 
@@ -70,27 +76,55 @@ private:
     bool m_abandoned = false;
 };
 
-// Where libarchive's input comes from: blocking reads of ArchiveBlockSize from the device, where
-// read() returning 0 is the end of the stream. Cancellation is checked before each block.
+// Where libarchive's input comes from. A read-ahead thread reads the device (which may block on
+// the network; read() returning 0 ends the stream) and, when the stream is zstd, decompresses it
+// with libzstd (content checksum verified), while libarchive parses and the extractor writes files
+// on the calling thread. It stays at most ReadAheadBlocks blocks ahead. Other codecs (gzip) are
+// passed through for libarchive to decode. Cancellation is checked before each block.
 class ArchiveSource
 {
 public:
+    static constexpr int ReadAheadBlocks = 8;
+
     ArchiveSource(QIODevice *device, const Cancellation *cancel);
+    ~ArchiveSource();  // stops the thread (after its current device read) and waits for it
+    Q_DISABLE_COPY_MOVE(ArchiveSource)
+
     int open(struct archive *archive);
-    bool failed() const { return !m_error.isEmpty(); }
-    bool cancelled() const { return m_cancelled; }
-    const QString &errorString() const { return m_error; }
-    qint64 bytesRead() const { return m_bytesRead; }
+    bool failed() const;     // the device failed (errorString() says why)
+    bool corrupt() const;    // the zstd data is damaged or truncated (errorString() says how)
+    bool cancelled() const;
+    QString errorString() const;
+    bool decodesZstd() const { return m_zstd.load(); }
+    qint64 bytesRead() const { return m_bytesRead.load(); }  // compressed bytes taken from the device
 
 private:
+    enum class Failure { None, Read, Corrupt, Cancelled };
     static la_ssize_t read(struct archive *archive, void *client, const void **buffer);
+    void produce();
+    // The next block to fill (a recycled one when there is one).
+    QByteArray takeFree();
+    // Hands a block to the reader; waits while ReadAheadBlocks are queued. False when stopping.
+    bool push(QByteArray block);
+    // Reads up to `maxSize` bytes from the device; -1 after a failure or cancellation (recorded).
+    qint64 readDevice(char *data, qint64 maxSize);
+    void finish(Failure failure, const QString &error);
+    void decodeZstd(QByteArray block);
 
     QIODevice *m_device;
     const Cancellation *m_cancel;
-    QByteArray m_buffer;
+    std::thread m_thread;
+    mutable std::mutex m_mutex;
+    std::condition_variable m_changed;
+    std::deque<QByteArray> m_ready;  // filled blocks, in order
+    std::vector<QByteArray> m_free;  // blocks the reader is done with
+    QByteArray m_current;            // the block libarchive is reading
+    bool m_finished = false;         // the thread has pushed its last block
+    bool m_stopping = false;
+    Failure m_failure = Failure::None;
     QString m_error;
-    bool m_cancelled = false;
-    qint64 m_bytesRead = 0;
+    std::atomic<bool> m_zstd{false};
+    std::atomic<qint64> m_bytesRead{0};
 };
 
 } // namespace s3cache

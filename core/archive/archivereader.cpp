@@ -44,9 +44,10 @@ Error ArchiveReader::failure(const QString &context) const
         return Error(ErrorKind::Cancelled, QStringLiteral("Cancelled"), QStringLiteral("reading the archive was cancelled"));
     if (d->source.failed())
         return Error(ErrorKind::Io, QStringLiteral("ReadFailed"), QStringLiteral("reading the archive failed: %1").arg(d->source.errorString()));
-    const char *message = archive_error_string(d->archive.get());
+    // The read-ahead thread's zstd decoder, or libarchive's own parsers and decoders.
+    const QByteArray message = d->source.corrupt() ? d->source.errorString().toUtf8() : QByteArray(archive_error_string(d->archive.get()));
     return Error(ErrorKind::Corrupt, QStringLiteral("CorruptArchive"),
-                 QStringLiteral("%1: %2").arg(context, message ? QString::fromUtf8(message) : QStringLiteral("unknown error")));
+                 QStringLiteral("%1: %2").arg(context, message.isEmpty() ? QStringLiteral("unknown error") : QString::fromUtf8(message)));
 }
 
 Result<bool> ArchiveReader::next(Entry *entry)
@@ -136,6 +137,8 @@ QString ArchiveReader::formatName() const
     struct archive *a = d->archive.get();
     if ((archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_ZIP)
         return QStringLiteral("zip");
+    if (d->source.decodesZstd())
+        return QStringLiteral("tar.zst");
     switch (archive_filter_code(a, 0)) {
     case ARCHIVE_FILTER_ZSTD: return QStringLiteral("tar.zst");
     case ARCHIVE_FILTER_GZIP: return QStringLiteral("tar.gz");

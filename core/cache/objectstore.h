@@ -15,6 +15,7 @@
 #include <QDeadlineTimer>
 #include <QIODevice>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 
@@ -29,8 +30,9 @@ public:
     using QIODevice::QIODevice;
     bool isSequential() const override { return true; }
     const Error &streamError() const { return m_error; }
-    // Bytes that went through the stream so far (pos() is always 0 on sequential devices).
-    qint64 transferred() const { return m_transferred; }
+    // Bytes that went through the stream so far (pos() is always 0 on sequential devices); safe
+    // to ask from another thread than the one reading (the archive layer reads ahead on its own).
+    qint64 transferred() const { return m_transferred.load(std::memory_order_relaxed); }
 
 protected:
     void setStreamError(const Error &error)
@@ -39,7 +41,7 @@ protected:
             m_error = error;
         setErrorString(error.toString());
     }
-    qint64 m_transferred = 0;
+    std::atomic<qint64> m_transferred{0};
 
 private:
     Error m_error;

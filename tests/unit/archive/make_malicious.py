@@ -64,6 +64,7 @@ def main():
     for i in range(len(damaged) // 2, len(damaged) // 2 + 64):
         damaged[i] ^= 0x5A
     write(outdir, "corrupt.tar.zst", bytes(damaged))
+    write(outdir, "truncated.tar.zst", zst[: len(zst) // 2])
 
     bad = bytearray(tar_bytes([info("ok.txt", data=b"fine\n")]))
     header = bad.index(b"ok.txt\0")  # the second header starts with the name

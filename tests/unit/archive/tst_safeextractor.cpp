@@ -131,6 +131,8 @@ private slots:
                                         << "corrupt archive at entry \"ok.txt\": truncated gzip input";
         QTest::newRow("corrupt zstd") << "corrupt.tar.zst" << 0LL << corrupt << "CorruptArchive"
                                       << "corrupt archive at entry \"ok.txt\": Zstd decompression failed: ...";
+        QTest::newRow("truncated zstd") << "truncated.tar.zst" << 0LL << corrupt << "CorruptArchive"
+                                        << "corrupt archive at entry \"ok.txt\": truncated zstd input";
         QTest::newRow("bad tar checksum") << "badchecksum.tar" << 0LL << corrupt << "CorruptArchive"
                                           << "corrupt archive after entry \"victim.txt\": Damaged tar archive";
         QTest::newRow("not an archive") << "garbage.bin" << 0LL << corrupt << "CorruptArchive"
