@@ -10,7 +10,12 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <thread>
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -110,6 +115,114 @@ Result<QList<Child>> readDirectory(const QByteArray &abs)
     return present;
 }
 
+// Reads directories on a second thread, so that the walk's kernel time (getdents and fstatat:
+// ~75 % of an unchanged-tree rebuild) runs on two cores. The walker goes depth first from the
+// start and announces the subdirectories it will enter (expect); the helper starts from the other
+// end: it takes the directory the walker will reach last, reads it, and goes on with that one's
+// subdirectories, last first. The two meet in the middle; the walker reads what the helper has
+// not (take), and waits only for a directory the helper is reading. The helper pauses while it
+// holds HeldLimit children, so memory stays bounded whatever the tree.
+class DirectoryPrefetcher
+{
+public:
+    static constexpr qsizetype HeldLimit = 16384;
+
+    DirectoryPrefetcher() : m_thread([this] { work(); }) {}
+    ~DirectoryPrefetcher()
+    {
+        {
+            const std::lock_guard lock(m_mutex);
+            m_stopping = true;
+        }
+        m_changed.notify_all();
+        m_thread.join();
+    }
+    Q_DISABLE_COPY_MOVE(DirectoryPrefetcher)
+
+    // `children` of `dir` (just taken) that the walker will enter, in the order it will.
+    void expect(const QByteArray &dir, const QList<const Child *> &children)
+    {
+        {
+            const std::lock_guard lock(m_mutex);
+            for (auto child = children.crbegin(); child != children.crend(); ++child) {
+                const QByteArray path = dir + '/' + (*child)->name;
+                if (m_slots.contains(path))
+                    continue;  // `dir` was the helper's: it announced them itself
+                m_slots.emplace(path);
+                m_queue.push_front(path);
+            }
+        }
+        m_changed.notify_all();
+    }
+
+    Result<QList<Child>> take(const QByteArray &abs)
+    {
+        std::unique_lock lock(m_mutex);
+        auto slot = m_slots.find(abs);
+        if (slot == m_slots.end() || slot->state == Slot::Queued) {
+            if (slot != m_slots.end())
+                m_slots.erase(slot);  // the helper skips it
+            lock.unlock();
+            return readDirectory(abs);
+        }
+        m_changed.wait(lock, [&] { return (slot = m_slots.find(abs))->state == Slot::Done; });
+        Result<QList<Child>> result = std::move(*slot->result);
+        m_held -= result.ok() ? result->size() : 0;
+        m_slots.erase(slot);
+        lock.unlock();
+        m_changed.notify_all();
+        return result;
+    }
+
+private:
+    struct Slot
+    {
+        enum State { Queued, Running, Done } state = Queued;
+        std::optional<Result<QList<Child>>> result;
+    };
+
+    void work()
+    {
+        std::unique_lock lock(m_mutex);
+        for (;;) {
+            m_changed.wait(lock, [this] { return m_stopping || (!m_queue.empty() && m_held < HeldLimit); });
+            if (m_stopping)
+                return;
+            const QByteArray abs = m_queue.back();
+            m_queue.pop_back();
+            const auto slot = m_slots.find(abs);
+            if (slot == m_slots.end() || slot->state != Slot::Queued)
+                continue;  // the walker read it itself
+            slot->state = Slot::Running;
+            lock.unlock();
+            Result<QList<Child>> result = readDirectory(abs);
+            lock.lock();
+            if (result.ok()) {
+                m_held += result->size();
+                for (const Child &child : *result) {  // the last one ends up next
+                    if (S_ISDIR(child.st.st_mode)) {
+                        const QByteArray path = abs + '/' + child.name;
+                        m_slots.emplace(path);
+                        m_queue.push_back(path);
+                    }
+                }
+            }
+            const auto done = m_slots.find(abs);  // the walker waits for a running slot: still there
+            done->result.emplace(std::move(result));
+            done->state = Slot::Done;
+            m_changed.notify_all();
+        }
+    }
+
+    std::mutex m_mutex;
+    std::condition_variable m_changed;
+    std::deque<QByteArray> m_queue;  // front: what the walker wants soonest; back: the helper's end
+    QHash<QByteArray, Slot> m_slots;
+    qsizetype m_held = 0;  // children in finished slots
+    bool m_stopping = false;
+    std::thread m_thread;  // last: starts once the rest is built
+};
+
 class Walker
 {
 public:
@@ -152,11 +265,18 @@ public:
     // The children of directory `abs`, sorted by name; `stored`/`relative` are their prefixes.
     Error visitChildren(const QByteArray &abs, const QByteArray &stored, const QByteArray &relative, bool workspaceRoot)
     {
-        const Result<QList<Child>> children = readDirectory(abs);
+        const Result<QList<Child>> children = m_prefetcher.take(abs);
         if (!children.ok())
             return children.error();
+        const auto skipped = [&](const Child &child) { return workspaceRoot && child.name.startsWith(m_stagingPrefix); };
+        QList<const Child *> directories;
         for (const Child &child : *children) {
-            if (workspaceRoot && child.name.startsWith(m_stagingPrefix))
+            if (S_ISDIR(child.st.st_mode) && !skipped(child))
+                directories << &child;
+        }
+        m_prefetcher.expect(abs, directories);
+        for (const Child &child : *children) {
+            if (skipped(child))
                 continue;
             if (Error e = visit(abs + '/' + child.name, joined(stored, child.name), joined(relative, child.name), child.st,
                                 child.linkTarget))
@@ -170,6 +290,7 @@ private:
     const Cancellation *m_cancel;
     const QByteArray m_stagingPrefix = QFile::encodeName(stagingPrefix());
     QHash<QPair<quint64, quint64>, qsizetype> m_firstLinks;  // (device, inode) -> entry of its first link
+    DirectoryPrefetcher m_prefetcher;
 };
 
 } // namespace

@@ -12,6 +12,7 @@
 
 #include <QTemporaryDir>
 
+#include <functional>
 #include <thread>
 
 using namespace s3cache;
@@ -310,6 +311,44 @@ private slots:
             stored << snapshot->at(i).pathString();
         QCOMPARE(stored, paths);
         QCOMPARE(snapshot->missingMounts, missing);
+    }
+
+    // The scan reads directories on two threads (the walker from the start, a helper from the
+    // end); the entries must still come in depth-first order by name, as a plain recursive
+    // listing gives them, on a tree wide and deep enough for both to work.
+    void scanOrderIsDepthFirstByName()
+    {
+        const QString ws = freshDir();
+        for (int a = 0; a < 40; ++a) {
+            for (int b = 0; b < (a % 5) + 1; ++b) {
+                const QString dir = ws + QStringLiteral("/m/pkg%1/sub%2").arg(a, 2, 10, QLatin1Char('0')).arg(b);
+                QVERIFY(writeFile(dir + QStringLiteral("/f.txt"), "x"));
+                QVERIFY(writeFile(dir + QStringLiteral("/deep/er/g.txt"), "y"));
+                QVERIFY(QDir().mkpath(dir + QStringLiteral("/empty")));
+            }
+        }
+        QStringList expected;
+        const std::function<void(const QString &)> list = [&](const QString &rel) {
+            expected << rel;
+            const QFileInfo info(ws + u'/' + rel);
+            if (!info.isDir() || info.isSymLink())
+                return;
+            QStringList names = QDir(info.filePath()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden | QDir::System);
+            std::sort(names.begin(), names.end(), [](const QString &x, const QString &y) { return x.toUtf8() < y.toUtf8(); });
+            for (const QString &name : names)
+                list(rel + u'/' + name);
+        };
+        list(QStringLiteral("m"));
+        QCOMPARE(expected.size(), 1 + 40 + 120 * 6);
+
+        for (int run = 0; run < 5; ++run) {
+            const Result<TreeSnapshot> snapshot = scanMounts(ws, {QStringLiteral("m")}, false);
+            QVERIFY(snapshot.ok());
+            QStringList stored;
+            for (qsizetype i = 0; i < snapshot->size(); ++i)
+                stored << snapshot->at(i).pathString();
+            QCOMPARE(stored, expected);
+        }
     }
 
     void scanRecordsEntries()
