@@ -60,7 +60,8 @@ Error readFileBlocks(const QByteArray &path, qint64 size, QByteArray &buffer, co
             Log::warn(QStringLiteral("%1 changed size since the scan (%2 -> %3 bytes): archived with the scanned size")
                           .arg(shown()).arg(size).arg(st.st_size));
         available = std::min<qint64>(st.st_size, size);
-        posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+        if (available > ArchiveBlockSize)  // one read takes a smaller file: no syscall for the hint
+            posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
     }
 
     qint64 done = 0;
