@@ -87,8 +87,9 @@ Error ArchiveWriter::writeTar(const TreeSnapshot &snapshot, QIODevice *sink, con
                                                QByteArray::number(m_options.compressionLevel).constData()) != ARCHIVE_OK)
             return failure(QStringLiteral("gzip compression level"));
     }
-    archive_write_set_bytes_per_block(a, 64 * 1024);
-    archive_write_set_bytes_in_last_block(a, 1);
+    // Unblocked: libarchive hands each write straight to the sink instead of copying every byte
+    // into 64 KiB blocks first (the encoder and the upload buffer their own way); no padding.
+    archive_write_set_bytes_per_block(a, 0);
     if (out.open(a) != ARCHIVE_OK)
         return failure(QStringLiteral("starting the archive"));
 
