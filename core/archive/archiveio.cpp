@@ -36,14 +36,14 @@ std::optional<QString> normalizeRelativePath(const QString &path)
 
 ScopedUtf8Locale::ScopedUtf8Locale()
 {
-    m_utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", locale_t(0));
-    if (m_utf8 != locale_t(0))
+    m_utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", nullptr);
+    if (m_utf8 != nullptr)
         m_previous = uselocale(m_utf8);
 }
 
 ScopedUtf8Locale::~ScopedUtf8Locale()
 {
-    if (m_utf8 != locale_t(0)) {
+    if (m_utf8 != nullptr) {
         uselocale(m_previous);
         freelocale(m_utf8);
     }

@@ -46,8 +46,8 @@ public:
     Q_DISABLE_COPY_MOVE(ScopedUtf8Locale)
 
 private:
-    locale_t m_utf8 = locale_t(0);
-    locale_t m_previous = locale_t(0);
+    locale_t m_utf8 = nullptr;
+    locale_t m_previous = nullptr;
 };
 
 // Where libarchive's output goes: into the device, through the zstd encoder when there is one.
