@@ -82,7 +82,9 @@ const ParameterHelp kParameters[] = {
     {help::Flush | help::Config, "  --age D               flush: delete objects older than this (default 14; bare number = days)\n"},
     {help::Rebuild | help::Config, "  --compression-level N gzip -1..9, zstd 1..19\n"},
     {help::Flush | help::Rebuild | help::Config, "  --dry-run             flush/rebuild: only report what would be done\n"},
-    {help::Restore | help::Config, "  --fail-on-miss        restore: exit 1 on a cache miss\n"},
+    {help::Restore | help::Config, "  --fail-on-miss        restore: exit 1 on a cache miss\n"
+                                   "  --max-restore-size S  restore: refuse an archive that unpacks to more (20GiB, 500MB;\n"
+                                   "                        default: no limit)\n"},
     {help::Restore | help::Rebuild | help::Flush | help::Config,
      "  --strict              exit 1 on transient errors and corrupt archives instead of warning\n"},
     {help::All, "  --ca-bundle FILE      extra CA certificates (PEM) for TLS\n"
@@ -205,6 +207,7 @@ int runRestore(const Config &config, ObjectStore &store)
     options.nearKeys = nearKeyLookups(config);
     options.workspace = config.workspace;
     options.lookupOnly = config.lookupOnly;
+    options.extract.maxTotalBytes = config.maxRestoreBytes;
     if (config.mounts.isEmpty()) {
         for (auto it = config.templates.cbegin(); it != config.templates.cend(); ++it) {
             if (it.value().contains(QStringLiteral("hashFiles"))) {

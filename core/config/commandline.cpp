@@ -21,7 +21,8 @@ std::optional<FlagType> flagType(const QString &name)
         QStringLiteral("prefix"), QStringLiteral("filename"), QStringLiteral("path"),
         QStringLiteral("mount"), QStringLiteral("timeout"), QStringLiteral("age"),
         QStringLiteral("compression_level"), QStringLiteral("ca_bundle"), QStringLiteral("workspace"),
-        QStringLiteral("org"), QStringLiteral("repo"), QStringLiteral("restore_keys")};
+        QStringLiteral("org"), QStringLiteral("repo"), QStringLiteral("restore_keys"),
+        QStringLiteral("max_restore_size")};
     static const QStringList bools{
         QStringLiteral("path_style"), QStringLiteral("preserve_path"), QStringLiteral("dry_run"),
         QStringLiteral("fail_on_miss"), QStringLiteral("strict"), QStringLiteral("lookup_only"), QStringLiteral("help"),

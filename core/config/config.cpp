@@ -608,6 +608,16 @@ Error Resolver::resolveWork()
         m_config.compressionLevel = *parsed;
     }
 
+    const auto maxRestore = lookup(QStringLiteral("max_restore_size"));
+    if (!maxRestore.ok())
+        return maxRestore.error();
+    if (maxRestore->has_value()) {
+        const Result<qint64> parsed = parseSize((*maxRestore)->value);
+        if (!parsed.ok())
+            return badValue(QStringLiteral("max_restore_size"), **maxRestore, parsed.error());
+        m_config.maxRestoreBytes = *parsed;
+    }
+
     const auto caBundle = lookup(QStringLiteral("ca_bundle"));
     if (!caBundle.ok())
         return caBundle.error();
@@ -741,6 +751,7 @@ QString Config::describe() const
         {QStringLiteral("timeout"), durationText(timeoutMs)},
         {QStringLiteral("age"), durationText(ageSeconds * 1000)},
         {QStringLiteral("compression_level"), compressionLevel == -1 ? QStringLiteral("default") : QString::number(compressionLevel)},
+        {QStringLiteral("max_restore_size"), maxRestoreBytes == 0 ? QStringLiteral("no limit") : QStringLiteral("%1 bytes").arg(maxRestoreBytes)},
         {QStringLiteral("dry_run"), yesNo(dryRun)},
         {QStringLiteral("fail_on_miss"), yesNo(failOnMiss)},
         {QStringLiteral("strict"), yesNo(strict)},

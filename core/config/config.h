@@ -89,6 +89,7 @@ struct Config
     qint64 timeoutMs = 10 * 60 * 1000;
     qint64 ageSeconds = 14 * 24 * 3600;
     int compressionLevel = -1;        // -1: the codec's default
+    qint64 maxRestoreBytes = 0;       // restore refuses archives that unpack to more; 0: no limit
     bool dryRun = false;
     bool failOnMiss = false;
     bool strict = false;

@@ -1,5 +1,6 @@
 #include "valueparsers.h"
 
+#include <QHash>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonParseError>
@@ -111,6 +112,28 @@ Result<int> parseInt(const QString &text)
     if (!ok)
         return badValue(text, QStringLiteral("expected an integer"));
     return value;
+}
+
+Result<qint64> parseSize(const QString &text)
+{
+    static const QRegularExpression pattern(QStringLiteral("^\\s*(\\d+)\\s*([a-z]*)\\s*$"), QRegularExpression::CaseInsensitiveOption);
+    constexpr qint64 Ki = 1024, Mi = Ki * Ki, Gi = Mi * Ki, Ti = Gi * Ki;
+    static const QHash<QString, qint64> units = {
+        {QString(), 1}, {QStringLiteral("b"), 1},
+        {QStringLiteral("kb"), 1000}, {QStringLiteral("mb"), 1000'000}, {QStringLiteral("gb"), 1000'000'000},
+        {QStringLiteral("tb"), 1000'000'000'000},
+        {QStringLiteral("k"), Ki}, {QStringLiteral("m"), Mi}, {QStringLiteral("g"), Gi}, {QStringLiteral("t"), Ti},
+        {QStringLiteral("kib"), Ki}, {QStringLiteral("mib"), Mi}, {QStringLiteral("gib"), Gi}, {QStringLiteral("tib"), Ti}};
+    const QRegularExpressionMatch m = pattern.match(text);
+    const auto unit = m.hasMatch() ? units.constFind(m.captured(2).toLower()) : units.constEnd();
+    if (unit == units.constEnd())
+        return badValue(text, QStringLiteral("expected bytes, optionally with a unit (B, KB, MB, GB, TB, KiB, MiB, GiB, TiB)"));
+    constexpr qint64 Max = qint64(1) << 62;
+    bool ok = false;
+    const qint64 number = m.captured(1).toLongLong(&ok);
+    if (!ok || number > Max / *unit)
+        return badValue(text, QStringLiteral("at most 4 EiB"));
+    return number * *unit;
 }
 
 } // namespace s3cache

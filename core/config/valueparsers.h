@@ -26,4 +26,9 @@ Result<QStringList> parseList(const QString &text);
 // Integers in decimal notation, e.g. compression levels ("-1", "19").
 Result<int> parseInt(const QString &text);
 
+// Byte sizes: a whole number with an optional unit, case-insensitive: B, KB/MB/GB/TB (powers of
+// 1000), KiB/MiB/GiB/TiB or K/M/G/T (powers of 1024), e.g. "20GiB", "500 MB", "1048576".
+// Negative, fractional or over 2^62 bytes are errors.
+Result<qint64> parseSize(const QString &text);
+
 } // namespace s3cache

@@ -135,6 +135,29 @@ class BadInput(TempDirTestCase):
         self.assertEqual(snapshot(ws), before, "a failed restore changed the workspace")
 
 
+    def test_restore_over_the_size_limit_is_refused(self):
+        """max_restore_size caps what a restore may write (a decompression bomb, or a cache far
+        bigger than expected): over it, the step fails naming the entry and the limit, and the
+        workspace stays as it was; under it, the same archive restores."""
+        store = "file://" + self.path("store")
+        src = self.path("src")
+        make_tree(src)
+        mounts = "node_modules,.gradle"
+        self.assertRan(run_cli(env=self.base(PARAMETER_ACTION="rebuild", PARAMETER_SERVER=store,
+                                             PARAMETER_MOUNT=mounts), cwd=src))
+        ws = self.path("ws")
+        write(os.path.join(ws, "node_modules", "old.js"), b"old")
+        before = snapshot(ws)
+        env = self.base(PARAMETER_ACTION="restore", PARAMETER_SERVER=store, PARAMETER_MOUNT=mounts)
+        proc = self.assertRan(run_cli(env=dict(env, PARAMETER_MAX_RESTORE_SIZE="1MiB"), cwd=ws), 1)
+        self.assertIn("ArchiveTooLarge", proc.stderr)
+        self.assertIn("over the limit of 1048576 bytes", proc.stderr)
+        self.assertEqual(snapshot(ws), before, "a refused restore changed the workspace")
+
+        self.assertRan(run_cli(env=dict(env, PARAMETER_MAX_RESTORE_SIZE="100MiB"), cwd=ws))
+        self.assertEqual(snapshot(os.path.join(ws, ".gradle")), snapshot(os.path.join(src, ".gradle")))
+
+
 class ServerErrors(TempDirTestCase):
     def test_missing_bucket(self):
         ws = self.path("ws")

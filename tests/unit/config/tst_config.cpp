@@ -61,6 +61,8 @@ private slots:
 
     void durations_data();
     void durations();
+    void sizes_data();
+    void sizes();
     void bools_data();
     void bools();
     void lists_data();
@@ -622,6 +624,42 @@ void TestConfig::bools()
     QCOMPARE(*b, expected == 1);
 }
 
+void TestConfig::sizes_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<qint64>("expected");  // -1: error
+
+    QTest::newRow("bare bytes") << "1048576" << qint64(1048576);
+    QTest::newRow("B") << "512B" << qint64(512);
+    QTest::newRow("zero") << "0" << qint64(0);
+    QTest::newRow("GiB") << "20GiB" << qint64(20) * 1024 * 1024 * 1024;
+    QTest::newRow("G is binary") << "3g" << qint64(3) * 1024 * 1024 * 1024;
+    QTest::newRow("MB is decimal, space, case") << " 500 mB " << qint64(500'000'000);
+    QTest::newRow("TiB") << "2TiB" << (qint64(2) << 40);
+    QTest::newRow("largest") << "4194304TiB" << (qint64(1) << 62);
+    QTest::newRow("too large") << "4194305TiB" << qint64(-1);
+    QTest::newRow("fraction") << "2.5GiB" << qint64(-1);
+    QTest::newRow("negative") << "-1" << qint64(-1);
+    QTest::newRow("unknown unit") << "5PB" << qint64(-1);
+    QTest::newRow("unit alone") << "GiB" << qint64(-1);
+    QTest::newRow("empty") << "" << qint64(-1);
+}
+
+void TestConfig::sizes()
+{
+    QFETCH(QString, text);
+    QFETCH(qint64, expected);
+    const Result<qint64> bytes = parseSize(text);
+    if (expected < 0) {
+        QVERIFY(!bytes.ok());
+        QCOMPARE(bytes.error().kind(), ErrorKind::InvalidInput);
+        QVERIFY2(bytes.error().message().startsWith(QStringLiteral("cannot parse '%1'").arg(text)), qPrintable(bytes.error().message()));
+        return;
+    }
+    QVERIFY2(bytes.ok(), qPrintable(bytes.error().message()));
+    QCOMPARE(*bytes, expected);
+}
+
 void TestConfig::lists_data()
 {
     QTest::addColumn<QString>("text");
@@ -805,6 +843,8 @@ void TestConfig::badInput_data()
         {s("compression_level: cannot parse 'best': expected an integer (from PARAMETER_COMPRESSION_LEVEL)")});
     row("level-for-tar", {}, {s("PARAMETER_COMPRESSION_LEVEL=3"), s("PARAMETER_FILENAME=a.tar")},
         {s("compression_level: 3"), s(".tar archives are not compressed")});
+    row("max-restore-size-fraction", {}, {s("PARAMETER_MAX_RESTORE_SIZE=1.5GB")},
+        {s("max_restore_size: cannot parse '1.5GB': expected bytes"), s("(from PARAMETER_MAX_RESTORE_SIZE)")});
     row("unknown-extension", {}, {s("PARAMETER_FILENAME=cache.rar")}, {s("filename: 'cache.rar' (from PARAMETER_FILENAME) has an unknown extension")});
     row("bad-bool", {}, {s("PARAMETER_DRY_RUN=maybe")}, {s("dry_run: cannot parse 'maybe'"), s("(from PARAMETER_DRY_RUN)")});
     row("bad-path-style", {s("--path-style=sometimes")}, {}, {s("path_style: cannot parse 'sometimes'")});
