@@ -66,9 +66,16 @@ Error ArchiveWriter::writeTar(const TreeSnapshot &snapshot, QIODevice *sink, con
     ArchiveSink out(sink, encoder.get());
     const std::unique_ptr<struct archive, decltype(&archive_write_free)> owner(archive_write_new(), &archive_write_free);
     struct archive *a = owner.get();
-    // On any early return, archive_write_free() must not finish the archive into the sink.
+    // On any early return the archive must not be finished into the sink: the sink drops what
+    // libarchive writes from then on. Closing still matters after a failed write, which leaves
+    // libarchive in its fatal state, where archive_write_free() alone leaks the output filter.
     bool complete = false;
-    const auto abandonUnlessComplete = qScopeGuard([&] { if (!complete) out.abandon(); });
+    const auto abandonUnlessComplete = qScopeGuard([&] {
+        if (!complete) {
+            out.abandon();
+            archive_write_close(a);
+        }
+    });
 
     const auto failure = [&](const QString &context) {
         if (out.failed())
