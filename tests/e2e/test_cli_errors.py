@@ -107,15 +107,20 @@ class BadInput(TempDirTestCase):
         self.assertIn(ro, proc.stderr)
         self.assertEqual(snapshot(ro), before)
 
-    def test_disk_full_during_restore_keeps_workspace(self):
-        """A write that fails half-way (here: the file size limit, as on a full disk) rolls back:
-        the old folders stay exactly as they were and no staging files are left behind."""
+    def cached_tree(self):
+        """A file:// store holding node_modules and .gradle of a fresh tree: (store, tree, mounts)."""
         store = "file://" + self.path("store")
         src = self.path("src")
         make_tree(src)
         mounts = "node_modules,.gradle"
         self.assertRan(run_cli(env=self.base(PARAMETER_ACTION="rebuild", PARAMETER_SERVER=store,
                                              PARAMETER_MOUNT=mounts), cwd=src))
+        return store, src, mounts
+
+    def test_disk_full_during_restore_keeps_workspace(self):
+        """A write that fails half-way (here: the file size limit, as on a full disk) rolls back:
+        the old folders stay exactly as they were and no staging files are left behind."""
+        store, _, mounts = self.cached_tree()
         ws = self.path("old-ws")
         write(os.path.join(ws, "node_modules", "old.js"), b"old")
         write(os.path.join(ws, ".gradle", "old.bin"), b"o" * 1000)
@@ -139,12 +144,7 @@ class BadInput(TempDirTestCase):
         """max_restore_size caps what a restore may write (a decompression bomb, or a cache far
         bigger than expected): over it, the step fails naming the entry and the limit, and the
         workspace stays as it was; under it, the same archive restores."""
-        store = "file://" + self.path("store")
-        src = self.path("src")
-        make_tree(src)
-        mounts = "node_modules,.gradle"
-        self.assertRan(run_cli(env=self.base(PARAMETER_ACTION="rebuild", PARAMETER_SERVER=store,
-                                             PARAMETER_MOUNT=mounts), cwd=src))
+        store, src, mounts = self.cached_tree()
         ws = self.path("ws")
         write(os.path.join(ws, "node_modules", "old.js"), b"old")
         before = snapshot(ws)
