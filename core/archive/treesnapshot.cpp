@@ -162,6 +162,8 @@ public:
         if (slot == m_slots.end() || slot->state == Slot::Queued) {
             if (slot != m_slots.end())
                 m_slots.erase(slot);  // the helper skips it
+            while (!m_queue.empty() && !m_slots.contains(m_queue.front()))
+                m_queue.pop_front();  // what the walker read itself, at its end of the queue
             lock.unlock();
             return readDirectory(abs);
         }
