@@ -41,7 +41,7 @@ QByteArray etagFor(const QString &path)
 class LocalObjectWriter : public ObjectWriter
 {
 public:
-    LocalObjectWriter(QString target, QString metaTarget, QMap<QString, QString> metadata, QString tmpDir)
+    LocalObjectWriter(QString target, QString metaTarget, QMap<QString, QString> metadata, const QString &tmpDir)
         : m_target(std::move(target)), m_metaTarget(std::move(metaTarget)), m_metadata(std::move(metadata)),
           m_file(tmpDir + QStringLiteral("/upload-XXXXXX"))
     {
@@ -168,8 +168,8 @@ private:
 
 } // namespace
 
-LocalStore::LocalStore(QString root, QString bucket)
-    : m_root(QDir::cleanPath(std::move(root))), m_bucket(std::move(bucket)),
+LocalStore::LocalStore(const QString &root, QString bucket)
+    : m_root(QDir::cleanPath(root)), m_bucket(std::move(bucket)),
       m_bucketPath(m_root + QLatin1Char('/') + m_bucket)
 {
 }

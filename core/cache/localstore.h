@@ -12,7 +12,7 @@ namespace s3cache {
 class LocalStore : public ObjectStore
 {
 public:
-    LocalStore(QString root, QString bucket);
+    LocalStore(const QString &root, QString bucket);
 
     QString describe() const override;
     QString uri(const QString &key) const override;

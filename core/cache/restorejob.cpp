@@ -97,7 +97,7 @@ Error RestoreJob::run()
         return stream.error();
     SafeExtractor extractor(m_options.extract);
     const qint64 total = found->size;
-    const Error error = extractor.extract(stream->get(), m_options.workspace, cancellation().get(),
+    Error error = extractor.extract(stream->get(), m_options.workspace, cancellation().get(),
                                           [this, total, &stream](qint64, qint64) {
                                               reportProgress({QStringLiteral("restore"), (*stream)->transferred(), total});
                                           });

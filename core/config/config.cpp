@@ -119,7 +119,7 @@ Result<bool> Resolver::boolean(const QString &name, bool fallback)
         return found.error();
     if (!found->has_value())
         return fallback;
-    const Result<bool> parsed = parseBool((*found)->value);
+    Result<bool> parsed = parseBool((*found)->value);
     if (!parsed.ok())
         return badValue(name, **found, parsed.error());
     return parsed;
@@ -132,7 +132,7 @@ Result<qint64> Resolver::duration(const QString &name, qint64 bareUnitMs, qint64
         return found.error();
     if (!found->has_value())
         return fallback;
-    const Result<qint64> parsed = parseDurationMs((*found)->value, bareUnitMs);
+    Result<qint64> parsed = parseDurationMs((*found)->value, bareUnitMs);
     if (!parsed.ok())
         return badValue(name, **found, parsed.error());
     return parsed;
@@ -380,7 +380,7 @@ Error Resolver::resolveKey()
 
 Result<std::optional<ParameterValue>> Resolver::keyParameter(const QString &name, const TemplateContext &context)
 {
-    const auto found = lookup(name);
+    auto found = lookup(name);
     if (!found.ok() || !found->has_value() || !KeyTemplate::isTemplate((*found)->value))
         return found;
     const Result<QString> value = evaluate(name, **found, context);
@@ -398,7 +398,7 @@ QString Resolver::templateSource(const ParameterValue &v)
 Result<QString> Resolver::evaluate(const QString &name, const ParameterValue &v, const TemplateContext &context)
 {
     const Result<KeyTemplate> parsed = KeyTemplate::parse(v.value);
-    const Result<QString> value = parsed.ok() ? parsed->evaluate(context) : Result<QString>(parsed.error());
+    Result<QString> value = parsed.ok() ? parsed->evaluate(context) : Result<QString>(parsed.error());
     if (!value.ok())
         return invalid(QStringLiteral("%1: cannot evaluate template '%2' (from %3): %4")
                            .arg(name, v.value, v.source, value.error().message()));
@@ -407,7 +407,7 @@ Result<QString> Resolver::evaluate(const QString &name, const ParameterValue &v,
 
 Result<QString> Resolver::filenamePart(const ParameterValue &f)
 {
-    const Result<QString> part = keyPart(QStringLiteral("filename"), f.value, f.source);
+    Result<QString> part = keyPart(QStringLiteral("filename"), f.value, f.source);
     if (!part.ok())
         return part.error();
     if (part->isEmpty() || f.value.endsWith(u'/'))

@@ -87,7 +87,7 @@ Result<QStringList> parseList(const QString &text)
         if (parseError.error != QJsonParseError::NoError || !doc.isArray())
             return badValue(text, QStringLiteral("invalid JSON array (%1)").arg(parseError.errorString()));
         const QJsonArray array = doc.array();
-        for (const QJsonValue &v : array) {
+        for (const auto &v : array) {
             if (!v.isString())
                 return badValue(text, QStringLiteral("expected a JSON array of strings"));
             items << v.toString();
