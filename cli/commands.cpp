@@ -79,7 +79,8 @@ const ParameterHelp kParameters[] = {
      "  --preserve-path BOOL  store file mounts with their relative directory\n"
      "  --workspace DIR       the folder mounts are relative to (default: current directory)\n"},
     {help::All, "  --timeout D           whole-operation deadline (default 10m; bare number = seconds)\n"},
-    {help::Flush | help::Config, "  --age D               flush: delete objects older than this (default 14; bare number = days)\n"},
+    {help::Flush | help::Config, "  --age D               flush: delete objects older than this, and abort unfinished uploads\n"
+                                 "                        older than this and than --timeout (default 14; bare number = days)\n"},
     {help::Rebuild | help::Config, "  --compression-level N gzip -1..9, zstd 1..19\n"},
     {help::Flush | help::Rebuild | help::Config, "  --dry-run             flush/rebuild: only report what would be done\n"},
     {help::Restore | help::Config, "  --fail-on-miss        restore: exit 1 on a cache miss\n"
@@ -327,6 +328,7 @@ int runFlush(const Config &config, ObjectStore &store)
     options.prefix = config.repoPrefix();
     options.maxAgeSeconds = config.ageSeconds;
     options.dryRun = config.dryRun;
+    options.liveUploadSeconds = config.timeoutMs / 1000;
     FlushJob job(store, options);
     Log::info(QStringLiteral("flushing objects under %1 older than %2").arg(store.uri(options.prefix), formatDuration(config.ageSeconds * 1000)));
     const Error error = runJob(job);
@@ -345,6 +347,13 @@ int runFlush(const Config &config, ObjectStore &store)
                       .arg(r.expired.size()).arg(r.scanned).arg(formatBytes(expiredBytes)));
     else
         Log::info(QStringLiteral("flushed %1 of %2 objects, freed %3").arg(r.deleted).arg(r.scanned).arg(formatBytes(r.bytesFreed)));
+    for (const MultipartUploadInfo &u : r.staleUploads)
+        Log::info(QStringLiteral("unfinished upload of %1, started %2 ago").arg(store.uri(u.key), age(u.initiated)));
+    if (r.uploadsError)  // a warning: the objects are flushed (s3rver has no ListMultipartUploads)
+        Log::warn(QStringLiteral("unfinished uploads left as they are: %1").arg(r.uploadsError.toString()));
+    if (!r.staleUploads.isEmpty())
+        Log::info(config.dryRun ? QStringLiteral("dry run: %1 unfinished uploads would be aborted").arg(r.staleUploads.size())
+                                : QStringLiteral("aborted %1 of %2 unfinished uploads").arg(r.abortedUploads).arg(r.staleUploads.size()));
     return ExitOk;
 }
 

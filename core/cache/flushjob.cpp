@@ -27,9 +27,38 @@ Error FlushJob::run()
         return error;
     if (isCancelled())
         return cancelledError();
-    if (m_options.dryRun || m_result.expired.isEmpty())
-        return {};
+    if (!m_options.dryRun && !m_result.expired.isEmpty()) {
+        if (Error e = deleteExpired())
+            return e;
+    }
+    findStaleUploads(std::min(cutoff, now.addSecs(-m_options.liveUploadSeconds)));
+    return isCancelled() ? cancelledError() : Error();
+}
 
+void FlushJob::findStaleUploads(const QDateTime &cutoff)
+{
+    const Result<QList<MultipartUploadInfo>> uploads = m_store.unfinishedUploads(m_options.prefix);
+    if (!uploads.ok()) {
+        m_result.uploadsError = uploads.error();
+        return;
+    }
+    for (const MultipartUploadInfo &u : *uploads) {
+        if (u.initiated.isValid() && u.initiated < cutoff)
+            m_result.staleUploads << u;
+    }
+    for (const MultipartUploadInfo &u : std::as_const(m_result.staleUploads)) {
+        if (m_options.dryRun || isCancelled())
+            return;
+        if (Error e = m_store.abortUpload(u)) {
+            m_result.uploadsError = e;
+            return;
+        }
+        ++m_result.abortedUploads;
+    }
+}
+
+Error FlushJob::deleteExpired()
+{
     QStringList keys;
     QHash<QString, qint64> sizes;
     for (const ObjectInfo &o : std::as_const(m_result.expired)) {

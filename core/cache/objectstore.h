@@ -85,6 +85,18 @@ public:
     // Deletes the keys (in batches where the store has them); returns the keys deleted.
     // A key that does not exist counts as deleted (S3 semantics). Stops at the first failed batch.
     virtual Result<QStringList> remove(const QStringList &keys) = 0;
+    // Multipart uploads under `prefix` that were started and never completed nor aborted (a
+    // rebuild killed with kill -9 leaves one). Stores without multipart uploads have none.
+    virtual Result<QList<MultipartUploadInfo>> unfinishedUploads(const QString &prefix)
+    {
+        Q_UNUSED(prefix);
+        return QList<MultipartUploadInfo>();
+    }
+    virtual Error abortUpload(const MultipartUploadInfo &upload)
+    {
+        Q_UNUSED(upload);
+        return {};
+    }
 };
 
 using ObjectStorePtr = std::unique_ptr<ObjectStore>;

@@ -326,6 +326,22 @@ Error S3Store::list(const QString &prefix, const std::function<bool(const QList<
     return {};
 }
 
+Result<QList<MultipartUploadInfo>> S3Store::unfinishedUploads(const QString &prefix)
+{
+    const S3CallResult result = m_connection->listMultipartUploads(prefix);
+    if (result.error)
+        return result.error.withContext(QStringLiteral("listing unfinished uploads under %1").arg(uri(prefix)));
+    return result.uploads;
+}
+
+Error S3Store::abortUpload(const MultipartUploadInfo &upload)
+{
+    const S3CallResult result = m_connection->abortMultipartUpload(upload.key, upload.uploadId);
+    if (result.error && result.error.kind() != ErrorKind::NotFound)  // gone meanwhile: fine
+        return result.error.withContext(QStringLiteral("aborting the upload of %1").arg(uri(upload.key)));
+    return {};
+}
+
 Result<QStringList> S3Store::remove(const QStringList &keys)
 {
     QStringList deleted;

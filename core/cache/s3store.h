@@ -38,6 +38,8 @@ public:
                                                     qint64 sizeHint = -1) override;
     Error list(const QString &prefix, const std::function<bool(const QList<ObjectInfo> &)> &page) override;
     Result<QStringList> remove(const QStringList &keys) override;
+    Result<QList<MultipartUploadInfo>> unfinishedUploads(const QString &prefix) override;
+    Error abortUpload(const MultipartUploadInfo &upload) override;
 
     S3Connection &connection() { return *m_connection; }
 

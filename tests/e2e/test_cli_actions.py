@@ -187,6 +187,26 @@ class MotoActions(ActionsMixin, TempDirTestCase):
         self.assertIn("flushed 1100 of 1100 objects", proc.stderr)
         self.assertEqual(self.keys(), [])
 
+    def test_flush_aborts_unfinished_uploads_of_this_repo(self):
+        """A rebuild killed with kill -9 leaves its multipart upload behind; flush aborts those of
+        this repo that are older than both the age and the timeout (no running rebuild can own
+        them), after a dry run that only reports them."""
+        mine = self.s3.create_multipart_upload(Bucket=self.bucket, Key=KEY)["UploadId"]
+        other = self.s3.create_multipart_upload(Bucket=self.bucket, Key="acme/webapp-other/archive.tar.zst")["UploadId"]
+        t0 = time.time()
+        wait_until(lambda: time.time() - t0 > 6, timeout=10)  # past the 5 s timeout given below
+
+        def uploads():
+            return sorted(u["UploadId"] for u in self.s3.list_multipart_uploads(Bucket=self.bucket).get("Uploads", []))
+
+        proc = self.assertRan(run_cli(env=self.env("flush", age="1s", timeout="5s", dry_run="true")))
+        self.assertIn(f"unfinished upload of s3://{self.bucket}/{KEY}", proc.stderr)
+        self.assertIn("dry run: 1 unfinished uploads would be aborted", proc.stderr)
+        self.assertEqual(uploads(), sorted([mine, other]))
+        proc = self.assertRan(run_cli(env=self.env("flush", age="1s", timeout="5s")))
+        self.assertIn("aborted 1 of 1 unfinished uploads", proc.stderr)
+        self.assertEqual(uploads(), [other])
+
     def test_aws_cli_reads_what_we_upload(self):
         ws = self.path("ws")
         make_tree(ws)
@@ -203,6 +223,16 @@ class MotoActions(ActionsMixin, TempDirTestCase):
 
 class S3rverActions(ActionsMixin, TempDirTestCase):
     BACKEND = "s3rver"
+
+    def test_flush_without_list_multipart_uploads_warns(self):
+        """s3rver has no ListMultipartUploads: flush still deletes what is old and exits 0, and
+        says that unfinished uploads were left, with the server's code."""
+        self.put_object("acme/webapp/old.tar.zst", b"x")
+        proc = self.assertRan(run_cli(env=self.env("flush", age="0s")))
+        self.assertIn("flushed 1 of 1 objects", proc.stderr)
+        self.assertIn("unfinished uploads left as they are", proc.stderr)
+        self.assertIn("NotImplemented", proc.stderr)
+        self.assertEqual(self.keys(), [])
 
 
 class VelaFiles(TempDirTestCase):
