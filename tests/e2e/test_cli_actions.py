@@ -194,16 +194,16 @@ class MotoActions(ActionsMixin, TempDirTestCase):
         mine = self.s3.create_multipart_upload(Bucket=self.bucket, Key=KEY)["UploadId"]
         other = self.s3.create_multipart_upload(Bucket=self.bucket, Key="acme/webapp-other/archive.tar.zst")["UploadId"]
         t0 = time.time()
-        wait_until(lambda: time.time() - t0 > 6, timeout=10)  # past the 5 s timeout given below
+        wait_until(lambda: time.time() - t0 > 9, timeout=15)  # past the 8 s timeout given below
 
         def uploads():
             return sorted(u["UploadId"] for u in self.s3.list_multipart_uploads(Bucket=self.bucket).get("Uploads", []))
 
-        proc = self.assertRan(run_cli(env=self.env("flush", age="1s", timeout="5s", dry_run="true")))
+        proc = self.assertRan(run_cli(env=self.env("flush", age="1s", timeout="8s", dry_run="true")))
         self.assertIn(f"unfinished upload of s3://{self.bucket}/{KEY}", proc.stderr)
         self.assertIn("dry run: 1 unfinished uploads would be aborted", proc.stderr)
         self.assertEqual(uploads(), sorted([mine, other]))
-        proc = self.assertRan(run_cli(env=self.env("flush", age="1s", timeout="5s")))
+        proc = self.assertRan(run_cli(env=self.env("flush", age="1s", timeout="8s")))
         self.assertIn("aborted 1 of 1 unfinished uploads", proc.stderr)
         self.assertEqual(uploads(), [other])
 
