@@ -22,6 +22,19 @@ namespace {
 
 constexpr qint64 kUnitSeconds[] = {3600, 24 * 3600, 7 * 24 * 3600};
 
+// What the flush does with the multipart uploads killed rebuilds left behind ("" when none).
+QString uploadsText(const FlushResult &r, bool preview)
+{
+    QString text;
+    if (!r.staleUploads.isEmpty())
+        text += preview ? FlushDialog::tr(" %1 unfinished uploads would be aborted.").arg(Format::count(r.staleUploads.size()))
+                        : FlushDialog::tr(" Aborted %1 of %2 unfinished uploads.").arg(Format::count(r.abortedUploads),
+                                                                                       Format::count(r.staleUploads.size()));
+    if (r.uploadsError)
+        text += FlushDialog::tr(" Unfinished uploads were left as they are (%1).").arg(r.uploadsError.code());
+    return text;
+}
+
 } // namespace
 
 FlushDialog::FlushDialog(Session *session, const QString &prefix, int ageDays, QWidget *parent)
@@ -169,7 +182,7 @@ void FlushDialog::preview()
                                 Format::bytes(bytes));
         if (r.expired.size() > kMaxListed)
             text += tr(" The first %1 are listed.").arg(Format::count(kMaxListed));
-        m_result->setText(text);
+        m_result->setText(text + uploadsText(r, true));
         if (!r.expired.isEmpty()) {
             m_previewed = o;
             m_runButton->setText(tr("&Delete %1 objects (%2)").arg(Format::count(r.expired.size()), Format::bytes(bytes)));
@@ -209,7 +222,8 @@ void FlushDialog::run()
                                     .arg(Format::count(r.deleted), Format::bytes(r.bytesFreed)),
                                 job->error());
         else
-            m_result->setText(tr("Deleted %1 objects, freed %2.").arg(Format::count(r.deleted), Format::bytes(r.bytesFreed)));
+            m_result->setText(tr("Deleted %1 objects, freed %2.").arg(Format::count(r.deleted), Format::bytes(r.bytesFreed))
+                              + uploadsText(r, false));
         emit flushFinished();
     });
     emit flushStarted(job);
