@@ -56,7 +56,8 @@ public:
     // never file contents.
     QByteArray fingerprint() const;
 
-    // For the scanner: adds an entry; `linkTarget` of a Hardlink is the index of its first link.
+    // For the scanner: adds an entry (`linkTarget`: a symlink's target); a hard link names the
+    // index of its first link instead, whose stored path becomes its link target.
     void append(QByteArrayView path, TreeEntry::Type type, qint64 size, qint64 mtime, qint32 mtimeNsec,
                 quint32 mode, QByteArrayView linkTarget = {});
     void appendHardlink(QByteArrayView path, qsizetype firstLink, qint64 mtime, qint32 mtimeNsec, quint32 mode);
