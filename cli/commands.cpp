@@ -13,10 +13,11 @@
 #include <QDateTime>
 #include <QFile>
 #include <QSysInfo>
-#include <QTextStream>
 
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <unistd.h>
 
 namespace s3cache {
@@ -125,11 +126,19 @@ QString usage(const QString &actionName)
 
 bool isTerminal() { return ::isatty(STDERR_FILENO) == 1; }
 
-void printOut(const QString &text)
+// Writes the command's output. A reader that stops early (`s3cache inspect | head`) ends it
+// quietly with exit 0, as in ls or git log (main() ignores SIGPIPE, so the write fails with
+// EPIPE instead of killing us); any other failure (a full disk behind `>`) fails the command.
+int printOut(const QString &text)
 {
-    QTextStream out(stdout);
-    out << text;
-    out.flush();
+    const QByteArray bytes = text.toUtf8();
+    const bool written = std::fwrite(bytes.constData(), 1, size_t(bytes.size()), stdout) == size_t(bytes.size());
+    if (std::fflush(stdout) == 0 && written)
+        return ExitOk;
+    if (errno == EPIPE)
+        return ExitOk;
+    Log::error(QStringLiteral("cannot write the output: %1").arg(QString::fromLocal8Bit(std::strerror(errno))));
+    return ExitFailed;
 }
 
 QString age(const QDateTime &when)
@@ -373,8 +382,7 @@ int runList(const Config &config, ObjectStore &store)
         total += std::max<qint64>(0, o.size);
     }
     text += QStringLiteral("%1 objects, %2\n").arg(job.objects().size()).arg(formatBytes(total));
-    printOut(text);
-    return ExitOk;
+    return printOut(text);
 }
 
 QString typeChar(TreeEntry::Type type)
@@ -410,8 +418,7 @@ int runInspect(const Config &config, ObjectStore &store)
                          e.linkTarget.isEmpty() ? QString() : QStringLiteral(" -> ") + e.linkTarget);
     }
     text += QStringLiteral("%1 entries%2\n").arg(r.entries.size()).arg(r.truncated ? QStringLiteral(" (truncated)") : QString());
-    printOut(text);
-    return ExitOk;
+    return printOut(text);
 }
 
 } // namespace
@@ -431,12 +438,10 @@ int runCommand(const QStringList &arguments, const QProcessEnvironment &env)
         return ExitUsage;
     }
     if (cmd->help) {
-        printOut(usage(cmd->action));
-        return ExitOk;
+        return printOut(usage(cmd->action));
     }
     if (cmd->version) {
-        printOut(QStringLiteral("s3cache %1\n").arg(QStringLiteral(S3CACHE_VERSION)));
-        return ExitOk;
+        return printOut(QStringLiteral("s3cache %1\n").arg(QStringLiteral(S3CACHE_VERSION)));
     }
     const Result<Config> config = resolveConfig(*cmd, env);
     if (!config.ok()) {
@@ -445,8 +450,7 @@ int runCommand(const QStringList &arguments, const QProcessEnvironment &env)
     }
     Log::setLevel(config->logLevel);
     if (config->action == Action::Config) {
-        printOut(config->describe() + QLatin1Char('\n'));
-        return ExitOk;
+        return printOut(config->describe() + QLatin1Char('\n'));
     }
 
     Result<ObjectStorePtr> store = openStore(*config, env);

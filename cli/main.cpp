@@ -22,6 +22,8 @@ int main(int argc, char *argv[])
     sigemptyset(&action.sa_mask);
     sigaction(SIGINT, &action, nullptr);
     sigaction(SIGTERM, &action, nullptr);
+    // A closed output pipe (`s3cache list | head`) is a write error that printOut() handles, not death.
+    std::signal(SIGPIPE, SIG_IGN);
 
     return s3cache::runCommand(app.arguments().mid(1), QProcessEnvironment::systemEnvironment());
 }

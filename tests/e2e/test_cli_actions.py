@@ -174,6 +174,29 @@ class ActionsMixin:
 class FileStoreActions(ActionsMixin, TempDirTestCase):
     BACKEND = "file"
 
+    def test_output_into_a_pipe_closed_early_ends_quietly(self):
+        # `s3cache inspect | head` as run-demo does: 3,000 entries (~250 KB, far past a pipe's
+        # 64 KiB) so the reader certainly closes while s3cache is still writing.
+        ws = self.path("ws")
+        for i in range(3000):
+            write(f"{ws}/node_modules/pkg/file{i:04}.js", b"x")
+        self.rebuild(ws, mount=["node_modules"])
+        for _ in range(3):
+            proc = subprocess.Popen([os.environ["S3CACHE_CLI"]], env=self.env("inspect"), stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE)
+            self.assertTrue(proc.stdout.readline().startswith(b"object:"))
+            proc.stdout.close()
+            stderr = proc.stderr.read().decode()
+            self.assertEqual(proc.wait(timeout=60), 0, f"killed by SIGPIPE? stderr: {stderr}")
+            self.assertNotRegex(stderr, r"ERROR|WARN|[Bb]roken pipe")
+
+    def test_output_that_cannot_be_written_fails(self):
+        with open("/dev/full", "w") as full:
+            proc = subprocess.run([os.environ["S3CACHE_CLI"], "config"], env=self.env("config"), stdout=full,
+                                  stderr=subprocess.PIPE, text=True, timeout=60)
+        self.assertEqual(proc.returncode, 1)
+        self.assertIn("cannot write the output: No space left on device", proc.stderr)
+
 
 class MotoActions(ActionsMixin, TempDirTestCase):
     BACKEND = "moto"
