@@ -4,6 +4,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRandomGenerator>
+#include <QStandardPaths>
 
 namespace s3cache::test {
 
@@ -48,6 +49,12 @@ TestServer testServer(const QString &name, QString *error)
     if (error)
         *error = message.isEmpty() ? QStringLiteral("server %1 is not in the state file").arg(name) : message;
     return {};
+}
+
+QString testPython()
+{
+    const QString configured = qEnvironmentVariable("S3CACHE_TEST_PYTHON");
+    return configured.isEmpty() ? QStandardPaths::findExecutable(QStringLiteral("python3")) : configured;
 }
 
 QString uniqueBucketName(const QString &tag)

@@ -28,6 +28,10 @@ QList<TestServer> testServers(QString *error = nullptr);
 // One server by name; invalid (and *error set) when missing.
 TestServer testServer(const QString &name, QString *error = nullptr);
 
+// The Python the test suite runs its helpers with ($S3CACHE_TEST_PYTHON, set by ctest from the
+// Python3_EXECUTABLE that scripts/setup.sh chose; else `python3` on PATH).
+QString testPython();
+
 // A fresh, unique bucket name ("s3c-<tag>-<random>"), lower-case and DNS-safe.
 QString uniqueBucketName(const QString &tag);
 

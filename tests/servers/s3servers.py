@@ -68,7 +68,7 @@ def check_python_modules():
     if missing:
         raise StartError(
             "missing Python modules: " + ", ".join(missing)
-            + "\ninstall them with: pip install 'moto[server]' boto3 awscli")
+            + f"\nin {sys.executable}: run scripts/setup.sh --tests, which installs them (see its header)")
 
 
 def ensure_s3rver():
@@ -191,7 +191,8 @@ def start_moto(name, workdir, env_extra=None, tls=None):
     server.port = free_port()
     env = dict(os.environ)
     env.update(env_extra or {})
-    command = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(server.port)]
+    command = [sys.executable, os.path.join(TESTS_DIR, "servers", "moto_main.py"), "-H", "127.0.0.1",
+               "-p", str(server.port)]
     ssl_context = None
     if tls:
         import ssl

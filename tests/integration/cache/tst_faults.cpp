@@ -17,7 +17,6 @@
 #include <QProcess>
 #include <QRandomGenerator>
 #include <QSignalSpy>
-#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -74,7 +73,7 @@ public:
         for (const QString &rule : rules)
             args << QStringLiteral("--rule") << rule;
         m_process.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-        m_process.start(QStandardPaths::findExecutable(QStringLiteral("python3")), args);
+        m_process.start(test::testPython(), args);
         const QByteArray line = readLine();
         if (!line.startsWith("PORT ")) {
             *error = QStringLiteral("faultproxy did not start: ") + QString::fromUtf8(line);

@@ -7,10 +7,10 @@
 #include "archive/treesnapshot.h"
 
 #include "archivetestutil.h"
+#include "testservers.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QStandardPaths>
 #include <QTemporaryDir>
 
 using namespace s3cache;
@@ -27,7 +27,7 @@ QString interopScript()
 
 QString python()
 {
-    return QStandardPaths::findExecutable(QStringLiteral("python3"));
+    return test::testPython();
 }
 
 } // namespace

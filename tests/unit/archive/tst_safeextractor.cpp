@@ -8,8 +8,8 @@
 #include "archive/treesnapshot.h"
 
 #include "archivetestutil.h"
+#include "testservers.h"
 
-#include <QStandardPaths>
 #include <QTemporaryDir>
 
 using namespace s3cache;
@@ -68,7 +68,7 @@ private slots:
         m_outside = m_dir.path() + QStringLiteral("/outside");
         QVERIFY(QDir().mkpath(m_archives));
         QVERIFY(QDir().mkpath(m_outside));
-        const QString python = QStandardPaths::findExecutable(QStringLiteral("python3"));
+        const QString python = test::testPython();
         QVERIFY(!python.isEmpty());
         QByteArray err;
         const int rc = run(python, {QStringLiteral(S3CACHE_TEST_SOURCE_DIR "/unit/archive/make_malicious.py"), m_archives, m_outside},

@@ -4,11 +4,11 @@
 #include "config/credentialchain.h"
 #include "config/imdsclient.h"
 #include "util/log.h"
+#include "testservers.h"
 
 #include <QDir>
 #include <QFile>
 #include <QProcess>
-#include <QStandardPaths>
 #include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
@@ -27,7 +27,7 @@ class ImdsServer
 public:
     explicit ImdsServer(const QString &mode)
     {
-        const QString python = QStandardPaths::findExecutable(QStringLiteral("python3"));
+        const QString python = test::testPython();
         m_process.setProcessChannelMode(QProcess::ForwardedErrorChannel);
         m_process.start(python, {QStringLiteral(S3CACHE_TEST_SOURCE_DIR "/unit/config/imds_server.py"),
                                  QStringLiteral("--mode"), mode, QStringLiteral("--access-key"), accessKey,

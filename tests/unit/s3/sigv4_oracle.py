@@ -18,13 +18,31 @@ import base64
 import datetime
 import json
 import sys
+import types
 from unittest import mock
 
+import botocore.auth
 from botocore.auth import S3SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.utils import percent_encode
+
+
+def fixed_clock(when):
+    """Makes botocore sign at `when`. newer botocore reads the time through
+    botocore.auth.get_current_datetime(); older ones (Debian 12 ships 1.29) call
+    datetime.datetime.utcnow() in botocore.auth."""
+    if hasattr(botocore.auth, "get_current_datetime"):
+        return mock.patch("botocore.auth.get_current_datetime", return_value=when)
+
+    class FixedDatetime(datetime.datetime):
+        @classmethod
+        def utcnow(cls):
+            return when
+
+    clock = types.SimpleNamespace(datetime=FixedDatetime, timedelta=datetime.timedelta, timezone=datetime.timezone)
+    return mock.patch.object(botocore.auth, "datetime", clock)
 
 
 def authorization(row):
@@ -36,7 +54,7 @@ def authorization(row):
         request.context["client_config"] = Config(s3={"payload_signing_enabled": False})
     credentials = Credentials(row["access_key"], row["secret_key"], row["session_token"] or None)
     when = datetime.datetime.strptime(row["time"], "%Y%m%dT%H%M%SZ")
-    with mock.patch("botocore.auth.get_current_datetime", return_value=when):
+    with fixed_clock(when):
         S3SigV4Auth(credentials, "s3", row["region"]).add_auth(request)
     return request.headers["Authorization"]
 

@@ -5,6 +5,7 @@
 
 #include "s3/endpoint.h"
 #include "s3/sigv4signer.h"
+#include "testservers.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -388,7 +389,7 @@ void TestSigV4Signer::matchesBotocore()
     input.flush();
 
     QProcess python;
-    python.start(u"python3"_s, {QStringLiteral(S3CACHE_TEST_SOURCE_DIR "/unit/s3/sigv4_oracle.py"), input.fileName()});
+    python.start(test::testPython(), {QStringLiteral(S3CACHE_TEST_SOURCE_DIR "/unit/s3/sigv4_oracle.py"), input.fileName()});
     QVERIFY2(python.waitForFinished(60'000), "the botocore oracle did not finish");
     QVERIFY2(python.exitStatus() == QProcess::NormalExit && python.exitCode() == 0,
              qPrintable(u"botocore oracle failed: "_s + QString::fromUtf8(python.readAllStandardError())));
