@@ -154,8 +154,13 @@ class RebuildFaults(FaultCase):
             with self.subTest(backend):
                 bucket, ws, p, result, lost = self._interrupted_rebuild(backend, signal.SIGTERM)
                 self.assertEqual(result.returncode, 130, result.stderr)
-                aborts = p.matching_requests("DELETE", r"(^|&)uploadId=")
-                self.assertEqual(len(aborts), 1, "SIGTERM must abort the multipart upload")
+                # One abort, sent again only when the server failed it: parts that were on the wire
+                # when the client gave up still reach the server, and moto can answer an abort
+                # that races with them with a 500 (the S3 docs also say to repeat an abort then).
+                statuses = [a[3] for a in p.matching_answers("DELETE", r"(^|&)uploadId=")]
+                self.assertTrue(statuses, "SIGTERM must abort the multipart upload")
+                self.assertTrue(all(s >= 500 for s in statuses[:-1]), f"abort sent again after a success: {statuses}")
+                self.assertLess(statuses[-1], 500, f"the abort never succeeded: {statuses}")
                 self.assertEqual(self.open_uploads(backend, bucket) or [], [], "orphaned multipart upload")
                 # The next run simply works.
                 self.rebuild(backend, bucket, ws)

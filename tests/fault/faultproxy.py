@@ -196,6 +196,7 @@ class FaultProxy:
         self.rules = []
         self.injected = collections.Counter()   # fault kind -> how many injected
         self.requests = []                      # (method, path, query, authorization) of every request
+        self.answers = []                       # (method, path, query, status) of every answer sent, whole or cut
         self.events = collections.defaultdict(threading.Event)  # "hold" releases and "<kind>:<n>" markers
         self.stopping = threading.Event()
         self.server = None
@@ -254,6 +255,12 @@ class FaultProxy:
         with self.lock:
             return [r for r in self.requests
                     if (method is None or r[0] == method) and (query is None or re.search(query, r[2]))]
+
+    def matching_answers(self, method=None, query=None):
+        """(method, path, query, status) of the answers to the matching requests, in order."""
+        with self.lock:
+            return [a for a in self.answers
+                    if (method is None or a[0] == method) and (query is None or re.search(query, a[2]))]
 
     # -- serving ---------------------------------------------------------------------------
     def _accept(self):
@@ -334,6 +341,7 @@ class FaultProxy:
             resp = Response(status, REASONS.get(status, "Error"),
                             [("Content-Type", "application/xml"), ("Date", formatdate(usegmt=True)),
                              ("x-amz-request-id", "faultproxy")], body)
+            self._answered(request, resp)
             conn.sendall(resp.head_bytes(len(body)) + (b"" if request.method == "HEAD" else body))
             return True
         if action == "skew_date":
@@ -342,6 +350,7 @@ class FaultProxy:
                                   "The difference between the request time and the current time is too large.")
             date = formatdate(time.time() + float(p.get("skew_s", 300)), usegmt=True)
             resp = Response(403, "Forbidden", [("Content-Type", "application/xml"), ("Date", date)], body)
+            self._answered(request, resp)
             conn.sendall(resp.head_bytes(len(body)) + (b"" if request.method == "HEAD" else body))
             return True
         if action == "stall":
@@ -356,6 +365,7 @@ class FaultProxy:
             self.events[p["name"]].wait(float(p.get("ms", 60000)) / 1000)
 
         resp = self._forward(request)
+        self._answered(request, resp)
         body = resp.body
         fraction = float(p.get("fraction", 0.5))
         if request.method == "HEAD":
@@ -381,6 +391,10 @@ class FaultProxy:
             body = bytes(flipped)
         conn.sendall(resp.head_bytes(len(body)) + body)
         return True
+
+    def _answered(self, request, resp):
+        with self.lock:
+            self.answers.append((request.method, request.path, request.query, resp.status))
 
     def _stall(self, conn, params):
         """Keeps the connection open, silent, until the client closes it or the proxy stops."""
