@@ -7,6 +7,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QHash>
 #include <QMap>
 #include <QSet>
@@ -85,12 +86,16 @@ QList<QByteArray> directoryNames(const QByteArray &path, int *errnum)
     return names;
 }
 
-// Removes a tree without following symbolic links, making directories writable as needed.
-bool removeTree(const QByteArray &path)
+// Removes a tree without following symbolic links, making directories writable as needed. It
+// never leaves the file system of `path`: a directory on another one (a mount point) is left as it
+// is, and the removal reports failure.
+bool removeTree(const QByteArray &path, dev_t device = 0)
 {
     struct stat st;
     if (lstat(path.constData(), &st) != 0)
         return errno == ENOENT;
+    if (device != 0 && st.st_dev != device)
+        return false;
     if (!S_ISDIR(st.st_mode))
         return unlink(path.constData()) == 0 || errno == ENOENT;
     if ((st.st_mode & S_IRWXU) != S_IRWXU)
@@ -98,8 +103,49 @@ bool removeTree(const QByteArray &path)
     int errnum = 0;
     bool ok = true;
     for (const QByteArray &name : directoryNames(path, &errnum))
-        ok = removeTree(path + '/' + name) && ok;
+        ok = removeTree(path + '/' + name, st.st_dev) && ok;
     return rmdir(path.constData()) == 0 && ok && errnum == 0;
+}
+
+// The first mount point at `path` or below it, from /proc/self/mountinfo (bind mounts of the same
+// file system included, which st_dev cannot tell); empty when there is none.
+QString mountPointAtOrBelow(const QByteArray &path)
+{
+    const QByteArray canonical = QFile::encodeName(QFileInfo(QFile::decodeName(path)).canonicalFilePath());
+    if (canonical.isEmpty())
+        return QString();
+    QFile mountinfo(QStringLiteral("/proc/self/mountinfo"));
+    if (!mountinfo.open(QIODevice::ReadOnly))
+        return QString();
+    for (const QByteArray &line : mountinfo.readAll().split('\n')) {
+        const QList<QByteArray> fields = line.split(' ');
+        if (fields.size() < 5)
+            continue;
+        // The mount point is field 5, with space, tab, newline and backslash written as \ooo.
+        const QByteArray &field = fields.at(4);
+        QByteArray point;
+        for (qsizetype i = 0; i < field.size(); ++i) {
+            bool octal = false;
+            const int code = field[i] == '\\' ? field.mid(i + 1, 3).toInt(&octal, 8) : 0;
+            if (octal && field.mid(i + 1, 3).size() == 3) {
+                point += char(code);
+                i += 3;
+            } else {
+                point += field[i];
+            }
+        }
+        if (point == canonical || point.startsWith(canonical + '/'))
+            return QFile::decodeName(point);
+    }
+    return QString();
+}
+
+// A cache may come from another repository's build, and CI restores as root: setuid and setgid
+// bits would hand out its privileges, so they are never restored, nor the sticky bit on files
+// (sticky directories, shared scratch folders, keep it).
+quint32 safeMode(quint32 mode, TreeEntry::Type type)
+{
+    return mode & (type == TreeEntry::Directory ? 01777 : 0777);
 }
 
 bool setTimes(const QString &path, qint64 mtime, qint32 nsec)
@@ -135,6 +181,10 @@ public:
             e = applyDirectoryAttributes();
         if (e)
             rollback();
+        else if (m_stats.modesStripped > 0)
+            Log::warn(QStringLiteral("%1 entries of the cache had setuid, setgid or sticky bits: restored without "
+                                     "them (a cache never grants privileges)")
+                          .arg(m_stats.modesStripped));
         return e;
     }
 
@@ -312,6 +362,8 @@ private:
     Error extractEntry(ArchiveReader &reader, const ArchiveReader::Entry &entry)
     {
         const ArchiveEntryInfo &info = entry.info;
+        if (info.mode != safeMode(info.mode, info.type) && info.type != TreeEntry::Symlink)
+            ++m_stats.modesStripped;
         const Result<QString> checked = checkedPath(info.path, info.path);
         if (!checked.ok())
             return checked.error();
@@ -345,7 +397,7 @@ private:
             if (!exists && !createReplacing(outPath, [&] { return mkdir(outPath.constData(), 0700) == 0; }))
                 return ioError(QStringLiteral("create"), out, errno);
             m_staged.insert(path, TreeEntry::Directory);
-            m_directories.insert(path, {info.mode, info.mtime, entry.mtimeNsec});
+            m_directories.insert(path, {safeMode(info.mode, info.type), info.mtime, entry.mtimeNsec});
             break;
         case TreeEntry::Symlink:
             if (info.linkTarget.isEmpty())
@@ -406,7 +458,7 @@ private:
         });
         if (!error && entry.info.size > end && ftruncate(fd, off_t(entry.info.size)) != 0)
             error = ioError(QStringLiteral("extend"), out, errno);
-        if (!error && fchmod(fd, entry.info.mode) != 0)
+        if (!error && fchmod(fd, safeMode(entry.info.mode, entry.info.type)) != 0)
             error = ioError(QStringLiteral("set the mode of"), out, errno);
         const struct timespec times[2] = {{0, UTIME_OMIT}, {time_t(entry.info.mtime), long(entry.mtimeNsec)}};
         if (!error && futimens(fd, times) != 0)
@@ -441,6 +493,16 @@ private:
                     return e;
                 continue;
             } else {
+                if (S_ISDIR(existing.st_mode)) {
+                    if (const QString mount = mountPointAtOrBelow(to); !mount.isEmpty())
+                        return Error(ErrorKind::Io, QStringLiteral("MountPointInTheWay"),
+                                     QStringLiteral("the cache has a %1 where the workspace has the directory %2, "
+                                                    "which holds the mount point %3: a restore never replaces a "
+                                                    "directory with a file system mounted in it (unmount it, or "
+                                                    "leave it out of the cache)")
+                                         .arg(S_ISLNK(source.st_mode) ? QStringLiteral("symbolic link") : QStringLiteral("file"),
+                                              target(child), mount));
+                }
                 const QString aside = m_aside + u'/' + QString::number(m_journal.size());
                 if (rename(to.constData(), fsPath(aside).constData()) != 0)
                     return ioError(QStringLiteral("move aside"), target(child), errno);

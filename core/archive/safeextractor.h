@@ -5,13 +5,16 @@
 // through a symbolic link (one from this archive or one already in the workspace), hard links
 // only to regular files extracted earlier from this archive, caps on path depth and length, entry
 // count and total size (a decompression bomb is refused). Symbolic links are restored as links,
-// whatever their target, and never followed.
+// whatever their target, and never followed. Setuid and setgid bits are never restored, nor the
+// sticky bit on files (a cache may come from another repository's build and CI restores as root).
 //
 // Entries are extracted into a staging directory inside the workspace (.s3cache-staging-XXXXXX),
 // then moved into place: a new path is renamed whole; a directory that exists on both sides is
 // merged (restoring app/node_modules never touches app/src); anything else that is in the way is
-// replaced (cache wins). Replaced originals stay in the staging directory until the end, so any
-// failure or cancellation rolls the workspace back exactly. Directory modes and mtimes are applied
+// replaced (cache wins), except a directory that holds a mount point: that restore is refused,
+// and nothing is ever removed across a file-system boundary. Replaced originals stay in the
+// staging directory until the end, so any failure or cancellation rolls the workspace back
+// exactly. Directory modes and mtimes are applied
 // last, so that scanning the restored tree gives the fingerprint of the tree that was archived.
 
 #include "archiveformat.h"

@@ -10,7 +10,11 @@
 #include "archivetestutil.h"
 #include "testservers.h"
 
+#include <QScopeGuard>
 #include <QTemporaryDir>
+
+#include <cstring>
+#include <sys/mount.h>
 
 using namespace s3cache;
 using namespace archivetest;
@@ -239,6 +243,76 @@ private slots:
         QCOMPARE(readFile(ws + QStringLiteral("/app/node_modules/was-a-symlink.js")), QByteArray("real file\n"));
         QVERIFY(!QFileInfo::exists(m_outside + QStringLiteral("/target.js")));
         QCOMPARE(QDir(ws).entryList(QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot), QStringList{QStringLiteral("app")});
+    }
+
+    void neverGrantsPrivileges()
+    {
+        const QString src = freshDir();
+        const QString m = src + QStringLiteral("/node_modules");
+        QVERIFY(writeFile(m + QStringLiteral("/.bin/setuid-helper"), "#!/bin/sh\n", 04755));
+        QVERIFY(writeFile(m + QStringLiteral("/.bin/setgid-helper"), "#!/bin/sh\n", 02755));
+        QVERIFY(writeFile(m + QStringLiteral("/sticky-file"), "x", 01644));
+        QVERIFY(writeFile(m + QStringLiteral("/plain"), "x", 0640));
+        QVERIFY(QDir().mkpath(m + QStringLiteral("/setgid-dir")) && QDir().mkpath(m + QStringLiteral("/shared-tmp")));
+        QCOMPARE(chmod(fs(m + QStringLiteral("/setgid-dir")).constData(), 02775), 0);
+        QCOMPARE(chmod(fs(m + QStringLiteral("/shared-tmp")).constData(), 01777), 0);
+        const QByteArray archive = archiveOf(src, {QStringLiteral("node_modules")});
+        QVERIFY(!archive.isEmpty());
+
+        const QString ws = freshDir();
+        SequentialSource source(archive);
+        SafeExtractor extractor;
+        const Error error = extractor.extract(&source, ws);
+        QVERIFY2(!error, qPrintable(error.toString()));
+        const auto mode = [&](const char *rel) {
+            struct stat st {};
+            lstat(fs(ws + QStringLiteral("/node_modules/") + QLatin1String(rel)).constData(), &st);
+            return st.st_mode & 07777;
+        };
+        QCOMPARE(mode(".bin/setuid-helper"), 0755u);
+        QCOMPARE(mode(".bin/setgid-helper"), 0755u);
+        QCOMPARE(mode("sticky-file"), 0644u);
+        QCOMPARE(mode("plain"), 0640u);
+        QCOMPARE(mode("setgid-dir"), 0775u);
+        QCOMPARE(mode("shared-tmp"), 01777u);  // a sticky directory keeps it
+        QCOMPARE(extractor.stats().modesStripped, 4);
+    }
+
+    void neverReplacesADirectoryHoldingAMount_data()
+    {
+        QTest::addColumn<bool>("symlink");
+        QTest::newRow("a file where the workspace has the directory") << false;
+        QTest::newRow("a symlink where the workspace has the directory") << true;
+    }
+
+    void neverReplacesADirectoryHoldingAMount()
+    {
+        QFETCH(bool, symlink);
+        const QString src = freshDir();
+        if (symlink)
+            QCOMPARE(::symlink("elsewhere", fs(src + QStringLiteral("/app")).constData()), 0);
+        else
+            QVERIFY(writeFile(src + QStringLiteral("/app"), "the cache's app is a file\n"));
+        const QByteArray archive = archiveOf(src, {QStringLiteral("app")});
+        QVERIFY(!archive.isEmpty());
+
+        const QString ws = freshDir();
+        const QString volume = ws + QStringLiteral("/app/vol");
+        QVERIFY(QDir().mkpath(volume));
+        if (mount("tmpfs", fs(volume).constData(), "tmpfs", 0, "size=1m") != 0)
+            QSKIP(qPrintable(QStringLiteral("cannot mount a tmpfs here (%1): needs root").arg(QString::fromLocal8Bit(strerror(errno)))));
+        const auto unmount = qScopeGuard([&] { umount2(fs(volume).constData(), MNT_DETACH); });
+        QVERIFY(writeFile(volume + QStringLiteral("/data.db"), "on the mounted file system\n"));
+        QVERIFY(writeFile(ws + QStringLiteral("/app/own.txt"), "the user's\n"));
+        const QMap<QString, QString> before = describeTree(ws);
+
+        SequentialSource source(archive);
+        const Error error = SafeExtractor().extract(&source, ws);
+        QCOMPARE(error.code(), QStringLiteral("MountPointInTheWay"));
+        QVERIFY2(error.message().contains(volume), qPrintable(error.message()));
+        QCOMPARE(readFile(volume + QStringLiteral("/data.db")), QByteArray("on the mounted file system\n"));
+        const QString differences = treeDifferences(describeTree(ws), before);
+        QVERIFY2(differences.isEmpty(), qPrintable(differences));
     }
 
     void cancelRollsBack_data()
