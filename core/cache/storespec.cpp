@@ -22,7 +22,12 @@ Result<StoreSpec> StoreSpec::resolve(const ConnectionProfile &profile, const QSt
     options.server = profile.server.trimmed();
     options.bucket = profile.bucket.trimmed();
     options.region = profile.region.trimmed();
-    options.fallbackRegion = env.value(QStringLiteral("AWS_REGION"), env.value(QStringLiteral("AWS_DEFAULT_REGION")));
+    for (const QString &variable : {QStringLiteral("AWS_REGION"), QStringLiteral("AWS_DEFAULT_REGION")}) {
+        options.fallbackRegion = env.value(variable).trimmed();
+        options.fallbackRegionSource = variable;
+        if (!options.fallbackRegion.isEmpty())
+            break;
+    }
     options.pathStyle = profile.pathStyle;
     const Result<Endpoint> endpoint = resolveEndpoint(options);
     if (!endpoint.ok())

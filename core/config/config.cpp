@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <QDir>
+#include <QRegularExpression>
 #include <QFileInfo>
 
 namespace s3cache {
@@ -277,6 +278,7 @@ Error Resolver::resolveStore()
     m_config.endpoint.region = region->has_value() ? (*region)->value : QString();
     for (const QString &variable : ParameterSource::awsVariables(QStringLiteral("region"))) {
         m_config.endpoint.fallbackRegion = m_env.value(variable).trimmed();
+        m_config.endpoint.fallbackRegionSource = variable;
         if (!m_config.endpoint.fallbackRegion.isEmpty())
             break;
     }
@@ -574,6 +576,12 @@ Error Resolver::resolveWork()
     if (!age.ok())
         return age.error();
     m_config.ageSeconds = *age / 1000;
+    // A bare 0 is most likely a slip (the plugin's age is in days): it would delete every cache
+    // in scope. Saying so takes a unit.
+    if (const ParameterValue given = m_config.sources.value(QStringLiteral("age"));
+        *age == 0 && !given.value.isEmpty() && !given.value.contains(QRegularExpression(QStringLiteral("[a-zA-Z]"))))
+        return invalid(QStringLiteral("age: '%1' (from %2) would delete every cache in scope; write 0s if that is "
+                                      "what you want").arg(given.value, given.source));
 
     for (auto [name, field] : {std::pair{QStringLiteral("preserve_path"), &m_config.preservePath},
                                std::pair{QStringLiteral("dry_run"), &m_config.dryRun},

@@ -104,6 +104,11 @@ Result<Endpoint> resolveEndpoint(const EndpointOptions &options)
     if (bucket.contains(badBucket))
         return invalid(QStringLiteral("bucket name \"%1\" contains characters that are not allowed in "
                                       "a bucket name").arg(bucket));
+    // Lengths and ends as every S3 store requires them (legacy AWS names reach 255 characters).
+    const auto alnum = [](QChar c) { return c.isLetterOrNumber(); };
+    if (bucket.size() < 3 || bucket.size() > 255 || !alnum(bucket.front()) || !alnum(bucket.back()))
+        return invalid(QStringLiteral("bucket name \"%1\" is not a bucket name: 3 to 63 characters (255 for legacy "
+                                      "buckets) that begin and end with a letter or digit").arg(bucket));
 
     Endpoint endpoint;
     endpoint.bucket = bucket;
@@ -146,7 +151,7 @@ Result<Endpoint> resolveEndpoint(const EndpointOptions &options)
         endpoint.regionSource = QStringLiteral("host");
     } else if (!options.fallbackRegion.trimmed().isEmpty()) {
         endpoint.region = options.fallbackRegion.trimmed();
-        endpoint.regionSource = QStringLiteral("AWS_REGION");
+        endpoint.regionSource = options.fallbackRegionSource;
     } else {
         endpoint.region = defaultRegion;
         endpoint.regionSource = QStringLiteral("default");

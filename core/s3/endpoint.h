@@ -27,6 +27,7 @@ struct EndpointOptions
     QString region;                  // explicit `region` parameter, may be empty
     QString fallbackRegion;          // AWS_REGION / AWS_DEFAULT_REGION, may be empty
     std::optional<bool> pathStyle;   // unset -> automatic
+    QString fallbackRegionSource = QStringLiteral("AWS_REGION");  // the variable fallbackRegion came from
 };
 
 struct Endpoint

@@ -33,7 +33,7 @@ class BadInput(TempDirTestCase):
         self.before = snapshot(self.ws)
 
     def base(self, **extra):
-        env = clean_env(PARAMETER_SERVER="file://" + self.path("store"), PARAMETER_ROOT="b",
+        env = clean_env(PARAMETER_SERVER="file://" + self.path("store"), PARAMETER_ROOT="bkt",
                         VELA_REPO_ORG="acme", VELA_REPO_NAME="webapp", PARAMETER_MOUNT="node_modules")
         env.update(extra)
         return env
@@ -44,7 +44,7 @@ class BadInput(TempDirTestCase):
         for n in needles:
             self.assertIn(n, proc.stderr)
         self.assertEqual(snapshot(self.ws), self.before, "the workspace changed")
-        self.assertFalse(os.path.exists(self.path("store", "b", "acme")), "something was stored")
+        self.assertFalse(os.path.exists(self.path("store", "bkt", "acme")), "something was stored")
         return proc
 
     def test_usage_errors(self):

@@ -382,7 +382,7 @@ void TestConfig::keys_data()
     QTest::addColumn<QString>("format");
     QTest::addColumn<bool>("filenameExplicit");
 
-    const QStringList base{QStringLiteral("PARAMETER_BUCKET=b"), QStringLiteral("PARAMETER_SERVER=http://localhost:9000")};
+    const QStringList base{QStringLiteral("PARAMETER_BUCKET=bkt"), QStringLiteral("PARAMETER_SERVER=http://localhost:9000")};
     QTest::newRow("org-repo") << QStringList{QStringLiteral("restore"), QStringLiteral("--org"), QStringLiteral("o"),
                                              QStringLiteral("--repo"), QStringLiteral("r")}
                               << base << "o/r/archive.tar.zst" << "o/r/" << "tar.zst" << false;
@@ -528,6 +528,20 @@ void TestConfig::defaultsAndValues()
     QCOMPARE(c->caBundle, QFileInfo(ca.fileName()).absoluteFilePath());
     QCOMPARE(c->velaOutputs, QStringLiteral("/tmp/outputs.env"));
     QCOMPARE(c->workspace, m_workspace->path());
+
+    // `age: 0s` is an explicit "everything"; a bare 0 is refused (badInput).
+    c = resolve({QStringLiteral("flush")}, with(pluginRestore, {QStringLiteral("PARAMETER_AGE=0s")}));
+    QVERIFY2(c.ok(), qPrintable(c.error().message()));
+    QCOMPARE(c->ageSeconds, 0);
+
+    // The region's source names the variable it came from.
+    const QStringList minio = with(pluginRestore, {QStringLiteral("PARAMETER_SERVER=https://minio.example.com")});
+    for (const QString &variable : {QStringLiteral("AWS_REGION"), QStringLiteral("AWS_DEFAULT_REGION")}) {
+        c = resolve({}, with(minio, {variable + QStringLiteral("=eu-north-1")}));
+        QVERIFY2(c.ok(), qPrintable(c.error().message()));
+        QCOMPARE(c->resolvedEndpoint.region, QStringLiteral("eu-north-1"));
+        QCOMPARE(c->resolvedEndpoint.regionSource, variable);
+    }
 
     // Per-format compression ranges: gzip -1..9.
     c = resolve({}, with(pluginRestore, {QStringLiteral("PARAMETER_FILENAME=a.tgz"), QStringLiteral("PARAMETER_COMPRESSION_LEVEL=-1")}));
@@ -819,6 +833,8 @@ void TestConfig::badInput_data()
     row("age-fourteen", {}, {s("PARAMETER_AGE=fourteen")},
         {s("age: cannot parse 'fourteen': expected a duration like 14"), s("(from PARAMETER_AGE)")});
     row("negative-timeout", {s("--timeout=-5")}, {}, {s("timeout: cannot parse '-5'"), s("(from --timeout)")});
+    row("zero-age", {s("flush")}, {s("PARAMETER_AGE=0")},
+        {s("age: '0' (from PARAMETER_AGE) would delete every cache in scope; write 0s if that is what you want")});
     row("zero-timeout", {}, {s("PARAMETER_TIMEOUT=0s")}, {s("timeout: must be longer than 0 (from PARAMETER_TIMEOUT)")});
     row("key-with-dotdot", {s("--key=a/../b.tar.zst")}, {}, {s("path: 'a/../b.tar.zst' (from --path)"), s("'..'")});
     row("prefix-with-dot", {}, {s("PARAMETER_PREFIX=cache/./x")}, {s("prefix: 'cache/./x' (from PARAMETER_PREFIX)")});

@@ -171,10 +171,13 @@ void TestEndpoint::errors_data()
     // bucket or the region made a host name that cannot be sent.
     QTest::newRow("bucket-with-control-char") << QString() << u"bucke\u0005t"_s << OptionalBool(false)
                                               << u"not allowed in a bucket name"_s;
-    QTest::newRow("bucket-not-a-host-label") << u"https://s3.us-east-1.amazonaws.com"_s << u"-bucket"_s
+    QTest::newRow("bucket-not-a-host-label") << u"https://s3.us-east-1.amazonaws.com"_s << u"a..b"_s
                                              << OptionalBool(false) << u"cannot be part of a host name"_s;
     QTest::newRow("bucket-with-colon") << u"https://minio.example.com"_s << u"a:b"_s << OptionalBool()
                                        << u"not allowed in a bucket name"_s;
+    for (const QString &name : {u"ab"_s, u"."_s, u".."_s, u"-bucket"_s, u"bucket-"_s, QString(256, u'a')})
+        QTest::newRow(qPrintable(u"bucket-shape-"_s + name.left(8))) << u"https://minio.example.com"_s << name << OptionalBool()
+                                                                  << u"is not a bucket name: 3 to 63 characters"_s;
     QTest::newRow("virtual-host-on-ip") << u"http://10.0.0.1:9000"_s << u"cache"_s << OptionalBool(false)
                                         << u"IP address"_s;
 }
@@ -224,26 +227,26 @@ void TestEndpoint::objectUrlEncodesKeys_data()
     QTest::addColumn<QString>("key");
     QTest::addColumn<QByteArray>("encodedPath");
 
-    QTest::newRow("space") << u"my cache/file.tgz"_s << QByteArray("/b/my%20cache/file.tgz");
-    QTest::newRow("plus-equals") << u"a+b=c"_s << QByteArray("/b/a%2Bb%3Dc");
-    QTest::newRow("percent") << u"100%/x"_s << QByteArray("/b/100%25/x");
-    QTest::newRow("unicode") << u"é/日本"_s << QByteArray("/b/%C3%A9/%E6%97%A5%E6%9C%AC");
-    QTest::newRow("tilde-kept") << u"~user"_s << QByteArray("/b/~user");
-    QTest::newRow("question-hash") << u"q?x#y"_s << QByteArray("/b/q%3Fx%23y");
-    QTest::newRow("double-slash-kept") << u"a//b"_s << QByteArray("/b/a//b");
-    QTest::newRow("sub-delims") << u"!$&'()*,;:@"_s << QByteArray("/b/%21%24%26%27%28%29%2A%2C%3B%3A%40");
+    QTest::newRow("space") << u"my cache/file.tgz"_s << QByteArray("/bkt/my%20cache/file.tgz");
+    QTest::newRow("plus-equals") << u"a+b=c"_s << QByteArray("/bkt/a%2Bb%3Dc");
+    QTest::newRow("percent") << u"100%/x"_s << QByteArray("/bkt/100%25/x");
+    QTest::newRow("unicode") << u"é/日本"_s << QByteArray("/bkt/%C3%A9/%E6%97%A5%E6%9C%AC");
+    QTest::newRow("tilde-kept") << u"~user"_s << QByteArray("/bkt/~user");
+    QTest::newRow("question-hash") << u"q?x#y"_s << QByteArray("/bkt/q%3Fx%23y");
+    QTest::newRow("double-slash-kept") << u"a//b"_s << QByteArray("/bkt/a//b");
+    QTest::newRow("sub-delims") << u"!$&'()*,;:@"_s << QByteArray("/bkt/%21%24%26%27%28%29%2A%2C%3B%3A%40");
 }
 
 void TestEndpoint::objectUrlEncodesKeys()
 {
     QFETCH(QString, key);
     QFETCH(QByteArray, encodedPath);
-    const Result<Endpoint> endpoint = resolveEndpoint({u"http://127.0.0.1:9000"_s, u"b"_s, {}, {}, {}});
+    const Result<Endpoint> endpoint = resolveEndpoint({u"http://127.0.0.1:9000"_s, u"bkt"_s, {}, {}, {}});
     QVERIFY(endpoint.ok());
     // What Qt puts on the wire (the encoded URL) must be the SigV4 canonical URI.
     const QUrl url = endpoint->objectUrl(key);
     QCOMPARE(url.toEncoded(QUrl::RemoveScheme | QUrl::RemoveAuthority), encodedPath);
-    QCOMPARE(url.path(), u"/b/"_s + key);
+    QCOMPARE(url.path(), u"/bkt/"_s + key);
 }
 
 void TestEndpoint::describe()
