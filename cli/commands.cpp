@@ -378,7 +378,7 @@ int runList(const Config &config, ObjectStore &store)
     for (const ObjectInfo &o : job.objects()) {
         text += QStringLiteral("%1  %2  %3  %4\n")
                     .arg(formatBytes(o.size), 10)
-                    .arg(o.lastModified.toString(Qt::ISODate), age(o.lastModified).rightJustified(9), o.key);
+                    .arg(o.lastModified.toString(Qt::ISODate), age(o.lastModified).rightJustified(9), Log::printable(o.key));
         total += std::max<qint64>(0, o.size);
     }
     text += QStringLiteral("%1 objects, %2\n").arg(job.objects().size()).arg(formatBytes(total));
@@ -404,18 +404,19 @@ int runInspect(const Config &config, ObjectStore &store)
         return reportFailure(config, QStringLiteral("inspecting %1").arg(store.uri(config.objectKey())), error);
     const InspectResult &r = job.result();
     QString text = QStringLiteral("object:        %1\nsize:          %2\nlast modified: %3 (%4 old)\netag:          %5\n")
-                       .arg(store.uri(r.object.key), formatBytes(r.object.size), r.object.lastModified.toString(Qt::ISODate),
+                       .arg(Log::printable(store.uri(r.object.key)), formatBytes(r.object.size), r.object.lastModified.toString(Qt::ISODate),
                             age(r.object.lastModified), QString::fromLatin1(r.object.etag));
     for (auto it = r.object.metadata.cbegin(); it != r.object.metadata.cend(); ++it)
-        text += QStringLiteral("meta %1: %2\n").arg(it.key(), it.value());
+        text += QStringLiteral("meta %1: %2\n").arg(Log::printable(it.key()), Log::printable(it.value()));
     text += QStringLiteral("format:        %1\nentries:\n").arg(r.stats.format);
     for (const ArchiveEntryInfo &e : r.entries) {
         text += QStringLiteral("%1%2 %3 %4 %5%6\n")
                     .arg(typeChar(e.type))
                     .arg(e.mode & 07777, 4, 8, QLatin1Char('0'))
                     .arg(e.size, 12)
-                    .arg(QDateTime::fromSecsSinceEpoch(e.mtime, Qt::UTC).toString(QStringLiteral("yyyy-MM-dd HH:mm")), e.path,
-                         e.linkTarget.isEmpty() ? QString() : QStringLiteral(" -> ") + e.linkTarget);
+                    .arg(QDateTime::fromSecsSinceEpoch(e.mtime, Qt::UTC).toString(QStringLiteral("yyyy-MM-dd HH:mm")),
+                         Log::printable(e.path),
+                         e.linkTarget.isEmpty() ? QString() : QStringLiteral(" -> ") + Log::printable(e.linkTarget));
     }
     text += QStringLiteral("%1 entries%2\n").arg(r.entries.size()).arg(r.truncated ? QStringLiteral(" (truncated)") : QString());
     return printOut(text);

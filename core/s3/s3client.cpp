@@ -321,11 +321,10 @@ void S3Call::onReplyFinished()
 
     const QNetworkReply::NetworkError networkError = reply->error();
     m_status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    // One arg() call: a key is user data and may hold "%2" (chained calls would rewrite it).
     Log::debug(QStringLiteral("%1: HTTP %2 in %3 ms (attempt %4)")
-                   .arg(context())
-                   .arg(m_status)
-                   .arg(m_attemptClock.elapsed())
-                   .arg(m_result.attempts));
+                   .arg(context(), QString::number(m_status), QString::number(m_attemptClock.elapsed()),
+                        QString::number(m_result.attempts)));
 
     if (m_status == 0 || (networkError != QNetworkReply::NoError && m_status < 300)) {
         // No complete HTTP answer: connection refused/reset, TLS failure, truncated body.
@@ -387,10 +386,8 @@ void S3Call::failAttempt(Error error, bool retryable)
     }
     const int delay = m_client->backoffDelayMs(m_result.attempts);
     Log::warn(QStringLiteral("%1; retrying in %2 ms (attempt %3 of %4)")
-                  .arg(error.toString())
-                  .arg(delay)
-                  .arg(m_result.attempts + 1)
-                  .arg(maxAttempts));
+                  .arg(error.toString(), QString::number(delay), QString::number(m_result.attempts + 1),
+                       QString::number(maxAttempts)));
     m_retryTimer.start(delay);
 }
 
@@ -414,9 +411,8 @@ bool S3Call::correctClockSkew(const Error &error, const QByteArray &dateHeader)
     const qint64 offset = m_client->localNow().msecsTo(serverTime);
     Log::warn(QStringLiteral("%1: the local clock is %2 s %3 the server's; signing with the server's "
                              "time and retrying")
-                  .arg(context())
-                  .arg(std::abs(offset) / 1000.0)
-                  .arg(offset > 0 ? QStringLiteral("behind") : QStringLiteral("ahead of")));
+                  .arg(context(), QString::number(std::abs(offset) / 1000.0),
+                       offset > 0 ? QStringLiteral("behind") : QStringLiteral("ahead of")));
     m_client->setClockOffsetMs(offset);
     m_skewCorrected = true;
     return true;

@@ -3,8 +3,11 @@
 #include <QDateTime>
 #include <QMutex>
 #include <QMutexLocker>
+#include <QRegularExpression>
 #include <QStringList>
+#include <QUrl>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 
@@ -58,17 +61,96 @@ void registerSecret(const QString &secret)
 {
     if (secret.size() < 4)
         return;
+    // The forms a server or a proxy echoes it in: plain, URL-encoded, JSON- and XML-escaped.
+    QString json = secret;
+    json.replace(u'\\', QStringLiteral("\\\\")).replace(u'/', QStringLiteral("\\/")).replace(u'"', QStringLiteral("\\\""));
+    QString xml = secret;
+    xml.replace(u'&', QStringLiteral("&amp;")).replace(u'<', QStringLiteral("&lt;")).replace(u'>', QStringLiteral("&gt;"))
+        .replace(u'"', QStringLiteral("&quot;")).replace(u'\'', QStringLiteral("&apos;"));
+    const QString url = QString::fromLatin1(QUrl::toPercentEncoding(secret));
     QMutexLocker lock(&g_mutex);
-    if (!g_secrets.contains(secret))
-        g_secrets << secret;
+    for (const QString &form : {secret, url, json, xml}) {
+        if (!g_secrets.contains(form))
+            g_secrets << form;
+    }
 }
+
+namespace {
+
+// A secret cut off by a server that echoes only the start of a request still gives away that
+// start: any run of at least this many of its first characters is masked.
+constexpr qsizetype kMinSecretPrefix = 8;
+
+// How many characters of `secret` stand at `at` (0 unless at least its first 8, or all of a
+// shorter one).
+qsizetype matchAt(const QString &text, qsizetype at, const QString &secret)
+{
+    const qsizetype needed = std::min(secret.size(), kMinSecretPrefix);
+    qsizetype n = 0;
+    while (n < secret.size() && at + n < text.size() && text.at(at + n) == secret.at(n))
+        ++n;
+    return n >= needed ? n : 0;
+}
+
+// Replaces, from left to right, the longest match of any registered form (g_mutex held).
+void maskSecrets(QString &text)
+{
+    if (g_secrets.isEmpty())
+        return;
+    QString out;
+    qsizetype copied = 0;
+    for (qsizetype at = 0; at < text.size();) {
+        qsizetype longest = 0;
+        for (const QString &s : std::as_const(g_secrets))
+            if (text.at(at) == s.front())
+                longest = std::max(longest, matchAt(text, at, s));
+        if (longest == 0) {
+            ++at;
+            continue;
+        }
+        out.append(QStringView(text).mid(copied, at - copied));
+        out += QStringLiteral("****");
+        at += longest;
+        copied = at;
+    }
+    if (copied > 0)
+        text = out.append(QStringView(text).mid(copied));
+}
+
+} // namespace
 
 QString mask(QString text)
 {
+    // What is secret by its place, whoever's it is: a URL's password, request signatures and
+    // session tokens in a query string, a header or an Authorization value.
+    static const QRegularExpression userinfo(QStringLiteral("([a-zA-Z][a-zA-Z0-9+.-]*://[^/\\s:@]*):[^/\\s@]*@"));
+    static const QRegularExpression signed_(QStringLiteral(
+        "(?i)((?:x-amz-)?signature=|x-amz-security-token[=:]\\s*)[^\\s&\"'<>,;]+"));
+    text.replace(userinfo, QStringLiteral("\\1:****@"));
+    text.replace(signed_, QStringLiteral("\\1****"));
     QMutexLocker lock(&g_mutex);
-    for (const QString &s : std::as_const(g_secrets))
-        text.replace(s, QStringLiteral("****"));
+    maskSecrets(text);
     return text;
+}
+
+QString printable(const QString &text)
+{
+    QString out;
+    out.reserve(text.size());
+    for (const QChar c : text) {
+        const char16_t u = c.unicode();
+        if (u == u'\n')
+            out += QStringLiteral("\\n");
+        else if (u == u'\r')
+            out += QStringLiteral("\\r");
+        else if (u == u'\t')
+            out += QStringLiteral("\\t");
+        else if (u < 0x20 || u == 0x7f || (u >= 0x80 && u < 0xa0) || u == 0x2028 || u == 0x2029)
+            out += QStringLiteral("\\x%1").arg(int(u), 2, 16, QLatin1Char('0'));
+        else
+            out += c;
+    }
+    return out;
 }
 
 void setSink(Sink sink)
@@ -83,7 +165,7 @@ void write(LogLevel l, const QString &message)
         return;
     const QString line = QStringLiteral("%1 %2 %3")
                              .arg(QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs),
-                                  levelName(l).toUpper().leftJustified(5), mask(message));
+                                  levelName(l).toUpper().leftJustified(5), printable(mask(message)));
     QMutexLocker lock(&g_mutex);
     if (g_sink)
         g_sink(l, line);

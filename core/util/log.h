@@ -1,7 +1,8 @@
 #pragma once
 // Levelled, line-oriented logging for CI logs, with secret masking as a last line of defence:
 // every registered secret value is replaced by "****" in every line before it is written,
-// whatever the level. Callers still never format secrets on purpose.
+// whatever the level, and every line is made printable (no line breaks or terminal escapes from
+// a file name or a server's message). Callers still never format secrets on purpose.
 
 #include <QString>
 
@@ -22,9 +23,17 @@ LogLevel level();
 bool enabled(LogLevel level);
 
 // Values that must never be printed (secret key, session token, signatures). Values shorter
-// than 4 characters are ignored (masking "a" everywhere would destroy the log).
+// than 4 characters are ignored (masking "a" everywhere would destroy the log). mask() replaces
+// each of them in its plain, URL-encoded, JSON- and XML-escaped forms, and any run of 8 or more of
+// its first characters (an echo cut off), by "****"; and, whatever was registered, a URL's
+// password and the values of Signature=, X-Amz-Signature= and X-Amz-Security-Token.
 void registerSecret(const QString &secret);
 QString mask(QString text);
+
+// `text` on one line with nothing a terminal acts on: newline, carriage return and tab as \n,
+// \r, \t, other control characters (ESC...) as \xHH. Every log line goes through it; printed
+// names, keys and server messages should too.
+QString printable(const QString &text);
 
 // Where lines go; default is stderr. The sink receives already-masked text.
 using Sink = std::function<void(LogLevel, const QString &line)>;

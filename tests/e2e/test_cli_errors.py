@@ -1,5 +1,6 @@
 """Bad input and failing servers: one clear line naming the problem, the documented exit code,
 nothing changed in the bucket or the workspace, and secrets never printed at any log level."""
+import io
 import os
 import resource
 import shutil
@@ -8,6 +9,7 @@ import socket
 import re
 import subprocess
 import sys
+import tarfile
 import unittest
 
 from common import (CLI, TempDirTestCase, boto, clean_env, make_tree, new_bucket, run_cli, server, snapshot, vela_env, write)
@@ -82,6 +84,27 @@ class BadInput(TempDirTestCase):
         env["PARAMETER_STRICT"] = "true"
         self.check(env, 1)
         self.assertNotIn(SECRET, proc.stderr + proc.stdout)
+
+    def test_names_cannot_forge_lines_or_reach_the_terminal(self):
+        # A hostile cache whose entry names carry a newline and a terminal escape (OSC title).
+        forged = "2026-12-01T00:00:00.000Z INFO  cache hit: forged"
+        names = [f"node_modules/evil\n{forged}", "node_modules/\x1b]0;owned\x07title"]
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode="w:gz", format=tarfile.PAX_FORMAT) as tar:
+            for name in names:
+                info = tarfile.TarInfo(name)
+                info.size = 1
+                tar.addfile(info, io.BytesIO(b"x"))
+        key_dir = self.path("store", "bkt", "acme", "webapp")
+        os.makedirs(key_dir)
+        with open(os.path.join(key_dir, "archive.tgz"), "wb") as f:
+            f.write(buf.getvalue())
+        proc = self.assertRan(run_cli(env=self.base(PARAMETER_ACTION="inspect", PARAMETER_FILENAME="archive.tgz")))
+        out = proc.stdout + proc.stderr
+        self.assertNotIn("\x1b", out)
+        self.assertFalse([line for line in out.splitlines() if line.startswith(forged)], out)
+        self.assertIn("node_modules/evil\\n" + forged, proc.stdout)
+        self.assertIn("node_modules/\\x1b]0;owned\\x07title", proc.stdout)
 
     def test_read_only_workspace(self):
         store = self.path("store")

@@ -4,6 +4,7 @@
 #include "util/log.h"
 
 #include <QTest>
+#include <QUrl>
 
 using namespace s3cache;
 
@@ -67,6 +68,63 @@ private slots:
             QVERIFY(line.second.contains(u"****"));
         }
         QCOMPARE(Log::mask(QStringLiteral("x %1 y").arg(secret)), QStringLiteral("x **** y"));
+    }
+
+    void echoedSecretsAreMaskedInEveryEncoding_data()
+    {
+        // How a 403 body, a proxy or a JSON API echoes a request (issue found: only the exact
+        // string was masked).
+        const QString token = QStringLiteral("FwoGZXIvYXdzEBYaDHh+Q/7sT0kEn&Quote=\"1\"<end>");
+        QTest::addColumn<QString>("secret");
+        QTest::addColumn<QString>("echoed");
+        QTest::newRow("plain") << token << token;
+        QTest::newRow("url-encoded") << token << QString::fromLatin1(QUrl::toPercentEncoding(token));
+        QTest::newRow("json-escaped") << token << QStringLiteral("FwoGZXIvYXdzEBYaDHh+Q\\/7sT0kEn&Quote=\\\"1\\\"<end>");
+        QTest::newRow("xml-escaped") << token << QStringLiteral("FwoGZXIvYXdzEBYaDHh+Q/7sT0kEn&amp;Quote=&quot;1&quot;&lt;end&gt;");
+        QTest::newRow("cut after 8 characters") << token << token.left(8);
+        QTest::newRow("cut after 20 characters") << token << token.left(20);
+    }
+    void echoedSecretsAreMaskedInEveryEncoding()
+    {
+        QFETCH(QString, secret);
+        QFETCH(QString, echoed);
+        Log::registerSecret(secret);
+        const QString masked = Log::mask(QStringLiteral("<Message>request was: ") + echoed + QStringLiteral("...</Message>"));
+        QCOMPARE(masked, QStringLiteral("<Message>request was: ****...</Message>"));
+    }
+
+    void secretsByTheirPlaceAreMasked_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("url password") << "cannot reach http://user:SuperSecretPw123@minio:9000/b"
+                                      << "cannot reach http://user:****@minio:9000/b";
+        QTest::newRow("authorization header")
+            << "Authorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261201/us-east-1/s3/aws4_request, "
+               "SignedHeaders=host;x-amz-date, Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7"
+            << "Authorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261201/us-east-1/s3/aws4_request, "
+               "SignedHeaders=host;x-amz-date, Signature=****";
+        QTest::newRow("presigned query") << "GET /k?X-Amz-Signature=abcdef0123&X-Amz-Security-Token=IQoJb3JpZ2luX2VjE%2F&x=1"
+                                         << "GET /k?X-Amz-Signature=****&X-Amz-Security-Token=****&x=1";
+        QTest::newRow("token header") << "x-amz-security-token: IQoJb3JpZ2luX2VjEOr" << "x-amz-security-token: ****";
+        QTest::newRow("no userinfo") << "http://minio:9000/b@c" << "http://minio:9000/b@c";
+    }
+    void secretsByTheirPlaceAreMasked()
+    {
+        QFETCH(QString, text);
+        QFETCH(QString, expected);
+        QCOMPARE(Log::mask(text), expected);
+    }
+
+    void linesArePrintable()
+    {
+        Log::info(QStringLiteral("cache hit: app/evil\n2026-12-01T00:00:00.000Z INFO  cache hit: forged\x1b]0;owned\x07 \u2028x"));
+        QCOMPARE(m_lines.size(), 1);
+        const QString line = m_lines.first().second;
+        QVERIFY2(line.endsWith(QStringLiteral("cache hit: app/evil\\n2026-12-01T00:00:00.000Z INFO  cache hit: forged\\x1b]0;owned\\x07 \\x2028x")),
+                 qPrintable(line));
+        QCOMPARE(Log::printable(QStringLiteral("tab\there\r")), QStringLiteral("tab\\there\\r"));
+        QCOMPARE(Log::printable(QStringLiteral("Café ünïcode stays")), QStringLiteral("Café ünïcode stays"));
     }
 
     void tinySecretsAreIgnored()
