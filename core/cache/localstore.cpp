@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <unistd.h>
 
 namespace s3cache {
 
@@ -109,14 +110,22 @@ protected:
     qint64 readData(char *, qint64) override { return -1; }
     qint64 writeData(const char *data, qint64 len) override
     {
-        const qint64 written = m_file.write(data, len);
-        if (written != len) {
-            setStreamError(ioError(QStringLiteral("WriteFailed"),
-                                   QStringLiteral("cannot write %1: %2").arg(m_file.fileName(), m_file.errorString())));
-            return -1;
+        // Straight to the descriptor: QFile reports a full disk as "Unknown error".
+        for (qint64 done = 0; done < len;) {
+            const ssize_t n = ::write(m_file.handle(), data + done, size_t(len - done));
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0) {
+                const int err = errno;
+                setStreamError(ioError(QStringLiteral("WriteFailed"),
+                                       QStringLiteral("cannot write %1: %2")
+                                           .arg(m_file.fileName(), QString::fromLocal8Bit(strerror(err)))));
+                return -1;
+            }
+            done += n;
         }
-        m_transferred += written;
-        return written;
+        m_transferred += len;
+        return len;
     }
 
 private:

@@ -106,6 +106,18 @@ class BadInput(TempDirTestCase):
         self.assertIn("node_modules/evil\\n" + forged, proc.stdout)
         self.assertIn("node_modules/\\x1b]0;owned\\x07title", proc.stdout)
 
+    def test_full_disk_in_a_file_store_says_so(self):
+        store = self.path("full")
+        os.makedirs(store)
+        if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", store], capture_output=True).returncode:
+            self.skipTest("cannot mount a tmpfs here (needs root)")
+        self.addCleanup(subprocess.run, ["umount", "-l", store])
+        write(os.path.join(self.ws, "node_modules", "blob.bin"), os.urandom(3 << 20))
+        proc = run_cli(env=self.base(PARAMETER_ACTION="rebuild", PARAMETER_SERVER="file://" + store), cwd=self.ws)
+        self.assertRan(proc, 1)
+        self.assertIn("No space left on device", proc.stderr)
+        self.assertEqual(os.listdir(os.path.join(store, "bkt", ".s3cache-tmp")), [], "a partial upload was left")
+
     def test_read_only_workspace(self):
         store = self.path("store")
         src = self.path("src")
