@@ -9,7 +9,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential cmake ninja-build pkg-config \
       qt6-base-dev libarchive-dev libquazip1-qt6-dev libzstd-dev zlib1g-dev libssl-dev libgl-dev \
- && rm -rf /var/lib/apt/lists/*
+ && apt-get clean && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY CMakeLists.txt ./
 COPY core core
@@ -23,7 +23,7 @@ FROM debian:12-slim
 ARG RUNTIME_PACKAGES="libqt6core6 libqt6network6 libarchive13 libquazip1-qt6-1 libzstd1 libssl3 ca-certificates"
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${RUNTIME_PACKAGES} \
- && rm -rf /var/lib/apt/lists/*
+ && apt-get clean && rm -rf /var/lib/apt/lists/*
 # Runs as root like the Go plugin did: Vela's workspace belongs to the build's user.
 COPY --from=build /build/cli/s3cache /usr/local/bin/s3cache
 ENTRYPOINT ["/usr/local/bin/s3cache"]
