@@ -171,7 +171,7 @@ Error runJob(Job &job)
     g_running.store(job.cancellation().get());
     if (g_signalled.load())
         job.cancel();
-    const Error error = job.exec();
+    Error error = job.exec();
     g_running.store(nullptr);
     printer.finish();
     return error;
