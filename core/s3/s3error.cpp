@@ -88,6 +88,10 @@ ErrorKind S3ErrorParser::kindFor(int httpStatus, const QString &code)
 
 bool S3ErrorParser::isRetryable(int httpStatus, const QString &code)
 {
+    // 501 NotImplemented is the server's final word (s3rver has no ListMultipartUploads): asking
+    // again only delays the answer.
+    if (httpStatus == 501 || code == u"NotImplemented")
+        return false;
     return httpStatus >= 500 || httpStatus == 429 || isRetryableCode(code);
 }
 

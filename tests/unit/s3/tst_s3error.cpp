@@ -133,6 +133,7 @@ void TestS3Error::retryable_data()
     QTest::newRow("403-signature") << 403 << u"SignatureDoesNotMatch"_s << false;
     QTest::newRow("404") << 404 << u"NoSuchKey"_s << false;
     QTest::newRow("412") << 412 << u"PreconditionFailed"_s << false;
+    QTest::newRow("501-not-implemented") << 501 << u"NotImplemented"_s << false;  // s3rver's ListMultipartUploads
 }
 
 void TestS3Error::retryable()
