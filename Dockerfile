@@ -8,7 +8,7 @@ FROM debian:12-slim AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential cmake ninja-build pkg-config \
-      qt6-base-dev libarchive-dev libquazip1-qt6-dev libzstd-dev zlib1g-dev libssl-dev libgl-dev \
+      qt6-base-dev libarchive-dev libquazip1-qt6-dev libzstd-dev zlib1g-dev libssl-dev libxxhash-dev libgl-dev \
  && apt-get clean && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY CMakeLists.txt ./
@@ -20,7 +20,7 @@ RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_GUI=OFF -DB
 
 FROM debian:12-slim
 # RUNTIME_PACKAGES: keep in sync with scripts/check-runtime-deps.sh (it reads this line).
-ARG RUNTIME_PACKAGES="libqt6core6 libqt6network6 libarchive13 libquazip1-qt6-1 libzstd1 libssl3 ca-certificates"
+ARG RUNTIME_PACKAGES="libqt6core6 libqt6network6 libarchive13 libquazip1-qt6-1 libzstd1 libxxhash0 libssl3 ca-certificates"
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${RUNTIME_PACKAGES} \
  && apt-get clean && rm -rf /var/lib/apt/lists/*

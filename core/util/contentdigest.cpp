@@ -1,0 +1,51 @@
+#include "contentdigest.h"
+
+#include <xxhash.h>
+
+#include <QtGlobal>
+
+namespace s3cache {
+
+struct ContentDigest::State
+{
+    XXH3_state_t *state = XXH3_createState();
+    ~State() { XXH3_freeState(state); }
+};
+
+ContentDigest::ContentDigest() : m_state(std::make_unique<State>())
+{
+    if (!m_state->state)
+        qFatal("out of memory for an XXH3 state");
+    reset();
+}
+
+ContentDigest::~ContentDigest() = default;
+ContentDigest::ContentDigest(ContentDigest &&) noexcept = default;
+ContentDigest &ContentDigest::operator=(ContentDigest &&) noexcept = default;
+
+void ContentDigest::reset()
+{
+    XXH3_128bits_reset(m_state->state);
+}
+
+void ContentDigest::addData(const char *data, qint64 size)
+{
+    if (size > 0)
+        XXH3_128bits_update(m_state->state, data, size_t(size));
+}
+
+QByteArray ContentDigest::hex() const
+{
+    XXH128_canonical_t canonical;
+    XXH128_canonicalFromHash(&canonical, XXH3_128bits_digest(m_state->state));
+    return QByteArray(reinterpret_cast<const char *>(canonical.digest), int(sizeof canonical.digest)).toHex();
+}
+
+QByteArray ContentDigest::hex(QByteArrayView data)
+{
+    ContentDigest digest;
+    digest.addData(data);
+    return digest.hex();
+}
+
+} // namespace s3cache
