@@ -12,9 +12,14 @@
 
 namespace s3cache {
 
+QString reservedPrefix()
+{
+    return QStringLiteral(".s3cache-");
+}
+
 QString stagingPrefix()
 {
-    return QStringLiteral(".s3cache-staging-");
+    return reservedPrefix() + QStringLiteral("staging-");
 }
 
 std::optional<QString> normalizeRelativePath(const QString &path)

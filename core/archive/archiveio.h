@@ -29,7 +29,10 @@ class ZstdEncoder;
 // Size of the blocks read from files and from archive sources.
 constexpr qint64 ArchiveBlockSize = 1024 * 1024;
 
-// Top-level names that the extractor uses for its staging directories (never archived).
+// What s3cache keeps in a workspace (staging directories, the content state) has a top-level name
+// that starts with reservedPrefix(): the scanner never archives such a name, the extractor never
+// restores one. stagingPrefix() is the extractor's staging directories' part of it.
+QString reservedPrefix();
 QString stagingPrefix();
 
 // "a/./b//c/../d" -> "a/b/d"; nullopt when ".." climbs above the start. "" and "." -> "".

@@ -3,6 +3,7 @@
 #include "archiveio.h"
 #include "archivereader.h"
 
+#include "util/contentdigest.h"
 #include "util/log.h"
 
 #include <QDir>
@@ -157,8 +158,9 @@ bool setTimes(const QString &path, qint64 mtime, qint32 nsec)
 class Extraction
 {
 public:
-    Extraction(const ExtractOptions &options, ArchiveStats &stats, const Cancellation *cancel, const ProgressCallback &progress)
-        : m_options(options), m_stats(stats), m_cancel(cancel), m_progress(progress)
+    Extraction(const ExtractOptions &options, ArchiveStats &stats, QHash<QByteArray, QByteArray> &restoredFiles,
+               const Cancellation *cancel, const ProgressCallback &progress)
+        : m_options(options), m_stats(stats), m_restoredFiles(restoredFiles), m_cancel(cancel), m_progress(progress)
     {
     }
 
@@ -179,9 +181,10 @@ public:
         Error e = merge(QString());
         if (!e)
             e = applyDirectoryAttributes();
-        if (e)
+        if (e) {
             rollback();
-        else if (m_stats.modesStripped > 0)
+            m_restoredFiles.clear();
+        } else if (m_stats.modesStripped > 0)
             Log::warn(QStringLiteral("%1 entries of the cache had setuid, setgid or sticky bits: restored without "
                                      "them (a cache never grants privileges)")
                           .arg(m_stats.modesStripped));
@@ -276,8 +279,8 @@ private:
         const qsizetype length = path.toUtf8().size();
         if (length > m_options.maxPathLength)
             return unsafe(entry, QStringLiteral("path is %1 bytes long (limit %2)").arg(length).arg(m_options.maxPathLength));
-        if (!parts.isEmpty() && parts.first().startsWith(stagingPrefix()))
-            return unsafe(entry, QStringLiteral("the name is reserved for s3cache's staging directories"));
+        if (!parts.isEmpty() && parts.first().startsWith(reservedPrefix()))
+            return unsafe(entry, QStringLiteral("names starting with %1 are reserved for s3cache's own files").arg(reservedPrefix()));
         return path;
     }
 
@@ -392,6 +395,8 @@ private:
         const QString out = staged(path);
         const QByteArray outPath = fsPath(out);
 
+        if (info.type != TreeEntry::File)
+            m_restoredFiles.remove(path.toUtf8());  // whatever an earlier entry of that name was
         switch (info.type) {
         case TreeEntry::Directory:
             if (!exists && !createReplacing(outPath, [&] { return mkdir(outPath.constData(), 0700) == 0; }))
@@ -413,7 +418,7 @@ private:
                 return ioError(QStringLiteral("create the hard link"), out, errno);
             break;
         case TreeEntry::File:
-            if (Error e = writeFile(reader, entry, out))
+            if (Error e = writeFile(reader, entry, out, path.toUtf8()))
                 return e;
             ++m_stats.files;
             break;
@@ -429,8 +434,10 @@ private:
                          .arg(entryName(entry)).arg(bytes).arg(m_options.maxTotalBytes));
     }
 
-    Error writeFile(ArchiveReader &reader, const ArchiveReader::Entry &entry, const QString &out)
+    Error writeFile(ArchiveReader &reader, const ArchiveReader::Entry &entry, const QString &out, const QByteArray &rel)
     {
+        ContentDigest digest;
+        bool contiguous = true;  // no holes: the digest covers every byte
         const QByteArray outPath = fsPath(out);
         int fd = -1;
         if (!createReplacing(outPath, [&] { return (fd = open(outPath.constData(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) >= 0; }))
@@ -450,6 +457,8 @@ private:
                     return ioError(QStringLiteral("write"), out, errno);
                 done += size_t(n);
             }
+            contiguous = contiguous && offset == end;
+            digest.addData(data, qint64(size));
             end = std::max(end, offset + qint64(size));
             m_stats.bytesIn += qint64(size);
             if (m_progress)
@@ -465,6 +474,10 @@ private:
             error = ioError(QStringLiteral("set the time of"), out, errno);
         if (close(fd) != 0 && !error)
             error = ioError(QStringLiteral("write"), out, errno);
+        if (contiguous && end == entry.info.size)
+            m_restoredFiles.insert(rel, digest.hex());
+        else
+            m_restoredFiles.remove(rel);
         return error;
     }
 
@@ -574,6 +587,7 @@ private:
 
     const ExtractOptions &m_options;
     ArchiveStats &m_stats;
+    QHash<QByteArray, QByteArray> &m_restoredFiles;
     const Cancellation *m_cancel;
     const ProgressCallback &m_progress;
     QString m_workspace;
@@ -600,9 +614,10 @@ Error SafeExtractor::extract(QIODevice *source, const QString &workspace, const 
                              const ProgressCallback &progress)
 {
     m_stats = ArchiveStats{};
+    m_restoredFiles.clear();
     if (!source || !source->isReadable())
         return Error(ErrorKind::Internal, QStringLiteral("SourceNotReadable"), QStringLiteral("the archive input is not open for reading"));
-    Extraction extraction(m_options, m_stats, cancel, progress);
+    Extraction extraction(m_options, m_stats, m_restoredFiles, cancel, progress);
     return extraction.run(source, workspace);
 }
 

@@ -22,6 +22,9 @@
 #include "util/cancellation.h"
 #include "util/error.h"
 
+#include <QByteArray>
+#include <QHash>
+
 class QIODevice;
 
 namespace s3cache {
@@ -47,10 +50,15 @@ public:
     Error extract(QIODevice *source, const QString &workspace, const Cancellation *cancel = nullptr,
                   const ProgressCallback &progress = {});
     ArchiveStats stats() const { return m_stats; }
+    // After a successful extract(): each regular file it restored (workspace-relative path) with
+    // the ContentDigest (hex) of the content written, so a later rebuild need not read it again.
+    // Files with holes (sparse) are left out. Empty after a failure.
+    const QHash<QByteArray, QByteArray> &restoredFiles() const { return m_restoredFiles; }
 
 private:
     ExtractOptions m_options;
     ArchiveStats m_stats;
+    QHash<QByteArray, QByteArray> m_restoredFiles;
 };
 
 } // namespace s3cache

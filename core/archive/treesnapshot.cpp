@@ -270,7 +270,7 @@ public:
         const Result<QList<Child>> children = m_prefetcher.take(abs);
         if (!children.ok())
             return children.error();
-        const auto skipped = [&](const Child &child) { return workspaceRoot && child.name.startsWith(m_stagingPrefix); };
+        const auto skipped = [&](const Child &child) { return workspaceRoot && child.name.startsWith(m_reservedPrefix); };
         QList<const Child *> directories;
         for (const Child &child : *children) {
             if (S_ISDIR(child.st.st_mode) && !skipped(child))
@@ -290,7 +290,7 @@ public:
 private:
     TreeSnapshot &m_snapshot;
     const Cancellation *m_cancel;
-    const QByteArray m_stagingPrefix = QFile::encodeName(stagingPrefix());
+    const QByteArray m_reservedPrefix = QFile::encodeName(reservedPrefix());
     QHash<QPair<quint64, quint64>, qsizetype> m_firstLinks;  // (device, inode) -> entry of its first link
     DirectoryPrefetcher m_prefetcher;
 };

@@ -10,6 +10,8 @@
 #include "archivetestutil.h"
 #include "testservers.h"
 
+#include "util/contentdigest.h"
+
 #include <QScopeGuard>
 #include <QTemporaryDir>
 
@@ -243,6 +245,40 @@ private slots:
         QCOMPARE(readFile(ws + QStringLiteral("/app/node_modules/was-a-symlink.js")), QByteArray("real file\n"));
         QVERIFY(!QFileInfo::exists(m_outside + QStringLiteral("/target.js")));
         QCOMPARE(QDir(ws).entryList(QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot), QStringList{QStringLiteral("app")});
+    }
+
+    // What a later rebuild trusts instead of reading the files again: the digest of exactly what
+    // was written, for the name that holds it at the end (an entry replacing a file drops it).
+    void reportsTheDigestsOfWhatItWrote()
+    {
+        const QString tar = m_dir.path() + QStringLiteral("/digests.tar");
+        const QString script = QStringLiteral(
+            "import io, sys, tarfile\n"
+            "def add(t, name, data=b'', kind=tarfile.REGTYPE, link=''):\n"
+            "    i = tarfile.TarInfo(name); i.type = kind; i.size = len(data); i.linkname = link\n"
+            "    t.addfile(i, io.BytesIO(data) if kind == tarfile.REGTYPE else None)\n"
+            "with tarfile.open(sys.argv[1], 'w', format=tarfile.PAX_FORMAT) as t:\n"
+            "    add(t, 'm/a', b'first a')\n"
+            "    add(t, 'm/a', b'second a')\n"
+            "    add(t, 'm/b', b'b content')\n"
+            "    add(t, 'm/c', b'c content')\n"
+            "    add(t, 'm/c', kind=tarfile.LNKTYPE, link='m/b')\n"
+            "    add(t, 'm/d', b'd content')\n"
+            "    add(t, 'm/d', kind=tarfile.SYMTYPE, link='b')\n");
+        QByteArray err;
+        QVERIFY2(run(test::testPython(), {QStringLiteral("-c"), script, tar}, nullptr, &err) == 0, err.constData());
+        QFile file(tar);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        SequentialSource source(file.readAll());
+        SafeExtractor extractor;
+        const Error error = extractor.extract(&source, freshDir());
+        QVERIFY2(!error, qPrintable(error.toString()));
+        QHash<QByteArray, QByteArray> expected{{"m/a", ContentDigest::hex("second a")}, {"m/b", ContentDigest::hex("b content")}};
+        QCOMPARE(extractor.restoredFiles(), expected);
+
+        SequentialSource broken(QByteArray("not an archive"));
+        QVERIFY(extractor.extract(&broken, freshDir()));
+        QVERIFY(extractor.restoredFiles().isEmpty());
     }
 
     void neverGrantsPrivileges()
