@@ -27,6 +27,7 @@ struct ArchiveStats
     qint64 bytesOut = 0;  // archive bytes written (writer) or read (extractor, lister)
     QString format;       // detected on read, e.g. "tar.zst"
     qint64 modesStripped = 0;  // extractor: entries restored without their setuid/setgid/sticky bits
+    bool digestVerified = false;  // extractor: the archive matched the digest s3cache recorded in it
 };
 
 // Bytes of file data done so far; total is -1 when unknown.

@@ -1,13 +1,16 @@
 #include "archiveio.h"
 
-#include "zstdencoder.h"
+#include "streamencoder.h"
 
 #include <QIODevice>
+#include <QScopeGuard>
 #include <QStringList>
 
+#include <algorithm>
 #include <cerrno>
 #include <memory>
 
+#include <zlib.h>
 #include <zstd.h>
 
 namespace s3cache {
@@ -54,8 +57,18 @@ ScopedUtf8Locale::~ScopedUtf8Locale()
     }
 }
 
-ArchiveSink::ArchiveSink(QIODevice *device, ZstdEncoder *encoder) : m_device(device), m_encoder(encoder)
+ArchiveSink::ArchiveSink(QIODevice *device, StreamEncoder *encoder) : m_device(device), m_encoder(encoder)
 {
+}
+
+bool ArchiveSink::writeRaw(const char *data, qint64 size)
+{
+    const bool ok = m_encoder
+        ? m_encoder->compress(data, size, [this](const char *out, qint64 n) { return writeToDevice(out, n); })
+        : writeToDevice(data, size);
+    if (!ok && !failed())
+        m_error = m_encoder->errorString();
+    return ok;
 }
 
 int ArchiveSink::open(struct archive *archive)
@@ -84,13 +97,7 @@ la_ssize_t ArchiveSink::write(struct archive *archive, void *client, const void 
     auto *sink = static_cast<ArchiveSink *>(client);
     if (sink->m_abandoned)
         return la_ssize_t(length);
-    const char *data = static_cast<const char *>(buffer);
-    const bool ok = sink->m_encoder
-        ? sink->m_encoder->compress(data, qint64(length), [sink](const char *out, qint64 size) { return sink->writeToDevice(out, size); })
-        : sink->writeToDevice(data, qint64(length));
-    if (!ok) {
-        if (!sink->failed())
-            sink->m_error = sink->m_encoder->errorString();
+    if (!sink->writeRaw(static_cast<const char *>(buffer), qint64(length))) {
         archive_set_error(archive, EIO, "%s", sink->m_error.toUtf8().constData());
         return -1;
     }
@@ -206,6 +213,14 @@ bool ArchiveSource::push(QByteArray block)
     m_changed.wait(lock, [this] { return m_ready.size() < ReadAheadBlocks || m_stopping || m_failure != Failure::None; });
     if (m_stopping || m_failure != Failure::None)
         return false;
+    m_decodedBytes += block.size();
+    if (block.size() >= TailSize) {
+        m_tail = block.right(TailSize);
+    } else {
+        m_tail.append(block);
+        if (m_tail.size() > 2 * TailSize)
+            m_tail = m_tail.right(TailSize);
+    }
     m_ready.push_back(std::move(block));
     m_changed.notify_all();
     return true;
@@ -254,8 +269,13 @@ void ArchiveSource::produce()
     }
     first.resize(filled);
     if (first.startsWith(QByteArrayView("\x28\xb5\x2f\xfd", 4))) {
-        m_zstd = true;
+        m_codec = Codec::Zstd;
         decodeZstd(std::move(first));
+        return;
+    }
+    if (first.startsWith(QByteArrayView("\x1f\x8b", 2))) {
+        m_codec = Codec::Gzip;
+        decodeGzip(std::move(first));
         return;
     }
     for (QByteArray block = std::move(first); !block.isEmpty();) {
@@ -312,6 +332,114 @@ void ArchiveSource::decodeZstd(QByteArray input)
         finish(Failure::Corrupt, QStringLiteral("truncated zstd input"));
     else
         finish(Failure::None, QString());
+}
+
+void ArchiveSource::decodeGzip(QByteArray input)
+{
+    z_stream z{};
+    if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) {  // gzip wrapper only: header, CRC-32, length
+        finish(Failure::Corrupt, QStringLiteral("zlib cannot start"));
+        return;
+    }
+    const auto end = qScopeGuard([&z] { inflateEnd(&z); });
+    QByteArray out = takeFree();
+    const auto reset = [&] {
+        z.next_out = reinterpret_cast<Bytef *>(out.data());
+        z.avail_out = uInt(out.size());
+    };
+    reset();
+    const auto flush = [&] {
+        out.resize(out.size() - qsizetype(z.avail_out));
+        const bool pushed = out.isEmpty() || push(std::move(out));
+        out = takeFree();
+        reset();
+        return pushed;
+    };
+    const auto corrupt = [&](const QString &why) {
+        if (flush())
+            finish(Failure::Corrupt, why);
+    };
+    bool inMember = true;  // false between members (gzip streams may be concatenated)
+    bool padding = false;  // zero bytes after the last member, as some writers pad
+    while (!input.isEmpty()) {
+        z.next_in = reinterpret_cast<Bytef *>(input.data());
+        z.avail_in = uInt(input.size());
+        for (;;) {
+            if (z.avail_out == 0 && !flush())
+                return;
+            if (z.avail_in == 0)
+                break;
+            if (!inMember) {
+                const auto *next = reinterpret_cast<const char *>(z.next_in);
+                if (!padding && *next == '\x1f') {
+                    inflateReset(&z);
+                    inMember = true;
+                    continue;
+                }
+                if (std::any_of(next, next + z.avail_in, [](char c) { return c != 0; })) {
+                    corrupt(QStringLiteral("gzip data is damaged: unexpected bytes after the end of the compressed stream"));
+                    return;
+                }
+                padding = true;
+                z.avail_in = 0;
+                continue;
+            }
+            const int rc = inflate(&z, Z_NO_FLUSH);
+            if (rc == Z_STREAM_END) {
+                inMember = false;
+            } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+                corrupt(QStringLiteral("gzip data is damaged: %1").arg(QString::fromLatin1(z.msg ? z.msg : "zlib error")));
+                return;
+            }
+        }
+        input.resize(ArchiveBlockSize);
+        const qint64 n = readDevice(input.data(), input.size());
+        if (n < 0)
+            return;
+        input.resize(n);
+    }
+    if (!flush())
+        return;
+    if (inMember)
+        finish(Failure::Corrupt, QStringLiteral("truncated gzip input"));
+    else
+        finish(Failure::None, QString());
+}
+
+bool ArchiveSource::drain()
+{
+    std::unique_lock lock(m_mutex);
+    if (!m_current.isNull())
+        m_free.push_back(std::move(m_current));
+    m_current = QByteArray();
+    for (;;) {
+        if (m_cancel && m_cancel->isCancelled() && m_failure == Failure::None) {
+            m_failure = Failure::Cancelled;
+            m_error = QStringLiteral("cancelled");
+        }
+        while (!m_ready.empty()) {
+            m_free.push_back(std::move(m_ready.front()));
+            m_ready.pop_front();
+        }
+        m_changed.notify_all();
+        if (m_failure != Failure::None)
+            return false;
+        if (m_finished)
+            return true;
+        m_changed.wait(lock, [this] { return !m_ready.empty() || m_finished || m_failure != Failure::None; });
+    }
+}
+
+QByteArray ArchiveSource::tail() const
+{
+    const std::lock_guard lock(m_mutex);
+    return m_tail.right(TailSize);
+}
+
+qint64 ArchiveSource::decodedBytes() const
+{
+    const std::lock_guard lock(m_mutex);
+    return m_decodedBytes;
 }
 
 } // namespace s3cache

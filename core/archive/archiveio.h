@@ -24,7 +24,7 @@ class QIODevice;
 
 namespace s3cache {
 
-class ZstdEncoder;
+class StreamEncoder;
 
 // Size of the blocks read from files and from archive sources.
 constexpr qint64 ArchiveBlockSize = 1024 * 1024;
@@ -53,15 +53,17 @@ private:
     locale_t m_previous = nullptr;
 };
 
-// Where libarchive's output goes: into the device, through the zstd encoder when there is one.
+// Where libarchive's output goes: into the device, through the encoder when there is one.
 class ArchiveSink
 {
 public:
-    ArchiveSink(QIODevice *device, ZstdEncoder *encoder);
+    ArchiveSink(QIODevice *device, StreamEncoder *encoder);
     // archive_write_open2() with this sink's callbacks; returns libarchive's status.
     int open(struct archive *archive);
     // Writes all of `data` to the device itself, looping over partial writes.
     bool writeToDevice(const char *data, qint64 size);
+    // Encodes and writes `data`: libarchive's output, and bytes of the writer's own between it.
+    bool writeRaw(const char *data, qint64 size);
     // Drops everything libarchive writes from now on (an abandoned archive is never finished).
     void abandon() { m_abandoned = true; }
     bool failed() const { return !m_error.isEmpty(); }
@@ -73,21 +75,26 @@ private:
     static int close(struct archive *archive, void *client);
 
     QIODevice *m_device;
-    ZstdEncoder *m_encoder;
+    StreamEncoder *m_encoder;
     QString m_error;
     qint64 m_bytesWritten = 0;
     bool m_abandoned = false;
 };
 
 // Where libarchive's input comes from. A read-ahead thread reads the device (which may block on
-// the network; read() returning 0 ends the stream) and, when the stream is zstd, decompresses it
-// with libzstd (content checksum verified), while libarchive parses and the extractor writes files
-// on the calling thread. It stays at most ReadAheadBlocks blocks ahead. Other codecs (gzip) are
-// passed through for libarchive to decode. Cancellation is checked before each block.
+// the network; read() returning 0 ends the stream) and decompresses zstd (libzstd, content
+// checksum verified when the frame has one) and gzip (zlib: CRC-32 and length of every member
+// verified), while libarchive parses and the extractor writes files on the calling thread. It
+// stays at most ReadAheadBlocks blocks ahead. Cancellation is checked before each block.
+// libarchive stops reading at the end of what it parses: drain() reads the stream to its real
+// end, so that damage and truncation after that point are found too, and keeps its last bytes
+// (tail()) for the format's own end checks.
 class ArchiveSource
 {
 public:
     static constexpr int ReadAheadBlocks = 8;
+    static constexpr qsizetype TailSize = 72 * 1024;  // a zip's end record with the longest comment
+    enum class Codec { None, Zstd, Gzip };
 
     ArchiveSource(QIODevice *device, const Cancellation *cancel);
     ~ArchiveSource();  // stops the thread (after its current device read) and waits for it
@@ -98,8 +105,14 @@ public:
     bool corrupt() const;    // the zstd data is damaged or truncated (errorString() says how)
     bool cancelled() const;
     QString errorString() const;
-    bool decodesZstd() const { return m_zstd.load(); }
+    Codec codec() const { return m_codec.load(); }
     qint64 bytesRead() const { return m_bytesRead.load(); }  // compressed bytes taken from the device
+    // Reads (and drops) what libarchive did not, to the end of the stream; false when the stream
+    // failed, was damaged or cancelled (then the status above says which).
+    bool drain();
+    // After drain(): the last bytes of the decoded stream (at most TailSize), and its length.
+    QByteArray tail() const;
+    qint64 decodedBytes() const;
 
 private:
     enum class Failure { None, Read, Corrupt, Cancelled };
@@ -113,6 +126,8 @@ private:
     qint64 readDevice(char *data, qint64 maxSize);
     void finish(Failure failure, const QString &error);
     void decodeZstd(QByteArray block);
+    void decodeGzip(QByteArray block);
+    void keepTail(const QByteArray &block);  // producer thread, before pushing it
 
     QIODevice *m_device;
     const Cancellation *m_cancel;
@@ -126,7 +141,9 @@ private:
     bool m_stopping = false;
     Failure m_failure = Failure::None;
     QString m_error;
-    std::atomic<bool> m_zstd{false};
+    std::atomic<Codec> m_codec{Codec::None};
+    QByteArray m_tail;           // guarded by m_mutex
+    qint64 m_decodedBytes = 0;   // guarded by m_mutex
     std::atomic<qint64> m_bytesRead{0};
 };
 

@@ -1,21 +1,32 @@
 #include "archivereader.h"
 
+#include "archivedigest.h"
 #include "archiveio.h"
 
 #include <archive_entry.h>
 #include <sys/stat.h>
 
+#include <optional>
+#include <utility>
+
 namespace s3cache {
 
 struct ArchiveReader::Private
 {
-    Private(QIODevice *device, const Cancellation *c) : source(device, c) {}
+    Private(QIODevice *device, const Cancellation *c, bool require) : source(device, c), requireDigest(require) {}
     ScopedUtf8Locale locale;  // before the archive: libarchive picks its charset when created
     ArchiveSource source;
     std::unique_ptr<struct archive, decltype(&archive_read_free)> archive{archive_read_new(), &archive_read_free};
     bool opened = false;
     bool openFailed = false;
+    bool requireDigest;
+    bool digestVerified = false;
     QString lastPath;
+    ArchiveDigest digest;
+    bool dataPending = false;  // the current entry's data has not been read yet
+    qint64 dataEnd = 0;        // how far the current entry's data has been read
+    qint64 dataSize = 0;
+    TreeEntry::Type lastType = TreeEntry::File;
 };
 
 namespace {
@@ -27,11 +38,11 @@ QString utf8OrRaw(const char *utf8, const char *raw)
 
 } // namespace
 
-ArchiveReader::ArchiveReader(QIODevice *source, const Cancellation *cancel) : d(std::make_unique<Private>(source, cancel))
+ArchiveReader::ArchiveReader(QIODevice *source, const Cancellation *cancel, bool requireDigest)
+    : d(std::make_unique<Private>(source, cancel, requireDigest))
 {
     struct archive *a = d->archive.get();
-    archive_read_support_filter_gzip(a);
-    archive_read_support_filter_zstd(a);
+    // No libarchive filters: ArchiveSource decodes zstd and gzip itself, verifying them.
     archive_read_support_format_tar(a);
     archive_read_support_format_zip_streamable(a);
 }
@@ -62,10 +73,17 @@ Result<bool> ArchiveReader::next(Entry *entry)
     }
     if (d->openFailed)
         return failure(QStringLiteral("not a readable archive"));
+    if (d->dataPending) {
+        if (Error error = skipData())
+            return error;
+    }
     struct archive_entry *e = nullptr;
     const int rc = archive_read_next_header(a, &e);
-    if (rc == ARCHIVE_EOF)
+    if (rc == ARCHIVE_EOF) {
+        if (Error error = verifyEnd())
+            return error;
         return false;
+    }
     if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) {  // ARCHIVE_RETRY is a damaged header too
         return failure(d->lastPath.isEmpty() ? QStringLiteral("corrupt archive")
                                              : QStringLiteral("corrupt archive after entry \"%1\"").arg(d->lastPath));
@@ -105,21 +123,38 @@ Result<bool> ArchiveReader::next(Entry *entry)
             break;
         }
     }
+    QByteArray storedPath = archive_entry_pathname(e);
+    while (storedPath.size() > 1 && storedPath.endsWith('/'))
+        storedPath.chop(1);
+    d->digest.addEntry(storedPath, info.type, info.size, info.mode, info.mtime,
+                       hardlink ? QByteArrayView(hardlink) : QByteArrayView(archive_entry_symlink(e)));
+    d->lastType = entry->special ? TreeEntry::File : info.type;
+    d->dataPending = info.type == TreeEntry::File && !entry->special;
+    d->dataEnd = 0;
+    d->dataSize = info.size;
     return true;
 }
 
 Error ArchiveReader::readData(const DataConsumer &consume)
 {
     struct archive *a = d->archive.get();
+    d->dataPending = false;
     for (;;) {
         const void *block = nullptr;
         size_t size = 0;
         la_int64_t offset = 0;
         const int rc = archive_read_data_block(a, &block, &size, &offset);
-        if (rc == ARCHIVE_EOF)
+        if (rc == ARCHIVE_EOF) {
+            if (d->dataSize > d->dataEnd)
+                d->digest.addHole(d->dataSize - d->dataEnd);
             return {};
+        }
         if (rc != ARCHIVE_OK)
             return failure(QStringLiteral("corrupt archive at entry \"%1\"").arg(d->lastPath));
+        if (offset > d->dataEnd)
+            d->digest.addHole(offset - d->dataEnd);
+        d->digest.addData(static_cast<const char *>(block), qint64(size));
+        d->dataEnd = std::max<qint64>(d->dataEnd, offset + qint64(size));
         if (Error e = consume(static_cast<const char *>(block), size, offset))
             return e;
     }
@@ -127,9 +162,47 @@ Error ArchiveReader::readData(const DataConsumer &consume)
 
 Error ArchiveReader::skipData()
 {
-    if (archive_read_data_skip(d->archive.get()) != ARCHIVE_OK)
-        return failure(QStringLiteral("corrupt archive at entry \"%1\"").arg(d->lastPath));
+    // Read through, not skipped: the archive digest covers every byte.
+    return readData([](const char *, size_t, qint64) { return Error(); });
+}
+
+Error ArchiveReader::verifyEnd()
+{
+    const auto corrupt = [](const QString &why) { return Error(ErrorKind::Corrupt, QStringLiteral("CorruptArchive"), why); };
+    if (!d->source.drain())
+        return failure(QStringLiteral("damaged archive after its last entry"));
+    const QByteArray tail = d->source.tail();
+    const qint64 length = d->source.decodedBytes();
+    if ((archive_format(d->archive.get()) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_ZIP) {
+        const qsizetype end = tail.lastIndexOf(QByteArrayView("PK\x05\x06", 4));
+        if (end < 0 || tail.size() - end < 22)
+            return corrupt(QStringLiteral("the zip archive is cut short: its end record is missing"));
+        return {};
+    }
+    const qint64 start = length - tail.size();
+    const QByteArrayView aligned = QByteArrayView(tail).sliced(qsizetype((512 - start % 512) % 512));
+    if (!tarEndsWithEndOfArchive(aligned, length))
+        return corrupt(QStringLiteral("the archive is cut short: it ends without tar's end-of-archive marker"));
+    const std::optional<ArchiveDigest::Record> recorded = ArchiveDigest::findTarTrailer(aligned);
+    if (!recorded) {
+        if (d->requireDigest)
+            return corrupt(QStringLiteral("the archive is cut short or damaged: the digest recorded at its end when it "
+                                          "was written is missing"));
+        return {};
+    }
+    const ArchiveDigest::Record &computed = d->digest.beforeLastEntry();
+    if (d->lastType != TreeEntry::Directory || computed != *recorded)
+        return corrupt(QStringLiteral("the archive does not match the digest recorded when it was written (%1 entries, "
+                                      "%2 file bytes; read: %3 entries, %4 file bytes): it was damaged in storage or "
+                                      "transfer")
+                           .arg(recorded->entries).arg(recorded->bytes).arg(computed.entries).arg(computed.bytes));
+    d->digestVerified = true;
     return {};
+}
+
+bool ArchiveReader::digestVerified() const
+{
+    return d->digestVerified;
 }
 
 QString ArchiveReader::formatName() const
@@ -137,13 +210,12 @@ QString ArchiveReader::formatName() const
     struct archive *a = d->archive.get();
     if ((archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_ZIP)
         return QStringLiteral("zip");
-    if (d->source.decodesZstd())
-        return QStringLiteral("tar.zst");
-    switch (archive_filter_code(a, 0)) {
-    case ARCHIVE_FILTER_ZSTD: return QStringLiteral("tar.zst");
-    case ARCHIVE_FILTER_GZIP: return QStringLiteral("tar.gz");
-    default: return QStringLiteral("tar");
+    switch (d->source.codec()) {
+    case ArchiveSource::Codec::Zstd: return QStringLiteral("tar.zst");
+    case ArchiveSource::Codec::Gzip: return QStringLiteral("tar.gz");
+    case ArchiveSource::Codec::None: break;
     }
+    return QStringLiteral("tar");
 }
 
 qint64 ArchiveReader::bytesRead() const
@@ -152,12 +224,23 @@ qint64 ArchiveReader::bytesRead() const
 }
 
 Error listArchive(QIODevice *source, const std::function<bool(const ArchiveEntryInfo &)> &callback,
-                  const Cancellation *cancel, ArchiveStats *stats)
+                  const Cancellation *cancel, ArchiveStats *stats, bool requireDigest)
 {
-    ArchiveReader reader(source, cancel);
+    ArchiveReader reader(source, cancel, requireDigest);
     ArchiveStats local;
     ArchiveReader::Entry entry;
     Error error;
+    // Each entry is reported once the next one is read: the last one may turn out to be the copy
+    // that follows the archive digest (archivedigest.h), which is not part of the tree.
+    std::optional<ArchiveEntryInfo> held;
+    const auto report = [&] {
+        ++local.entries;
+        if (held->type == TreeEntry::File) {
+            ++local.files;
+            local.bytesIn += held->size;
+        }
+        return callback(*std::exchange(held, std::nullopt));
+    };
     for (;;) {
         if (cancel && cancel->isCancelled()) {
             error = Error(ErrorKind::Cancelled, QStringLiteral("Cancelled"), QStringLiteral("reading the archive was cancelled"));
@@ -168,18 +251,17 @@ Error listArchive(QIODevice *source, const std::function<bool(const ArchiveEntry
             error = more.error();
             break;
         }
-        if (!*more)
+        if (!*more) {
+            if (held && !reader.digestVerified())
+                report();
             break;
+        }
         local.format = reader.formatName();
         if (entry.special)
             continue;
-        ++local.entries;
-        if (entry.info.type == TreeEntry::File) {
-            ++local.files;
-            local.bytesIn += entry.info.size;
-        }
-        if (!callback(entry.info))
+        if (held && !report())
             break;
+        held = entry.info;
     }
     local.bytesOut = reader.bytesRead();
     if (stats)

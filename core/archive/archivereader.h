@@ -3,6 +3,11 @@
 // dialects, zip) are detected from the bytes. ArchiveReader is the libarchive read setup shared
 // by listArchive() and SafeExtractor; errors are typed: a damaged archive is ErrorKind::Corrupt
 // with libarchive's message, a failing source ErrorKind::Io with the device's error string.
+//
+// Nothing is taken on trust at the end: the stream is read to its real end (libarchive stops
+// after the tar's end marker, before gzip's CRC or a zstd checksum), a tar must end with its
+// end-of-archive marker and a zip with its end record (a cut at an entry boundary is refused),
+// and an archive that carries s3cache's digest (archivedigest.h) must match it entry by entry.
 
 #include "archiveformat.h"
 #include "treesnapshot.h"
@@ -31,7 +36,7 @@ struct ArchiveEntryInfo
 // Lists the entries of an archive stream without writing anything to disk; the callback returns
 // false to stop early. Devices, fifos and sockets in the archive are not reported.
 Error listArchive(QIODevice *source, const std::function<bool(const ArchiveEntryInfo &)> &callback,
-                  const Cancellation *cancel = nullptr, ArchiveStats *stats = nullptr);
+                  const Cancellation *cancel = nullptr, ArchiveStats *stats = nullptr, bool requireDigest = false);
 
 class ArchiveReader
 {
@@ -46,20 +51,26 @@ public:
     // tar entries have holes).
     using DataConsumer = std::function<Error(const char *data, size_t size, qint64 offset)>;
 
-    ArchiveReader(QIODevice *source, const Cancellation *cancel);
+    // requireDigest: the archive was written by s3cache with its digest (the object's metadata
+    // says so), so an archive without one was cut short or damaged.
+    ArchiveReader(QIODevice *source, const Cancellation *cancel, bool requireDigest = false);
     ~ArchiveReader();
     Q_DISABLE_COPY_MOVE(ArchiveReader)
 
-    // The next entry's header into *entry; false at the end of the archive.
+    // The next entry's header into *entry (the data of the entry before, if not read, is read
+    // through); false at the verified end of the archive.
     Result<bool> next(Entry *entry);
     Error readData(const DataConsumer &consume);
     Error skipData();
     // "tar.zst", "tar.gz", "tar", "zip" once the first header has been read.
     QString formatName() const;
     qint64 bytesRead() const;
+    // After next() returned false: whether s3cache's digest was found and matched.
+    bool digestVerified() const;
 
 private:
     Error failure(const QString &context) const;
+    Error verifyEnd();
 
     struct Private;
     std::unique_ptr<Private> d;

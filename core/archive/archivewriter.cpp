@@ -1,7 +1,9 @@
 #include "archivewriter.h"
 
+#include "archivedigest.h"
 #include "archiveio.h"
 #include "fileblocks.h"
+#include "gzipencoder.h"
 #include "zipstreamwriter.h"
 #include "zstdencoder.h"
 
@@ -11,6 +13,7 @@
 #include <archive_entry.h>
 
 #include <memory>
+#include <optional>
 
 namespace s3cache {
 
@@ -22,6 +25,17 @@ Error cancelled()
 }
 
 } // namespace
+
+bool writesArchiveDigest(const TreeSnapshot &snapshot, ArchiveFormat format)
+{
+    if (format == ArchiveFormat::Zip)
+        return false;
+    for (qsizetype i = 0; i < snapshot.size(); ++i) {
+        if (snapshot.at(i).type == TreeEntry::Directory)
+            return true;
+    }
+    return false;
+}
 
 ArchiveWriter::ArchiveWriter(ArchiveWriteOptions options) : m_options(options)
 {
@@ -57,12 +71,13 @@ Error ArchiveWriter::writeTar(const TreeSnapshot &snapshot, QIODevice *sink, con
                               const ProgressCallback &progress)
 {
     const ScopedUtf8Locale locale;
-    std::unique_ptr<ZstdEncoder> encoder;
-    if (m_options.format == ArchiveFormat::TarZstd) {
+    std::unique_ptr<StreamEncoder> encoder;
+    if (m_options.format == ArchiveFormat::TarZstd)
         encoder = std::make_unique<ZstdEncoder>(m_options.compressionLevel, m_options.threads);
-        if (!encoder->errorString().isEmpty())
-            return Error(ErrorKind::Internal, QStringLiteral("CompressorFailed"), encoder->errorString());
-    }
+    else if (m_options.format == ArchiveFormat::TarGzip)
+        encoder = std::make_unique<GzipEncoder>(m_options.compressionLevel);
+    if (encoder && !encoder->errorString().isEmpty())
+        return Error(ErrorKind::Internal, QStringLiteral("CompressorFailed"), encoder->errorString());
     ArchiveSink out(sink, encoder.get());
     const std::unique_ptr<struct archive, decltype(&archive_write_free)> owner(archive_write_new(), &archive_write_free);
     struct archive *a = owner.get();
@@ -86,14 +101,6 @@ Error ArchiveWriter::writeTar(const TreeSnapshot &snapshot, QIODevice *sink, con
     };
 
     archive_write_set_format_pax_restricted(a);
-    if (m_options.format == ArchiveFormat::TarGzip) {
-        archive_write_add_filter_gzip(a);
-        archive_write_set_filter_option(a, "gzip", "timestamp", nullptr);  // deterministic header
-        if (m_options.compressionLevel != -1
-            && archive_write_set_filter_option(a, "gzip", "compression-level",
-                                               QByteArray::number(m_options.compressionLevel).constData()) != ARCHIVE_OK)
-            return failure(QStringLiteral("gzip compression level"));
-    }
     // Unblocked: libarchive hands each write straight to the sink instead of copying every byte
     // into 64 KiB blocks first (the encoder and the upload buffer their own way); no padding.
     archive_write_set_bytes_per_block(a, 0);
@@ -102,12 +109,7 @@ Error ArchiveWriter::writeTar(const TreeSnapshot &snapshot, QIODevice *sink, con
 
     const std::unique_ptr<struct archive_entry, decltype(&archive_entry_free)> entryOwner(archive_entry_new(), &archive_entry_free);
     struct archive_entry *entry = entryOwner.get();
-    QByteArray buffer;
-    qint64 done = 0;
-    for (qsizetype i = 0; i < snapshot.size(); ++i) {
-        if (cancel && cancel->isCancelled())
-            return cancelled();
-        const TreeEntry e = snapshot.at(i);
+    const auto setHeader = [entry](const TreeEntry &e) {
         archive_entry_clear(entry);
         QByteArray name = e.path.toByteArray();
         if (e.type == TreeEntry::Directory)
@@ -134,14 +136,28 @@ Error ArchiveWriter::writeTar(const TreeSnapshot &snapshot, QIODevice *sink, con
             archive_entry_set_size(entry, e.size);
             break;
         }
+    };
+    std::optional<TreeEntry> firstDirectory;
+    QByteArray buffer;
+    qint64 done = 0;
+    ArchiveDigest digest;
+    for (qsizetype i = 0; i < snapshot.size(); ++i) {
+        if (cancel && cancel->isCancelled())
+            return cancelled();
+        const TreeEntry e = snapshot.at(i);
+        setHeader(e);
+        if (e.type == TreeEntry::Directory && !firstDirectory)
+            firstDirectory = e;
         if (archive_write_header(a, entry) < ARCHIVE_WARN)
             return failure(QStringLiteral("writing the header of %1").arg(e.pathString()));
+        digest.addEntry(e.path, e.type, e.size, e.mode, e.mtime, e.linkTarget);
         ++m_stats.entries;
         if (e.type != TreeEntry::File)
             continue;
         Error error = readFileBlocks(snapshot.sourcePath(e), e.size, buffer, cancel, [&](const char *data, qint64 size) -> Error {
             if (archive_write_data(a, data, size_t(size)) != size)
                 return failure(QStringLiteral("writing %1").arg(e.pathString()));
+            digest.addData(data, size);
             done += size;
             m_stats.bytesIn += size;
             if (progress)
@@ -151,6 +167,18 @@ Error ArchiveWriter::writeTar(const TreeSnapshot &snapshot, QIODevice *sink, con
         if (error)
             return error;
         ++m_stats.files;
+    }
+    // The digest record follows the last entry (whose padding finish_entry writes), then the copy
+    // of the first directory entry (archivedigest.h), then the end-of-archive blocks of close().
+    if (firstDirectory) {
+        if (archive_write_finish_entry(a) != ARCHIVE_OK)
+            return failure(QStringLiteral("finishing the last entry"));
+        const QByteArray trailer = ArchiveDigest::tarTrailer(digest.record());
+        if (!out.writeRaw(trailer.constData(), trailer.size()))
+            return failure(QStringLiteral("writing the archive digest"));
+        setHeader(*firstDirectory);
+        if (archive_write_header(a, entry) < ARCHIVE_WARN)
+            return failure(QStringLiteral("writing the archive digest"));
     }
     if (archive_write_close(a) != ARCHIVE_OK)
         return failure(QStringLiteral("finishing the archive"));

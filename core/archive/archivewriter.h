@@ -2,8 +2,9 @@
 // ArchiveWriter: streams a TreeSnapshot as an archive into any QIODevice (a file, a pipe, a
 // multipart upload). Tar formats are pax (restricted: plain ustar headers unless a name, size or
 // time needs more) through libarchive, compressed with zstd (multi-threaded, content checksum) or
-// gzip; zip is written by ZipStreamWriter. Output is deterministic: identical trees give
-// identical archives. Owners are stored as 0/0; file data is read in 1 MiB blocks.
+// gzip (zlib, below libarchive); after the last entry comes the archive digest (archivedigest.h)
+// that restores verify. Zip is written by ZipStreamWriter. Output is deterministic: identical trees
+// give identical archives. Owners are stored as 0/0; file data is read in 1 MiB blocks.
 
 #include "archiveformat.h"
 #include "treesnapshot.h"
@@ -21,6 +22,10 @@ struct ArchiveWriteOptions
     int compressionLevel = -1;  // -1 = codec default (zstd 3, gzip 6)
     int threads = 0;            // zstd workers, 0 = number of cores
 };
+
+// Whether write() will end the archive with its digest (archivedigest.h): tar formats, when the
+// snapshot holds a directory. Known before writing, so that the object's metadata can say so.
+bool writesArchiveDigest(const TreeSnapshot &snapshot, ArchiveFormat format);
 
 class ArchiveWriter
 {

@@ -175,7 +175,7 @@ public:
         if (Error e = prepare(workspace))
             return e;
         if (Error e = extractAll(source))
-            return e;
+            return e.kind() == ErrorKind::Cancelled ? cancelledError() : e;
         if (cancelled())
             return cancelledError();
         Error e = merge(QString());
@@ -234,7 +234,7 @@ private:
 
     Error extractAll(QIODevice *source)
     {
-        ArchiveReader reader(source, m_cancel);
+        ArchiveReader reader(source, m_cancel, m_options.requireDigest);
         ArchiveReader::Entry entry;
         qint64 entries = 0;
         for (;;) {
@@ -243,8 +243,12 @@ private:
             const Result<bool> more = reader.next(&entry);
             if (!more.ok())
                 return more.error();
-            if (!*more)
+            if (!*more) {
+                if (reader.digestVerified())
+                    --m_stats.entries;  // the copy of a directory that follows the digest
+                m_stats.digestVerified = reader.digestVerified();
                 break;
+            }
             m_stats.format = reader.formatName();
             if (++entries > m_options.maxEntries)
                 return Error(ErrorKind::Unsafe, QStringLiteral("TooManyEntries"),

@@ -35,6 +35,7 @@ struct ExtractOptions
     qint64 maxEntries = 10'000'000;
     int maxPathDepth = 256;
     int maxPathLength = 4096;  // bytes (UTF-8)
+    bool requireDigest = false;  // the writer recorded a digest (metadata says so): refuse an archive without it
 };
 
 class SafeExtractor

@@ -1,5 +1,7 @@
 #include "inspectjob.h"
 
+#include "rebuildjob.h"
+
 namespace s3cache {
 
 InspectJob::InspectJob(ObjectStore &store, QString key, int maxEntries, QObject *parent)
@@ -29,7 +31,7 @@ Error InspectJob::run()
             reportProgress({QStringLiteral("inspect"), (*stream)->transferred(), total, m_result.entries.size()});
             return true;
         },
-        cancellation().get(), &m_result.stats);
+        cancellation().get(), &m_result.stats, info->metadata.value(Metadata::digest) == Metadata::digestV1);
     if (error)
         return (*stream)->streamError() ? (*stream)->streamError() : error;
     return {};

@@ -50,6 +50,8 @@ Error RebuildJob::run()
     metadata.insert(Metadata::files, QString::number(snapshot->fileCount));
     metadata.insert(Metadata::bytes, QString::number(snapshot->totalFileBytes));
     metadata.insert(Metadata::version, QStringLiteral(S3CACHE_VERSION));
+    if (writesArchiveDigest(*snapshot, m_options.archive.format))
+        metadata.insert(Metadata::digest, Metadata::digestV1);
 
     Result<std::unique_ptr<ObjectWriter>> writer = m_store.openWrite(m_options.key, metadata, snapshot->totalFileBytes);
     if (!writer.ok())

@@ -42,6 +42,9 @@ inline const QString format = QStringLiteral("s3cache-format");
 inline const QString files = QStringLiteral("s3cache-files");
 inline const QString bytes = QStringLiteral("s3cache-bytes");
 inline const QString version = QStringLiteral("s3cache-version");
+// "v1" when the archive ends with its digest (archivedigest.h): a restore then refuses one without.
+inline const QString digest = QStringLiteral("s3cache-digest");
+inline const QString digestV1 = QStringLiteral("v1");
 }
 
 class RebuildJob : public Job

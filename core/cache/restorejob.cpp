@@ -1,5 +1,7 @@
 #include "restorejob.h"
 
+#include "rebuildjob.h"
+
 #include "util/log.h"
 
 namespace s3cache {
@@ -95,7 +97,9 @@ Error RestoreJob::run()
     Result<std::unique_ptr<ObjectStream>> stream = m_store.openRead(*found);
     if (!stream.ok())
         return stream.error();
-    SafeExtractor extractor(m_options.extract);
+    ExtractOptions extract = m_options.extract;
+    extract.requireDigest = found->metadata.value(Metadata::digest) == Metadata::digestV1;
+    SafeExtractor extractor(extract);
     const qint64 total = found->size;
     Error error = extractor.extract(stream->get(), m_options.workspace, cancellation().get(),
                                           [this, total, &stream](qint64, qint64) {
