@@ -186,6 +186,12 @@ public:
         }
         return open(QIODevice::ReadOnly);
     }
+    // The version of the file that was opened, whatever is at its path now.
+    QByteArray etag() const
+    {
+        struct stat st {};
+        return ::fstat(m_file.handle(), &st) == 0 ? etagFor(st) : QByteArray();
+    }
 
 protected:
     qint64 readData(char *data, qint64 maxlen) override
@@ -277,8 +283,7 @@ Result<std::unique_ptr<ObjectStream>> LocalStore::openRead(const ObjectInfo &inf
     if (!reader->start(&message))
         return Error(ErrorKind::NotFound, QStringLiteral("NoSuchKey"), QStringLiteral("cannot open %1: %2").arg(uri(info.key), message));
     // The file was opened after `info` was taken: make sure it is still that version.
-    const Result<ObjectInfo> now = statObject(info.key, false);
-    if (!now.ok() || (!info.etag.isEmpty() && now->etag != info.etag))
+    if (!info.etag.isEmpty() && reader->etag() != info.etag)
         return Error(ErrorKind::Transient, QStringLiteral("PreconditionFailed"),
                      QStringLiteral("%1 was replaced while it was being read; try again").arg(uri(info.key)));
     return std::unique_ptr<ObjectStream>(std::move(reader));
