@@ -28,14 +28,42 @@ Error ioError(const QString &code, const QString &message)
     return Error(ErrorKind::Io, code, message);
 }
 
-// Changes whenever the object is replaced (rename-into-place gives a new inode).
-QByteArray etagFor(const QString &path)
+// Changes whenever the object is replaced (rename-into-place gives a new inode) or touched.
+QByteArray etagFor(const struct stat &st)
 {
-    struct stat st {};
-    if (::stat(QFile::encodeName(path).constData(), &st) != 0)
-        return {};
     return QByteArray::number(qulonglong(st.st_ino), 16) + '-' + QByteArray::number(qlonglong(st.st_size), 16) + '-'
            + QByteArray::number(qlonglong(st.st_mtim.tv_sec), 16) + QByteArray::number(qlonglong(st.st_mtim.tv_nsec), 16);
+}
+
+// The sidecar's record of the object file it describes; see localstore.h for why inode and size.
+QJsonObject identityOf(const struct stat &st)
+{
+    return QJsonObject{{QStringLiteral("inode"), QString::number(qulonglong(st.st_ino))},
+                       {QStringLiteral("size"), qint64(st.st_size)}};
+}
+
+QByteArray sidecarFor(const struct stat &st, const QMap<QString, QString> &metadata)
+{
+    QJsonObject meta;
+    for (auto it = metadata.cbegin(); it != metadata.cend(); ++it)
+        meta.insert(it.key(), it.value());
+    return QJsonDocument(QJsonObject{{QStringLiteral("object"), identityOf(st)}, {QStringLiteral("metadata"), meta}}).toJson();
+}
+
+// The metadata in `sidecar` if it describes the object file `st`, else none. A sidecar of an
+// earlier s3cache (a flat object of metadata, no "object") is not trusted either: nothing tells
+// it from the stale metadata of a commit that raced another, and the cost of dropping it is one
+// re-upload per cache.
+QMap<QString, QString> metadataIfItDescribes(const QByteArray &sidecar, const struct stat &st)
+{
+    const QJsonObject json = QJsonDocument::fromJson(sidecar).object();
+    if (json.value(QStringLiteral("object")).toObject() != identityOf(st))
+        return {};
+    QMap<QString, QString> metadata;
+    const QJsonObject meta = json.value(QStringLiteral("metadata")).toObject();
+    for (auto it = meta.begin(); it != meta.end(); ++it)
+        metadata.insert(it.key(), it.value().toString());
+    return metadata;
 }
 
 // Writes into a temporary file beside the object; commit() renames it into place.
@@ -72,27 +100,29 @@ public:
                             .arg(m_target));
         if (!QDir().mkpath(QFileInfo(m_target).path()) || !QDir().mkpath(QFileInfo(m_metaTarget).path()))
             return fail(QStringLiteral("cannot create the directory of %1").arg(m_target));
-        // Order matters for crashes: drop the old metadata, move the object, then write the new
-        // metadata. At any point the metadata is either absent or describes the object, so a
-        // stale fingerprint can never make a later rebuild skip its upload.
-        QFile::remove(m_metaTarget);
+        struct stat st {};
+        if (::fstat(m_file.handle(), &st) != 0) {
+            const int err = errno;
+            return fail(QStringLiteral("cannot stat %1: %2").arg(m_file.fileName(), QString::fromLocal8Bit(strerror(err))));
+        }
+        // The sidecar first, naming this file's inode (a rename keeps it), then the object. See
+        // localstore.h: a kill or another commit between the two leaves a sidecar that does not
+        // describe the object at the key, which readers then ignore.
+        QSaveFile meta(m_metaTarget);
+        const QByteArray sidecar = sidecarFor(st, m_metadata);
+        if (!meta.open(QIODevice::WriteOnly) || meta.write(sidecar) != sidecar.size() || !meta.commit())
+            return fail(QStringLiteral("cannot write the metadata of %1 to %2: %3").arg(m_target, m_metaTarget, meta.errorString()));
         m_file.setAutoRemove(false);
         m_file.close();
         if (::rename(QFile::encodeName(m_file.fileName()).constData(), QFile::encodeName(m_target).constData()) != 0) {
             const int err = errno;
             QFile::remove(m_file.fileName());
+            // The previous object stays; the sidecar just written does not describe it, so it
+            // now has no metadata (the next rebuild uploads again).
             return fail(QStringLiteral("cannot move the new object to %1: %2").arg(m_target, QString::fromLocal8Bit(strerror(err))));
         }
         m_done = true;
         close();
-        QSaveFile meta(m_metaTarget);
-        QJsonObject json;
-        for (auto it = m_metadata.cbegin(); it != m_metadata.cend(); ++it)
-            json.insert(it.key(), it.value());
-        if (!meta.open(QIODevice::WriteOnly) || meta.write(QJsonDocument(json).toJson()) < 0 || !meta.commit())
-            return ioError(QStringLiteral("WriteFailed"),
-                           QStringLiteral("stored %1 but not its metadata (%2): the next rebuild will upload again")
-                               .arg(m_target, meta.errorString()));
         return {};
     }
 
@@ -156,6 +186,12 @@ public:
         }
         return open(QIODevice::ReadOnly);
     }
+    // The version of the file that was opened, whatever is at its path now.
+    QByteArray etag() const
+    {
+        struct stat st {};
+        return ::fstat(m_file.handle(), &st) == 0 ? etagFor(st) : QByteArray();
+    }
 
 protected:
     qint64 readData(char *data, qint64 maxlen) override
@@ -212,21 +248,21 @@ QString LocalStore::metaPath(const QString &key) const
 
 Result<ObjectInfo> LocalStore::statObject(const QString &key, bool withMetadata) const
 {
-    const QFileInfo fi(objectPath(key));
-    if (!fi.exists() || !fi.isFile())
+    // One stat gives the version (etag) and what the sidecar must name, so the metadata returned
+    // belongs to exactly that version: if the object is replaced between the stat and reading
+    // the sidecar, the sidecar names the new file and is ignored.
+    struct stat st {};
+    if (::stat(QFile::encodeName(objectPath(key)).constData(), &st) != 0 || !S_ISREG(st.st_mode))
         return Error(ErrorKind::NotFound, QStringLiteral("NoSuchKey"), QStringLiteral("%1 does not exist").arg(uri(key)));
     ObjectInfo info;
     info.key = key;
-    info.size = fi.size();
-    info.lastModified = fi.lastModified().toUTC();
-    info.etag = etagFor(fi.filePath());
+    info.size = qint64(st.st_size);
+    info.lastModified = QDateTime::fromMSecsSinceEpoch(qint64(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000, Qt::UTC);
+    info.etag = etagFor(st);
     if (withMetadata) {
         QFile meta(metaPath(key));
-        if (meta.open(QIODevice::ReadOnly)) {
-            const QJsonObject json = QJsonDocument::fromJson(meta.readAll()).object();
-            for (auto it = json.begin(); it != json.end(); ++it)
-                info.metadata.insert(it.key(), it.value().toString());
-        }
+        if (meta.open(QIODevice::ReadOnly))
+            info.metadata = metadataIfItDescribes(meta.readAll(), st);
     }
     return info;
 }
@@ -247,8 +283,7 @@ Result<std::unique_ptr<ObjectStream>> LocalStore::openRead(const ObjectInfo &inf
     if (!reader->start(&message))
         return Error(ErrorKind::NotFound, QStringLiteral("NoSuchKey"), QStringLiteral("cannot open %1: %2").arg(uri(info.key), message));
     // The file was opened after `info` was taken: make sure it is still that version.
-    const Result<ObjectInfo> now = statObject(info.key, false);
-    if (!now.ok() || (!info.etag.isEmpty() && now->etag != info.etag))
+    if (!info.etag.isEmpty() && reader->etag() != info.etag)
         return Error(ErrorKind::Transient, QStringLiteral("PreconditionFailed"),
                      QStringLiteral("%1 was replaced while it was being read; try again").arg(uri(info.key)));
     return std::unique_ptr<ObjectStream>(std::move(reader));

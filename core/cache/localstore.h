@@ -4,6 +4,22 @@
 // <root>/<bucket>/.s3cache-meta/<key>.json; writes go to <root>/<bucket>/.s3cache-tmp/ and are
 // renamed into place on commit (atomic on one filesystem). The bucket directory is created on
 // first use: a local store has no separate "create bucket" step.
+//
+// Object and metadata are two files, so no rename replaces both. Instead the sidecar names the
+// object file it describes, {"object": {"inode", "size"}, "metadata": {...}}, and a reader that
+// finds a sidecar naming another file reports the object without metadata (the next rebuild
+// uploads again: never a stale "cache unchanged"). A commit writes the sidecar (itself renamed
+// into place) with the inode of its temporary file, which the rename keeps, and then renames the
+// object. So whatever two commits of one key interleave, and wherever one is killed, head()
+// gives the old object with its metadata, the new one with its own, or an object without any.
+// Writing the sidecar first matters: an inode is only reused once its file is gone, and a commit
+// whose file has the reused inode writes its own sidecar before its object can appear, so a
+// sidecar left by an earlier file with that inode never matches the object at the key.
+// Not in the identity: the device (rename never crosses file systems, and st_dev differs between
+// NFS clients of one share and across remounts, which would drop every cache's metadata) and the
+// mtime (it is the object's LastModified, which tests and people backdate with touch). The size
+// catches an in-place rewrite (cp over the file keeps its inode) in nearly all cases.
+// Sidecars of earlier s3cache versions (metadata only) are not trusted: see metadataIfItDescribes.
 
 #include "objectstore.h"
 

@@ -1,12 +1,15 @@
 // LocalStore: the embedded file:// store must behave like a bucket: atomic writes, metadata,
 // S3-style listing order and prefixes, deletes that leave no empty folders, and reads that never
-// mix two versions of an object.
+// mix two versions of an object, and metadata that always belongs to the object it comes with.
 #include "cache/localstore.h"
 
 #include <QDir>
 #include <QFile>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <cstdio>
+#include <unistd.h>
 
 using namespace s3cache;
 
@@ -29,6 +32,20 @@ private:
         if ((*writer)->write(data) != data.size())
             return (*writer)->streamError();
         return (*writer)->commit();
+    }
+    static QByteArray readFile(const QString &path)
+    {
+        QFile f(path);
+        return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+    }
+    static bool writeFile(const QString &path, const QByteArray &data)
+    {
+        QFile f(path);
+        return f.open(QIODevice::WriteOnly | QIODevice::Truncate) && f.write(data) == data.size();
+    }
+    static QMap<QString, QString> fingerprint(const QString &value)
+    {
+        return {{QStringLiteral("s3cache-fingerprint"), value}};
     }
 
 private slots:
@@ -61,6 +78,118 @@ private slots:
         QCOMPARE(readAll(store, *store.head(QStringLiteral("k"))), QByteArray("old"));
         QDir tmp(dir.path() + QStringLiteral("/b/.s3cache-tmp"));
         QCOMPARE(tmp.entryList(QDir::Files | QDir::Hidden), QStringList());
+    }
+
+    // Two rebuilds of one key write at the same time: whichever commits last wins, and its
+    // metadata comes with it.
+    void concurrentWritersLastCommitWins_data()
+    {
+        QTest::addColumn<bool>("aCommitsFirst");
+        QTest::newRow("A then B") << true;
+        QTest::newRow("B then A") << false;
+    }
+    void concurrentWritersLastCommitWins()
+    {
+        QFETCH(bool, aCommitsFirst);
+        QTemporaryDir dir;
+        LocalStore store(dir.path(), QStringLiteral("b"));
+        const QString key = QStringLiteral("acme/webapp/archive.tar.zst");
+        auto a = store.openWrite(key, fingerprint(QStringLiteral("A")));
+        auto b = store.openWrite(key, fingerprint(QStringLiteral("B")));
+        QVERIFY(a.ok() && b.ok());
+        QCOMPARE((*a)->write("A"), 1);
+        QCOMPARE((*b)->write("B"), 1);
+        ObjectWriter *first = aCommitsFirst ? a->get() : b->get();
+        ObjectWriter *second = aCommitsFirst ? b->get() : a->get();
+        QVERIFY(!first->commit());
+        QVERIFY(!second->commit());
+        const auto info = store.head(key);
+        QVERIFY(info.ok());
+        const QByteArray content = readAll(store, *info);
+        QCOMPARE(content, QByteArray(aCommitsFirst ? "B" : "A"));
+        QCOMPARE(info->metadata.value(QStringLiteral("s3cache-fingerprint")), QString::fromLatin1(content));
+    }
+
+    // Whatever order the steps of two commits (sidecar, object rename) of one key end up in, and
+    // wherever a commit is killed (kill -9), head() returns either no metadata or the metadata of
+    // the object it describes: never another version's, which would make the next rebuild say
+    // "cache unchanged" for a tree the object does not hold. Each row builds, from two real
+    // commits A and B, the files an interleaving or a crash leaves behind: the object file of one
+    // (kept alive by a hard link, so it is the very file, inode and all) and the sidecar of one.
+    void metadataNeverDescribesAnotherVersion_data()
+    {
+        QTest::addColumn<QString>("object");   // "A" or "B": whose object file ends up at the key
+        QTest::addColumn<QString>("sidecar");  // "A", "B", "old-format B" or "none"
+        QTest::addColumn<QString>("expected");  // fingerprint head() reports ("" = no metadata)
+        QTest::newRow("A commits, then B") << "B" << "B" << "B";
+        QTest::newRow("B commits, then A") << "A" << "A" << "A";
+        // The race of the old commit (object renamed, then metadata written): A's metadata
+        // write lands after B has committed.
+        QTest::newRow("A's metadata lands after B's commit") << "B" << "A" << "";
+        // The same steps in the other order: B's sidecar is written, then A's object renamed.
+        QTest::newRow("A's object lands after B's sidecar") << "A" << "B" << "";
+        // A writes object A, B replaces it: a kill at each step of B's commit.
+        QTest::newRow("B killed before its sidecar") << "A" << "A" << "A";
+        QTest::newRow("B killed between sidecar and object") << "A" << "B" << "";
+        QTest::newRow("B killed after its object") << "B" << "B" << "B";
+        QTest::newRow("B killed before any metadata") << "B" << "none" << "";
+        // Written by an s3cache before sidecars named their object: it cannot be told from a
+        // stale one, so it is not trusted (one re-upload).
+        QTest::newRow("old-format sidecar") << "B" << "old-format B" << "";
+    }
+    void metadataNeverDescribesAnotherVersion()
+    {
+        QFETCH(QString, object);
+        QFETCH(QString, sidecar);
+        QFETCH(QString, expected);
+        QTemporaryDir dir;
+        LocalStore store(dir.path(), QStringLiteral("b"));
+        const QString key = QStringLiteral("acme/webapp/archive.tar.zst");
+        const QString objectPath = store.bucketPath() + QStringLiteral("/") + key;
+        const QString sidecarPath = store.bucketPath() + QStringLiteral("/.s3cache-meta/") + key + QStringLiteral(".json");
+        QMap<QString, QString> keptObject;  // writer -> hard link to its object file
+        QMap<QString, QByteArray> keptSidecar;  // writer -> its sidecar's bytes
+        for (const QString &writer : {QStringLiteral("A"), QStringLiteral("B")}) {
+            // Different sizes, as two archives of different trees nearly always have.
+            QVERIFY(!put(store, key, writer.toLatin1().repeated(writer == u"A" ? 3 : 5), fingerprint(writer)));
+            keptObject[writer] = dir.filePath(QStringLiteral("object-") + writer);
+            QCOMPARE(::link(QFile::encodeName(objectPath).constData(), QFile::encodeName(keptObject[writer]).constData()), 0);
+            keptSidecar[writer] = readFile(sidecarPath);
+            QVERIFY(!keptSidecar[writer].isEmpty());
+        }
+        QCOMPARE(::rename(QFile::encodeName(keptObject[object]).constData(), QFile::encodeName(objectPath).constData()), 0);
+        if (sidecar == u"none")
+            QVERIFY(QFile::remove(sidecarPath));
+        else if (sidecar == u"old-format B")
+            QVERIFY(writeFile(sidecarPath, R"({"s3cache-fingerprint": "B"})"));
+        else
+            QVERIFY(writeFile(sidecarPath, keptSidecar[sidecar]));
+
+        const auto info = store.head(key);
+        QVERIFY2(info.ok(), qPrintable(info.error().toString()));
+        const QByteArray content = readAll(store, *info);
+        QCOMPARE(content, object.toLatin1().repeated(object == u"A" ? 3 : 5));
+        QCOMPARE(info->metadata.value(QStringLiteral("s3cache-fingerprint")), expected);
+        // The next commit puts both back in step.
+        QVERIFY(!put(store, key, "C", fingerprint(QStringLiteral("C"))));
+        QCOMPARE(store.head(key)->metadata.value(QStringLiteral("s3cache-fingerprint")), QStringLiteral("C"));
+    }
+
+    // Aging an object by its mtime (how tests and people backdate a file store's LastModified)
+    // keeps its metadata; rewriting it in place (same inode) drops it.
+    void touchedObjectKeepsMetadataRewrittenObjectLosesIt()
+    {
+        QTemporaryDir dir;
+        LocalStore store(dir.path(), QStringLiteral("b"));
+        const QString key = QStringLiteral("k");
+        QVERIFY(!put(store, key, "hello", fingerprint(QStringLiteral("F"))));
+        QFile f(store.bucketPath() + QStringLiteral("/k"));
+        QVERIFY(f.open(QIODevice::ReadWrite));
+        QVERIFY(f.setFileTime(QDateTime::currentDateTimeUtc().addDays(-30), QFileDevice::FileModificationTime));
+        f.close();
+        QCOMPARE(store.head(key)->metadata.value(QStringLiteral("s3cache-fingerprint")), QStringLiteral("F"));
+        QVERIFY(writeFile(store.bucketPath() + QStringLiteral("/k"), "other content"));
+        QCOMPARE(store.head(key)->metadata, (QMap<QString, QString>()));
     }
 
     void readerKeepsItsVersionWhenReplaced()
@@ -137,6 +266,24 @@ private slots:
         QCOMPARE(pages, (QList<int>{1000, 100}));
     }
 
+    // A commit killed part way leaves temporary files in the hidden folders: never listed.
+    void leftoversOfKilledCommitsAreNotListed()
+    {
+        QTemporaryDir dir;
+        LocalStore store(dir.path(), QStringLiteral("b"));
+        QVERIFY(!put(store, QStringLiteral("k"), "x", fingerprint(QStringLiteral("F"))));
+        QVERIFY(writeFile(store.bucketPath() + QStringLiteral("/.s3cache-meta/k.json.AbC123"), "{"));
+        QVERIFY(writeFile(store.bucketPath() + QStringLiteral("/.s3cache-tmp/upload-XyZ789"), "partial"));
+        QStringList seen;
+        QVERIFY(!store.list(QString(), [&](const QList<ObjectInfo> &page) {
+            for (const ObjectInfo &o : page)
+                seen << o.key;
+            return true;
+        }));
+        QCOMPARE(seen, QStringList{QStringLiteral("k")});
+        QCOMPARE(store.head(QStringLiteral("k"))->metadata.value(QStringLiteral("s3cache-fingerprint")), QStringLiteral("F"));
+    }
+
     void removeDeletesAndTidies()
     {
         QTemporaryDir dir;
@@ -149,6 +296,9 @@ private slots:
         QVERIFY(!QDir(dir.path() + QStringLiteral("/b/a/b")).exists());
         QVERIFY(store.head(QStringLiteral("a/k2")).ok());
         QVERIFY(!store.head(QStringLiteral("a/b/c/k1")).ok());
+        // The sidecar goes with its object.
+        QVERIFY(!QFile::exists(dir.path() + QStringLiteral("/b/.s3cache-meta/a/b/c/k1.json")));
+        QVERIFY(QFile::exists(dir.path() + QStringLiteral("/b/.s3cache-meta/a/k2.json")));
     }
 };
 
