@@ -133,6 +133,27 @@ class ActionsMixin:
         with tarfile.open(fileobj=io.BytesIO(self.get_object("acme/webapp/archive.tgz")), mode="r:gz") as tar:
             self.assertIn("node_modules/pkg3/index.js", tar.getnames())
 
+    def test_damaged_cache_is_refused_and_workspace_kept(self):
+        # One byte flipped in storage: in a plain tar's file data (only the archive digest can
+        # tell) and in a .tgz's CRC-32 (only reading the stream to its end can tell).
+        src = self.path("src")
+        write(f"{src}/node_modules/pkg/data.bin", b"MARKER" + bytes(range(256)) * 64)
+        ws = self.path("ws")
+        write(f"{ws}/node_modules/pkg/data.bin", b"the workspace's own")
+        write(f"{ws}/node_modules/other.js", b"kept")
+        before = snapshot(ws)
+        for filename, where in [("archive.tar", lambda data: data.index(b"MARKER") + 3000), ("archive.tgz", lambda data: len(data) - 6)]:
+            with self.subTest(filename=filename):
+                self.rebuild(src, filename=filename, mount="node_modules")
+                key = "acme/webapp/" + filename
+                data = bytearray(self.get_object(key))
+                data[where(data)] ^= 0x01
+                self.put_object(key, bytes(data))
+                proc = run_cli(env=self.env("restore", filename=filename, mount="node_modules", strict="true"), cwd=ws)
+                self.assertEqual(proc.returncode, 1, proc.stderr)
+                self.assertRegex(proc.stderr, r"does not match the digest|gzip data is damaged")
+                self.assertEqual(snapshot(ws), before)
+
     def test_rebuild_missing_mounts(self):
         ws = self.path("ws")
         os.makedirs(ws)
