@@ -2,6 +2,7 @@
 
 #include "archiveio.h"
 #include "archivereader.h"
+#include "mergejournal.h"
 
 #include "util/contentdigest.h"
 #include "util/log.h"
@@ -11,6 +12,7 @@
 #include <QFileInfo>
 #include <QHash>
 #include <QMap>
+#include <QScopeGuard>
 #include <QSet>
 
 #include <algorithm>
@@ -67,45 +69,6 @@ Error conflict(const QString &entry, const QString &why)
 QString join(const QString &parent, const QString &name)
 {
     return parent.isEmpty() ? name : parent + u'/' + name;
-}
-
-QList<QByteArray> directoryNames(const QByteArray &path, int *errnum)
-{
-    QList<QByteArray> names;
-    DIR *dir = opendir(path.constData());
-    if (!dir) {
-        *errnum = errno;
-        return names;
-    }
-    while (const dirent *d = readdir(dir)) {
-        if (strcmp(d->d_name, ".") != 0 && strcmp(d->d_name, "..") != 0)
-            names << QByteArray(d->d_name);
-    }
-    closedir(dir);
-    *errnum = 0;
-    std::sort(names.begin(), names.end());
-    return names;
-}
-
-// Removes a tree without following symbolic links, making directories writable as needed. It
-// never leaves the file system of `path`: a directory on another one (a mount point) is left as it
-// is, and the removal reports failure.
-bool removeTree(const QByteArray &path, dev_t device = 0)
-{
-    struct stat st;
-    if (lstat(path.constData(), &st) != 0)
-        return errno == ENOENT;
-    if (device != 0 && st.st_dev != device)
-        return false;
-    if (!S_ISDIR(st.st_mode))
-        return unlink(path.constData()) == 0 || errno == ENOENT;
-    if ((st.st_mode & S_IRWXU) != S_IRWXU)
-        chmod(path.constData(), (st.st_mode & 07777) | S_IRWXU);
-    int errnum = 0;
-    bool ok = true;
-    for (const QByteArray &name : directoryNames(path, &errnum))
-        ok = removeTree(path + '/' + name, st.st_dev) && ok;
-    return rmdir(path.constData()) == 0 && ok && errnum == 0;
 }
 
 // The first mount point at `path` or below it, from /proc/self/mountinfo (bind mounts of the same
@@ -166,7 +129,13 @@ public:
 
     ~Extraction()
     {
-        if (!m_stagingRoot.isEmpty() && !m_keepStaging && !removeTree(fsPath(m_stagingRoot)))
+        if (m_keepStaging)
+            return;
+        for (const QString &dir : std::as_const(m_deviceStagings)) {
+            if (!removeTree(fsPath(dir)))
+                Log::warn(QStringLiteral("could not remove the staging directory %1").arg(dir));
+        }
+        if (!m_stagingRoot.isEmpty() && !removeTree(fsPath(m_stagingRoot)))
             Log::warn(QStringLiteral("could not remove the staging directory %1").arg(m_stagingRoot));
     }
 
@@ -178,33 +147,38 @@ public:
             return e.kind() == ErrorKind::Cancelled ? cancelledError() : e;
         if (cancelled())
             return cancelledError();
-        Error e = merge(QString());
+        Error e = merge(QString(), m_stagingDevice);
         if (!e)
             e = applyDirectoryAttributes();
+        if (!e && !m_journal.write({MergeStep::Committed}))
+            e = ioError(QStringLiteral("write the journal in"), m_stagingRoot, errno);
         if (e) {
-            rollback();
+            if (!rollBackSteps(m_journal.steps()).isEmpty()) {
+                m_keepStaging = true;
+                Log::error(QStringLiteral("the replaced originals are kept in %1").arg(m_stagingRoot));
+            }
             m_restoredFiles.clear();
-        } else if (m_stats.modesStripped > 0)
+        } else if (m_stats.modesStripped > 0) {
             Log::warn(QStringLiteral("%1 entries of the cache had setuid, setgid or sticky bits: restored without "
                                      "them (a cache never grants privileges)")
                           .arg(m_stats.modesStripped));
+        }
         return e;
     }
 
 private:
-    enum class Op { MovedIn, MovedAside, MergedDirectory };
-    struct JournalEntry
-    {
-        Op op;
-        QString rel;
-        QString aside;       // MovedAside: where the original is kept
-        struct stat before;  // MergedDirectory: the workspace directory's mode and times
-    };
     struct DirectoryAttributes
     {
         quint32 mode;
         qint64 mtime;
         qint32 nsec;
+    };
+    // Where entries are staged on one file system: the extraction's own staging directory, or one
+    // made inside a mount point of another file system (rename() cannot cross them).
+    struct Staging
+    {
+        QString tree;
+        QString aside;
     };
 
     bool cancelled() const { return m_cancel && m_cancel->isCancelled(); }
@@ -224,11 +198,17 @@ private:
             return ioError(QStringLiteral("create a staging directory in"), m_workspace, errno);
         m_stagingRoot = QFile::decodeName(pattern);
         m_tree = m_stagingRoot + QStringLiteral("/tree");
-        m_aside = m_stagingRoot + QStringLiteral("/replaced");
-        for (const QString &dir : {m_tree, m_aside}) {
+        for (const QString &dir : {m_tree, m_stagingRoot + QStringLiteral("/replaced")}) {
             if (mkdir(fsPath(dir).constData(), 0700) != 0)
                 return ioError(QStringLiteral("create"), dir, errno);
         }
+        if (!m_journal.open(m_stagingRoot + QStringLiteral("/journal")))
+            return ioError(QStringLiteral("create the journal in"), m_stagingRoot, errno);
+        struct stat staging;
+        if (lstat(pattern.constData(), &staging) != 0)
+            return ioError(QStringLiteral("inspect"), m_stagingRoot, errno);
+        m_stagingDevice = staging.st_dev;
+        m_stagings.insert(m_stagingDevice, {m_tree, m_stagingRoot + QStringLiteral("/replaced")});
         return {};
     }
 
@@ -485,8 +465,31 @@ private:
         return error;
     }
 
-    // Moves the staged children of `rel` into the workspace (see the header for the rules).
-    Error merge(const QString &rel)
+    // The staging area on the file system `device`, made in `directory` (which is on it) when
+    // there is none yet.
+    Result<Staging> stagingOn(dev_t device, const QString &directory)
+    {
+        if (const auto it = m_stagings.constFind(device); it != m_stagings.constEnd())
+            return *it;
+        QByteArray pattern = fsPath(directory + u'/' + stagingPrefix() + QStringLiteral("XXXXXX"));
+        if (!mkdtemp(pattern.data()))
+            return ioError(QStringLiteral("create a staging directory in"), directory, errno);
+        const QString dir = QFile::decodeName(pattern);
+        m_deviceStagings << dir;
+        if (!m_journal.write({MergeStep::Staging, dir}))
+            return ioError(QStringLiteral("write the journal in"), m_stagingRoot, errno);
+        const Staging staging{dir + QStringLiteral("/tree"), dir + QStringLiteral("/replaced")};
+        for (const QString &sub : {staging.tree, staging.aside}) {
+            if (mkdir(fsPath(sub).constData(), 0700) != 0)
+                return ioError(QStringLiteral("create"), sub, errno);
+        }
+        m_stagings.insert(device, staging);
+        return staging;
+    }
+
+    // Moves the staged children of `rel` (a directory on the file system `device`) into the
+    // workspace (see the header for the rules). Each step is written to the journal first.
+    Error merge(const QString &rel, dev_t device)
     {
         int errnum = 0;
         const QList<QByteArray> names = directoryNames(fsPath(staged(rel)), &errnum);
@@ -496,17 +499,28 @@ private:
             if (cancelled())
                 return cancelledError();
             const QString child = join(rel, QFile::decodeName(name));
-            const QByteArray from = fsPath(staged(child));
+            QString from = staged(child);
             const QByteArray to = fsPath(target(child));
             struct stat source, existing;
-            if (lstat(from.constData(), &source) != 0)
-                return ioError(QStringLiteral("inspect"), staged(child), errno);
+            if (lstat(fsPath(from).constData(), &source) != 0)
+                return ioError(QStringLiteral("inspect"), from, errno);
+            Result<Staging> staging = stagingOn(device, rel.isEmpty() ? m_workspace : target(rel));
+            if (!staging.ok())
+                return staging.error();
             if (lstat(to.constData(), &existing) != 0) {
                 if (errno != ENOENT)
                     return ioError(QStringLiteral("inspect"), target(child), errno);
             } else if (S_ISDIR(source.st_mode) && S_ISDIR(existing.st_mode)) {
-                m_journal.append({Op::MergedDirectory, child, QString(), existing});
-                if (Error e = merge(child))
+                if (!m_journal.write({MergeStep::Merged, target(child), QString(), existing.st_mode & 07777, existing.st_atim, existing.st_mtim}))
+                    return ioError(QStringLiteral("write the journal in"), m_stagingRoot, errno);
+                // A read-only directory (Go's module cache is 0555, some caches hold 0000 ones)
+                // is opened up while merging; applyDirectoryAttributes() or the journal close it.
+                if ((existing.st_mode & S_IRWXU) != S_IRWXU) {
+                    if (chmod(to.constData(), (existing.st_mode & 07777) | S_IRWXU) != 0)
+                        return ioError(QStringLiteral("merge into"), target(child), errno);
+                    m_openedUp.insert(child, existing.st_mode & 07777);
+                }
+                if (Error e = merge(child, existing.st_dev))
                     return e;
                 continue;
             } else {
@@ -520,17 +534,118 @@ private:
                                          .arg(S_ISLNK(source.st_mode) ? QStringLiteral("symbolic link") : QStringLiteral("file"),
                                               target(child), mount));
                 }
-                const QString aside = m_aside + u'/' + QString::number(m_journal.size());
+                const QString aside = staging->aside + u'/' + QString::number(++m_moves);
+                if (!m_journal.write({MergeStep::Aside, target(child), aside, existing.st_mode & 07777}))
+                    return ioError(QStringLiteral("write the journal in"), m_stagingRoot, errno);
+                // Moving a directory to another parent rewrites its "..": it must be writable.
+                if (S_ISDIR(existing.st_mode) && (existing.st_mode & S_IWUSR) == 0)
+                    chmod(to.constData(), (existing.st_mode & 07777) | S_IWUSR);
                 if (rename(to.constData(), fsPath(aside).constData()) != 0)
                     return ioError(QStringLiteral("move aside"), target(child), errno);
-                m_journal.append({Op::MovedAside, child, aside, {}});
             }
-            if (rename(from.constData(), to.constData()) != 0)
+            if (device != m_stagingDevice) {
+                // Another file system (a volume mounted inside the workspace): copied next to the
+                // target first, so that moving it into place stays one rename.
+                const QString copy = staging->tree + u'/' + QString::number(++m_moves);
+                if (Error e = copyTree(from, copy, target(child)))
+                    return e;
+                from = copy;
+            }
+            if (!m_journal.write({MergeStep::In, target(child), from}))
+                return ioError(QStringLiteral("write the journal in"), m_stagingRoot, errno);
+            if (rename(fsPath(from).constData(), to.constData()) != 0)
                 return ioError(QStringLiteral("move into place"), target(child), errno);
-            m_journal.append({Op::MovedIn, child, QString(), {}});
             if (m_progress)
                 m_progress(m_stats.bytesIn, -1);
         }
+        return {};
+    }
+
+    // Copies a staged tree to another file system, keeping modes, times, symbolic links and the
+    // hard links inside it.
+    Error copyTree(const QString &from, const QString &to, const QString &final)
+    {
+        struct stat st;
+        const QByteArray src = fsPath(from), dst = fsPath(to);
+        if (lstat(src.constData(), &st) != 0)
+            return ioError(QStringLiteral("inspect"), from, errno);
+        const struct timespec times[2] = {st.st_atim, st.st_mtim};
+        if (S_ISDIR(st.st_mode)) {
+            if (mkdir(dst.constData(), 0700) != 0)
+                return ioError(QStringLiteral("create"), to, errno);
+            int errnum = 0;
+            for (const QByteArray &name : directoryNames(src, &errnum)) {
+                if (cancelled())
+                    return cancelledError();
+                const QString child = u'/' + QFile::decodeName(name);
+                if (Error e = copyTree(from + child, to + child, final + child))
+                    return e;
+            }
+            if (errnum != 0)
+                return ioError(QStringLiteral("read"), from, errnum);
+            if (chmod(dst.constData(), st.st_mode & 07777) != 0)
+                return ioError(QStringLiteral("set the mode of"), to, errno);
+        } else if (S_ISLNK(st.st_mode)) {
+            QByteArray link(qsizetype(st.st_size) + 1, Qt::Uninitialized);
+            const ssize_t n = readlink(src.constData(), link.data(), size_t(link.size()));
+            if (n < 0)
+                return ioError(QStringLiteral("read the symbolic link"), from, errno);
+            link.truncate(n);
+            if (symlink(link.constData(), dst.constData()) != 0)
+                return ioError(QStringLiteral("create the symbolic link"), to, errno);
+        } else if (const auto first = m_copied.constFind({quint64(st.st_dev), quint64(st.st_ino)}); first != m_copied.constEnd()) {
+            // The first link is still where it was copied, or already moved into place.
+            if (link(fsPath(first->first).constData(), dst.constData()) != 0
+                && (errno != ENOENT || link(fsPath(first->second).constData(), dst.constData()) != 0))
+                return ioError(QStringLiteral("create the hard link"), to, errno);
+            return {};
+        } else {
+            const int in = open(src.constData(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+            const int out = in < 0 ? -1 : open(dst.constData(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+            const int openErrno = errno;
+            const auto closeBoth = qScopeGuard([&] {
+                if (in >= 0)
+                    close(in);
+                if (out >= 0)
+                    close(out);
+            });
+            if (out < 0)
+                return ioError(QStringLiteral("copy"), in < 0 ? from : to, openErrno);
+            QByteArray buffer;  // for file systems that copy_file_range() cannot join (EXDEV)
+            for (;;) {
+                if (cancelled())
+                    return cancelledError();
+                ssize_t n = buffer.isEmpty() ? copy_file_range(in, nullptr, out, nullptr, ArchiveBlockSize, 0) : 0;
+                if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) {
+                    buffer.resize(ArchiveBlockSize);
+                } else if (n < 0 && errno != EINTR) {
+                    return ioError(QStringLiteral("copy"), to, errno);
+                } else if (n == 0 && buffer.isEmpty()) {
+                    break;
+                }
+                if (buffer.isEmpty())
+                    continue;
+                n = read(in, buffer.data(), size_t(buffer.size()));
+                if (n < 0 && errno == EINTR)
+                    continue;
+                if (n < 0)
+                    return ioError(QStringLiteral("copy"), from, errno);
+                if (n == 0)
+                    break;
+                for (ssize_t done = 0; done < n;) {
+                    const ssize_t w = write(out, buffer.constData() + done, size_t(n - done));
+                    if (w < 0 && errno != EINTR)
+                        return ioError(QStringLiteral("copy"), to, errno);
+                    done += std::max<ssize_t>(w, 0);
+                }
+            }
+            if (fchmod(out, st.st_mode & 07777) != 0)
+                return ioError(QStringLiteral("set the mode of"), to, errno);
+            if (st.st_nlink > 1)
+                m_copied.insert({quint64(st.st_dev), quint64(st.st_ino)}, {to, final});
+        }
+        if (utimensat(AT_FDCWD, dst.constData(), times, AT_SYMLINK_NOFOLLOW) != 0)
+            return ioError(QStringLiteral("set the time of"), to, errno);
         return {};
     }
 
@@ -555,38 +670,11 @@ private:
             if (!setTimes(path, a.mtime, a.nsec))
                 return ioError(QStringLiteral("set the time of"), path, errno);
         }
+        for (auto it = m_openedUp.cbegin(); it != m_openedUp.cend(); ++it) {
+            if (!m_directories.contains(it.key()) && chmod(fsPath(target(it.key())).constData(), it.value()) != 0)
+                return ioError(QStringLiteral("set the mode of"), target(it.key()), errno);
+        }
         return {};
-    }
-
-    void rollback()
-    {
-        bool complete = true;
-        for (auto it = m_journal.crbegin(); it != m_journal.crend(); ++it) {
-            const QByteArray workspacePath = fsPath(target(it->rel));
-            bool ok = true;
-            switch (it->op) {
-            case Op::MovedIn:
-                ok = rename(workspacePath.constData(), fsPath(staged(it->rel)).constData()) == 0;
-                break;
-            case Op::MovedAside:
-                ok = rename(fsPath(it->aside).constData(), workspacePath.constData()) == 0;
-                break;
-            case Op::MergedDirectory: {
-                const struct timespec times[2] = {it->before.st_atim, it->before.st_mtim};
-                ok = chmod(workspacePath.constData(), it->before.st_mode & 07777) == 0
-                    && utimensat(AT_FDCWD, workspacePath.constData(), times, AT_SYMLINK_NOFOLLOW) == 0;
-                break;
-            }
-            }
-            if (!ok) {
-                complete = false;
-                Log::error(QStringLiteral("could not undo the restore of %1: %2").arg(target(it->rel), errnoText(errno)));
-            }
-        }
-        if (!complete) {
-            m_keepStaging = true;
-            Log::error(QStringLiteral("the replaced originals are kept in %1").arg(m_aside));
-        }
     }
 
     const ExtractOptions &m_options;
@@ -597,7 +685,14 @@ private:
     QString m_workspace;
     QString m_stagingRoot;
     QString m_tree;
-    QString m_aside;
+    dev_t m_stagingDevice = 0;
+    QHash<dev_t, Staging> m_stagings;
+    QStringList m_deviceStagings;  // staging directories on other file systems
+    MergeJournal m_journal;
+    int m_moves = 0;
+    QMap<QString, quint32> m_openedUp;  // workspace directories made writable to merge into, and their modes
+    // copyTree(): files with several links, by inode: where copied, and where they end up
+    QHash<QPair<quint64, quint64>, QPair<QString, QString>> m_copied;
     bool m_keepStaging = false;
     qint64 m_totalBytes = 0;
     // The directories and symbolic links of the staging tree (memory grows with directories, not
@@ -605,7 +700,6 @@ private:
     QHash<QString, TreeEntry::Type> m_staged;
     QSet<QString> m_diskChecked;               // workspace paths known not to be symbolic links
     QMap<QString, DirectoryAttributes> m_directories;
-    QList<JournalEntry> m_journal;
 };
 
 } // namespace
@@ -621,6 +715,7 @@ Error SafeExtractor::extract(QIODevice *source, const QString &workspace, const 
     m_restoredFiles.clear();
     if (!source || !source->isReadable())
         return Error(ErrorKind::Internal, QStringLiteral("SourceNotReadable"), QStringLiteral("the archive input is not open for reading"));
+    recoverInterruptedRestores(workspace);
     Extraction extraction(m_options, m_stats, m_restoredFiles, cancel, progress);
     return extraction.run(source, workspace);
 }

@@ -14,7 +14,10 @@
 // replaced (cache wins), except a directory that holds a mount point: that restore is refused,
 // and nothing is ever removed across a file-system boundary. Replaced originals stay in the
 // staging directory until the end, so any failure or cancellation rolls the workspace back
-// exactly. Directory modes and mtimes are applied
+// exactly, and every step is written to a journal first, so that a restore killed at any instant
+// is rolled back by the next run (mergejournal.h). Read-only directories of the workspace are
+// opened up while merging into them and closed again; a folder on another file system (a volume
+// mounted in the workspace) gets its own staging directory there. Directory modes and mtimes are applied
 // last, so that scanning the restored tree gives the fingerprint of the tree that was archived.
 
 #include "archiveformat.h"
@@ -37,6 +40,12 @@ struct ExtractOptions
     int maxPathLength = 4096;  // bytes (UTF-8)
     bool requireDigest = false;  // the writer recorded a digest (metadata says so): refuse an archive without it
 };
+
+// Rolls back every restore into `workspace` that was killed half-way (kill -9, power loss: its
+// journal says what it moved) and removes its staging directories; those of a restore running
+// right now are left alone. Each recovery is logged as a warning. extract() calls it first; a
+// rebuild calls it before scanning, so that it never archives a half-restored tree.
+void recoverInterruptedRestores(const QString &workspace);
 
 class SafeExtractor
 {

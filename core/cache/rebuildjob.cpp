@@ -1,5 +1,6 @@
 #include "rebuildjob.h"
 
+#include "archive/safeextractor.h"
 #include "util/log.h"
 
 namespace s3cache {
@@ -13,6 +14,7 @@ Error RebuildJob::run()
 {
     m_store.setCancellation(cancellation());
     reportProgress({QStringLiteral("scan")}, true);
+    recoverInterruptedRestores(m_options.workspace);
     Result<TreeSnapshot> snapshot = scanMounts(m_options.workspace, m_options.mounts, m_options.preservePath,
                                                cancellation().get());
     if (!snapshot.ok())

@@ -1,0 +1,140 @@
+"""Real workspaces that a restore must not trip over, and a restore killed at any instant of its
+merge: read-only folders (Go's module cache), mode-000 folders, a folder that is a volume of
+another file system, and kill -9 between any two steps (the next run puts everything back)."""
+import glob
+import os
+import shutil
+import subprocess
+import unittest
+
+from common import CLI, TempDirTestCase, clean_env, run_cli, snapshot, write
+
+NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+
+
+class Workspaces(TempDirTestCase):
+    def env(self, action, mounts, **extra):
+        return clean_env(PARAMETER_ACTION=action, PARAMETER_SERVER="file://" + self.path("store"), PARAMETER_ROOT="bkt",
+                         VELA_REPO_ORG="acme", VELA_REPO_NAME="webapp", PARAMETER_MOUNT=mounts, **extra)
+
+    def rebuild_from(self, src, mounts):
+        self.assertRan(run_cli(env=self.env("rebuild", mounts), cwd=src))
+
+    def staging_dirs(self, root):
+        return glob.glob(os.path.join(root, "**", ".s3cache-staging-*"), recursive=True)
+
+    def test_read_only_and_mode_000_folders_restore_twice_as_their_owner(self):
+        if os.geteuid() != 0:
+            self.skipTest("needs root to switch to the owner (uid 65534) of the workspace")
+        src = self.path("src")
+        mod = f"{src}/go/pkg/mod/example.com/lib@v1.2.3"
+        write(f"{mod}/lib.go", b"package lib\n", mode=0o444)
+        write(f"{src}/go/pkg/mod/cache/download/sum", b"h1:abc\n", mode=0o444)
+        write(f"{src}/go/locked/inner/file", b"x")
+        for d in [mod, os.path.dirname(mod), f"{src}/go/pkg/mod/cache/download"]:
+            os.chmod(d, 0o555)
+        os.chmod(f"{src}/go/locked/inner", 0o000)
+        self.rebuild_from(src, "go")
+        os.chmod(self.tmp, 0o755)
+        subprocess.run(["chmod", "-R", "a+rX", self.path("store")], check=True)
+        cli = shutil.copy(CLI, self.path("s3cache"))
+        ws = self.path("ws")
+        os.makedirs(ws)
+        os.chown(ws, 65534, 65534)
+        for attempt in ("into an empty workspace", "again, over the read-only tree of the first"):
+            with self.subTest(attempt):
+                proc = subprocess.run(NOBODY + [cli], env=self.env("restore", "go"), cwd=ws, capture_output=True,
+                                      text=True, timeout=120)
+                self.assertRan(proc)
+                self.assertNotIn("WARN", proc.stderr)
+                self.assertEqual(os.stat(f"{ws}/go/pkg/mod/example.com/lib@v1.2.3").st_mode & 0o777, 0o555)
+                self.assertEqual(os.stat(f"{ws}/go/locked/inner").st_mode & 0o777, 0o000)
+                self.assertEqual(self.staging_dirs(ws), [])
+        for dirpath, dirnames, _ in os.walk(ws):  # so that the temporary folder can be removed
+            for d in dirnames:
+                os.chmod(os.path.join(dirpath, d), 0o755)
+
+    def test_a_folder_on_another_file_system(self):
+        if os.geteuid() != 0:
+            self.skipTest("needs root to mount a tmpfs")
+        src = self.path("src")
+        write(f"{src}/.gradle/caches/a.bin", b"a" * 1000)
+        write(f"{src}/.gradle/caches/sub/b.txt", b"b")
+        os.link(f"{src}/.gradle/caches/a.bin", f"{src}/.gradle/caches/a-link.bin")
+        os.symlink("sub/b.txt", f"{src}/.gradle/caches/b-link")
+        write(f"{src}/node_modules/x.js", b"x")
+        self.rebuild_from(src, ".gradle,node_modules")
+        ws = self.path("ws")
+        os.makedirs(f"{ws}/.gradle")
+        write(f"{ws}/.gradle/caches/sub/b.txt", b"old")
+        write(f"{ws}/.gradle/mine.txt", b"not in the cache")
+        if subprocess.run(["mount", "-t", "tmpfs", "tmpfs", f"{ws}/.gradle"], capture_output=True).returncode != 0:
+            self.skipTest("the kernel refuses to mount a tmpfs here")
+        self.addCleanup(subprocess.run, ["umount", f"{ws}/.gradle"])
+        write(f"{ws}/.gradle/caches/sub/b.txt", b"old")
+        write(f"{ws}/.gradle/mine.txt", b"not in the cache")
+        self.assertRan(run_cli(env=self.env("restore", ".gradle,node_modules"), cwd=ws))
+        self.assertEqual(snapshot(f"{ws}/.gradle", skip=("mine.txt",)), snapshot(f"{src}/.gradle"))
+        with open(f"{ws}/.gradle/mine.txt", "rb") as f:
+            self.assertEqual(f.read(), b"not in the cache")
+        a = os.stat(f"{ws}/.gradle/caches/a.bin")
+        self.assertEqual(a.st_nlink, 2)
+        self.assertNotEqual(a.st_dev, os.stat(ws).st_dev)
+        self.assertEqual(self.staging_dirs(ws), [])
+
+    def test_killed_at_any_step_of_the_merge_is_rolled_back_by_the_next_run(self):
+        src = self.path("src")
+        write(f"{src}/node_modules/pkg/index.js", b"cached")
+        write(f"{src}/node_modules/was-dir", b"a file in the cache")
+        write(f"{src}/node_modules/new/x.js", b"new")
+        write(f"{src}/.gradle/caches/c.bin", b"c")
+        mounts = "node_modules,.gradle"
+        self.rebuild_from(src, mounts)
+
+        def workspace(name):
+            ws = self.path(name)
+            write(f"{ws}/node_modules/pkg/index.js", b"the workspace's", mtime=1_500_000_000)
+            write(f"{ws}/node_modules/was-dir/inner.js", b"a directory in the workspace", mtime=1_500_000_000)
+            write(f"{ws}/node_modules/only-here.js", b"kept", mtime=1_500_000_000)
+            write(f"{ws}/.gradle/caches/c.bin", b"old c", mtime=1_500_000_000)
+            write(f"{ws}/src/main.c", b"int main;", mtime=1_500_000_000)
+            os.chmod(f"{ws}/node_modules/pkg", 0o555)
+            return ws
+
+        reference = workspace("reference")
+        self.assertRan(run_cli(env=self.env("restore", mounts), cwd=reference))
+        restored = snapshot(reference)
+
+        line = 1
+        while True:
+            ws = workspace(f"ws{line}")
+            before = snapshot(ws)
+            proc = run_cli(env=self.env("restore", mounts, S3CACHE_TEST_KILL_AFTER_JOURNAL_LINE=str(line)), cwd=ws)
+            if proc.returncode == 0:
+                break  # the merge has fewer steps: every one was tried
+            self.assertEqual(proc.returncode, -9, proc.stderr)
+            with self.subTest(killed_after_line=line):
+                stagings = self.staging_dirs(ws)
+                self.assertEqual(len(stagings), 1)
+                with open(os.path.join(stagings[0], "journal"), "rb") as f:
+                    committed = f.read().endswith(b"committed\n")
+                # The next run in that workspace, here a rebuild (which must not archive a half-restored
+                # tree), rolls the merge back before it does anything; after the last step it only cleans up.
+                rebuild = self.assertRan(run_cli(env=self.env("rebuild", mounts, PARAMETER_DRY_RUN="true"), cwd=ws))
+                if committed:
+                    self.assertNotIn("rolled back", rebuild.stderr)
+                    self.assertEqual(snapshot(ws), restored)
+                else:
+                    self.assertIn("rolled back a restore", rebuild.stderr)
+                    self.assertEqual(snapshot(ws), before)
+                self.assertEqual(self.staging_dirs(ws), [])
+                # ... and a restore then works.
+                self.assertRan(run_cli(env=self.env("restore", mounts), cwd=ws))
+                with open(f"{ws}/node_modules/pkg/index.js", "rb") as f:
+                    self.assertEqual(f.read(), b"cached")
+            line += 1
+        self.assertGreater(line, 5)
+
+
+if __name__ == "__main__":
+    unittest.main()
