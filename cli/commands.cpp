@@ -85,8 +85,8 @@ const ParameterHelp kParameters[] = {
     {help::Rebuild | help::Config, "  --compression-level N gzip -1..9, zstd 1..19\n"},
     {help::Flush | help::Rebuild | help::Config, "  --dry-run             flush/rebuild: only report what would be done\n"},
     {help::Restore | help::Config, "  --fail-on-miss        restore: exit 1 on a cache miss\n"
-                                   "  --max-restore-size S  restore: refuse an archive that unpacks to more (20GiB, 500MB;\n"
-                                   "                        default: no limit)\n"},
+                                   "  --max-restore-size S  restore: refuse an archive that unpacks to more: file sizes, holes\n"
+                                   "                        included, + 512 B an entry (20GiB, 500MB; default 1TiB; 0: none)\n"},
     {help::Restore | help::Rebuild | help::Flush | help::Config,
      "  --strict              exit 1 on transient errors and corrupt archives instead of warning\n"},
     {help::All, "  --ca-bundle FILE      extra CA certificates (PEM) for TLS\n"

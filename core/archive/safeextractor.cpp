@@ -371,8 +371,11 @@ private:
                                              .arg(entryName(info.linkTarget)));
             linkSource = staged(*linkTarget);
         }
-        if (info.type == TreeEntry::File && m_options.maxTotalBytes > 0 && m_totalBytes + info.size > m_options.maxTotalBytes)
-            return tooLarge(info.path, m_totalBytes + info.size);
+        // The budget counts what the restore puts on disk: every entry's inode and the apparent size
+        // of files (a sparse file's holes too), so neither empty files nor holes get past it.
+        m_totalBytes += EntryOverhead + (info.type == TreeEntry::File ? info.size : 0);
+        if (m_options.maxTotalBytes > 0 && m_totalBytes > m_options.maxTotalBytes)
+            return tooLarge(info.path, m_totalBytes);
         bool exists = false;
         if (Error e = prepareSlot(path, info.type, info.path, &exists))
             return e;
@@ -411,10 +414,13 @@ private:
         return {};
     }
 
+    static constexpr qint64 EntryOverhead = 512;  // what a tar header takes, about an inode's cost
+
     Error tooLarge(const QString &entry, qint64 bytes) const
     {
         return Error(ErrorKind::Unsafe, QStringLiteral("ArchiveTooLarge"),
-                     QStringLiteral("archive is too large: entry \"%1\" brings it to %2 bytes, over the limit of %3 bytes")
+                     QStringLiteral("archive is too large: entry \"%1\" brings it to %2 bytes (file sizes, holes "
+                                    "included, and 512 bytes an entry), over the limit of %3 bytes")
                          .arg(entryName(entry)).arg(bytes).arg(m_options.maxTotalBytes));
     }
 
@@ -427,12 +433,16 @@ private:
         if (!createReplacing(outPath, [&] { return (fd = open(outPath.constData(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) >= 0; }))
             return ioError(QStringLiteral("create"), out, errno);
         qint64 end = 0;
+        qint64 counted = entry.info.size;  // zip entries may not declare their size up front
         Error error = reader.readData([&](const char *data, size_t size, qint64 offset) -> Error {
             if (cancelled())
                 return cancelledError();
-            m_totalBytes += qint64(size);
-            if (m_options.maxTotalBytes > 0 && m_totalBytes > m_options.maxTotalBytes)
-                return tooLarge(entry.info.path, m_totalBytes);
+            if (offset + qint64(size) > counted) {
+                m_totalBytes += offset + qint64(size) - counted;
+                counted = offset + qint64(size);
+                if (m_options.maxTotalBytes > 0 && m_totalBytes > m_options.maxTotalBytes)
+                    return tooLarge(entry.info.path, m_totalBytes);
+            }
             for (size_t done = 0; done < size;) {
                 const ssize_t n = pwrite(fd, data + done, size - done, off_t(offset + qint64(done)));
                 if (n < 0 && errno == EINTR)

@@ -34,7 +34,9 @@ namespace s3cache {
 
 struct ExtractOptions
 {
-    qint64 maxTotalBytes = 0;  // 0 = unlimited; beyond -> ErrorKind::Unsafe "ArchiveTooLarge"
+    // Apparent file sizes (holes included) + 512 bytes an entry; 0 = unlimited; beyond ->
+    // ErrorKind::Unsafe "ArchiveTooLarge"
+    qint64 maxTotalBytes = 0;
     qint64 maxEntries = 10'000'000;
     int maxPathDepth = 256;
     int maxPathLength = 4096;  // bytes (UTF-8)

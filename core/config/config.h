@@ -89,7 +89,9 @@ struct Config
     qint64 timeoutMs = 10 * 60 * 1000;
     qint64 ageSeconds = 14 * 24 * 3600;
     int compressionLevel = -1;        // -1: the codec's default
-    qint64 maxRestoreBytes = 0;       // restore refuses archives that unpack to more; 0: no limit
+    // restore refuses archives that unpack to more (file sizes with holes, 512 bytes an entry);
+    // 0: no limit. The default stops bombs (a 10 KB sparse tar declaring 10 TB) and no real cache.
+    qint64 maxRestoreBytes = qint64(1) << 40;
     bool dryRun = false;
     bool failOnMiss = false;
     bool strict = false;

@@ -112,7 +112,7 @@ private slots:
         QTest::newRow("zip slip") << "zipslip.zip" << 0LL << unsafe << entry
                                   << "archive entry \"../../x\" is unsafe: path contains \"..\"";
         QTest::newRow("decompression bomb") << "bomb.tar.gz" << MiB << unsafe << "ArchiveTooLarge"
-                                            << "archive is too large: entry \"zeros\" brings it to 67108881 bytes, over the limit of 1048576 bytes";
+                                            << "archive is too large: entry \"zeros\" brings it to 67109905 bytes (file sizes, holes included, and 512 bytes an entry), over the limit of 1048576 bytes";
         QTest::newRow("symlink replaces a directory") << "symlink_replaces_dir.tar" << 0LL << corrupt << "CorruptArchive"
                                                       << "archive entry \"d\" replaces a directory that the archive created earlier";
         QTest::newRow("symlink chain out with dot dot") << "symlink_dotdot_chain.tar" << 0LL << unsafe << entry
@@ -124,7 +124,7 @@ private slots:
         QTest::newRow("hard link through a symlink") << "hardlink_via_symlink.tar" << 0LL << unsafe << entry
                                                      << "archive entry \"h\" is unsafe: hard link to \"s/target\", which is not a file extracted earlier from this archive";
         QTest::newRow("64 GiB declared, limit") << "huge_size.tar" << MiB << unsafe << "ArchiveTooLarge"
-                                                << "archive is too large: entry \"huge\" brings it to 68719476753 bytes, over the limit of 1048576 bytes";
+                                                << "archive is too large: entry \"huge\" brings it to 68719477777 bytes (file sizes, holes included, and 512 bytes an entry), over the limit of 1048576 bytes";
         QTest::newRow("64 GiB declared, no limit") << "huge_size.tar" << 0LL << corrupt << "CorruptArchive"
                                                    << "corrupt archive at entry \"huge\": Truncated tar archive";
         QTest::newRow("zip absolute path") << "zip_absolute.zip" << 0LL << unsafe << entry
@@ -132,7 +132,7 @@ private slots:
         QTest::newRow("zip symlink write through") << "zip_symlink_write_through.zip" << 0LL << corrupt << "CorruptArchive"
                                                    << "archive entry \"evil/file\" needs \"evil\" to be a directory, but the archive made it a file";
         QTest::newRow("zip decompression bomb") << "bomb.zip" << MiB << unsafe << "ArchiveTooLarge"
-                                                << "archive is too large: entry \"zeros\" brings it to 67108881 bytes, over the limit of 1048576 bytes";
+                                                << "archive is too large: entry \"zeros\" brings it to 67109905 bytes (file sizes, holes included, and 512 bytes an entry), over the limit of 1048576 bytes";
         QTest::newRow("truncated gzip") << "truncated.tgz" << 0LL << corrupt << "CorruptArchive"
                                         << "corrupt archive at entry \"ok.txt\": truncated gzip input";
         QTest::newRow("corrupt zstd") << "corrupt.tar.zst" << 0LL << corrupt << "CorruptArchive"
@@ -210,6 +210,39 @@ private slots:
 
         SequentialSource s4(archive);
         QCOMPARE(SafeExtractor().extract(&s4, m_dir.path() + QStringLiteral("/no-such-workspace")).kind(), ErrorKind::InvalidInput);
+    }
+
+    // The size budget counts what lands on disk: empty files and holes are not free.
+    void bombsOfEmptyFilesAndHolesAreRefused()
+    {
+        QByteArray err;
+        const QString empties = m_dir.path() + QStringLiteral("/empties.tar");
+        QCOMPARE(run(test::testPython(), {QStringLiteral("-c"),
+                                          QStringLiteral("import sys, tarfile\n"
+                                                         "with tarfile.open(sys.argv[1], 'w') as t:\n"
+                                                         "    for i in range(300): t.addfile(tarfile.TarInfo(f'e/{i}'))\n"),
+                                          empties}, nullptr, &err), 0);
+        ExtractOptions options;
+        options.maxTotalBytes = 100'000;
+        SequentialSource source(readFile(empties));
+        QString ws = freshDir();
+        Error error = SafeExtractor(options).extract(&source, ws);
+        QCOMPARE(error.code(), QStringLiteral("ArchiveTooLarge"));
+        QCOMPARE(QDir(ws).entryList(QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot), QStringList());
+
+        // A 10 KB GNU sparse tar declaring 10 TB.
+        const QString src = freshDir();
+        QCOMPARE(run(QStringLiteral("truncate"), {QStringLiteral("-s"), QStringLiteral("10T"), src + QStringLiteral("/huge")}), 0);
+        const QString sparse = m_dir.path() + QStringLiteral("/sparse.tar");
+        QCOMPARE(run(QStringLiteral("tar"), {QStringLiteral("--sparse"), QStringLiteral("-cf"), sparse, QStringLiteral("-C"), src,
+                                             QStringLiteral("huge")}, nullptr, &err), 0);
+        QVERIFY(QFileInfo(sparse).size() < 100'000);
+        options.maxTotalBytes = qint64(1) << 40;
+        SequentialSource bomb(readFile(sparse));
+        ws = freshDir();
+        error = SafeExtractor(options).extract(&bomb, ws);
+        QCOMPARE(error.code(), QStringLiteral("ArchiveTooLarge"));
+        QCOMPARE(QDir(ws).entryList(QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot), QStringList());
     }
 
     void restoreMergesAndCacheWins()
