@@ -19,6 +19,8 @@ namespace s3cache {
 
 namespace {
 
+constexpr qint64 SparseMinimum = 1024 * 1024;
+
 Error cancelled()
 {
     return Error(ErrorKind::Cancelled, QStringLiteral("Cancelled"), QStringLiteral("archiving was cancelled"));
@@ -139,6 +141,7 @@ Error ArchiveWriter::writeTar(const TreeSnapshot &snapshot, QIODevice *sink, con
     };
     std::optional<TreeEntry> firstDirectory;
     QByteArray buffer;
+    QByteArray zeros;
     qint64 done = 0;
     ArchiveDigest digest;
     for (qsizetype i = 0; i < snapshot.size(); ++i) {
@@ -148,13 +151,19 @@ Error ArchiveWriter::writeTar(const TreeSnapshot &snapshot, QIODevice *sink, con
         setHeader(e);
         if (e.type == TreeEntry::Directory && !firstDirectory)
             firstDirectory = e;
+        // Sparse files keep their holes (GNU sparse 1.0 in pax): a 10 TB file of holes is archived
+        // and restored in a moment, never expanded. Small files are not worth the extra open().
+        const QList<FileRegion> regions = e.type == TreeEntry::File && e.size >= SparseMinimum
+            ? sparseRegions(snapshot.sourcePath(e), e.size) : QList<FileRegion>();
+        for (const FileRegion &r : regions)
+            archive_entry_sparse_add_entry(entry, r.offset, r.length);
         if (archive_write_header(a, entry) < ARCHIVE_WARN)
             return failure(QStringLiteral("writing the header of %1").arg(e.pathString()));
         digest.addEntry(e.path, e.type, e.size, e.mode, e.mtime, e.linkTarget);
         ++m_stats.entries;
         if (e.type != TreeEntry::File)
             continue;
-        Error error = readFileBlocks(snapshot.sourcePath(e), e.size, buffer, cancel, [&](const char *data, qint64 size) -> Error {
+        const auto consume = [&](const char *data, qint64 size) -> Error {
             if (archive_write_data(a, data, size_t(size)) != size)
                 return failure(QStringLiteral("writing %1").arg(e.pathString()));
             digest.addData(data, size);
@@ -163,9 +172,38 @@ Error ArchiveWriter::writeTar(const TreeSnapshot &snapshot, QIODevice *sink, con
             if (progress)
                 progress(done, snapshot.totalFileBytes);
             return {};
-        });
-        if (error)
-            return error;
+        };
+        // libarchive takes a sparse file's whole content and drops what falls in its holes: the
+        // holes are passed as one zero block over and over, never read or hashed.
+        const auto hole = [&](qint64 length) -> Error {
+            if (zeros.isEmpty())
+                zeros = QByteArray(ArchiveBlockSize, '\0');
+            digest.addHole(length);
+            for (qint64 left = length; left > 0;) {
+                if (cancel && cancel->isCancelled())
+                    return cancelled();
+                const qint64 n = std::min<qint64>(left, zeros.size());
+                if (archive_write_data(a, zeros.constData(), size_t(n)) != n)
+                    return failure(QStringLiteral("writing %1").arg(e.pathString()));
+                left -= n;
+            }
+            return {};
+        };
+        if (regions.isEmpty()) {
+            if (Error error = readFileBlocks(snapshot.sourcePath(e), e.size, buffer, cancel, consume))
+                return error;
+        } else {
+            qint64 at = 0;
+            for (const FileRegion &r : regions) {
+                if (Error error = hole(r.offset - at))
+                    return error;
+                if (Error error = readFileBlocks(snapshot.sourcePath(e), r.length, buffer, cancel, consume, r.offset))
+                    return error;
+                at = r.offset + r.length;
+            }
+            if (Error error = hole(e.size - at))
+                return error;
+        }
         ++m_stats.files;
     }
     // The digest record follows the last entry (whose padding finish_entry writes), then the copy

@@ -40,8 +40,34 @@ Error readError(const QString &path, int errnum)
 
 } // namespace
 
+QList<FileRegion> sparseRegions(const QByteArray &path, qint64 size)
+{
+    FileDescriptor fd(::open(path.constData(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    struct stat st;
+    QList<FileRegion> regions;
+    // Fewer blocks than the size needs: holes (a compressed or inline file system may say so too,
+    // and then SEEK_DATA finds one region: the file is archived whole).
+    if (fd.get() < 0 || fstat(fd.get(), &st) != 0 || qint64(st.st_blocks) * 512 >= std::min<qint64>(size, st.st_size))
+        return regions;
+    for (off_t at = 0; at < size;) {
+        const off_t data = lseek(fd.get(), at, SEEK_DATA);
+        if (data < 0)
+            break;  // ENXIO: only a hole is left
+        const off_t hole = std::min<off_t>(lseek(fd.get(), data, SEEK_HOLE), size);
+        if (hole <= data)
+            break;
+        regions.append({qint64(data), qint64(hole - data)});
+        at = hole;
+    }
+    if (regions.size() == 1 && regions.first().offset == 0 && regions.first().length == size)
+        regions.clear();
+    else if (regions.isEmpty())
+        regions.append({size, 0});  // all hole: one empty region marks the file sparse
+    return regions;
+}
+
 Error readFileBlocks(const QByteArray &path, qint64 size, QByteArray &buffer, const Cancellation *cancel,
-                     const BlockConsumer &consume)
+                     const BlockConsumer &consume, qint64 offset)
 {
     const auto shown = [&path] { return QFile::decodeName(path); };
     if (buffer.size() < ArchiveBlockSize)
@@ -56,10 +82,10 @@ Error readFileBlocks(const QByteArray &path, qint64 size, QByteArray &buffer, co
         struct stat st;
         if (fstat(fd.get(), &st) != 0)
             return readError(shown(), errno);
-        if (st.st_size != size)
+        if (offset == 0 && st.st_size != size)
             Log::warn(QStringLiteral("%1 changed size since the scan (%2 -> %3 bytes): archived with the scanned size")
                           .arg(shown()).arg(size).arg(st.st_size));
-        available = std::min<qint64>(st.st_size, size);
+        available = std::clamp<qint64>(st.st_size - offset, 0, size);
         if (available > ArchiveBlockSize)  // one read takes a smaller file: no syscall for the hint
             posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
     }
@@ -71,7 +97,8 @@ Error readFileBlocks(const QByteArray &path, qint64 size, QByteArray &buffer, co
         const qint64 want = std::min<qint64>(buffer.size(), size - done);
         qint64 got = 0;
         while (done + got < available && got < want) {
-            const ssize_t n = ::read(fd.get(), buffer.data() + got, size_t(std::min(want, available - done) - got));
+            const ssize_t n = ::pread(fd.get(), buffer.data() + got, size_t(std::min(want, available - done) - got),
+                                      off_t(offset + done + got));
             if (n < 0 && errno == EINTR)
                 continue;
             if (n < 0)

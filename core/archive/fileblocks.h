@@ -7,6 +7,7 @@
 #include "util/error.h"
 
 #include <QByteArray>
+#include <QList>
 
 #include <functional>
 
@@ -15,9 +16,18 @@ namespace s3cache {
 using BlockConsumer = std::function<Error(const char *data, qint64 size)>;
 
 // Calls `consume` with consecutive blocks of the file at `path` (encoded for open()), exactly
-// `size` bytes (its scanned size), using `buffer` as the block buffer. Returns the first error:
-// reading (ErrorKind::Io), cancellation, or the consumer's.
+// `size` bytes (its scanned size) from `offset` on, using `buffer` as the block buffer. Returns the
+// first error: reading (ErrorKind::Io), cancellation, or the consumer's.
 Error readFileBlocks(const QByteArray &path, qint64 size, QByteArray &buffer, const Cancellation *cancel,
-                     const BlockConsumer &consume);
+                     const BlockConsumer &consume, qint64 offset = 0);
+
+struct FileRegion
+{
+    qint64 offset = 0;
+    qint64 length = 0;
+};
+// The data regions of a sparse file of (scanned) size `size`, from SEEK_DATA/SEEK_HOLE; empty
+// when the file has no holes worth keeping (or cannot tell), so that it is archived whole.
+QList<FileRegion> sparseRegions(const QByteArray &path, qint64 size);
 
 } // namespace s3cache
