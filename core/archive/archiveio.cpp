@@ -290,6 +290,16 @@ void ArchiveSource::produce()
     finish(Failure::None, QString());
 }
 
+bool ArchiveSource::refill(QByteArray &input)
+{
+    input.resize(ArchiveBlockSize);
+    const qint64 n = readDevice(input.data(), input.size());
+    if (n < 0)
+        return false;
+    input.resize(n);
+    return true;
+}
+
 void ArchiveSource::decodeZstd(QByteArray input)
 {
     const std::unique_ptr<ZSTD_DCtx, decltype(&ZSTD_freeDCtx)> context(ZSTD_createDCtx(), &ZSTD_freeDCtx);
@@ -320,11 +330,8 @@ void ArchiveSource::decodeZstd(QByteArray input)
                 break;  // needs more input
             }
         }
-        input.resize(ArchiveBlockSize);
-        const qint64 n = readDevice(input.data(), input.size());
-        if (n < 0)
+        if (!refill(input))
             return;
-        input.resize(n);
     }
     if (!flush())
         return;
@@ -392,11 +399,8 @@ void ArchiveSource::decodeGzip(QByteArray input)
                 return;
             }
         }
-        input.resize(ArchiveBlockSize);
-        const qint64 n = readDevice(input.data(), input.size());
-        if (n < 0)
+        if (!refill(input))
             return;
-        input.resize(n);
     }
     if (!flush())
         return;

@@ -124,10 +124,11 @@ private:
     bool push(QByteArray block);
     // Reads up to `maxSize` bytes from the device; -1 after a failure or cancellation (recorded).
     qint64 readDevice(char *data, qint64 maxSize);
+    // The next block of the device into `input` (empty at its end); false after a failure.
+    bool refill(QByteArray &input);
     void finish(Failure failure, const QString &error);
     void decodeZstd(QByteArray block);
     void decodeGzip(QByteArray block);
-    void keepTail(const QByteArray &block);  // producer thread, before pushing it
 
     QIODevice *m_device;
     const Cancellation *m_cancel;
