@@ -164,9 +164,17 @@ private slots:
     {
         LocalStore store(m_dir.path() + QStringLiteral("/store"), QStringLiteral("b"));
         makeTree(ws());
+        // Files changed in the clock tick the scan starts in are not recorded (contentstate.h).
+        const qint64 newest = FileStamp::of([&] {
+            struct stat st {};
+            lstat(QFile::encodeName(ws() + QStringLiteral("/src/main.c")).constData(), &st);
+            return st;
+        }()).ctimeNs;
+        for (int i = 0; i < 1000 && ContentState::clockFloor() <= newest; ++i)
+            QThread::msleep(1);
         RebuildJob rebuild(store, rebuildOptions(ws()));
         QVERIFY(!rebuild.exec());
-        QVERIFY(QFile::exists(ws() + u'/' + ContentState::fileName()));  // the rebuild's own record
+        QCOMPARE(ContentState::load(ws()).size(), 21);  // the rebuild's own record
 
         const QString ws2 = m_dir.path() + QStringLiteral("/ws2");
         QDir().mkpath(ws2);
