@@ -160,6 +160,13 @@ void ContentState::insert(QByteArrayView path, const FileStamp &stamp, const Dig
 
 void ContentState::finish()
 {
+    bool ordered = true;  // the common case after decode() or an earlier finish(): nothing to do
+    for (qsizetype i = m_sorted; i < m_records.size() && ordered; ++i)
+        ordered = i == 0 || pathOf(m_records.at(i - 1)) < pathOf(m_records.at(i));
+    if (ordered) {
+        m_sorted = m_records.size();
+        return;
+    }
     // Stable, so that of several records for one path the last inserted comes last.
     std::stable_sort(m_records.begin(), m_records.end(),
                      [this](const Record &a, const Record &b) { return pathOf(a) < pathOf(b); });
@@ -253,6 +260,7 @@ std::optional<ContentState> ContentState::decode(QByteArrayView bytes, QString *
         return invalid(QStringLiteral("bad record count"));
     ContentState state;
     state.m_records.reserve(qsizetype(count));
+    state.m_paths.reserve(bytes.size() * 2);
     QByteArray path;
     for (quint64 i = 0; i < count; ++i) {
         quint64 shared = 0, suffixLength = 0, device = 0, inode = 0, size = 0, mtime = 0, ctime = 0;
@@ -262,10 +270,11 @@ std::optional<ContentState> ContentState::decode(QByteArrayView bytes, QString *
             || !in.varint(&device) || !in.varint(&inode) || !in.varint(&size) || !in.varint(&mtime)
             || !in.varint(&ctime) || !in.bytes(DigestSize, &digest))
             return invalid(QStringLiteral("record %1 is truncated or malformed").arg(i));
-        QByteArray next = path.first(qsizetype(shared)) + suffix.toByteArray();
-        if (next.isEmpty() || (i > 0 && !(path < next)) || qint64(size) < 0)
+        path.truncate(qsizetype(shared));
+        path.append(suffix);
+        if (path.isEmpty() || (i > 0 && !(state.pathOf(state.m_records.constLast()) < QByteArrayView(path)))
+            || qint64(size) < 0)
             return invalid(QStringLiteral("record %1 is out of order").arg(i));
-        path = std::move(next);
         Digest d;
         memcpy(d.data(), digest.data(), DigestSize);
         state.insert(path, {device, inode, qint64(size), unzigzag(mtime), unzigzag(ctime)}, d);

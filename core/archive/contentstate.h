@@ -92,6 +92,7 @@ public:
     // Sorts the records by path (lookups need it) and drops replaced duplicates.
     void finish();
 
+    void reserve(qsizetype records) { m_records.reserve(records); }
     qsizetype size() const { return m_records.size(); }
     bool isEmpty() const { return m_records.isEmpty(); }
     bool operator==(const ContentState &other) const;

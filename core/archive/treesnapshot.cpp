@@ -355,6 +355,8 @@ HashOutcome hashFile(const QByteArray &abs, const FileStamp &expected, QByteArra
 Error digestContents(TreeSnapshot &snapshot, ContentState *state, qint64 floor, const Cancellation *cancel)
 {
     ContentState learned;
+    if (state)
+        learned.reserve(snapshot.fileCount);
     QList<qsizetype> pending;
     qint64 pendingBytes = 0;
     for (qsizetype i = 0; i < snapshot.size(); ++i) {
@@ -373,7 +375,8 @@ Error digestContents(TreeSnapshot &snapshot, ContentState *state, qint64 floor, 
         pendingBytes += e.size;
     }
 
-    // Two threads pay off once there is more than a little to read (measured: bench/README.md).
+    // Two threads pay off once there is more than a little to read: an unchanged 500 MiB / 20,000-file
+    // tree without a state took 0.56-0.60 s with one, 0.38-0.42 s with two (bench/README.md).
     const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
     const int threads = pending.size() >= 2 && pendingBytes >= 4 * HashBlock ? int(std::min(2u, cores)) : 1;
     QList<HashOutcome> outcomes(pending.size(), HashOutcome::Unstable);
