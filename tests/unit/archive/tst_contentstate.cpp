@@ -13,6 +13,7 @@
 #include <QTemporaryDir>
 #include <QThread>
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <thread>
 
@@ -330,11 +331,19 @@ private slots:
 
     void cancelledWhileHashing()
     {
-        // A 4 TiB sparse file takes hours to read; a cancel 50 ms in must end the scan (hashing
-        // checks between 1 MiB blocks). Without that check this test runs into its ctest timeout.
+        // 4 GiB allocated without being written (fallocate: instant, and not sparse, so every
+        // byte is read): a second or more to hash. A cancel 50 ms in must end the scan, which
+        // hashing checks between 1 MiB blocks; without that check it ends with a snapshot.
         const QString ws = freshDir();
-        QVERIFY(writeFile(ws + QStringLiteral("/m/big"), QByteArray()));
-        QCOMPARE(truncate(fs(ws + QStringLiteral("/m/big")).constData(), off_t(4) << 40), 0);
+        const QString big = ws + QStringLiteral("/m/big");
+        QVERIFY(writeFile(big, QByteArray()));
+        {
+            const int fd = open(fs(big).constData(), O_WRONLY | O_CLOEXEC);
+            QVERIFY(fd >= 0);
+            const int rc = fallocate(fd, 0, 0, off_t(4) << 30);
+            close(fd);
+            QVERIFY2(rc == 0, "fallocate of 4 GiB failed (needs 4 GiB free where the test's temporary folder is)");
+        }
         Cancellation cancel;
         std::thread canceller([&] {
             QThread::msleep(50);
@@ -342,8 +351,37 @@ private slots:
         });
         const Result<TreeSnapshot> s = scanMounts(ws, {QStringLiteral("m")}, false, &cancel);
         canceller.join();
+        QVERIFY(QFile::remove(big));
         QVERIFY(!s.ok());
         QCOMPARE(s.error().kind(), ErrorKind::Cancelled);
+    }
+
+    void sparseFilesAreDigestedByTheirData()
+    {
+        // 1 TiB of holes with 4 KiB of data in the middle: the holes are never read (this would
+        // take many minutes otherwise), and an edit of the data changes the fingerprint.
+        const QString ws = freshDir();
+        const QString file = ws + QStringLiteral("/m/sparse");
+        QVERIFY(writeFile(file, QByteArray()));
+        const auto put = [&](char c) {
+            const int fd = open(fs(file).constData(), O_WRONLY | O_CLOEXEC);
+            const QByteArray data(4096, c);
+            const bool ok = fd >= 0 && pwrite(fd, data.constData(), data.size(), off_t(1) << 39) == data.size()
+                && ftruncate(fd, off_t(1) << 40) == 0;
+            close(fd);
+            return ok && pinMtime(file, 1000000000);
+        };
+        QVERIFY(put('a'));
+        const Result<TreeSnapshot> first = scanMounts(ws, {QStringLiteral("m")}, false);
+        QVERIFY(first.ok());
+        QCOMPARE(first->filesHashed, 1);
+        QCOMPARE(first->at(1).size, qint64(1) << 40);
+        QVERIFY(put('b'));
+        const Result<TreeSnapshot> second = scanMounts(ws, {QStringLiteral("m")}, false);
+        QVERIFY(second.ok());
+        QVERIFY(second->fingerprint() != first->fingerprint());
+        QVERIFY(put('a'));
+        QCOMPARE(scanMounts(ws, {QStringLiteral("m")}, false)->fingerprint(), first->fingerprint());
     }
 };
 
