@@ -2,13 +2,19 @@
 
 #include "archiveio.h"
 
+#include "util/contentdigest.h"
+#include "util/log.h"
 #include "util/sha256.h"
 
 #include <QDir>
 #include <QFile>
+#include <QRandomGenerator>
 #include <QScopeGuard>
+#include <QSet>
+#include <QtEndian>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
@@ -16,6 +22,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <vector>
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -256,6 +263,7 @@ public:
                 m_firstLinks.insert(key, m_snapshot.size());
             }
             m_snapshot.append(stored, TreeEntry::File, st.st_size, st.st_mtim.tv_sec, qint32(st.st_mtim.tv_nsec), mode);
+            m_snapshot.setStamp(m_snapshot.size() - 1, FileStamp::of(st));
             m_snapshot.totalFileBytes += st.st_size;
             ++m_snapshot.fileCount;
         } else {
@@ -294,6 +302,179 @@ private:
     QHash<QPair<quint64, quint64>, qsizetype> m_firstLinks;  // (device, inode) -> entry of its first link
     DirectoryPrefetcher m_prefetcher;
 };
+
+enum class HashOutcome : quint8 { Unstable, Hashed, Cancelled };
+
+constexpr qsizetype HashBlock = 1024 * 1024;
+
+// Reads and digests the file at `abs` if it still is what the scan saw: its fstat before and
+// after reading must equal `expected` (the scan's lstat), and it must give exactly that many bytes.
+HashOutcome hashFile(const QByteArray &abs, const FileStamp &expected, QByteArray &buffer, const Cancellation *cancel,
+                     Digest *digest)
+{
+    const int fd = ::open(abs.constData(), O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) {
+        Log::debug(QStringLiteral("cannot hash %1: %2").arg(QFile::decodeName(abs), QString::fromLocal8Bit(strerror(errno))));
+        return HashOutcome::Unstable;
+    }
+    const auto closeFile = qScopeGuard([fd] { ::close(fd); });
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || !(FileStamp::of(st) == expected)) {
+        Log::debug(QStringLiteral("%1 changed since the scan").arg(QFile::decodeName(abs)));
+        return HashOutcome::Unstable;
+    }
+    posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    ContentDigest hash;
+    qint64 total = 0;
+    // A file with holes (fewer blocks than its size needs, as the archive writer decides) is
+    // digested by its data regions: "sparse", then per region its offset, length and bytes. The
+    // holes are never read (a 10 TiB file of holes costs a few lseek calls); its size, in the
+    // fingerprint line, fixes the zeros. The same bytes with another hole layout digest
+    // differently: one upload more, never one less.
+    if (expected.size >= HashBlock && qint64(st.st_blocks) * 512 < expected.size) {
+        hash.addData("s3cache-sparse\n");
+        for (off_t at = 0; at < expected.size;) {
+            const off_t data = lseek(fd, at, SEEK_DATA);
+            if (data < 0)
+                break;  // ENXIO: only a hole is left
+            const off_t hole = std::min<off_t>(lseek(fd, data, SEEK_HOLE), expected.size);
+            if (hole <= data)
+                break;
+            const qint64 region[2] = {qToLittleEndian(qint64(data)), qToLittleEndian(qint64(hole - data))};
+            hash.addData(reinterpret_cast<const char *>(region), sizeof region);
+            for (off_t offset = data; offset < hole;) {
+                if (cancel && cancel->isCancelled())
+                    return HashOutcome::Cancelled;
+                const ssize_t n = ::pread(fd, buffer.data(), size_t(std::min<off_t>(buffer.size(), hole - offset)), offset);
+                if (n < 0 && errno == EINTR)
+                    continue;
+                if (n <= 0) {
+                    Log::debug(QStringLiteral("cannot hash %1: %2").arg(QFile::decodeName(abs), n < 0 ? QString::fromLocal8Bit(strerror(errno)) : QStringLiteral("it shrank")));
+                    return HashOutcome::Unstable;
+                }
+                hash.addData(buffer.constData(), n);
+                offset += n;
+            }
+            at = hole;
+        }
+        total = expected.size;  // the fstat below tells whether it changed meanwhile
+    }
+    for (; total < expected.size || expected.size == 0;) {
+        if (cancel && cancel->isCancelled())
+            return HashOutcome::Cancelled;
+        const ssize_t n = ::read(fd, buffer.data(), size_t(buffer.size()));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            Log::debug(QStringLiteral("cannot hash %1: %2").arg(QFile::decodeName(abs), QString::fromLocal8Bit(strerror(errno))));
+            return HashOutcome::Unstable;
+        }
+        if (n == 0)
+            break;
+        hash.addData(buffer.constData(), n);
+        total += n;
+    }
+    if (total == expected.size && expected.size > 0) {  // one more byte would mean it grew
+        char extra;
+        if (::pread(fd, &extra, 1, off_t(total)) > 0)
+            total += 1;
+    }
+    if (fstat(fd, &st) != 0 || !(FileStamp::of(st) == expected) || total != expected.size) {
+        Log::debug(QStringLiteral("%1 changed while it was hashed").arg(QFile::decodeName(abs)));
+        return HashOutcome::Unstable;
+    }
+    *digest = *digestFromHex(hash.hex());
+    return HashOutcome::Hashed;
+}
+
+// Gives every File entry of `snapshot` its digest (see scanMounts()); `floor` is the clock read
+// before the scan began.
+Error digestContents(TreeSnapshot &snapshot, ContentState *state, qint64 floor, const Cancellation *cancel)
+{
+    ContentState learned;
+    if (state)
+        learned.reserve(snapshot.fileCount);
+    QList<qsizetype> pending;
+    qint64 pendingBytes = 0;
+    for (qsizetype i = 0; i < snapshot.size(); ++i) {
+        const TreeEntry e = snapshot.at(i);
+        if (e.type != TreeEntry::File)
+            continue;
+        if (state) {
+            if (const std::optional<Digest> known = state->find(e.source, snapshot.stamp(i))) {
+                snapshot.setDigest(i, *known);
+                learned.insert(e.source, snapshot.stamp(i), *known);
+                ++snapshot.filesFromState;
+                continue;
+            }
+        }
+        pending << i;
+        pendingBytes += e.size;
+    }
+
+    // Two threads pay off once there is more than a little to read: an unchanged 500 MiB / 20,000-file
+    // tree without a state took 0.56-0.60 s with one, 0.38-0.42 s with two (bench/README.md).
+    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    const int threads = pending.size() >= 2 && pendingBytes >= 4 * HashBlock ? int(std::min(2u, cores)) : 1;
+    QList<HashOutcome> outcomes(pending.size(), HashOutcome::Unstable);
+    QList<Digest> digests(pending.size());
+    // The workers only read the snapshot and write their own slots of these two.
+    HashOutcome *const outcomeSlots = outcomes.data();
+    Digest *const digestSlots = digests.data();
+    const TreeSnapshot &scanned = snapshot;
+    std::atomic<qsizetype> next{0};
+    std::atomic<bool> stop{false};
+    const auto work = [&] {
+        QByteArray buffer(HashBlock, Qt::Uninitialized);
+        for (qsizetype k; !stop.load(std::memory_order_relaxed) && (k = next.fetch_add(1)) < pending.size();) {
+            const qsizetype index = pending.at(k);
+            outcomeSlots[k] = hashFile(scanned.sourcePath(scanned.at(index)), scanned.stamp(index), buffer, cancel, &digestSlots[k]);
+            if (outcomeSlots[k] == HashOutcome::Cancelled)
+                stop = true;
+        }
+    };
+    {
+        std::vector<std::thread> helpers;
+        for (int t = 1; t < threads; ++t)
+            helpers.emplace_back(work);
+        work();
+        for (std::thread &helper : helpers)
+            helper.join();
+    }
+    if (stop)  // a cancel after the last block changes nothing: the digests are complete
+        return Error(ErrorKind::Cancelled, QStringLiteral("Cancelled"), QStringLiteral("scanning the mounts was cancelled"));
+
+    QSet<QByteArray> unrecorded;  // files of this scan without a new record: their old one must go
+    for (qsizetype k = 0; k < pending.size(); ++k) {
+        const qsizetype index = pending.at(k);
+        const TreeEntry e = snapshot.at(index);
+        const bool hashed = outcomes.at(k) == HashOutcome::Hashed;
+        if (hashed) {
+            snapshot.setDigest(index, digests.at(k));
+            ++snapshot.filesHashed;
+            snapshot.bytesHashed += e.size;
+        }
+        if (!state)
+            continue;
+        if (hashed && ContentState::settled(snapshot.stamp(index), floor))
+            learned.insert(e.source, snapshot.stamp(index), digests.at(k));
+        else
+            unrecorded.insert(e.source.toByteArray());
+    }
+    if (state) {
+        learned.finish();
+        const QByteArray workspace = QFile::encodeName(snapshot.workspace) + '/';
+        learned.adoptFrom(*state, [&](QByteArrayView path) {
+            struct stat st;
+            return !unrecorded.contains(path.toByteArray())
+                && lstat((workspace + path.toByteArray()).constData(), &st) == 0 && S_ISREG(st.st_mode);
+        });
+        learned.finish();
+        snapshot.stateChanged = !(learned == *state);
+        *state = std::move(learned);
+    }
+    return {};
+}
 
 } // namespace
 
@@ -356,25 +537,48 @@ QByteArray TreeSnapshot::sourcePath(const TreeEntry &entry) const
     return QFile::encodeName(workspace) + '/' + entry.source.toByteArray();
 }
 
+QByteArray TreeSnapshot::contentDigest(qsizetype index) const
+{
+    const Record &r = m_records.at(index);
+    return r.type == TreeEntry::File && r.hasDigest ? digestHex(r.digest) : QByteArray();
+}
+
 QByteArray TreeSnapshot::fingerprint() const
 {
+    // v2: v1 (metadata only) plus each regular file's content digest.
     Sha256 hash;
-    hash.addData("s3cache-tree-v1\n");
+    hash.addData("s3cache-tree-v2\n");
     QByteArray line;
     for (qsizetype i = 0; i < size(); ++i) {
         const TreeEntry e = at(i);
         line.clear();
         line.append(e.path).append('\0').append(QByteArray::number(int(e.type))).append('\0')
             .append(QByteArray::number(e.size)).append('\0').append(QByteArray::number(e.mtime)).append('\0')
-            .append(QByteArray::number(e.mode, 8)).append('\0').append(e.linkTarget).append('\n');
+            .append(QByteArray::number(e.mode, 8)).append('\0').append(e.linkTarget);
+        if (e.type == TreeEntry::File) {
+            const Record &r = m_records.at(i);
+            line.append('\0');
+            if (r.hasDigest) {
+                line.append(digestHex(r.digest));
+            } else {
+                if (m_unhashedMarker.isEmpty()) {
+                    quint64 nonce[2];
+                    QRandomGenerator::system()->fillRange(nonce);
+                    m_unhashedMarker = "unhashed-" + QByteArray(reinterpret_cast<const char *>(nonce), sizeof nonce).toHex();
+                }
+                line.append(m_unhashedMarker);
+            }
+        }
+        line.append('\n');
         hash.addData(line);
     }
     return hash.hexResult();
 }
 
 Result<TreeSnapshot> scanMounts(const QString &workspace, const QStringList &mounts, bool preservePath,
-                                const Cancellation *cancel)
+                                const Cancellation *cancel, ContentState *state)
 {
+    const qint64 floor = ContentState::clockFloor();  // before any lstat (contentstate.h)
     TreeSnapshot snapshot;
     snapshot.workspace = QDir::cleanPath(QDir(workspace).absolutePath());
     struct stat wsStat;
@@ -455,6 +659,8 @@ Result<TreeSnapshot> scanMounts(const QString &workspace, const QStringList &mou
         if (Error e = walker.visit(abs, stored, rel, m.st, linkTarget))
             return e;
     }
+    if (Error e = digestContents(snapshot, state, floor, cancel))
+        return e;
     return snapshot;
 }
 

@@ -1,10 +1,14 @@
 #pragma once
 // TreeSnapshot: what a rebuild will archive, from one walk over the mounts (one fstatat per
-// entry, relative to its directory). Its fingerprint decides whether the stored cache object
-// already holds this tree.
+// entry, relative to its directory), with the content digest of every regular file. Its
+// fingerprint decides whether the stored cache object already holds this tree, so it covers
+// contents, not only metadata: a file's digest comes from the workspace's ContentState when the
+// file's lstat matches its record exactly (contentstate.h), else from reading the file.
 //
 // Memory: a rebuild keeps the snapshot for the whole upload, so entries are fixed-size records
 // with every path in one byte arena (~100 bytes an entry, against ~450 for QString members).
+
+#include "contentstate.h"
 
 #include "util/cancellation.h"
 #include "util/result.h"
@@ -44,6 +48,11 @@ public:
     QStringList skipped;        // devices, fifos, sockets: workspace-relative paths
     qint64 totalFileBytes = 0;
     int fileCount = 0;
+    // How the file digests were found: read and hashed now, or taken from the ContentState.
+    int filesHashed = 0;
+    qint64 bytesHashed = 0;
+    int filesFromState = 0;
+    bool stateChanged = false;  // the ContentState passed to scanMounts() was updated
 
     // Deterministic order: mounts by stored path, then depth-first by name (byte order).
     qsizetype size() const { return m_records.size(); }
@@ -52,14 +61,27 @@ public:
     // workspace + '/' + source, encoded for open().
     QByteArray sourcePath(const TreeEntry &entry) const;
 
-    // Hex SHA-256 over each entry's path, type, size, mtime (seconds), mode and link target;
-    // never file contents.
+    // Hex SHA-256 over each entry's path, type, size, mtime (whole seconds: what every archive
+    // format keeps, so a restored tree fingerprints like the archived one), mode, link target
+    // and, for regular files, the content digest. A hard link's content is its first link's. A
+    // file that could not be hashed consistently (it changed while being read, vanished, could
+    // not be opened) gets a marker unique to this snapshot: its fingerprint matches nothing.
     QByteArray fingerprint() const;
+    // The ContentDigest (hex) of a File entry, empty when it has none (see fingerprint()).
+    QByteArray contentDigest(qsizetype index) const;
 
     // For the scanner: adds an entry (`linkTarget`: a symlink's target); a hard link names the
     // index of its first link instead, whose stored path becomes its link target.
     void append(QByteArrayView path, TreeEntry::Type type, qint64 size, qint64 mtime, qint32 mtimeNsec,
                 quint32 mode, QByteArrayView linkTarget = {});
+    // For the scanner: the lstat stamp of the File entry just appended, and its digest once known.
+    void setStamp(qsizetype index, const FileStamp &stamp) { m_records[index].stamp = stamp; }
+    void setDigest(qsizetype index, const Digest &digest)
+    {
+        m_records[index].digest = digest;
+        m_records[index].hasDigest = true;
+    }
+    const FileStamp &stamp(qsizetype index) const { return m_records.at(index).stamp; }
     void appendHardlink(QByteArrayView path, qsizetype firstLink, qint64 mtime, qint32 mtimeNsec, quint32 mode);
     void setSource(qsizetype index, const QByteArray &source) { m_sources.insert(index, source); }
 
@@ -75,12 +97,16 @@ private:
         qint32 mtimeNsec = 0;
         quint16 mode = 0;
         TreeEntry::Type type = TreeEntry::File;
+        bool hasDigest = false;
+        FileStamp stamp;   // File entries: the scan's lstat
+        Digest digest{};
     };
     qsizetype store(QByteArrayView bytes);
 
     QList<Record> m_records;
     QByteArray m_strings;                   // every path and link target, back to back
     QHash<qsizetype, QByteArray> m_sources; // the few entries whose source differs from path
+    mutable QByteArray m_unhashedMarker;    // random, made once: see fingerprint()
 };
 
 // Walks the mounts once. Refuses (ErrorKind::InvalidInput, naming the mount) absolute mounts and
@@ -88,7 +114,16 @@ private:
 // duplicate mounts are archived once. A directory mount keeps its workspace-relative path
 // (a/b/dir -> a/b/dir/...); a file mount is stored by its base name unless preservePath is set
 // (the Go plugin's behaviour). Symbolic links are recorded, never followed.
+//
+// Then every regular file gets its content digest: from `state` when the file's lstat stamp
+// matches its record exactly (nothing is read), else by reading it (in 1 MiB blocks, cancellable
+// between blocks, on up to two threads). A file is read only through a descriptor whose fstat,
+// before and after reading, equals the scan's lstat; otherwise it has no digest (see
+// fingerprint()) and is not recorded. With `state`, on return it holds this scan's files (those
+// hashed now only when settled, see contentstate.h) plus its earlier records of other paths that
+// still exist; snapshot.stateChanged says whether that differs from what it held. Without
+// `state`, every file is read.
 Result<TreeSnapshot> scanMounts(const QString &workspace, const QStringList &mounts, bool preservePath,
-                                const Cancellation *cancel = nullptr);
+                                const Cancellation *cancel = nullptr, ContentState *state = nullptr);
 
 } // namespace s3cache

@@ -15,8 +15,23 @@ Error RebuildJob::run()
     m_store.setCancellation(cancellation());
     reportProgress({QStringLiteral("scan")}, true);
     recoverInterruptedRestores(m_options.workspace);
-    Result<TreeSnapshot> snapshot = scanMounts(m_options.workspace, m_options.mounts, m_options.preservePath,
-                                               cancellation().get());
+    // The workspace's record of known file contents: files whose lstat matches theirs are not
+    // read again (archive/contentstate.h). Saved again right away, so that it is not held in
+    // memory during the upload, and even when the upload then fails (it describes the workspace,
+    // not the object).
+    Result<TreeSnapshot> snapshot = [&] {
+        ContentState state = ContentState::load(m_options.workspace);
+        Result<TreeSnapshot> scanned = scanMounts(m_options.workspace, m_options.mounts, m_options.preservePath,
+                                                  cancellation().get(), &state);
+        if (scanned.ok()) {
+            Log::debug(QStringLiteral("contents of %1 files: %2 known from the content state, %3 read (%4 bytes)")
+                           .arg(scanned->fileCount).arg(scanned->filesFromState).arg(scanned->filesHashed)
+                           .arg(scanned->bytesHashed));
+            if (scanned->stateChanged && !m_options.dryRun)
+                state.save(scanned->workspace);
+        }
+        return scanned;
+    }();
     if (!snapshot.ok())
         return snapshot.error();
     m_result.missingMounts = snapshot->missingMounts;

@@ -2,7 +2,14 @@
 
 #include "rebuildjob.h"
 
+#include "archive/contentstate.h"
+
 #include "util/log.h"
+
+#include <QFile>
+#include <QThread>
+
+#include <sys/stat.h>
 
 namespace s3cache {
 
@@ -10,6 +17,63 @@ RestoreJob::RestoreJob(ObjectStore &store, RestoreOptions options, QObject *pare
     : Job(parent), m_store(store), m_options(std::move(options))
 {
 }
+
+namespace {
+
+// Records what a successful restore wrote in the workspace's content state, so that the next
+// rebuild there reads (almost) nothing: each restored file, lstat'ed at its final place, with the
+// digest of exactly what the extractor wrote (the restore owns these paths while it runs: a
+// process writing into them at the same time is not accounted for). A stamp is recorded only if
+// it was taken after the file-system clock had passed its ctime (contentstate.h); for the files
+// the restore wrote in the last clock tick that means waiting for the next tick (a few ms) and
+// lstat'ing them again. Records of other files are kept while they exist. Never fails: the state
+// is only a shortcut.
+void recordRestoredContents(const QString &workspace, const QHash<QByteArray, QByteArray> &restored)
+{
+    if (restored.isEmpty())
+        return;
+    const QByteArray root = QFile::encodeName(workspace) + '/';
+    ContentState state;
+    QList<std::pair<QByteArray, Digest>> unsettled;
+    const auto record = [&](const QByteArray &path, const Digest &digest, qint64 floor) {
+        struct stat st;
+        if (lstat((root + path).constData(), &st) != 0 || !S_ISREG(st.st_mode))
+            return true;  // gone or replaced since: nothing to record
+        const FileStamp stamp = FileStamp::of(st);
+        if (!ContentState::settled(stamp, floor))
+            return false;
+        state.insert(path, stamp, digest);
+        return true;
+    };
+    qint64 floor = ContentState::clockFloor();  // after every write, before every lstat
+    for (auto it = restored.cbegin(); it != restored.cend(); ++it) {
+        const std::optional<Digest> digest = digestFromHex(it.value());
+        if (digest && !record(it.key(), *digest, floor))
+            unsettled.append({it.key(), *digest});
+    }
+    if (!unsettled.isEmpty()) {
+        // Their ctimes are in the current tick (or in the future: a clock step); wait up to 50 ms.
+        for (int i = 0; i < 50 && ContentState::clockFloor() <= floor; ++i)
+            QThread::msleep(1);
+        floor = ContentState::clockFloor();
+        qsizetype left = 0;
+        for (const auto &[path, digest] : std::as_const(unsettled))
+            left += record(path, digest, floor) ? 0 : 1;
+        if (left > 0)
+            Log::debug(QStringLiteral("%1 restored files have a ctime ahead of the clock: not recorded").arg(left));
+    }
+    state.finish();
+    const ContentState previous = ContentState::load(workspace);
+    state.adoptFrom(previous, [&](QByteArrayView path) {
+        struct stat st;
+        return !restored.contains(path.toByteArray()) && lstat((root + path.toByteArray()).constData(), &st) == 0
+            && S_ISREG(st.st_mode);
+    });
+    state.finish();
+    state.save(workspace);
+}
+
+} // namespace
 
 Result<ObjectInfo> findFirstObject(ObjectStore &store, const QStringList &keys)
 {
@@ -112,6 +176,7 @@ Error RestoreJob::run()
             return (*stream)->streamError();
         return error;
     }
+    recordRestoredContents(m_options.workspace, extractor.restoredFiles());
     reportProgress({QStringLiteral("restore"), total, total, m_result.stats.files, m_result.stats.files}, true);
     return {};
 }

@@ -120,7 +120,9 @@ def make_tree(root):
 
 
 def snapshot(root, skip=()):
-    """Path -> (type, mode, size, mtime, content hash or link target) for every entry below root."""
+    """Path -> (type, mode, size, mtime, content hash or link target) for every entry below root,
+    but for the workspace's content state (.s3cache-state: local to each workspace, never cached)."""
+    skip = tuple(skip) + (".s3cache-state",)
     out = {}
     for dirpath, dirnames, filenames in os.walk(root):
         rel_dir = os.path.relpath(dirpath, root)

@@ -96,6 +96,49 @@ class ActionsMixin:
         self.assertIn("cache unchanged", proc.stderr)
         self.assertEqual(self.get_object(KEY), data)
 
+    def test_same_size_edit_with_the_same_mtime_is_uploaded(self):
+        # echo AAAA > f; rebuild; echo BBBB > f; touch -d @<same mtime> f; rebuild: the second
+        # rebuild must upload (the fingerprint covers contents), and a restore must give BBBB.
+        ws = self.path("ws")
+        f = ws + "/node_modules/f"
+        write(f, b"AAAA\n")
+        mtime = int(os.stat(f).st_mtime)
+        self.assertIn("uploaded", self.rebuild(ws, mount=["node_modules"]).stderr)
+        write(f, b"BBBB\n")
+        subprocess.run(["touch", "-d", f"@{mtime}", f], check=True)
+        self.assertEqual(int(os.stat(f).st_mtime), mtime)
+        proc = self.rebuild(ws, mount=["node_modules"])
+        self.assertIn("uploaded", proc.stderr)
+        self.assertNotIn("cache unchanged", proc.stderr)
+
+        fresh = self.path("fresh")
+        os.makedirs(fresh)
+        self.assertIn("cache hit", self.assertRan(run_cli(env=self.env("restore"), cwd=fresh)).stderr)
+        with open(fresh + "/node_modules/f", "rb") as g:
+            self.assertEqual(g.read(), b"BBBB\n")
+
+    def test_unchanged_rebuild_after_a_restore_reads_nothing(self):
+        ws = self.path("ws1")
+        make_tree(ws)
+        self.rebuild(ws)
+        ws2 = self.path("ws2")
+        os.makedirs(ws2)
+        self.assertRan(run_cli(env=self.env("restore"), cwd=ws2))
+        # The restore recorded what it wrote; the state file is never archived nor restored.
+        self.assertTrue(os.path.isfile(ws2 + "/.s3cache-state"))
+        proc = self.rebuild(ws2, log_level="debug")
+        self.assertIn("cache unchanged", proc.stderr)
+        self.assertRegex(proc.stderr, r"contents of \d+ files: \d+ known from the content state, 0 read \(0 bytes\)")
+        # A deleted state only costs a full read; the answer is the same.
+        os.remove(ws2 + "/.s3cache-state")
+        proc = self.rebuild(ws2, log_level="debug")
+        self.assertIn("cache unchanged", proc.stderr)
+        self.assertRegex(proc.stderr, r"contents of (\d+) files: 0 known from the content state, \1 read")
+        data = self.get_object(KEY)
+        raw = subprocess.run(["zstd", "-dc"], input=data, capture_output=True, check=True).stdout
+        with tarfile.open(fileobj=io.BytesIO(raw)) as tar:
+            self.assertFalse([n for n in tar.getnames() if ".s3cache-" in n])
+
     def test_restore_miss(self):
         ws = self.path("empty")
         os.makedirs(ws)

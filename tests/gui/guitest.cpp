@@ -71,6 +71,8 @@ QMap<QString, QByteArray> treeContents(const QString &root)
         const QString path = it.next();
         const QFileInfo fi(path);
         const QString rel = QDir(root).relativeFilePath(path);
+        if (rel == QLatin1String(".s3cache-state"))
+            continue;
         if (fi.isSymLink()) {
             char target[4096];
             const ssize_t n = ::readlink(QFile::encodeName(path).constData(), target, sizeof target);

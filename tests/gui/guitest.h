@@ -27,7 +27,8 @@ void makeWorkspace(const QString &workspace, int seed, int files);
 Error rebuildInto(ObjectStore &store, const QString &key, const QString &workspace);
 // Backdates a local store object (its LastModified is the file's modification time).
 bool setLocalAge(const LocalStore &store, const QString &key, qint64 ageSeconds);
-// Relative path -> content (or "-> target" as stored in a link, "<dir>") of everything under `root`.
+// Relative path -> content (or "-> target" as stored in a link, "<dir>") of everything under `root`,
+// but for the workspace's content state (.s3cache-state: local to each workspace, never cached).
 QMap<QString, QByteArray> treeContents(const QString &root);
 
 // What a FaultyStore does; shared by every store the opener creates, so the test can watch.

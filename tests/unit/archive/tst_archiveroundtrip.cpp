@@ -384,7 +384,7 @@ private slots:
         QCOMPARE(all->at(0).path, "m");
     }
 
-    void fingerprintFollowsMetadataNotContents()
+    void fingerprintFollowsContentsAndMetadata()
     {
         const QString ws = freshDir();
         const QString file = ws + QStringLiteral("/m/f");
@@ -394,7 +394,12 @@ private slots:
         const QByteArray base = fingerprint();
         QCOMPARE(base.size(), 64);
         QCOMPARE(fingerprint(), base);
-        QVERIFY(writeFile(file, "bbbb"));  // same size, same mtime: contents are never read
+        // Same size, mtime pinned back (utimensat), as npm's fixed 1985 mtimes do: still a change.
+        QVERIFY(writeFile(file, "bbbb"));
+        QVERIFY(setMtime(file, 1000000000));
+        const QByteArray edited = fingerprint();
+        QVERIFY(edited != base);
+        QVERIFY(writeFile(file, "aaaa"));  // the old content again: the old fingerprint again
         QVERIFY(setMtime(file, 1000000000));
         QCOMPARE(fingerprint(), base);
         QVERIFY(setMtime(file, 1000000001));
@@ -405,6 +410,27 @@ private slots:
         QVERIFY(chmodded != touched);
         QCOMPARE(symlink("f", fs(ws + QStringLiteral("/m/l")).constData()), 0);
         QVERIFY(fingerprint() != chmodded);
+    }
+
+    void fingerprintSeesEditsInLargeFilesAndHardLinks()
+    {
+        // An edit past the first MiB, and an edit seen through a second hard link, each with the
+        // size and the mtime unchanged.
+        const QString ws = freshDir();
+        const QString big = ws + QStringLiteral("/m/big");
+        QVERIFY(writeFile(big, QByteArray(3 * MiB, 'x')));
+        QVERIFY(setMtime(big, 1000000000));
+        QCOMPARE(link(fs(big).constData(), fs(ws + QStringLiteral("/m/zz-link")).constData()), 0);
+        const auto fingerprint = [&] { return scanMounts(ws, {QStringLiteral("m")}, false)->fingerprint(); };
+        const QByteArray base = fingerprint();
+        {
+            QFile f(ws + QStringLiteral("/m/zz-link"));
+            QVERIFY(f.open(QIODevice::ReadWrite));
+            QVERIFY(f.seek(2 * MiB + 7));
+            QCOMPARE(f.write("y", 1), 1);
+        }
+        QVERIFY(setMtime(big, 1000000000));
+        QVERIFY(fingerprint() != base);
     }
 
     void formatNames_data()

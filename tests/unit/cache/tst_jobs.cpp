@@ -8,12 +8,18 @@
 #include "cache/rebuildjob.h"
 #include "cache/restorejob.h"
 
+#include "archive/contentstate.h"
+
 #include <QDir>
 #include <QDirIterator>
 #include <QFile>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThread>
+
+#include <fcntl.h>
+#include <sys/stat.h>
 
 using namespace s3cache;
 
@@ -27,7 +33,8 @@ void writeFile(const QString &path, const QByteArray &data)
     f.write(data);
 }
 
-// path -> content (or link target) of every file and link below root
+// path -> content (or link target) of every file and link below root, but for the workspace's
+// content state (.s3cache-state: local to each workspace, never cached)
 QMap<QString, QByteArray> contents(const QString &root)
 {
     QMap<QString, QByteArray> out;
@@ -37,6 +44,8 @@ QMap<QString, QByteArray> contents(const QString &root)
         const QString path = it.next();
         const QFileInfo fi(path);
         const QString rel = QDir(root).relativeFilePath(path);
+        if (rel == ContentState::fileName())
+            continue;
         if (fi.isSymLink())
             out.insert(rel, "-> " + QByteArray::fromStdString(std::filesystem::read_symlink(path.toStdString()).string()));
         else if (fi.isDir())
@@ -118,6 +127,95 @@ private slots:
         QVERIFY(!changed.exec());
         QCOMPARE(changed.result().outcome, RebuildResult::Outcome::Uploaded);
         QVERIFY(changed.result().fingerprint != again.result().fingerprint);
+    }
+
+    void sameSizeEditWithPinnedMtimeIsUploaded()
+    {
+        // echo AAAA > f; rebuild; echo BBBB > f; (mtime pinned back); rebuild -> uploaded, and a
+        // restore gives BBBB. npm's fixed 1985 mtimes make every same-size patch bump this case.
+        LocalStore store(m_dir.path() + QStringLiteral("/store"), QStringLiteral("b"));
+        const QString file = ws() + QStringLiteral("/node_modules/f");
+        const struct timespec pinned[2] = {{499162500, 0}, {499162500, 0}};
+        writeFile(file, "AAAA\n");
+        QCOMPARE(utimensat(AT_FDCWD, QFile::encodeName(file).constData(), pinned, 0), 0);
+        RebuildJob first(store, rebuildOptions(ws()));
+        QVERIFY(!first.exec());
+        QCOMPARE(first.result().outcome, RebuildResult::Outcome::Uploaded);
+        writeFile(file, "BBBB\n");
+        QCOMPARE(utimensat(AT_FDCWD, QFile::encodeName(file).constData(), pinned, 0), 0);
+        RebuildJob second(store, rebuildOptions(ws()));
+        QVERIFY(!second.exec());
+        QCOMPARE(second.result().outcome, RebuildResult::Outcome::Uploaded);
+        QVERIFY(second.result().fingerprint != first.result().fingerprint);
+
+        const QString ws2 = m_dir.path() + QStringLiteral("/ws2");
+        QDir().mkpath(ws2);
+        RestoreOptions ro;
+        ro.key = rebuildOptions(ws()).key;
+        ro.workspace = ws2;
+        RestoreJob restore(store, ro);
+        QVERIFY(!restore.exec());
+        QFile restored(ws2 + QStringLiteral("/node_modules/f"));
+        QVERIFY(restored.open(QIODevice::ReadOnly));
+        QCOMPARE(restored.readAll(), QByteArray("BBBB\n"));
+    }
+
+    void restoreRecordsTheContentState()
+    {
+        LocalStore store(m_dir.path() + QStringLiteral("/store"), QStringLiteral("b"));
+        makeTree(ws());
+        // Files changed in the clock tick the scan starts in are not recorded (contentstate.h).
+        const qint64 newest = FileStamp::of([&] {
+            struct stat st {};
+            lstat(QFile::encodeName(ws() + QStringLiteral("/src/main.c")).constData(), &st);
+            return st;
+        }()).ctimeNs;
+        for (int i = 0; i < 1000 && ContentState::clockFloor() <= newest; ++i)
+            QThread::msleep(1);
+        RebuildJob rebuild(store, rebuildOptions(ws()));
+        QVERIFY(!rebuild.exec());
+        QCOMPARE(ContentState::load(ws()).size(), 21);  // the rebuild's own record
+
+        const QString ws2 = m_dir.path() + QStringLiteral("/ws2");
+        QDir().mkpath(ws2);
+        RestoreOptions ro;
+        ro.key = rebuildOptions(ws()).key;
+        ro.workspace = ws2;
+        RestoreJob restore(store, ro);
+        QVERIFY(!restore.exec());
+
+        // Every restored file is known: a scan of the restored workspace reads none of them.
+        ContentState state = ContentState::load(ws2);
+        QCOMPARE(state.size(), 21);
+        const Result<TreeSnapshot> scanned = scanMounts(ws2, rebuildOptions(ws2).mounts, false, nullptr, &state);
+        QVERIFY(scanned.ok());
+        QCOMPARE(scanned->filesHashed, 0);
+        QCOMPARE(scanned->filesFromState, 21);
+        RebuildJob again(store, rebuildOptions(ws2));
+        QVERIFY(!again.exec());
+        QCOMPARE(again.result().outcome, RebuildResult::Outcome::Unchanged);
+
+        // A file edited after the restore (same size, mtime pinned back) is read and uploaded.
+        const QString file = ws2 + QStringLiteral("/node_modules/p3/index.js");
+        struct stat st;
+        QCOMPARE(lstat(QFile::encodeName(file).constData(), &st), 0);
+        writeFile(file, QByteArray("4").repeated(100));
+        const struct timespec times[2] = {st.st_atim, st.st_mtim};
+        QCOMPARE(utimensat(AT_FDCWD, QFile::encodeName(file).constData(), times, 0), 0);
+        RebuildJob edited(store, rebuildOptions(ws2));
+        QVERIFY(!edited.exec());
+        QCOMPARE(edited.result().outcome, RebuildResult::Outcome::Uploaded);
+
+        // A dry run leaves the workspace alone, and so does a rebuild that cannot save the state.
+        QVERIFY(QFile::remove(ws2 + u'/' + ContentState::fileName()));
+        RebuildOptions dry = rebuildOptions(ws2);
+        dry.dryRun = true;
+        QVERIFY(!RebuildJob(store, dry).exec());
+        QVERIFY(!QFile::exists(ws2 + u'/' + ContentState::fileName()));
+        QVERIFY(QDir().mkdir(ws2 + u'/' + ContentState::fileName()));  // unwritable: a directory in the way
+        RebuildJob blocked(store, rebuildOptions(ws2));
+        QVERIFY(!blocked.exec());
+        QCOMPARE(blocked.result().outcome, RebuildResult::Outcome::Unchanged);
     }
 
     void missAndLegacyFallback()
