@@ -290,6 +290,7 @@ int runRebuild(const Config &config, ObjectStore &store, const QProcessEnvironme
     options.archive.format = *archiveFormatForFilename(options.key);
     options.archive.compressionLevel = config.compressionLevel;
     options.dryRun = config.dryRun;
+    options.strict = config.strict;
     QString writer = QSysInfo::machineHostName();
     if (env.contains(QStringLiteral("VELA_BUILD_NUMBER")))
         writer = QStringLiteral("%1 build %2").arg(env.value(QStringLiteral("VELA_REPO_FULL_NAME")),
@@ -304,6 +305,8 @@ int runRebuild(const Config &config, ObjectStore &store, const QProcessEnvironme
         Log::warn(QStringLiteral("mount %1 does not exist in %2: skipped").arg(m, config.workspace));
     for (const QString &s : r.skipped)
         Log::info(QStringLiteral("%1 is a device, fifo or socket: not cached").arg(s));
+    for (const QString &s : r.unreadable)
+        Log::warn(QStringLiteral("%1 cannot be read by this user: left out of the cache").arg(s));
     writeOutputs(config, {{QStringLiteral("S3_CACHE_KEY"), options.key}});
     if (error)
         return reportFailure(config, QStringLiteral("rebuild of %1").arg(store.uri(options.key)), error);

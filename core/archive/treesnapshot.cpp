@@ -245,6 +245,10 @@ public:
         if (m_cancel && m_cancel->isCancelled())
             return Error(ErrorKind::Cancelled, QStringLiteral("Cancelled"), QStringLiteral("scanning the mounts was cancelled"));
         const quint32 mode = st.st_mode & 07777;
+        if ((S_ISDIR(st.st_mode) && !mayAccess(st, S_IRUSR | S_IXUSR)) || (S_ISREG(st.st_mode) && !mayAccess(st, S_IRUSR))) {
+            m_snapshot.unreadable << QFile::decodeName(relative);
+            return {};
+        }
         if (S_ISDIR(st.st_mode)) {
             m_snapshot.append(stored, TreeEntry::Directory, 0, st.st_mtim.tv_sec, qint32(st.st_mtim.tv_nsec), mode);
             return visitChildren(abs, stored, relative, false);
@@ -296,8 +300,29 @@ public:
     }
 
 private:
+    // Whether this process may read (`ownerBits`: S_IRUSR, with S_IXUSR for folders) what `st`
+    // describes, from its permission bits: no syscall per file. Root may read anything.
+    bool mayAccess(const struct stat &st, mode_t ownerBits) const
+    {
+        if (m_euid == 0)
+            return true;
+        const int shift = st.st_uid == m_euid ? 0 : m_groups.contains(st.st_gid) ? 3 : 6;
+        const mode_t bits = ownerBits >> shift;
+        return (st.st_mode & bits) == bits;
+    }
+
+    static QList<gid_t> processGroups()
+    {
+        QList<gid_t> groups(qsizetype(std::max(getgroups(0, nullptr), 0)));
+        groups.resize(qsizetype(std::max(getgroups(int(groups.size()), groups.data()), 0)));
+        groups.append(getegid());
+        return groups;
+    }
+
     TreeSnapshot &m_snapshot;
     const Cancellation *m_cancel;
+    const uid_t m_euid = geteuid();
+    const QList<gid_t> m_groups = processGroups();
     const QByteArray m_reservedPrefix = QFile::encodeName(reservedPrefix());
     QHash<QPair<quint64, quint64>, qsizetype> m_firstLinks;  // (device, inode) -> entry of its first link
     DirectoryPrefetcher m_prefetcher;

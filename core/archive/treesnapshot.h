@@ -46,6 +46,7 @@ public:
     QString workspace;
     QStringList missingMounts;  // mounts that do not exist (the caller warns and skips them)
     QStringList skipped;        // devices, fifos, sockets: workspace-relative paths
+    QStringList unreadable;     // files and folders this user may not read: left out, like tar does
     qint64 totalFileBytes = 0;
     int fileCount = 0;
     // How the file digests were found: read and hashed now, or taken from the ContentState.

@@ -36,6 +36,13 @@ Error RebuildJob::run()
         return snapshot.error();
     m_result.missingMounts = snapshot->missingMounts;
     m_result.skipped = snapshot->skipped;
+    m_result.unreadable = snapshot->unreadable;
+    if (m_options.strict && !snapshot->unreadable.isEmpty())
+        return Error(ErrorKind::Io, QStringLiteral("UnreadableFiles"),
+                     QStringLiteral("%1 files or folders cannot be read (the first: %2); with strict: true nothing is "
+                                    "uploaded without them (give the build's user read access, or leave them out of "
+                                    "the mounts)")
+                         .arg(QString::number(snapshot->unreadable.size()), snapshot->unreadable.first()));
     m_result.fileCount = snapshot->fileCount;
     m_result.totalFileBytes = snapshot->totalFileBytes;
     if (snapshot->isEmpty()) {

@@ -19,6 +19,7 @@ struct RebuildOptions
     bool preservePath = false;
     ArchiveWriteOptions archive;
     bool dryRun = false;
+    bool strict = false;  // files that cannot be read fail the rebuild instead of being left out
     QMap<QString, QString> extraMetadata;  // e.g. who wrote it ("s3cache-build")
 };
 
@@ -28,6 +29,7 @@ struct RebuildResult
     Outcome outcome = Outcome::NothingToCache;
     QStringList missingMounts;
     QStringList skipped;           // devices, fifos, sockets
+    QStringList unreadable;        // left out: this user may not read them
     int fileCount = 0;
     qint64 totalFileBytes = 0;
     QString fingerprint;

@@ -54,6 +54,34 @@ class Workspaces(TempDirTestCase):
             for d in dirnames:
                 os.chmod(os.path.join(dirpath, d), 0o755)
 
+    def test_unreadable_files_are_left_out_with_a_warning_or_fail_with_strict(self):
+        if os.geteuid() != 0:
+            self.skipTest("needs root to switch to the owner (uid 65534) of the workspace")
+        ws = self.path("ws")
+        write(f"{ws}/node_modules/ok.js", b"ok")
+        write(f"{ws}/node_modules/locked.pem", b"secret", mode=0o000)
+        write(f"{ws}/node_modules/closed/inner.js", b"inner")
+        os.chmod(f"{ws}/node_modules/closed", 0o000)
+        os.makedirs(self.path("store"))
+        subprocess.run(["chown", "-R", "65534:65534", ws, self.path("store")], check=True)
+        os.chmod(self.tmp, 0o755)
+        cli = shutil.copy(CLI, self.path("s3cache"))
+        strict = subprocess.run(NOBODY + [cli], env=self.env("rebuild", "node_modules", PARAMETER_STRICT="true"), cwd=ws,
+                                capture_output=True, text=True, timeout=120)
+        self.assertRan(strict, 1)
+        self.assertIn("UnreadableFiles", strict.stderr)
+        self.assertEqual(glob.glob(self.path("store", "bkt", "acme", "**", "archive.*"), recursive=True), [])
+        proc = subprocess.run(NOBODY + [cli], env=self.env("rebuild", "node_modules"), cwd=ws, capture_output=True,
+                              text=True, timeout=120)
+        self.assertRan(proc)
+        self.assertIn("node_modules/locked.pem cannot be read by this user: left out of the cache", proc.stderr)
+        self.assertIn("node_modules/closed cannot be read by this user: left out of the cache", proc.stderr)
+        restored = self.path("restored")
+        os.makedirs(restored)
+        self.assertRan(run_cli(env=self.env("restore", "node_modules"), cwd=restored))
+        self.assertEqual(sorted(os.listdir(f"{restored}/node_modules")), ["ok.js"])
+        os.chmod(f"{ws}/node_modules/closed", 0o755)
+
     def test_a_folder_on_another_file_system(self):
         if os.geteuid() != 0:
             self.skipTest("needs root to mount a tmpfs")
