@@ -162,9 +162,12 @@ void writeOutputs(const Config &config, const QList<QPair<QString, QString>> &va
         file.write((name + QLatin1Char('=') + value + QLatin1Char('\n')).toUtf8());
 }
 
-// Runs a job synchronously with progress output and signal cancellation.
-Error runJob(Job &job)
+// Runs a job synchronously with progress output, signal cancellation and the `timeout` deadline,
+// which covers the whole job (scan, hashing, archiving, transfer, extraction, on any store):
+// the job's cancellation carries it.
+Error runJob(Job &job, const Config &config)
 {
+    job.setTimeout(config.timeoutMs);
     ProgressPrinter printer(isTerminal());
     QObject::connect(&job, &Job::progress, &job, [&printer](const JobProgress &p) { printer.update(p); },
                      Qt::DirectConnection);
@@ -239,7 +242,7 @@ int runRestore(const Config &config, ObjectStore &store)
             near << describeLookup(store, lookup);
         Log::info(QStringLiteral("if it is missing: %1").arg(near.join(QStringLiteral(", then "))));
     }
-    const Error error = runJob(job);
+    const Error error = runJob(job, config);
     const RestoreResult &r = job.result();
     // S3_CACHE_HIT is true only for the exact key (or its legacy archive.tgz name); a near match
     // is restored and reported in S3_CACHE_MATCHED_KEY, so the rebuild step still runs.
@@ -299,7 +302,7 @@ int runRebuild(const Config &config, ObjectStore &store, const QProcessEnvironme
 
     RebuildJob job(store, options);
     Log::info(QStringLiteral("rebuilding %1 from %2 in %3").arg(store.uri(options.key), config.mounts.join(QStringLiteral(", ")), config.workspace));
-    const Error error = runJob(job);
+    const Error error = runJob(job, config);
     const RebuildResult &r = job.result();
     for (const QString &m : r.missingMounts)
         Log::warn(QStringLiteral("mount %1 does not exist in %2: skipped").arg(m, config.workspace));
@@ -343,7 +346,7 @@ int runFlush(const Config &config, ObjectStore &store)
     options.liveUploadSeconds = config.timeoutMs / 1000;
     FlushJob job(store, options);
     Log::info(QStringLiteral("flushing objects under %1 older than %2").arg(store.uri(options.prefix), formatDuration(config.ageSeconds * 1000)));
-    const Error error = runJob(job);
+    const Error error = runJob(job, config);
     const FlushResult &r = job.result();
     if (config.dryRun) {
         for (const ObjectInfo &o : r.expired)
@@ -373,7 +376,7 @@ int runList(const Config &config, ObjectStore &store)
 {
     const QString prefix = config.path.isEmpty() ? config.repoPrefix() : config.path;
     ListJob job(store, prefix);
-    const Error error = runJob(job);
+    const Error error = runJob(job, config);
     if (error)
         return reportFailure(config, QStringLiteral("listing %1").arg(store.uri(prefix)), error);
     QString text;
@@ -402,7 +405,7 @@ QString typeChar(TreeEntry::Type type)
 int runInspect(const Config &config, ObjectStore &store)
 {
     InspectJob job(store, config.objectKey());
-    const Error error = runJob(job);
+    const Error error = runJob(job, config);
     if (error)
         return reportFailure(config, QStringLiteral("inspecting %1").arg(store.uri(config.objectKey())), error);
     const InspectResult &r = job.result();

@@ -5,8 +5,24 @@
 #include <QThread>
 
 #include <exception>
+#include <utility>
 
 namespace s3cache {
+
+namespace {
+
+// As the parameter is written: 1s, 10m, 90m, 1500ms.
+QString durationText(qint64 ms)
+{
+    for (const auto &[unit, length] : {std::pair{u'd', 24 * 3600 * 1000}, std::pair{u'h', 3600 * 1000},
+                                       std::pair{u'm', 60 * 1000}, std::pair{u's', 1000}}) {
+        if (ms > 0 && ms % length == 0)
+            return QString::number(ms / length) + QChar(unit);
+    }
+    return QStringLiteral("%1ms").arg(ms);
+}
+
+} // namespace
 
 Job::Job(QObject *parent) : QObject(parent), m_cancel(std::make_shared<Cancellation>())
 {
@@ -29,14 +45,44 @@ Error Job::cancelledError()
     return Error(ErrorKind::Cancelled, QStringLiteral("Cancelled"), QStringLiteral("cancelled"));
 }
 
+Error Job::timeoutError() const
+{
+    QString phase;
+    {
+        const QMutexLocker lock(&m_phaseMutex);
+        phase = m_phase;
+    }
+    const QString where = phase.isEmpty() ? QString() : QStringLiteral(" (stopped in the %1 phase)").arg(phase);
+    return Error(ErrorKind::Transient, QStringLiteral("Timeout"),
+                 QStringLiteral("the operation took longer than timeout: %1%2; raise `timeout` or cache less")
+                     .arg(durationText(m_timeoutMs), where));
+}
+
+Error Job::finalError(Error e) const
+{
+    switch (m_cancel->reason()) {
+    case Cancellation::Reason::None:
+        return e;
+    case Cancellation::Reason::Cancelled:
+        return e ? e : cancelledError();
+    case Cancellation::Reason::Deadline:
+        // The deadline stopped a step (it reports "cancelled"), or a network call ran into it
+        // (the S3 layer's "deadline exceeded"): say which limit it was. A failure of the run's
+        // own, one that came first, is kept.
+        if (!e || e.kind() == ErrorKind::Cancelled || e.code() == u"Timeout")
+            return timeoutError();
+        return e;
+    }
+    return e;
+}
+
 Error Job::runGuarded()
 {
     m_elapsed.start();
+    if (m_timeoutMs > 0)
+        m_cancel->setDeadline(QDeadlineTimer(m_timeoutMs));
     try {
-        Error e = run();
-        if (!e && isCancelled())
-            e = cancelledError();
-        return e;
+        return finalError(run());
     } catch (const std::bad_alloc &) {
         return Error(ErrorKind::Internal, QStringLiteral("OutOfMemory"), QStringLiteral("out of memory"));
     } catch (const std::exception &ex) {
@@ -75,6 +121,11 @@ void Job::start()
 
 void Job::reportProgress(JobProgress p, bool force)
 {
+    {
+        const QMutexLocker lock(&m_phaseMutex);
+        if (m_phase != p.phase)
+            m_phase = p.phase;
+    }
     const qint64 now = elapsedMs();
     if (!force && m_lastProgressMs >= 0 && now - m_lastProgressMs < 200)
         return;

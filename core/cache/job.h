@@ -10,6 +10,7 @@
 #include "util/error.h"
 
 #include <QElapsedTimer>
+#include <QMutex>
 #include <QObject>
 #include <QPointer>
 #include <QString>
@@ -44,6 +45,13 @@ public:
     // Thread-safe. The job stops at its next check and finishes with ErrorKind::Cancelled,
     // leaving the workspace and the bucket as they were.
     void cancel();
+    // The whole-operation deadline (the `timeout` parameter), counted from when the job starts
+    // to run; <= 0: none. Call before start()/exec(). The job's cancellation carries it, so it
+    // stops the job like cancel() does, in whatever phase it is and whatever the store (scan,
+    // archiving, upload, download, extraction), and the job then finishes with timeoutError():
+    // ErrorKind::Transient, code "Timeout", as the S3 layer's own deadline errors always were.
+    void setTimeout(qint64 ms) { m_timeoutMs = ms; }
+    qint64 timeout() const { return m_timeoutMs; }
 
     bool isFinished() const { return m_finished.load(); }
     const Error &error() const { return m_error; }
@@ -60,9 +68,13 @@ protected:
     // Emits progress at most every 200 ms (and always when `force`), from any thread.
     void reportProgress(JobProgress progress, bool force = false);
     static Error cancelledError();
+    // "the operation took longer than timeout: 1s (stopped in the upload phase); raise `timeout` ..."
+    Error timeoutError() const;
 
 private:
     Error runGuarded();
+    // The error a run that ended with `e` reports, once the cancellation may have tripped.
+    Error finalError(Error e) const;
 
     CancellationPtr m_cancel;
     Error m_error;
@@ -70,6 +82,9 @@ private:
     std::atomic<bool> m_finished{false};
     QElapsedTimer m_elapsed;
     qint64 m_lastProgressMs = -1;
+    qint64 m_timeoutMs = 0;
+    mutable QMutex m_phaseMutex;
+    QString m_phase;  // of the last progress report, for the timeout message
     QPointer<QThread> m_worker;
 };
 

@@ -66,13 +66,34 @@ QMap<QString, QString> metadataIfItDescribes(const QByteArray &sidecar, const st
     return metadata;
 }
 
+// What stops a store call or a stream: the job's cancellation (which carries the job's
+// deadline) or the store's own deadline. A deadline gives the same error as S3Store's.
+struct Interruption
+{
+    CancellationPtr cancel;
+    QDeadlineTimer deadline{QDeadlineTimer::Forever};
+
+    bool stopped() const { return (cancel && cancel->isCancelled()) || deadline.hasExpired(); }
+
+    Error check(const QString &what) const
+    {
+        const bool cancelled = cancel && cancel->isCancelled();
+        if ((cancelled && cancel->reason() == Cancellation::Reason::Deadline) || deadline.hasExpired())
+            return Error(ErrorKind::Transient, QStringLiteral("Timeout"), what + QStringLiteral(": deadline exceeded"));
+        if (cancelled)
+            return Error(ErrorKind::Cancelled, QStringLiteral("Cancelled"), what + QStringLiteral(": cancelled"));
+        return {};
+    }
+};
+
 // Writes into a temporary file beside the object; commit() renames it into place.
 class LocalObjectWriter : public ObjectWriter
 {
 public:
-    LocalObjectWriter(QString target, QString metaTarget, QMap<QString, QString> metadata, const QString &tmpDir)
+    LocalObjectWriter(QString target, QString metaTarget, QMap<QString, QString> metadata, const QString &tmpDir,
+                      Interruption interruption)
         : m_target(std::move(target)), m_metaTarget(std::move(metaTarget)), m_metadata(std::move(metadata)),
-          m_file(tmpDir + QStringLiteral("/upload-XXXXXX"))
+          m_file(tmpDir + QStringLiteral("/upload-XXXXXX")), m_interruption(std::move(interruption))
     {
     }
     ~LocalObjectWriter() override { abort(); }
@@ -93,6 +114,12 @@ public:
             return Error(ErrorKind::Internal, QStringLiteral("WriterClosed"), QStringLiteral("commit after commit/abort"));
         if (streamError())
             return streamError();
+        // Never once cancelled or past the deadline: the previous object stays, the temporary goes.
+        if (Error e = m_interruption.check(QStringLiteral("writing %1").arg(m_target))) {
+            setStreamError(e);
+            abort();
+            return e;
+        }
         if (!m_file.flush())
             return fail(QStringLiteral("cannot write %1: %2").arg(m_file.fileName(), m_file.errorString()));
         if (QFileInfo(m_target).isDir())
@@ -140,6 +167,10 @@ protected:
     qint64 readData(char *, qint64) override { return -1; }
     qint64 writeData(const char *data, qint64 len) override
     {
+        if (m_interruption.stopped()) {  // checked first: no message built for every block
+            setStreamError(m_interruption.check(QStringLiteral("writing %1").arg(m_target)));
+            return -1;
+        }
         // Straight to the descriptor: QFile reports a full disk as "Unknown error".
         for (qint64 done = 0; done < len;) {
             const ssize_t n = ::write(m_file.handle(), data + done, size_t(len - done));
@@ -171,13 +202,14 @@ private:
     QString m_metaTarget;
     QMap<QString, QString> m_metadata;
     QTemporaryFile m_file;
+    Interruption m_interruption;
     bool m_done = false;
 };
 
 class LocalObjectReader : public ObjectStream
 {
 public:
-    explicit LocalObjectReader(const QString &path) : m_file(path) {}
+    LocalObjectReader(const QString &path, Interruption interruption) : m_file(path), m_interruption(std::move(interruption)) {}
     bool start(QString *error)
     {
         if (!m_file.open(QIODevice::ReadOnly)) {
@@ -196,6 +228,10 @@ public:
 protected:
     qint64 readData(char *data, qint64 maxlen) override
     {
+        if (m_interruption.stopped()) {  // checked first: no message built for every block
+            setStreamError(m_interruption.check(QStringLiteral("reading %1").arg(m_file.fileName())));
+            return -1;
+        }
         const qint64 n = m_file.read(data, maxlen);
         if (n > 0)
             m_transferred += n;
@@ -209,6 +245,7 @@ protected:
 
 private:
     QFile m_file;
+    Interruption m_interruption;
 };
 
 } // namespace
@@ -267,9 +304,16 @@ Result<ObjectInfo> LocalStore::statObject(const QString &key, bool withMetadata)
     return info;
 }
 
+Error LocalStore::interrupted(const QString &what) const
+{
+    return Interruption{m_cancel, m_deadline}.check(what);
+}
+
 Result<ObjectInfo> LocalStore::head(const QString &key)
 {
     if (Error e = checkKey(key))
+        return e;
+    if (Error e = interrupted(QStringLiteral("HEAD %1").arg(uri(key))))
         return e;
     return statObject(key, true);
 }
@@ -278,7 +322,9 @@ Result<std::unique_ptr<ObjectStream>> LocalStore::openRead(const ObjectInfo &inf
 {
     if (Error e = checkKey(info.key))
         return e;
-    auto reader = std::make_unique<LocalObjectReader>(objectPath(info.key));
+    if (Error e = interrupted(QStringLiteral("reading %1").arg(uri(info.key))))
+        return e;
+    auto reader = std::make_unique<LocalObjectReader>(objectPath(info.key), Interruption{m_cancel, m_deadline});
     QString message;
     if (!reader->start(&message))
         return Error(ErrorKind::NotFound, QStringLiteral("NoSuchKey"), QStringLiteral("cannot open %1: %2").arg(uri(info.key), message));
@@ -293,10 +339,13 @@ Result<std::unique_ptr<ObjectWriter>> LocalStore::openWrite(const QString &key, 
 {
     if (Error e = checkKey(key))
         return e;
+    if (Error e = interrupted(QStringLiteral("writing %1").arg(uri(key))))
+        return e;
     const QString tmpDir = m_bucketPath + QLatin1Char('/') + kTmpDir;
     if (!QDir().mkpath(tmpDir))
         return ioError(QStringLiteral("WriteFailed"), QStringLiteral("cannot create %1").arg(tmpDir));
-    auto writer = std::make_unique<LocalObjectWriter>(objectPath(key), metaPath(key), metadata, tmpDir);
+    auto writer = std::make_unique<LocalObjectWriter>(objectPath(key), metaPath(key), metadata, tmpDir,
+                                                      Interruption{m_cancel, m_deadline});
     if (Error e = writer->start())
         return e;
     return std::unique_ptr<ObjectWriter>(std::move(writer));
@@ -304,6 +353,9 @@ Result<std::unique_ptr<ObjectWriter>> LocalStore::openWrite(const QString &key, 
 
 Error LocalStore::list(const QString &prefix, const std::function<bool(const QList<ObjectInfo> &)> &page)
 {
+    const QString what = QStringLiteral("listing %1").arg(uri(prefix));
+    if (Error e = interrupted(what))
+        return e;
     if (!QFileInfo(m_bucketPath).isDir())
         return {};  // nothing stored yet
     // Walk only the directory that can hold keys with this prefix.
@@ -314,7 +366,11 @@ Error LocalStore::list(const QString &prefix, const std::function<bool(const QLi
     QList<ObjectInfo> batch;
     QDirIterator it(startDir, QDir::Files | QDir::Hidden | QDir::NoDotAndDotDot, QDirIterator::Subdirectories);
     QStringList keys;
-    while (it.hasNext()) {
+    for (int seen = 0; it.hasNext(); ++seen) {
+        if (seen % 1000 == 0) {  // a huge bucket takes a while to walk
+            if (Error e = interrupted(what))
+                return e;
+        }
         const QString path = it.next();
         const QString key = path.mid(m_bucketPath.size() + 1);
         if (key.startsWith(kMetaDir + QLatin1Char('/')) || key.startsWith(kTmpDir + QLatin1Char('/')))
@@ -324,8 +380,8 @@ Error LocalStore::list(const QString &prefix, const std::function<bool(const QLi
     }
     keys.sort();  // S3 lists in key order
     for (const QString &key : std::as_const(keys)) {
-        if (m_cancel && m_cancel->isCancelled())
-            return Error(ErrorKind::Cancelled, QStringLiteral("Cancelled"), QStringLiteral("listing cancelled"));
+        if (Error e = interrupted(what))
+            return e;
         const Result<ObjectInfo> info = statObject(key, false);
         if (!info.ok())
             continue;  // removed while listing
@@ -344,6 +400,9 @@ Error LocalStore::list(const QString &prefix, const std::function<bool(const QLi
 Result<QStringList> LocalStore::remove(const QStringList &keys)
 {
     QStringList deleted;
+    // One check per call, like one DeleteObjects batch of S3Store's: unlinking is quick.
+    if (Error e = interrupted(QStringLiteral("deleting %1 objects").arg(keys.size())))
+        return e;
     for (const QString &key : keys) {
         if (Error e = checkKey(key))
             return e;

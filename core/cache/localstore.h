@@ -32,8 +32,11 @@ public:
 
     QString describe() const override;
     QString uri(const QString &key) const override;
+    // Like S3Store's: every later call, and every read or write of a stream opened after it,
+    // stops with ErrorKind::Cancelled once the cancellation is set and with a Timeout error once
+    // the deadline (the store's own, or the one the cancellation carries) has passed.
     void setCancellation(CancellationPtr cancellation) override { m_cancel = std::move(cancellation); }
-    void setDeadline(QDeadlineTimer) override {}
+    void setDeadline(QDeadlineTimer deadline) override { m_deadline = deadline; }
 
     Result<ObjectInfo> head(const QString &key) override;
     Result<std::unique_ptr<ObjectStream>> openRead(const ObjectInfo &info) override;
@@ -49,11 +52,14 @@ private:
     QString objectPath(const QString &key) const;
     QString metaPath(const QString &key) const;
     Result<ObjectInfo> statObject(const QString &key, bool withMetadata) const;
+    // The error that stops `what` now (cancelled, or past the deadline), or none.
+    Error interrupted(const QString &what) const;
 
     QString m_root;
     QString m_bucket;
     QString m_bucketPath;
     CancellationPtr m_cancel;
+    QDeadlineTimer m_deadline{QDeadlineTimer::Forever};
 };
 
 } // namespace s3cache

@@ -35,8 +35,9 @@ Result<ObjectStorePtr> openStore(const Config &config, const QProcessEnvironment
     Log::registerSecret(s3.credentials.sessionToken);
     if (!s3.credentials.isEmpty())
         Log::debug(QStringLiteral("credentials from %1").arg(s3.credentials.source));
-    if (config.timeoutMs > 0)
-        s3.deadline = QDeadlineTimer(config.timeoutMs);
+    // No store deadline here: `timeout` is the job's (Job::setTimeout), carried by the
+    // cancellation that every store call checks (S3 requests poll it), so that one deadline,
+    // started once, stops every phase and names itself in the error.
     return ObjectStorePtr(std::make_unique<S3Store>(s3));
 }
 

@@ -1,6 +1,6 @@
 // The cache jobs on the embedded local store: rebuild -> restore round trip, skip when
-// unchanged, dry runs, flush by age (with an injected clock), cancellation, and the
-// asynchronous start() path the GUI uses.
+// unchanged, dry runs, flush by age (with an injected clock), cancellation, the `timeout`
+// deadline, and the asynchronous start() path the GUI uses.
 #include <filesystem>
 #include "cache/flushjob.h"
 #include "cache/inspectjob.h"
@@ -56,6 +56,111 @@ QMap<QString, QByteArray> contents(const QString &root)
             out.insert(rel, f.readAll());
         }
     }
+    return out;
+}
+
+// A job that stands for any loop of a real one: it checks its cancellation and nothing else.
+class WaitingJob : public Job
+{
+public:
+    bool sawCancel = false;
+
+protected:
+    Error run() override
+    {
+        cancellation()->wait();
+        sawCancel = isCancelled();
+        return cancelledError();  // what every loop returns when it sees the flag
+    }
+};
+
+class QuickJob : public Job
+{
+protected:
+    Error run() override { return {}; }
+};
+
+// Holds the job, from the first progress report of `phase` on, until its deadline has passed:
+// what a phase that takes longer than `timeout` looks like to the code after it, without a
+// test that depends on how fast this machine is.
+void holdUntilDeadline(Job &job, const QString &phase)
+{
+    QObject::connect(&job, &Job::progress, &job, [&job, phase](const JobProgress &p) {
+        if (p.phase == phase)
+            job.cancellation()->wait();
+    }, Qt::DirectConnection);
+}
+
+// Forwards to a store; the first write into an upload waits until the job's cancellation
+// trips (the deadline): an upload that takes longer than `timeout`.
+class HeldWriter : public ObjectWriter
+{
+public:
+    HeldWriter(std::unique_ptr<ObjectWriter> inner, CancellationPtr cancellation)
+        : m_inner(std::move(inner)), m_cancellation(std::move(cancellation))
+    {
+        open(QIODevice::WriteOnly);
+    }
+    Error commit() override { return m_inner->commit(); }
+    void abort() override { m_inner->abort(); }
+
+protected:
+    qint64 readData(char *, qint64) override { return -1; }
+    qint64 writeData(const char *data, qint64 len) override
+    {
+        if (m_cancellation)
+            m_cancellation->wait();
+        const qint64 n = m_inner->write(data, len);
+        if (n < 0)
+            setStreamError(m_inner->streamError());
+        return n;
+    }
+
+private:
+    std::unique_ptr<ObjectWriter> m_inner;
+    CancellationPtr m_cancellation;
+};
+
+class HoldingStore : public ObjectStore
+{
+public:
+    explicit HoldingStore(ObjectStore &inner) : m_inner(inner) {}
+    QString describe() const override { return m_inner.describe(); }
+    QString uri(const QString &key) const override { return m_inner.uri(key); }
+    void setCancellation(CancellationPtr cancellation) override
+    {
+        m_cancellation = cancellation;
+        m_inner.setCancellation(std::move(cancellation));
+    }
+    void setDeadline(QDeadlineTimer deadline) override { m_inner.setDeadline(deadline); }
+    Result<ObjectInfo> head(const QString &key) override { return m_inner.head(key); }
+    Result<std::unique_ptr<ObjectStream>> openRead(const ObjectInfo &info) override { return m_inner.openRead(info); }
+    Result<std::unique_ptr<ObjectWriter>> openWrite(const QString &key, const QMap<QString, QString> &metadata,
+                                                    qint64 sizeHint) override
+    {
+        Result<std::unique_ptr<ObjectWriter>> writer = m_inner.openWrite(key, metadata, sizeHint);
+        if (!writer.ok())
+            return writer;
+        return std::unique_ptr<ObjectWriter>(std::make_unique<HeldWriter>(std::move(*writer), m_cancellation));
+    }
+    Error list(const QString &prefix, const std::function<bool(const QList<ObjectInfo> &)> &page) override
+    {
+        return m_inner.list(prefix, page);
+    }
+    Result<QStringList> remove(const QStringList &keys) override { return m_inner.remove(keys); }
+
+private:
+    ObjectStore &m_inner;
+    CancellationPtr m_cancellation;
+};
+
+// Every file below `dir`, relative to it (an empty or missing folder gives none).
+QStringList filesBelow(const QString &dir)
+{
+    QStringList out;
+    QDirIterator it(dir, QDir::Files | QDir::Hidden | QDir::System, QDirIterator::Subdirectories);
+    while (it.hasNext())
+        out << QDir(dir).relativeFilePath(it.next());
     return out;
 }
 
@@ -309,6 +414,136 @@ private slots:
         const Error e = job.exec();
         QCOMPARE(e.kind(), ErrorKind::Cancelled);
         QVERIFY(!store.head(rebuildOptions(ws()).key).ok());
+    }
+
+    void cancellationCarriesADeadline()
+    {
+        Cancellation passed;
+        QVERIFY(!passed.isCancelled());
+        QCOMPARE(passed.reason(), Cancellation::Reason::None);
+        passed.setDeadline(QDeadlineTimer(0));  // already over
+        QVERIFY(passed.isCancelled());
+        QCOMPARE(passed.reason(), Cancellation::Reason::Deadline);
+        passed.cancel();  // the first reason stays
+        QCOMPARE(passed.reason(), Cancellation::Reason::Deadline);
+
+        Cancellation cancelled;
+        cancelled.setDeadline(QDeadlineTimer(3600 * 1000));
+        QVERIFY(!cancelled.isCancelled());
+        cancelled.cancel();
+        QVERIFY(cancelled.isCancelled());
+        QCOMPARE(cancelled.reason(), Cancellation::Reason::Cancelled);
+        QVERIFY(!cancelled.deadline().isForever());
+
+        Cancellation none;
+        QVERIFY(none.deadline().isForever());
+    }
+
+    void deadlineCancelsTheJobWithATimeout()
+    {
+        // wait() returns only when the cancellation trips: here nobody calls cancel().
+        WaitingJob job;
+        job.setTimeout(50);
+        const Error e = job.exec();
+        QVERIFY(job.sawCancel);
+        QCOMPARE(e.kind(), ErrorKind::Transient);  // as the CLI always reported timeouts
+        QCOMPARE(e.code(), QStringLiteral("Timeout"));
+        QVERIFY2(e.message().contains(u"took longer than timeout: 50ms"), qPrintable(e.message()));
+        QVERIFY2(e.message().contains(u"raise `timeout`"), qPrintable(e.message()));
+
+        // A cancel before the deadline stays a cancel.
+        WaitingJob cancelled;
+        cancelled.setTimeout(3600 * 1000);
+        cancelled.cancel();
+        QCOMPARE(cancelled.exec().kind(), ErrorKind::Cancelled);
+
+        // A job done before its deadline succeeds (and does not wait for the deadline).
+        QuickJob quick;
+        quick.setTimeout(3600 * 1000);
+        QVERIFY(!quick.exec());
+        QVERIFY(!quick.cancellation()->isCancelled());
+    }
+
+    void rebuildPastItsDeadlineStoresNothing()
+    {
+        LocalStore store(m_dir.path() + QStringLiteral("/store"), QStringLiteral("b"));
+        HoldingStore holding(store);
+        makeTree(ws());
+        for (const QString &phase : {QStringLiteral("scan"), QStringLiteral("upload")}) {
+            // scan: held at its start; upload: held at the first write into the store.
+            RebuildJob job(phase == u"scan" ? static_cast<ObjectStore &>(store) : holding, rebuildOptions(ws()));
+            job.setTimeout(100);
+            if (phase == u"scan")
+                holdUntilDeadline(job, phase);
+            const Error e = job.exec();
+            QCOMPARE(e.kind(), ErrorKind::Transient);
+            QCOMPARE(e.code(), QStringLiteral("Timeout"));
+            QVERIFY2(e.message().contains(QStringLiteral("stopped in the %1 phase").arg(phase)), qPrintable(e.message()));
+            QVERIFY(!store.head(rebuildOptions(ws()).key).ok());
+            QCOMPARE(filesBelow(store.bucketPath()), QStringList());  // no temporary, no metadata
+        }
+    }
+
+    void restorePastItsDeadlineLeavesTheWorkspace()
+    {
+        LocalStore store(m_dir.path() + QStringLiteral("/store"), QStringLiteral("b"));
+        makeTree(ws());
+        QVERIFY(!RebuildJob(store, rebuildOptions(ws())).exec());
+        const QString ws2 = m_dir.path() + QStringLiteral("/ws2");
+        writeFile(ws2 + QStringLiteral("/node_modules/old.js"), "old");
+        const QMap<QString, QByteArray> before = contents(ws2);
+        RestoreOptions ro;
+        ro.key = rebuildOptions(ws()).key;
+        ro.workspace = ws2;
+        RestoreJob job(store, ro);
+        job.setTimeout(100);
+        holdUntilDeadline(job, QStringLiteral("restore"));
+        const Error e = job.exec();
+        QCOMPARE(e.kind(), ErrorKind::Transient);
+        QCOMPARE(e.code(), QStringLiteral("Timeout"));
+        QCOMPARE(contents(ws2), before);  // rolled back, no staging left
+    }
+
+    void localStoreStopsAtItsDeadline()
+    {
+        LocalStore store(m_dir.path() + QStringLiteral("/store"), QStringLiteral("b"));
+        const QString key = QStringLiteral("acme/webapp/a.tar.zst");
+        auto cancellation = std::make_shared<Cancellation>();
+        cancellation->setDeadline(QDeadlineTimer(50));
+        store.setCancellation(cancellation);
+        auto w = store.openWrite(key, {}, -1);
+        QVERIFY(w.ok());
+        QCOMPARE((*w)->write("12345"), 5);
+
+        cancellation->wait();  // until the deadline has passed
+        QCOMPARE(store.openWrite(key, {}, -1).error().code(), QStringLiteral("Timeout"));
+        QCOMPARE(store.head(key).error().code(), QStringLiteral("Timeout"));
+        // The open writer is stopped too (every write checks), and its commit leaves nothing (its
+        // temporary is unnamed until a commit links it: O_TMPFILE).
+        QCOMPARE((*w)->write("67890"), -1);
+        QCOMPARE((*w)->streamError().code(), QStringLiteral("Timeout"));
+        QCOMPARE((*w)->commit().code(), QStringLiteral("Timeout"));
+        store.setCancellation(nullptr);
+        QVERIFY(!store.head(key).ok());
+        QCOMPARE(filesBelow(store.bucketPath()), QStringList());
+
+        // A commit once the deadline passed is refused, whatever was written before it.
+        auto late = std::make_shared<Cancellation>();
+        late->setDeadline(QDeadlineTimer(50));
+        store.setCancellation(late);
+        auto written = store.openWrite(key, {}, -1);
+        QVERIFY(written.ok());
+        QCOMPARE((*written)->write("12345"), 5);
+        late->wait();
+        QCOMPARE((*written)->commit().code(), QStringLiteral("Timeout"));
+        store.setCancellation(nullptr);
+        QVERIFY(!store.head(key).ok());
+        QCOMPARE(filesBelow(store.bucketPath()), QStringList());
+
+        // The store's own deadline (setDeadline) works the same way.
+        store.setDeadline(QDeadlineTimer(0));
+        QCOMPARE(store.head(key).error().code(), QStringLiteral("Timeout"));
+        QCOMPARE(store.list(QString(), [](const QList<ObjectInfo> &) { return true; }).code(), QStringLiteral("Timeout"));
     }
 
     void asyncStartReportsProgressAndFinishes()
