@@ -3,8 +3,8 @@ SIGTERM is honoured promptly: a rebuild or restore that takes longer stops with 
 error (or exit 130), and leaves the bucket (no object, no temporary file, no unfinished upload)
 and the workspace as they were.
 
-What makes the operations long is honest work, not a stub: a sparse file of 16 GiB that a
-rebuild reads (as zeros) and compresses, and an archive of 6 GiB of zeros (a few KiB of
+What makes the operations long is honest work, not a stub: a file of 16 GiB allocated with
+fallocate (not sparse) that a rebuild reads (as zeros) and compresses, and an archive of 6 GiB of zeros (a few KiB of
 concatenated zstd frames) that a restore decompresses and writes out. Without the deadline
 either takes several seconds even on a fast machine; with it, it stops after about 1 s. The
 tests assert the outcome (the error, what is left), not how long it took, except for a
@@ -56,7 +56,9 @@ class Deadline(TempDirTestCase):
         ws = self.path(name)
         os.makedirs(os.path.join(ws, "big"))
         with open(os.path.join(ws, "big", "zeros.bin"), "wb") as f:
-            f.truncate(SPARSE_SIZE)  # a hole: takes no disk space, reads as zeros
+            # Allocated but never written: reads as zeros without disk I/O, and is not sparse (a hole
+            # would be archived as a hole, in no time).
+            os.posix_fallocate(f.fileno(), 0, SPARSE_SIZE)
         return ws
 
     def put_zeros_archive(self, backend, bucket):
