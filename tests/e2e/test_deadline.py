@@ -3,10 +3,12 @@ SIGTERM is honoured promptly: a rebuild or restore that takes longer stops with 
 error (or exit 130), and leaves the bucket (no object, no temporary file, no unfinished upload)
 and the workspace as they were.
 
-What makes the operations long is honest work, not a stub: a file of 16 GiB allocated with
-fallocate (not sparse) that a rebuild reads (as zeros) and compresses, and an archive of 6 GiB of zeros (a few KiB of
-concatenated zstd frames) that a restore decompresses and writes out. Without the deadline
-either takes several seconds even on a fast machine; with it, it stops after about 1 s. The
+What makes the operations long is honest work, not a stub: a file of 8 GiB allocated with
+fallocate (instant, and not sparse: a rebuild hashes and archives every byte, read as zeros
+without disk I/O; a sparse file would be archived by its holes in no time), and an archive of
+6 GiB of zeros (a few KiB of concatenated zstd frames) that a restore decompresses and writes
+out. Without the deadline either takes several seconds even on a fast machine; with it, it
+stops after about 1 s. The
 tests assert the outcome (the error, what is left), not how long it took, except for a
 generous bound on SIGTERM that a loaded 2-core machine stays far below."""
 import os
@@ -19,7 +21,7 @@ from common import CLI, TempDirTestCase, boto, new_bucket, snapshot, stored_keys
 
 BACKENDS = ("file", "moto")
 KEY = "acme/webapp/archive.tar.zst"
-SPARSE_SIZE = 16 << 30  # what a rebuild reads
+ALLOCATED_SIZE = 8 << 30  # what a rebuild hashes and archives
 RESTORE_SIZE = 6 << 30  # what a restore writes
 ZERO_FRAME = 64 << 20
 
@@ -52,13 +54,12 @@ class Deadline(TempDirTestCase):
             return "bkt"
         return new_bucket(backend, "deadline")
 
-    def sparse_workspace(self, name):
+    def allocated_workspace(self, name):
         ws = self.path(name)
         os.makedirs(os.path.join(ws, "big"))
         with open(os.path.join(ws, "big", "zeros.bin"), "wb") as f:
-            # Allocated but never written: reads as zeros without disk I/O, and is not sparse (a hole
-            # would be archived as a hole, in no time).
-            os.posix_fallocate(f.fileno(), 0, SPARSE_SIZE)
+            # Reserved, never written: reads as zeros. Needs 8 GiB free in the temporary folder.
+            os.posix_fallocate(f.fileno(), 0, ALLOCATED_SIZE)
         return ws
 
     def put_zeros_archive(self, backend, bucket):
@@ -95,7 +96,7 @@ class Deadline(TempDirTestCase):
         self.assertNotIn("cancelled", proc.stderr)
 
     def test_rebuild_stops_at_the_timeout(self):
-        ws = self.sparse_workspace("ws")
+        ws = self.allocated_workspace("ws")
         for backend in BACKENDS:
             with self.subTest(backend):
                 bucket = self.bucket(backend)
@@ -140,7 +141,7 @@ class Deadline(TempDirTestCase):
         return subprocess.CompletedProcess(proc.args, proc.returncode, "", read()), took
 
     def test_sigterm_stops_a_rebuild_soon(self):
-        ws = self.sparse_workspace("ws")
+        ws = self.allocated_workspace("ws")
         for backend in BACKENDS:
             with self.subTest(backend):
                 bucket = self.bucket(backend)

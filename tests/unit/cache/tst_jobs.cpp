@@ -21,6 +21,8 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include <utility>
+
 using namespace s3cache;
 
 namespace {
@@ -59,6 +61,15 @@ QMap<QString, QByteArray> contents(const QString &root)
     return out;
 }
 
+// Waits until `cancellation` trips (cancel() or its deadline). The 20 s bound is no timing
+// assertion, only a guard: without a working deadline the tests fail instead of hanging.
+bool waitForCancel(const Cancellation &cancellation)
+{
+    for (const QDeadlineTimer guard(20 * 1000); !cancellation.isCancelled() && !guard.hasExpired();)
+        QThread::msleep(1);
+    return cancellation.isCancelled();
+}
+
 // A job that stands for any loop of a real one: it checks its cancellation and nothing else.
 class WaitingJob : public Job
 {
@@ -68,8 +79,7 @@ public:
 protected:
     Error run() override
     {
-        cancellation()->wait();
-        sawCancel = isCancelled();
+        sawCancel = waitForCancel(*cancellation());
         return cancelledError();  // what every loop returns when it sees the flag
     }
 };
@@ -80,14 +90,14 @@ protected:
     Error run() override { return {}; }
 };
 
-// Holds the job, from the first progress report of `phase` on, until its deadline has passed:
+// Holds the job, at its first progress report of `phase`, until its deadline has passed:
 // what a phase that takes longer than `timeout` looks like to the code after it, without a
 // test that depends on how fast this machine is.
 void holdUntilDeadline(Job &job, const QString &phase)
 {
-    QObject::connect(&job, &Job::progress, &job, [&job, phase](const JobProgress &p) {
-        if (p.phase == phase)
-            job.cancellation()->wait();
+    QObject::connect(&job, &Job::progress, &job, [&job, phase, held = false](const JobProgress &p) mutable {
+        if (p.phase == phase && !std::exchange(held, true))
+            waitForCancel(*job.cancellation());
     }, Qt::DirectConnection);
 }
 
@@ -108,8 +118,8 @@ protected:
     qint64 readData(char *, qint64) override { return -1; }
     qint64 writeData(const char *data, qint64 len) override
     {
-        if (m_cancellation)
-            m_cancellation->wait();
+        if (m_cancellation && !std::exchange(m_held, true))
+            waitForCancel(*m_cancellation);
         const qint64 n = m_inner->write(data, len);
         if (n < 0)
             setStreamError(m_inner->streamError());
@@ -119,6 +129,7 @@ protected:
 private:
     std::unique_ptr<ObjectWriter> m_inner;
     CancellationPtr m_cancellation;
+    bool m_held = false;
 };
 
 class HoldingStore : public ObjectStore
@@ -437,11 +448,16 @@ private slots:
 
         Cancellation none;
         QVERIFY(none.deadline().isForever());
+
+        Cancellation waited;  // wait() returns at the deadline, with nobody calling cancel()
+        waited.setDeadline(QDeadlineTimer(20));
+        waited.wait();
+        QCOMPARE(waited.reason(), Cancellation::Reason::Deadline);
     }
 
     void deadlineCancelsTheJobWithATimeout()
     {
-        // wait() returns only when the cancellation trips: here nobody calls cancel().
+        // The job returns only once its cancellation trips: here nobody calls cancel().
         WaitingJob job;
         job.setTimeout(50);
         const Error e = job.exec();
@@ -515,7 +531,7 @@ private slots:
         QVERIFY(w.ok());
         QCOMPARE((*w)->write("12345"), 5);
 
-        cancellation->wait();  // until the deadline has passed
+        QVERIFY(waitForCancel(*cancellation));  // until the deadline has passed
         QCOMPARE(store.openWrite(key, {}, -1).error().code(), QStringLiteral("Timeout"));
         QCOMPARE(store.head(key).error().code(), QStringLiteral("Timeout"));
         // The open writer is stopped too (every write checks), and its commit leaves nothing (its
@@ -534,7 +550,7 @@ private slots:
         auto written = store.openWrite(key, {}, -1);
         QVERIFY(written.ok());
         QCOMPARE((*written)->write("12345"), 5);
-        late->wait();
+        QVERIFY(waitForCancel(*late));
         QCOMPARE((*written)->commit().code(), QStringLiteral("Timeout"));
         store.setCancellation(nullptr);
         QVERIFY(!store.head(key).ok());
