@@ -244,10 +244,11 @@ void recoverInterruptedRestores(const QString &workspace)
             continue;
         }
         for (const MergeStep &s : steps) {
-            if (s.op == MergeStep::Staging)
-                removeTree(fsPath(s.target));
+            if (s.op == MergeStep::Staging && !removeTree(fsPath(s.target)))
+                Log::warn(QStringLiteral("could not remove the staging directory %1").arg(s.target));
         }
-        removeTree(fsPath(staging));
+        if (!removeTree(fsPath(staging)))
+            Log::warn(QStringLiteral("could not remove the staging directory %1").arg(staging));
         ::close(fd);
     }
 }

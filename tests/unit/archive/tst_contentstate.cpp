@@ -11,11 +11,9 @@
 #include "archivetestutil.h"
 
 #include <QTemporaryDir>
-#include <QThread>
 
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <thread>
 
 using namespace s3cache;
 using namespace archivetest;
@@ -35,8 +33,7 @@ struct stat lstatOf(const QString &path)
 void settle(const QString &path)
 {
     const qint64 ctime = FileStamp::of(lstatOf(path)).ctimeNs;
-    for (int i = 0; i < 1000 && ContentState::clockFloor() <= ctime; ++i)
-        QThread::msleep(1);
+    QTRY_VERIFY_WITH_TIMEOUT(ContentState::clockFloor() > ctime, 5000);
 }
 
 bool pinMtime(const QString &path, qint64 seconds, long nsec = 0)
@@ -332,8 +329,9 @@ private slots:
     void cancelledWhileHashing()
     {
         // 4 GiB allocated without being written (fallocate: instant, and not sparse, so every
-        // byte is read): a second or more to hash. A cancel 50 ms in must end the scan, which
-        // hashing checks between 1 MiB blocks; without that check it ends with a snapshot.
+        // byte is read): a second or more to hash. The cancellation's deadline trips 50 ms in, and
+        // must end the scan, which hashing checks between 1 MiB blocks; without that check it ends
+        // with a snapshot.
         const QString ws = freshDir();
         const QString big = ws + QStringLiteral("/m/big");
         QVERIFY(writeFile(big, QByteArray()));
@@ -345,12 +343,8 @@ private slots:
             QVERIFY2(rc == 0, "fallocate of 4 GiB failed (needs 4 GiB free where the test's temporary folder is)");
         }
         Cancellation cancel;
-        std::thread canceller([&] {
-            QThread::msleep(50);
-            cancel.cancel();
-        });
+        cancel.setDeadline(QDeadlineTimer(50));
         const Result<TreeSnapshot> s = scanMounts(ws, {QStringLiteral("m")}, false, &cancel);
-        canceller.join();
         QVERIFY(QFile::remove(big));
         QVERIFY(!s.ok());
         QCOMPARE(s.error().kind(), ErrorKind::Cancelled);

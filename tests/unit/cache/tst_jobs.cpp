@@ -286,8 +286,7 @@ private slots:
             lstat(QFile::encodeName(ws() + QStringLiteral("/src/main.c")).constData(), &st);
             return st;
         }()).ctimeNs;
-        for (int i = 0; i < 1000 && ContentState::clockFloor() <= newest; ++i)
-            QThread::msleep(1);
+        QTRY_VERIFY_WITH_TIMEOUT(ContentState::clockFloor() > newest, 5000);
         RebuildJob rebuild(store, rebuildOptions(ws()));
         QVERIFY(!rebuild.exec());
         QCOMPARE(ContentState::load(ws()).size(), 21);  // the rebuild's own record
