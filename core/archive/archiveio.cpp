@@ -42,18 +42,18 @@ std::optional<QString> normalizeRelativePath(const QString &path)
     return parts.join(u'/');
 }
 
-ScopedUtf8Locale::ScopedUtf8Locale()
+ScopedLocale::ScopedLocale(const char *name)
 {
-    m_utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", nullptr);
-    if (m_utf8 != nullptr)
-        m_previous = uselocale(m_utf8);
+    m_locale = newlocale(LC_CTYPE_MASK, name, nullptr);
+    if (m_locale != nullptr)
+        m_previous = uselocale(m_locale);
 }
 
-ScopedUtf8Locale::~ScopedUtf8Locale()
+ScopedLocale::~ScopedLocale()
 {
-    if (m_utf8 != nullptr) {
+    if (m_locale != nullptr) {
         uselocale(m_previous);
-        freelocale(m_utf8);
+        freelocale(m_locale);
     }
 }
 
@@ -133,9 +133,15 @@ ArchiveSource::~ArchiveSource()
         m_thread.join();
 }
 
+void ArchiveSource::start()
+{
+    if (!m_thread.joinable())
+        m_thread = std::thread([this] { produce(); });
+}
+
 int ArchiveSource::open(struct archive *archive)
 {
-    m_thread = std::thread([this] { produce(); });
+    start();
     archive_read_set_read_callback(archive, &ArchiveSource::read);
     archive_read_set_callback_data(archive, this);
     return archive_read_open1(archive);
@@ -163,6 +169,14 @@ QString ArchiveSource::errorString() const
 {
     const std::lock_guard lock(m_mutex);
     return m_error;
+}
+
+QByteArray ArchiveSource::peek(qsizetype size)
+{
+    start();
+    std::unique_lock lock(m_mutex);
+    m_changed.wait(lock, [this] { return !m_ready.empty() || m_finished || m_failure != Failure::None; });
+    return m_ready.empty() ? QByteArray() : m_ready.front().first(std::min(size, m_ready.front().size()));
 }
 
 la_ssize_t ArchiveSource::read(struct archive *archive, void *client, const void **buffer)

@@ -38,18 +38,18 @@ QString stagingPrefix();
 // "a/./b//c/../d" -> "a/b/d"; nullopt when ".." climbs above the start. "" and "." -> "".
 std::optional<QString> normalizeRelativePath(const QString &path);
 
-// libarchive converts names between UTF-8 (pax, zip) and the C library's locale; in the "C"
-// locale of most CI containers non-ASCII names fail. This switches the calling thread (only) to
-// C.UTF-8 for the lifetime of the object.
-class ScopedUtf8Locale
+// libarchive converts names between an archive's charset and the C library's locale, chosen per
+// archive when it is created. This switches the calling thread (only) to the LC_CTYPE of `name`
+// ("C", "C.UTF-8") for the lifetime of the object, whatever the process's locale is.
+class ScopedLocale
 {
 public:
-    ScopedUtf8Locale();
-    ~ScopedUtf8Locale();
-    Q_DISABLE_COPY_MOVE(ScopedUtf8Locale)
+    explicit ScopedLocale(const char *name);
+    ~ScopedLocale();
+    Q_DISABLE_COPY_MOVE(ScopedLocale)
 
 private:
-    locale_t m_utf8 = nullptr;
+    locale_t m_locale = nullptr;
     locale_t m_previous = nullptr;
 };
 
@@ -100,6 +100,9 @@ public:
     ~ArchiveSource();  // stops the thread (after its current device read) and waits for it
     Q_DISABLE_COPY_MOVE(ArchiveSource)
 
+    // The first bytes of the decoded stream (fewer at its end or after a failure), without
+    // consuming them; waits for the first block. Before open() only.
+    QByteArray peek(qsizetype size);
     int open(struct archive *archive);
     bool failed() const;     // the device failed (errorString() says why)
     bool corrupt() const;    // the zstd data is damaged or truncated (errorString() says how)
@@ -117,6 +120,7 @@ public:
 private:
     enum class Failure { None, Read, Corrupt, Cancelled };
     static la_ssize_t read(struct archive *archive, void *client, const void **buffer);
+    void start();  // the read-ahead thread, once
     void produce();
     // The next block to fill (a recycled one when there is one).
     QByteArray takeFree();

@@ -2,6 +2,7 @@
 
 #include "archivedigest.h"
 #include "archiveio.h"
+#include "fsname.h"
 
 #include <archive_entry.h>
 #include <sys/stat.h>
@@ -14,7 +15,7 @@ namespace s3cache {
 struct ArchiveReader::Private
 {
     Private(QIODevice *device, const Cancellation *c, bool require) : source(device, c), requireDigest(require) {}
-    ScopedUtf8Locale locale;  // before the archive: libarchive picks its charset when created
+    std::optional<ScopedLocale> locale;  // before the archive, which outlives it (see localeFor())
     ArchiveSource source;
     std::unique_ptr<struct archive, decltype(&archive_read_free)> archive{archive_read_new(), &archive_read_free};
     bool opened = false;
@@ -31,9 +32,25 @@ struct ArchiveReader::Private
 
 namespace {
 
-QString utf8OrRaw(const char *utf8, const char *raw)
+// Names are bytes (fsname.h), and libarchive converts the names an archive declares UTF-8 (pax
+// headers without hdrcharset=BINARY, zip names with the UTF-8 flag) to the locale's charset,
+// normalising them to NFC: "Café" in NFD would come back in NFC. The locale is chosen by format,
+// before the first header (libarchive takes the charset at its first conversion):
+//  - tar: "C". A non-ASCII pax name cannot be converted to ASCII, and libarchive then gives the
+//    name's bytes as the archive has them: every tar name round-trips byte for byte.
+//  - zip: C.UTF-8. A flagged name that failed to convert would be lost, so it is converted (NFC),
+//    and s3cache flags only names in NFC (zipstreamwriter.cpp); unflagged names are raw bytes.
+const char *localeFor(const QByteArray &head)
 {
-    return QString::fromUtf8(utf8 ? utf8 : raw);
+    return head.startsWith("PK\x03\x04") || head.startsWith("PK\x05\x06") ? "C.UTF-8" : "C";
+}
+
+QByteArray trimmedName(const char *name)
+{
+    QByteArray bytes(name);
+    while (bytes.size() > 1 && bytes.endsWith('/'))
+        bytes.chop(1);
+    return bytes;
 }
 
 } // namespace
@@ -66,6 +83,7 @@ Result<bool> ArchiveReader::next(Entry *entry)
     struct archive *a = d->archive.get();
     if (!d->opened) {
         d->opened = true;
+        d->locale.emplace(localeFor(d->source.peek(4)));
         if (d->source.open(a) != ARCHIVE_OK) {
             d->openFailed = true;
             return failure(QStringLiteral("not a readable archive"));
@@ -89,10 +107,15 @@ Result<bool> ArchiveReader::next(Entry *entry)
                                              : QStringLiteral("corrupt archive after entry \"%1\"").arg(d->lastPath));
     }
     ArchiveEntryInfo &info = entry->info;
-    info.path = utf8OrRaw(archive_entry_pathname_utf8(e), archive_entry_pathname(e));
-    while (info.path.size() > 1 && info.path.endsWith(u'/'))
-        info.path.chop(1);
-    d->lastPath = info.path;
+    const char *pathname = archive_entry_pathname(e);
+    if (pathname == nullptr) {  // a name the archive declares UTF-8 but that is not
+        return Error(ErrorKind::Corrupt, QStringLiteral("CorruptArchive"),
+                     QStringLiteral("corrupt archive: the name of the entry after \"%1\" cannot be read: %2")
+                         .arg(d->lastPath, QString::fromUtf8(archive_error_string(a))));
+    }
+    const QByteArray storedPath = trimmedName(pathname);
+    info.path = fsNameFromBytes(storedPath);
+    d->lastPath = fsNameForDisplay(info.path);  // for messages
     info.size = archive_entry_size_is_set(e) ? archive_entry_size(e) : 0;
     info.mtime = archive_entry_mtime(e);
     entry->mtimeNsec = qint32(archive_entry_mtime_nsec(e));
@@ -102,7 +125,7 @@ Result<bool> ArchiveReader::next(Entry *entry)
     const char *hardlink = archive_entry_hardlink(e);
     if (hardlink) {
         info.type = TreeEntry::Hardlink;
-        info.linkTarget = utf8OrRaw(archive_entry_hardlink_utf8(e), hardlink);
+        info.linkTarget = fsNameFromBytes(hardlink);
         info.size = 0;
     } else {
         switch (archive_entry_filetype(e)) {
@@ -115,7 +138,7 @@ Result<bool> ArchiveReader::next(Entry *entry)
             break;
         case AE_IFLNK:
             info.type = TreeEntry::Symlink;
-            info.linkTarget = utf8OrRaw(archive_entry_symlink_utf8(e), archive_entry_symlink(e));
+            info.linkTarget = fsNameFromBytes(archive_entry_symlink(e));
             info.size = 0;
             break;
         default:
@@ -123,9 +146,6 @@ Result<bool> ArchiveReader::next(Entry *entry)
             break;
         }
     }
-    QByteArray storedPath = archive_entry_pathname(e);
-    while (storedPath.size() > 1 && storedPath.endsWith('/'))
-        storedPath.chop(1);
     d->digest.addEntry(storedPath, info.type, info.size, info.mode, info.mtime,
                        hardlink ? QByteArrayView(hardlink) : QByteArrayView(archive_entry_symlink(e)));
     d->lastType = entry->special ? TreeEntry::File : info.type;

@@ -72,7 +72,10 @@ Error ArchiveWriter::write(const TreeSnapshot &snapshot, QIODevice *sink, const 
 Error ArchiveWriter::writeTar(const TreeSnapshot &snapshot, QIODevice *sink, const Cancellation *cancel,
                               const ProgressCallback &progress)
 {
-    const ScopedUtf8Locale locale;
+    // Names are bytes (fsname.h), given to libarchive as they are: in UTF-8, a valid UTF-8 name
+    // goes into pax as it is, and one that is not makes libarchive store that entry's names with
+    // hdrcharset=BINARY. ASCII names stay plain ustar headers. (Readers: archivereader.cpp.)
+    const ScopedLocale locale("C.UTF-8");
     std::unique_ptr<StreamEncoder> encoder;
     if (m_options.format == ArchiveFormat::TarZstd)
         encoder = std::make_unique<ZstdEncoder>(m_options.compressionLevel, m_options.threads);
@@ -90,6 +93,7 @@ Error ArchiveWriter::writeTar(const TreeSnapshot &snapshot, QIODevice *sink, con
     const auto abandonUnlessComplete = qScopeGuard([&] {
         if (!complete) {
             out.abandon();
+            archive_write_fail(a);  // close() then skips padding the entry: a cut TiB file would take seconds
             archive_write_close(a);
         }
     });
@@ -116,7 +120,7 @@ Error ArchiveWriter::writeTar(const TreeSnapshot &snapshot, QIODevice *sink, con
         QByteArray name = e.path.toByteArray();
         if (e.type == TreeEntry::Directory)
             name.append('/');
-        archive_entry_set_pathname_utf8(entry, name.constData());
+        archive_entry_set_pathname(entry, name.constData());
         archive_entry_set_mtime(entry, e.mtime, e.mtimeNsec);
         archive_entry_set_uid(entry, 0);
         archive_entry_set_gid(entry, 0);
@@ -126,11 +130,11 @@ Error ArchiveWriter::writeTar(const TreeSnapshot &snapshot, QIODevice *sink, con
             break;
         case TreeEntry::Symlink:
             archive_entry_set_mode(entry, AE_IFLNK | e.mode);
-            archive_entry_set_symlink_utf8(entry, e.linkTarget.toByteArray().constData());
+            archive_entry_set_symlink(entry, e.linkTarget.toByteArray().constData());
             break;
         case TreeEntry::Hardlink:
             archive_entry_set_mode(entry, AE_IFREG | e.mode);
-            archive_entry_set_hardlink_utf8(entry, e.linkTarget.toByteArray().constData());
+            archive_entry_set_hardlink(entry, e.linkTarget.toByteArray().constData());
             archive_entry_set_size(entry, 0);
             break;
         case TreeEntry::File:

@@ -1,6 +1,7 @@
 #include "mergejournal.h"
 
 #include "archiveio.h"
+#include "fsname.h"
 #include "safeextractor.h"
 
 #include "util/log.h"
@@ -24,7 +25,7 @@ namespace {
 
 QByteArray fsPath(const QString &path)
 {
-    return QFile::encodeName(path);
+    return fsNameToBytes(path);
 }
 
 QByteArray encode(const QString &path)
@@ -34,7 +35,7 @@ QByteArray encode(const QString &path)
 
 QString decode(const QByteArray &field)
 {
-    return QFile::decodeName(QByteArray::fromPercentEncoding(field));
+    return fsNameFromBytes(QByteArray::fromPercentEncoding(field));
 }
 
 QByteArray timeField(const struct timespec &t)

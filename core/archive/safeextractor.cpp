@@ -2,6 +2,7 @@
 
 #include "archiveio.h"
 #include "archivereader.h"
+#include "fsname.h"
 #include "mergejournal.h"
 
 #include "util/contentdigest.h"
@@ -9,7 +10,6 @@
 
 #include <QDir>
 #include <QFile>
-#include <QFileInfo>
 #include <QHash>
 #include <QMap>
 #include <QScopeGuard>
@@ -29,7 +29,7 @@ namespace {
 
 QByteArray fsPath(const QString &path)
 {
-    return QFile::encodeName(path);
+    return fsNameToBytes(path);
 }
 
 QString errnoText(int errnum)
@@ -51,7 +51,7 @@ Error cancelledError()
 QString entryName(const QString &path)
 {
     constexpr qsizetype Limit = 160;
-    return path.size() > Limit ? path.left(Limit) + QStringLiteral("...") : path;
+    return fsNameForDisplay(path.size() > Limit ? path.left(Limit) + QStringLiteral("...") : path);
 }
 
 Error unsafe(const QString &entry, const QString &why)
@@ -75,9 +75,12 @@ QString join(const QString &parent, const QString &name)
 // file system included, which st_dev cannot tell); empty when there is none.
 QString mountPointAtOrBelow(const QByteArray &path)
 {
-    const QByteArray canonical = QFile::encodeName(QFileInfo(QFile::decodeName(path)).canonicalFilePath());
-    if (canonical.isEmpty())
+    char *resolved = realpath(path.constData(), nullptr);
+    if (resolved == nullptr)
         return QString();
+    const QByteArray canonical(resolved);
+    free(resolved);  // NOLINT(cppcoreguidelines-no-malloc): realpath() allocates with malloc
+
     QFile mountinfo(QStringLiteral("/proc/self/mountinfo"));
     if (!mountinfo.open(QIODevice::ReadOnly))
         return QString();
@@ -99,7 +102,7 @@ QString mountPointAtOrBelow(const QByteArray &path)
             }
         }
         if (point == canonical || point.startsWith(canonical + '/'))
-            return QFile::decodeName(point);
+            return fsNameFromBytes(point);
     }
     return QString();
 }
@@ -158,12 +161,16 @@ public:
                 Log::error(QStringLiteral("the replaced originals are kept in %1").arg(m_stagingRoot));
             }
             m_restoredFiles.clear();
-        } else if (m_stats.modesStripped > 0) {
+            return e;
+        }
+        if (m_duplicates > DuplicatesShown)
+            Log::warn(QStringLiteral("in all, %1 entries of the cache repeated a name restored before").arg(m_duplicates));
+        if (m_stats.modesStripped > 0) {
             Log::warn(QStringLiteral("%1 entries of the cache had setuid, setgid or sticky bits: restored without "
                                      "them (a cache never grants privileges)")
                           .arg(m_stats.modesStripped));
         }
-        return e;
+        return {};
     }
 
 private:
@@ -192,11 +199,11 @@ private:
         if (canonical.isEmpty() || stat(canonical.constData(), &st) != 0 || !S_ISDIR(st.st_mode))
             return Error(ErrorKind::InvalidInput, QStringLiteral("InvalidWorkspace"),
                          QStringLiteral("workspace %1 is not a directory").arg(workspace));
-        m_workspace = QFile::decodeName(canonical);
+        m_workspace = fsNameFromBytes(canonical);
         QByteArray pattern = fsPath(m_workspace + u'/' + stagingPrefix() + QStringLiteral("XXXXXX"));
         if (!mkdtemp(pattern.data()))
             return ioError(QStringLiteral("create a staging directory in"), m_workspace, errno);
-        m_stagingRoot = QFile::decodeName(pattern);
+        m_stagingRoot = fsNameFromBytes(pattern);
         m_tree = m_stagingRoot + QStringLiteral("/tree");
         for (const QString &dir : {m_tree, m_stagingRoot + QStringLiteral("/replaced")}) {
             if (mkdir(fsPath(dir).constData(), 0700) != 0)
@@ -260,7 +267,7 @@ private:
         if (parts.size() > m_options.maxPathDepth)
             return unsafe(entry, QStringLiteral("path is %1 levels deep (limit %2)").arg(parts.size()).arg(m_options.maxPathDepth));
         const QString path = parts.join(u'/');
-        const qsizetype length = path.toUtf8().size();
+        const qsizetype length = fsPath(path).size();
         if (length > m_options.maxPathLength)
             return unsafe(entry, QStringLiteral("path is %1 bytes long (limit %2)").arg(length).arg(m_options.maxPathLength));
         if (!parts.isEmpty() && parts.first().startsWith(reservedPrefix()))
@@ -318,17 +325,33 @@ private:
         if (unlink(fsPath(staged(path)).constData()) != 0)
             return ioError(QStringLiteral("replace"), staged(path), errno);
         m_staged.remove(path);
+        noteDuplicate(entry);
         return {};
     }
 
     // Runs `create` (true on success, else errno set); when a file extracted earlier holds the
     // name, replaces it, as tar does, and runs `create` again.
     template<typename Create>
-    static bool createReplacing(const QByteArray &out, const Create &create)
+    bool createReplacing(const QByteArray &out, const QString &entry, const Create &create)
     {
         if (create())
             return true;
-        return errno == EEXIST && unlink(out.constData()) == 0 && create();
+        if (errno != EEXIST || unlink(out.constData()) != 0)
+            return false;
+        noteDuplicate(entry);
+        return create();
+    }
+
+    // A second entry for a path this archive already wrote replaces the first, as tar does, but
+    // not silently: an archiver that normalised names (NFC, or invalid UTF-8 to U+FFFD) may have
+    // made two files one name.
+    void noteDuplicate(const QString &entry)
+    {
+        if (++m_duplicates <= DuplicatesShown) {
+            Log::warn(QStringLiteral("archive entry \"%1\" appears more than once: the last one is restored (did the "
+                                     "archiver rewrite names that differ only in their bytes?)")
+                          .arg(entryName(entry)));
+        }
     }
 
     // Whether `rel` is a regular file that this extraction wrote: its parents are directories it
@@ -383,10 +406,10 @@ private:
         const QByteArray outPath = fsPath(out);
 
         if (info.type != TreeEntry::File)
-            m_restoredFiles.remove(path.toUtf8());  // whatever an earlier entry of that name was
+            m_restoredFiles.remove(fsPath(path));  // whatever an earlier entry of that name was
         switch (info.type) {
         case TreeEntry::Directory:
-            if (!exists && !createReplacing(outPath, [&] { return mkdir(outPath.constData(), 0700) == 0; }))
+            if (!exists && !createReplacing(outPath, info.path, [&] { return mkdir(outPath.constData(), 0700) == 0; }))
                 return ioError(QStringLiteral("create"), out, errno);
             m_staged.insert(path, TreeEntry::Directory);
             m_directories.insert(path, {safeMode(info.mode, info.type), info.mtime, entry.mtimeNsec});
@@ -394,18 +417,18 @@ private:
         case TreeEntry::Symlink:
             if (info.linkTarget.isEmpty())
                 return conflict(info.path, QStringLiteral("is a symbolic link without a target"));
-            if (!createReplacing(outPath, [&] { return symlink(fsPath(info.linkTarget).constData(), outPath.constData()) == 0; }))
+            if (!createReplacing(outPath, info.path, [&] { return symlink(fsPath(info.linkTarget).constData(), outPath.constData()) == 0; }))
                 return ioError(QStringLiteral("create the symbolic link"), out, errno);
             m_staged.insert(path, TreeEntry::Symlink);
             if (!setTimes(out, info.mtime, entry.mtimeNsec))
                 return ioError(QStringLiteral("set the time of"), out, errno);
             break;
         case TreeEntry::Hardlink:
-            if (!createReplacing(outPath, [&] { return link(fsPath(linkSource).constData(), outPath.constData()) == 0; }))
+            if (!createReplacing(outPath, info.path, [&] { return link(fsPath(linkSource).constData(), outPath.constData()) == 0; }))
                 return ioError(QStringLiteral("create the hard link"), out, errno);
             break;
         case TreeEntry::File:
-            if (Error e = writeFile(reader, entry, out, path.toUtf8()))
+            if (Error e = writeFile(reader, entry, out, fsPath(path)))
                 return e;
             ++m_stats.files;
             break;
@@ -430,7 +453,7 @@ private:
         bool contiguous = true;  // no holes: the digest covers every byte
         const QByteArray outPath = fsPath(out);
         int fd = -1;
-        if (!createReplacing(outPath, [&] { return (fd = open(outPath.constData(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) >= 0; }))
+        if (!createReplacing(outPath, entry.info.path, [&] { return (fd = open(outPath.constData(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) >= 0; }))
             return ioError(QStringLiteral("create"), out, errno);
         qint64 end = 0;
         qint64 counted = entry.info.size;  // zip entries may not declare their size up front
@@ -484,7 +507,7 @@ private:
         QByteArray pattern = fsPath(directory + u'/' + stagingPrefix() + QStringLiteral("XXXXXX"));
         if (!mkdtemp(pattern.data()))
             return ioError(QStringLiteral("create a staging directory in"), directory, errno);
-        const QString dir = QFile::decodeName(pattern);
+        const QString dir = fsNameFromBytes(pattern);
         m_deviceStagings << dir;
         if (!m_journal.write({MergeStep::Staging, dir}))
             return ioError(QStringLiteral("write the journal in"), m_stagingRoot, errno);
@@ -508,7 +531,7 @@ private:
         for (const QByteArray &name : names) {
             if (cancelled())
                 return cancelledError();
-            const QString child = join(rel, QFile::decodeName(name));
+            const QString child = join(rel, fsNameFromBytes(name));
             QString from = staged(child);
             const QByteArray to = fsPath(target(child));
             struct stat source, existing;
@@ -587,7 +610,7 @@ private:
             for (const QByteArray &name : directoryNames(src, &errnum)) {
                 if (cancelled())
                     return cancelledError();
-                const QString child = u'/' + QFile::decodeName(name);
+                const QString child = u'/' + fsNameFromBytes(name);
                 if (Error e = copyTree(from + child, to + child, final + child))
                     return e;
             }
@@ -708,6 +731,8 @@ private:
     // The directories and symbolic links of the staging tree (memory grows with directories, not
     // files: a file in the way is found when creating its replacement).
     QHash<QString, TreeEntry::Type> m_staged;
+    static constexpr int DuplicatesShown = 5;
+    int m_duplicates = 0;
     QSet<QString> m_diskChecked;               // workspace paths known not to be symbolic links
     QMap<QString, DirectoryAttributes> m_directories;
 };

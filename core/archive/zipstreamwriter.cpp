@@ -2,6 +2,7 @@
 
 #include "archiveio.h"
 #include "fileblocks.h"
+#include "fsname.h"
 
 #include <QDateTime>
 #include <QHash>
@@ -12,6 +13,7 @@
 #include <quazip/quazip.h>
 #include <quazip/quazipfile.h>
 #include <quazip/quazipnewinfo.h>
+#include <quazip/zip.h>
 
 #include <sys/stat.h>
 
@@ -133,6 +135,15 @@ QByteArray attributesField(quint32 externalAttributes)
     return field;
 }
 
+// Whether zip may flag these name bytes as UTF-8: only when readers give back the same bytes.
+// libarchive converts flagged names to NFC and refuses invalid ones, so a name that is not valid
+// UTF-8 in NFC is stored unflagged, as raw bytes (which Linux unzip tools keep as they are).
+bool storableAsUtf8(QByteArrayView bytes)
+{
+    const QString text = QString::fromUtf8(bytes);
+    return text.toUtf8() == bytes && text.normalized(QString::NormalizationForm_C) == text;
+}
+
 } // namespace
 
 ZipStreamWriter::ZipStreamWriter(QIODevice *sink, int level) : m_sink(sink), m_level(level)
@@ -144,7 +155,7 @@ Error ZipStreamWriter::write(const TreeSnapshot &snapshot, const Cancellation *c
     HoldBackDevice device(m_sink);
     QuaZip zip(&device);
     zip.setOsCode(UnixVersionMadeBy >> 8);
-    zip.setUtf8Enabled(true);
+    zip.setFileNameCodec("ISO-8859-1");  // unflagged names: QString::fromLatin1(bytes) gives the bytes back
     zip.setAutoClose(false);
     bool complete = false;
     const auto abandonUnlessComplete = qScopeGuard([&] {
@@ -168,11 +179,11 @@ Error ZipStreamWriter::write(const TreeSnapshot &snapshot, const Cancellation *c
             return Error(ErrorKind::Cancelled, QStringLiteral("Cancelled"), QStringLiteral("archiving was cancelled"));
         const TreeEntry e = snapshot.at(i);
         TreeEntry stored = e;  // what goes into the zip: a hard link becomes a copy of its first link
-        QString name = e.pathString();
+        QByteArray nameBytes = e.path.toByteArray();
         quint32 type = S_IFREG;
         if (e.type == TreeEntry::Directory) {
             type = S_IFDIR;
-            name += u'/';
+            nameBytes += '/';
         } else if (e.type == TreeEntry::Symlink) {
             type = S_IFLNK;
         } else if (e.type == TreeEntry::Hardlink) {
@@ -183,6 +194,15 @@ Error ZipStreamWriter::write(const TreeSnapshot &snapshot, const Cancellation *c
         const QByteArrayView linkTarget = e.type == TreeEntry::Symlink ? e.linkTarget : QByteArrayView();
         const qint64 dataSize = stored.type == TreeEntry::File ? stored.size : linkTarget.size();
 
+        // libarchive converts a symbolic link's target like its name.
+        const bool utf8 = storableAsUtf8(nameBytes) && storableAsUtf8(linkTarget);
+        zip.setUtf8Enabled(utf8);
+        if (utf8)
+            zipSetFlags(zip.getZipFile(), ZIP_ENCODING_UTF8);
+        else
+            zipClearFlags(zip.getZipFile(), ZIP_ENCODING_UTF8);
+        const QString name = utf8 ? QString::fromUtf8(nameBytes) : QString::fromLatin1(nameBytes);
+        const QString shown = fsNameForDisplay(fsNameFromBytes(nameBytes));
         QuaZipNewInfo info(name);
         // The DOS time field (kept in UTC, so that archives do not depend on the time zone) cannot
         // go below 1980; the "UT" field carries the real mtime.
@@ -198,11 +218,11 @@ Error ZipStreamWriter::write(const TreeSnapshot &snapshot, const Cancellation *c
         const bool deflate = stored.type == TreeEntry::File && m_level != 0;
         QuaZipFile file(&zip);
         if (!file.open(QIODevice::WriteOnly, info, nullptr, 0, deflate ? Z_DEFLATED : 0, deflate ? m_level : 0))
-            return failure(QStringLiteral("adding %1").arg(name), file.getZipError());
+            return failure(QStringLiteral("adding %1").arg(shown), file.getZipError());
         if (stored.type == TreeEntry::File) {
             Error error = readFileBlocks(snapshot.sourcePath(stored), stored.size, buffer, cancel, [&](const char *data, qint64 size) -> Error {
                 if (file.write(data, size) != size)
-                    return failure(QStringLiteral("writing %1").arg(name), file.getZipError());
+                    return failure(QStringLiteral("writing %1").arg(shown), file.getZipError());
                 m_fileBytes += size;
                 if (e.type == TreeEntry::File) {  // copies of hard links are not in the total
                     done += size;
@@ -216,11 +236,11 @@ Error ZipStreamWriter::write(const TreeSnapshot &snapshot, const Cancellation *c
             if (e.type == TreeEntry::File)
                 ++m_files;
         } else if (!linkTarget.isEmpty() && file.write(linkTarget.data(), linkTarget.size()) != linkTarget.size()) {
-            return failure(QStringLiteral("writing %1").arg(name), file.getZipError());
+            return failure(QStringLiteral("writing %1").arg(shown), file.getZipError());
         }
         file.close();
         if (file.getZipError() != ZIP_OK || !device.release())
-            return failure(QStringLiteral("finishing %1").arg(name), file.getZipError());
+            return failure(QStringLiteral("finishing %1").arg(shown), file.getZipError());
         ++m_entries;
     }
     zip.close();

@@ -197,6 +197,25 @@ class ActionsMixin:
                 self.assertRegex(proc.stderr, r"does not match the digest|gzip data is damaged")
                 self.assertEqual(snapshot(ws), before)
 
+    def test_file_names_round_trip_byte_for_byte(self):
+        # Names are bytes on Linux: "Café" in NFC and in NFD are two files, and names that are not
+        # UTF-8 at all (Latin-1 leftovers, an encoded surrogate) come back as they were, in every
+        # format, with no two of them made one.
+        names = [b"Caf\xc3\xa9", b"Cafe\xcc\x81", b"bad\xff", b"bad\xfe", b"\xed\xa0\x80cesu", b"emoji\xf0\x9f\x98\x80"]
+        src = self.path("src")
+        for name in names:
+            write(os.fsdecode(os.fsencode(src) + b"/node_modules/" + name), name)
+        write(os.fsdecode(os.fsencode(src) + b"/node_modules/dir\xff/inner"), b"inner")
+        os.symlink(b"Cafe\xcc\x81", os.fsencode(src) + b"/node_modules/link\xfe")
+        for filename in ["archive.tar.zst", "archive.tgz", "archive.zip"]:
+            with self.subTest(filename=filename):
+                self.rebuild(src, filename=filename, mount="node_modules")
+                ws = self.path("ws-" + filename)
+                os.makedirs(ws)
+                proc = self.assertRan(run_cli(env=self.env("restore", filename=filename, mount="node_modules"), cwd=ws))
+                self.assertNotIn("more than once", proc.stderr)
+                self.assertEqual(snapshot(ws), snapshot(src))
+
     def test_rebuild_missing_mounts(self):
         ws = self.path("ws")
         os.makedirs(ws)

@@ -147,6 +147,25 @@ def main():
         tf.addfile(ti, io.BufferedReader(Zeros(ti.size)))
     write(outdir, "bomb.tar.gz", zeros.getvalue())
 
+    # Names from other archivers (not attacks, but they must not lose files). Python's pax writer
+    # stores valid UTF-8 names as UTF-8 and others with hdrcharset=BINARY.
+    nfc, nfd = "Caf\u00e9", "Cafe\u0301"
+    write(outdir, "foreign_names.tar", tar_bytes([
+        info(nfc, data=b"nfc"), info(nfd, data=b"nfd"),
+        info(os.fsdecode(b"bad\xff"), data=b"ff"), info(os.fsdecode(b"bad\xfe"), data=b"fe")]))
+    # zip flags both names UTF-8; libarchive hands flagged names over in NFC, so they become one.
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr(nfc, b"nfc")
+        zf.writestr(nfd, b"nfd")
+    write(outdir, "foreign_nfc_nfd.zip", buf.getvalue())
+    # A name flagged UTF-8 that is not: "bad\u00ff" (C3 BF) with its bytes made FF FE.
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("ok.txt", b"ok")
+        zf.writestr("bad\u00ff", b"x")
+    write(outdir, "zip_invalid_utf8_name.zip", buf.getvalue().replace(b"bad\xc3\xbf", b"bad\xff\xfe"))
+
 
 if __name__ == "__main__":
     main()

@@ -11,11 +11,13 @@
 #include "testservers.h"
 
 #include "util/contentdigest.h"
+#include "util/log.h"
 
 #include <QScopeGuard>
 #include <QTemporaryDir>
 
 #include <cstring>
+#include <dirent.h>
 #include <sys/mount.h>
 
 using namespace s3cache;
@@ -129,6 +131,8 @@ private slots:
                                                    << "corrupt archive at entry \"huge\": Truncated tar archive";
         QTest::newRow("zip absolute path") << "zip_absolute.zip" << 0LL << unsafe << entry
                                            << "archive entry \"OUTSIDE/abs.txt\" is unsafe: absolute path";
+        QTest::newRow("zip name flagged UTF-8 that is not") << "zip_invalid_utf8_name.zip" << 0LL << corrupt << "CorruptArchive"
+                                                             << "corrupt archive: the name of the entry after \"ok.txt\" cannot be read: ...";
         QTest::newRow("zip symlink write through") << "zip_symlink_write_through.zip" << 0LL << corrupt << "CorruptArchive"
                                                    << "archive entry \"evil/file\" needs \"evil\" to be a directory, but the archive made it a file";
         QTest::newRow("zip decompression bomb") << "bomb.zip" << MiB << unsafe << "ArchiveTooLarge"
@@ -143,6 +147,58 @@ private slots:
                                           << "corrupt archive after entry \"victim.txt\": Damaged tar archive";
         QTest::newRow("not an archive") << "garbage.bin" << 0LL << corrupt << "CorruptArchive"
                                         << "not a readable archive: Unrecognized archive format";
+    }
+
+    // Names are bytes: those of Python's pax tar (UTF-8 in NFC and NFD, and names with
+    // hdrcharset=BINARY) come back as they were, four files for four names.
+    void namesOfOtherArchiversKeepTheirBytes()
+    {
+        QTemporaryDir ws;
+        QFile archive(m_archives + QStringLiteral("/foreign_names.tar"));
+        QVERIFY(archive.open(QIODevice::ReadOnly));
+        SequentialSource source(archive.readAll());
+        const Error error = SafeExtractor().extract(&source, ws.path());
+        QVERIFY2(!error, qPrintable(error.toString()));
+        const QByteArray root = fs(ws.path()) + '/';
+        const QList<QPair<QByteArray, QByteArray>> expected = {
+            {"Caf\xc3\xa9", "nfc"}, {"Cafe\xcc\x81", "nfd"}, {"bad\xff", "ff"}, {"bad\xfe", "fe"}};
+        for (const auto &[name, content] : expected) {
+            const int fd = open((root + name).constData(), O_RDONLY | O_CLOEXEC);
+            QVERIFY2(fd >= 0, name.toHex().constData());
+            char data[16];
+            const ssize_t n = read(fd, data, sizeof data);
+            close(fd);
+            QCOMPARE(QByteArray(data, qsizetype(std::max<ssize_t>(n, 0))), content);
+        }
+        int entries = 0;  // QDir cannot tell bad\xff from bad\xfe: count the bytes' way
+        DIR *dir = opendir(root.constData());
+        QVERIFY(dir != nullptr);
+        while (const struct dirent *d = readdir(dir))
+            entries += d->d_name[0] != '.';
+        closedir(dir);
+        QCOMPARE(entries, 5);  // and victim.txt
+    }
+
+    // zip readers hand names flagged UTF-8 over in NFC, so a zip holding "Café" in NFC and in NFD
+    // restores one file: never silently.
+    void collapsedNamesAreReported()
+    {
+        QStringList warnings;
+        Log::setSink([&](LogLevel level, const QString &line) {
+            if (level == LogLevel::Warn)
+                warnings << line;
+        });
+        const auto restoreSink = qScopeGuard([] { Log::setSink({}); });
+        QTemporaryDir ws;
+        QFile archive(m_archives + QStringLiteral("/foreign_nfc_nfd.zip"));
+        QVERIFY(archive.open(QIODevice::ReadOnly));
+        SequentialSource source(archive.readAll());
+        const Error error = SafeExtractor().extract(&source, ws.path());
+        QVERIFY2(!error, qPrintable(error.toString()));
+        QCOMPARE(warnings.size(), 1);
+        QVERIFY2(warnings.first().contains(QStringLiteral("archive entry \"Caf\u00e9\" appears more than once: the last one is restored")),
+                 qPrintable(warnings.first()));
+        QCOMPARE(readFile(ws.path() + QStringLiteral("/Caf\u00e9")), QByteArray("nfd"));
     }
 
     void refusesHostileArchives()
