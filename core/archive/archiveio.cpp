@@ -228,12 +228,12 @@ bool ArchiveSource::push(QByteArray block)
     if (m_stopping || m_failure != Failure::None)
         return false;
     m_decodedBytes += block.size();
-    if (block.size() >= TailSize) {
-        m_tail = block.right(TailSize);
+    if (block.size() >= m_tailSize) {
+        m_tail = block.right(m_tailSize);
     } else {
         m_tail.append(block);
-        if (m_tail.size() > 2 * TailSize)
-            m_tail = m_tail.right(TailSize);
+        if (m_tail.size() > 2 * m_tailSize)
+            m_tail = m_tail.right(m_tailSize);
     }
     m_ready.push_back(std::move(block));
     m_changed.notify_all();
@@ -451,7 +451,13 @@ bool ArchiveSource::drain()
 QByteArray ArchiveSource::tail() const
 {
     const std::lock_guard lock(m_mutex);
-    return m_tail.right(TailSize);
+    return m_tail.right(m_tailSize);
+}
+
+void ArchiveSource::setTailSize(qsizetype size)
+{
+    const std::lock_guard lock(m_mutex);
+    m_tailSize = size;
 }
 
 qint64 ArchiveSource::decodedBytes() const

@@ -93,7 +93,7 @@ class ArchiveSource
 {
 public:
     static constexpr int ReadAheadBlocks = 8;
-    static constexpr qsizetype TailSize = 72 * 1024;  // a zip's end record with the longest comment
+    static constexpr qsizetype TailSize = 72 * 1024;  // default: a zip's end record with the longest comment
     enum class Codec { None, Zstd, Gzip };
 
     ArchiveSource(QIODevice *device, const Cancellation *cancel);
@@ -113,7 +113,10 @@ public:
     // Reads (and drops) what libarchive did not, to the end of the stream; false when the stream
     // failed, was damaged or cancelled (then the status above says which).
     bool drain();
-    // After drain(): the last bytes of the decoded stream (at most TailSize), and its length.
+    // How many of the last bytes tail() keeps (TailSize unless set); set it before the stream's
+    // end has been read, e.g. right after peek().
+    void setTailSize(qsizetype size);
+    // After drain(): the last bytes of the decoded stream (at most the tail size), and its length.
     QByteArray tail() const;
     qint64 decodedBytes() const;
 
@@ -148,6 +151,7 @@ private:
     QString m_error;
     std::atomic<Codec> m_codec{Codec::None};
     QByteArray m_tail;           // guarded by m_mutex
+    qsizetype m_tailSize = TailSize;  // guarded by m_mutex
     qint64 m_decodedBytes = 0;   // guarded by m_mutex
     std::atomic<qint64> m_bytesRead{0};
 };

@@ -15,13 +15,15 @@ namespace s3cache {
 struct ArchiveReader::Private
 {
     Private(QIODevice *device, const Cancellation *c, bool require) : source(device, c), requireDigest(require) {}
-    std::optional<ScopedLocale> locale;  // before the archive, which outlives it (see localeFor())
+    std::optional<ScopedLocale> locale;  // chosen by format in next() (see the note on names); outlives the archive
     ArchiveSource source;
     std::unique_ptr<struct archive, decltype(&archive_read_free)> archive{archive_read_new(), &archive_read_free};
     bool opened = false;
     bool openFailed = false;
     bool requireDigest;
     bool digestVerified = false;
+    bool zip = false;
+    std::optional<QList<ZipCentralEntry>> zipDirectory = QList<ZipCentralEntry>();
     QString lastPath;
     ArchiveDigest digest;
     bool dataPending = false;  // the current entry's data has not been read yet
@@ -40,9 +42,51 @@ namespace {
 //    name's bytes as the archive has them: every tar name round-trips byte for byte.
 //  - zip: C.UTF-8. A flagged name that failed to convert would be lost, so it is converted (NFC),
 //    and s3cache flags only names in NFC (zipstreamwriter.cpp); unflagged names are raw bytes.
-const char *localeFor(const QByteArray &head)
+bool isZip(const QByteArray &head)
 {
-    return head.startsWith("PK\x03\x04") || head.startsWith("PK\x05\x06") ? "C.UTF-8" : "C";
+    return head.startsWith("PK\x03\x04") || head.startsWith("PK\x05\x06");
+}
+
+quint64 le(QByteArrayView bytes, qsizetype at, int size)
+{
+    quint64 value = 0;
+    for (int i = size - 1; i >= 0; --i)
+        value = (value << 8) | uchar(bytes[at + i]);
+    return value;
+}
+
+// The central directory of a zip whose last `tail.size()` bytes (of `length`) are `tail`, from
+// the end record at `end`; nullopt when it does not lie within the tail. Zip64 sizes and offsets
+// come from the zip64 end record that the locator before the end record points to.
+std::optional<QList<ZipCentralEntry>> parseCentralDirectory(QByteArrayView tail, qint64 length, qsizetype end)
+{
+    const qint64 tailStart = length - tail.size();
+    quint64 size = le(tail, end + 12, 4);
+    quint64 offset = le(tail, end + 16, 4);
+    const qsizetype locator = end - 20;
+    if ((size == 0xffffffff || offset == 0xffffffff) && locator >= 0 && tail.sliced(locator).startsWith("PK\x06\x07")) {
+        const qint64 record = qint64(le(tail, locator + 8, 8)) - tailStart;
+        if (record < 0 || record + 56 > tail.size() || !tail.sliced(record).startsWith("PK\x06\x06"))
+            return std::nullopt;
+        size = le(tail, record + 40, 8);
+        offset = le(tail, record + 48, 8);
+    }
+    qint64 at = qint64(offset) - tailStart;
+    if (at < 0 || at > end || !tail.sliced(at).startsWith("PK\x01\x02"))
+        at = end - qint64(size);  // data before the zip (a self-extractor) shifts the offsets
+    if (at < 0 || qint64(size) > end)
+        return std::nullopt;
+    QList<ZipCentralEntry> entries;
+    while (at + 46 <= end && tail.sliced(at).startsWith("PK\x01\x02")) {
+        const qsizetype nameLength = qsizetype(le(tail, at + 28, 2));
+        const qsizetype next = at + 46 + nameLength + qsizetype(le(tail, at + 30, 2)) + qsizetype(le(tail, at + 32, 2));
+        if (next > end)
+            break;
+        const bool unix = le(tail, at + 5, 1) == 3;  // "version made by": its high byte is the system
+        entries.append({tail.sliced(at + 46, nameLength).toByteArray(), unix ? quint32(le(tail, at + 38, 4) >> 16) : 0});
+        at = next;
+    }
+    return entries;
 }
 
 QByteArray trimmedName(const char *name)
@@ -83,7 +127,10 @@ Result<bool> ArchiveReader::next(Entry *entry)
     struct archive *a = d->archive.get();
     if (!d->opened) {
         d->opened = true;
-        d->locale.emplace(localeFor(d->source.peek(4)));
+        d->zip = isZip(d->source.peek(4));
+        d->locale.emplace(d->zip ? "C.UTF-8" : "C");
+        if (d->zip)
+            d->source.setTailSize(ZipCentralDirectoryLimit + ArchiveSource::TailSize);
         if (d->source.open(a) != ARCHIVE_OK) {
             d->openFailed = true;
             return failure(QStringLiteral("not a readable archive"));
@@ -197,6 +244,7 @@ Error ArchiveReader::verifyEnd()
         const qsizetype end = tail.lastIndexOf(QByteArrayView("PK\x05\x06", 4));
         if (end < 0 || tail.size() - end < 22)
             return corrupt(QStringLiteral("the zip archive is cut short: its end record is missing"));
+        d->zipDirectory = parseCentralDirectory(tail, length, end);
         return {};
     }
     const qint64 start = length - tail.size();
@@ -218,6 +266,11 @@ Error ArchiveReader::verifyEnd()
                            .arg(recorded->entries).arg(recorded->bytes).arg(computed.entries).arg(computed.bytes));
     d->digestVerified = true;
     return {};
+}
+
+std::optional<QList<ZipCentralEntry>> ArchiveReader::zipCentralDirectory() const
+{
+    return d->zipDirectory;
 }
 
 bool ArchiveReader::digestVerified() const

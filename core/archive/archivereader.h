@@ -18,6 +18,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 
 class QIODevice;
 
@@ -38,9 +39,20 @@ struct ArchiveEntryInfo
 Error listArchive(QIODevice *source, const std::function<bool(const ArchiveEntryInfo &)> &callback,
                   const Cancellation *cancel = nullptr, ArchiveStats *stats = nullptr, bool requireDigest = false);
 
+// One entry of a zip's central directory: its name's bytes and, when a Unix system wrote it,
+// its type and mode (st_mode bits; 0 otherwise).
+struct ZipCentralEntry
+{
+    QByteArray name;
+    quint32 mode = 0;
+};
+
 class ArchiveReader
 {
 public:
+    // The most of a zip's central directory zipCentralDirectory() reads (~200,000 entries).
+    static constexpr qsizetype ZipCentralDirectoryLimit = 16 * 1024 * 1024;
+
     struct Entry
     {
         ArchiveEntryInfo info;
@@ -67,6 +79,11 @@ public:
     qint64 bytesRead() const;
     // After next() returned false: whether s3cache's digest was found and matched.
     bool digestVerified() const;
+    // After next() returned false, for a zip: its central directory, which alone gives the type
+    // and mode of entries whose local header has no "xl" field (Info-ZIP, Python: a symbolic link
+    // streams as a file holding its target). nullopt when the directory is larger than
+    // ZipCentralDirectoryLimit; empty for tar.
+    std::optional<QList<ZipCentralEntry>> zipCentralDirectory() const;
 
 private:
     Error failure(const QString &context) const;

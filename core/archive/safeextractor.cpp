@@ -16,6 +16,7 @@
 #include <QSet>
 
 #include <algorithm>
+#include <climits>
 #include <cerrno>
 #include <cstring>
 #include <dirent.h>
@@ -234,7 +235,7 @@ private:
                 if (reader.digestVerified())
                     --m_stats.entries;  // the copy of a directory that follows the digest
                 m_stats.digestVerified = reader.digestVerified();
-                break;
+                return applyZipCentralDirectory(reader.zipCentralDirectory());
             }
             m_stats.format = reader.formatName();
             if (++entries > m_options.maxEntries)
@@ -248,7 +249,69 @@ private:
                 return e;
             m_stats.bytesOut = reader.bytesRead();
         }
-        m_stats.bytesOut = reader.bytesRead();
+    }
+
+    // Zips written without libarchive's "xl" field (Info-ZIP, Python) give types and modes only
+    // in their central directory, at the end: a symbolic link was staged as a file holding its
+    // target, a script without its x bit. Only files this extraction staged are changed, and only
+    // into links or to safe modes, so no check made on the way is undone (nothing was staged
+    // below a path that was a file).
+    Error applyZipCentralDirectory(const std::optional<QList<ZipCentralEntry>> &directory)
+    {
+        if (!directory) {
+            Log::warn(QStringLiteral("the zip's central directory is larger than %1 MiB: types and modes come from its "
+                                     "local headers only (without an \"xl\" field, symbolic links restore as files)")
+                          .arg(ArchiveReader::ZipCentralDirectoryLimit >> 20));
+            return {};
+        }
+        for (const ZipCentralEntry &e : *directory) {
+            const quint32 type = e.mode & S_IFMT;
+            const Result<QString> checked = checkedPath(fsNameFromBytes(e.name), fsNameFromBytes(e.name));
+            if (type == 0 || !checked.ok() || checked->isEmpty())
+                continue;
+            const QString &path = *checked;
+            if (type == S_IFDIR) {
+                const auto it = m_directories.find(path);
+                if (it != m_directories.end())
+                    it->mode = safeMode(e.mode & 07777, TreeEntry::Directory);
+                continue;
+            }
+            if (!isStagedFile(path))
+                continue;
+            const QByteArray out = fsPath(staged(path));
+            if (type == S_IFREG) {
+                if (chmod(out.constData(), safeMode(e.mode & 07777, TreeEntry::File)) != 0)
+                    return ioError(QStringLiteral("set the mode of"), staged(path), errno);
+            } else if (type == S_IFLNK) {
+                if (Error error = turnIntoSymlink(path, out))
+                    return error;
+            }
+        }
+        return {};
+    }
+
+    Error turnIntoSymlink(const QString &path, const QByteArray &out)
+    {
+        struct stat st;
+        const int fd = open(out.constData(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0 || fstat(fd, &st) != 0) {
+            const int errnum = errno;
+            if (fd >= 0)
+                close(fd);
+            return ioError(QStringLiteral("read"), staged(path), errnum);
+        }
+        QByteArray target(qsizetype(std::min<off_t>(st.st_size, PATH_MAX)), '\0');
+        const ssize_t n = read(fd, target.data(), size_t(target.size()));
+        close(fd);
+        if (n != st.st_size || target.isEmpty() || target.contains('\0'))
+            return conflict(path, QStringLiteral("is a symbolic link in the zip's central directory, but its data is no link target"));
+        if (unlink(out.constData()) != 0 || symlink(target.constData(), out.constData()) != 0)
+            return ioError(QStringLiteral("create the symbolic link"), staged(path), errno);
+        if (!setTimes(staged(path), st.st_mtim.tv_sec, qint32(st.st_mtim.tv_nsec)))
+            return ioError(QStringLiteral("set the time of"), staged(path), errno);
+        m_staged.insert(path, TreeEntry::Symlink);
+        m_restoredFiles.remove(fsPath(path));
+        --m_stats.files;
         return {};
     }
 

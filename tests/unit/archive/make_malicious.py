@@ -166,6 +166,22 @@ def main():
         zf.writestr("bad\u00ff", b"x")
     write(outdir, "zip_invalid_utf8_name.zip", buf.getvalue().replace(b"bad\xc3\xbf", b"bad\xff\xfe"))
 
+    # Python's zipfile (like Info-ZIP) writes types and modes only into the central directory:
+    # no "xl" field in the local headers that a streaming reader sees first.
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        def add(name, mode, data=b""):
+            zi = zipfile.ZipInfo(name, date_time=(2001, 9, 9, 1, 46, 40))
+            zi.create_system = 3
+            zi.external_attr = mode << 16
+            zf.writestr(zi, data)
+        add("bin/", 0o040750)
+        add("bin/tool", 0o100755, b"#!/bin/sh\n")
+        add("bin/link", 0o120777, b"tool")
+        add("bin/helper", 0o104755, b"#!/bin/sh\n")  # setuid: stripped like any other
+        add("plain.txt", 0o100600, b"plain")
+    write(outdir, "foreign_modes.zip", buf.getvalue())
+
 
 if __name__ == "__main__":
     main()

@@ -179,6 +179,24 @@ private slots:
         QCOMPARE(entries, 5);  // and victim.txt
     }
 
+    // A zip without "xl" fields (Python, Info-ZIP) tells types and modes only in its central
+    // directory: symbolic links are links, scripts executable, setuid stripped all the same.
+    void zipTypesAndModesComeFromTheCentralDirectory()
+    {
+        QTemporaryDir ws;
+        QFile archive(m_archives + QStringLiteral("/foreign_modes.zip"));
+        QVERIFY(archive.open(QIODevice::ReadOnly));
+        SequentialSource source(archive.readAll());
+        const Error error = SafeExtractor().extract(&source, ws.path());
+        QVERIFY2(!error, qPrintable(error.toString()));
+        const QMap<QString, QString> tree = describeTree(ws.path(), false);
+        QCOMPARE(tree.value(QStringLiteral("bin")), QStringLiteral("dir mode=0750"));
+        QCOMPARE(tree.value(QStringLiteral("bin/link")), QStringLiteral("link -> tool"));
+        QVERIFY2(tree.value(QStringLiteral("bin/tool")).contains(QStringLiteral(" mode=0755 ")), qPrintable(tree.value(QStringLiteral("bin/tool"))));
+        QVERIFY2(tree.value(QStringLiteral("bin/helper")).contains(QStringLiteral(" mode=0755 ")), qPrintable(tree.value(QStringLiteral("bin/helper"))));
+        QVERIFY2(tree.value(QStringLiteral("plain.txt")).contains(QStringLiteral(" mode=0600 ")), qPrintable(tree.value(QStringLiteral("plain.txt"))));
+    }
+
     // zip readers hand names flagged UTF-8 over in NFC, so a zip holding "Café" in NFC and in NFD
     // restores one file: never silently.
     void collapsedNamesAreReported()
