@@ -544,7 +544,7 @@ private slots:
         QCOMPARE((*w)->streamError().code(), QStringLiteral("Timeout"));
         QCOMPARE((*w)->commit().code(), QStringLiteral("Timeout"));
         // The store itself, and other views of it, are not stopped by one view's deadline.
-        QCOMPARE(base.head(key).error().code(), QStringLiteral("NotFound"));
+        QCOMPARE(base.head(key).error().kind(), ErrorKind::NotFound);
         QCOMPARE(filesBelow(base.bucketPath()), QStringList());
 
         // A commit once the deadline passed is refused, whatever was written before it.
