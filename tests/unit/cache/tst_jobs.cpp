@@ -560,6 +560,37 @@ private slots:
         QCOMPARE(filesBelow(base.bucketPath()), QStringList());
     }
 
+    // The warning channel: what code under a job reports through its context, from the worker
+    // thread, reaches a receiver in the job's thread before finished(), and is kept in order.
+    void warningsReachTheJobsThreadBeforeFinished()
+    {
+        class WarningJob : public Job
+        {
+        protected:
+            Error run() override
+            {
+                const CallContext context = callContext();
+                reportWarning(context.warnings, QStringLiteral("could not abort upload %1 of pct/%1 %2"));
+                reportWarning(context.warnings, QStringLiteral("second"));
+                return {};
+            }
+        };
+        auto *job = new WarningJob;
+        QStringList seen;
+        bool finishedFirst = false;
+        connect(job, &Job::warning, this, [&](const QString &w) {
+            QCOMPARE(QThread::currentThread(), thread());
+            seen << w;
+        });
+        connect(job, &Job::finished, this, [&] { finishedFirst = seen.size() < 2; });
+        job->start();
+        QTRY_VERIFY(job->isFinished());
+        QVERIFY(!finishedFirst);
+        QCOMPARE(seen, (QStringList{QStringLiteral("could not abort upload %1 of pct/%1 %2"), QStringLiteral("second")}));
+        QCOMPARE(job->warnings(), seen);
+        delete job;
+    }
+
     void asyncStartReportsProgressAndFinishes()
     {
         LocalStore store(m_dir.path() + QStringLiteral("/store"), QStringLiteral("b"));
