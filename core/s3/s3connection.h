@@ -83,6 +83,8 @@ public:
     ~S3Connection();
     S3Connection(const S3Connection &) = default;
     S3Connection &operator=(const S3Connection &) = default;
+    S3Connection(S3Connection &&) noexcept = default;
+    S3Connection &operator=(S3Connection &&) noexcept = default;
 
     const S3ClientConfig &config() const;
     // A handle on the same connection whose requests run under `context`.
