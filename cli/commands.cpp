@@ -171,6 +171,7 @@ Error runJob(Job &job, const Config &config)
     ProgressPrinter printer(isTerminal());
     QObject::connect(&job, &Job::progress, &job, [&printer](const JobProgress &p) { printer.update(p); },
                      Qt::DirectConnection);
+    QObject::connect(&job, &Job::warning, &job, [](const QString &warning) { Log::warn(warning); }, Qt::DirectConnection);
     g_running.store(job.cancellation().get());
     if (g_signalled.load())
         job.cancel();

@@ -43,7 +43,7 @@ void ProgressPrinter::update(const JobProgress &p)
 {
     if (p.bytesDone <= 0 && p.itemsDone <= 0)
         return;
-    QString text = p.phase + QStringLiteral(":");
+    QString text = jobPhaseName(p.phase) + QStringLiteral(":");
     if (p.bytesTotal > 0)
         text += QStringLiteral(" %1%").arg(std::clamp<qint64>(p.bytesDone * 100 / p.bytesTotal, 0, 100));
     if (p.bytesDone > 0) {

@@ -208,7 +208,7 @@ void FlushDialog::run()
     setBusy(true);
     m_result->setText(tr("Deleting\u2026"));
     connect(job, &Job::progress, this, [this](const JobProgress &p) {
-        if (p.phase == u"delete")
+        if (p.phase == JobPhase::Delete)
             m_result->setText(tr("Deleting\u2026 %1 of %2 objects").arg(Format::count(p.itemsDone), Format::count(p.itemsTotal)));
     });
     connect(job, &Job::finished, this, [this, job] {

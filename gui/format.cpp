@@ -73,6 +73,8 @@ QString errorHtml(const Error &error)
     if (error.httpStatus() > 0)
         html += QStringLiteral(" (HTTP %1)").arg(error.httpStatus());
     html += QStringLiteral(": ") + error.message().toHtmlEscaped();
+    if (!error.hint().isEmpty())
+        html += QStringLiteral("<br><i>%1</i>").arg(error.hint().toHtmlEscaped());
     if (!error.requestId().isEmpty())
         html += QStringLiteral("<br><small>request id %1</small>").arg(error.requestId().toHtmlEscaped());
     return html;

@@ -15,7 +15,7 @@ QString age(qint64 seconds);                      // "just now", "5 min", "3 h 2
 QString duration(qint64 seconds);                 // "45 s", "3 min 05 s", "2 h 10 min"
 QString dateTime(const QDateTime &utc);           // local time "2024-05-01 14:03"
 QString count(qint64 n);                          // "12,345"
-// "<b>NoSuchBucket</b> (HTTP 404): message<br>request id ..." for rich-text labels.
+// "<b>NoSuchBucket</b> (HTTP 404): message<br><i>hint</i><br>request id ..." for rich-text labels.
 QString errorHtml(const Error &error);
 
 } // namespace s3cache::Format

@@ -12,7 +12,8 @@ namespace s3cache {
 
 JobProgressWidget::JobProgressWidget(Job *job, const QString &title, std::function<QString()> summary, QWidget *parent)
     : QFrame(parent), m_job(job), m_summary(std::move(summary)), m_title(new WrapLabel(this)),
-      m_bar(new QProgressBar(this)), m_status(new WrapLabel(this)), m_button(new QPushButton(tr("Cancel"), this))
+      m_bar(new QProgressBar(this)), m_status(new WrapLabel(this)), m_warnings(new WrapLabel(this)),
+      m_button(new QPushButton(tr("Cancel"), this))
 {
     setFrameShape(QFrame::StyledPanel);
     m_title->setText(title);
@@ -23,6 +24,10 @@ JobProgressWidget::JobProgressWidget(Job *job, const QString &title, std::functi
     m_title->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_status->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard);
     m_status->setText(tr("Starting\u2026"));
+    m_warnings->setTextFormat(Qt::PlainText);
+    m_warnings->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard);
+    m_warnings->setStyleSheet(QStringLiteral("color:#b9770e"));
+    m_warnings->hide();
     m_bar->setRange(0, 0);
     m_bar->setAccessibleName(title);
     m_button->setAccessibleName(tr("Cancel %1").arg(title));
@@ -32,10 +37,12 @@ JobProgressWidget::JobProgressWidget(Job *job, const QString &title, std::functi
     layout->addWidget(m_button, 0, 1, 2, 1, Qt::AlignVCenter);
     layout->addWidget(m_bar, 1, 0);
     layout->addWidget(m_status, 2, 0, 1, 2);
+    layout->addWidget(m_warnings, 3, 0, 1, 2);
     layout->setColumnStretch(0, 1);
 
     connect(job, &Job::progress, this, &JobProgressWidget::onProgress);
     connect(job, &Job::finished, this, &JobProgressWidget::onFinished);
+    connect(job, &Job::warning, this, &JobProgressWidget::onWarning);
     connect(m_button, &QPushButton::clicked, this, [this] {
         if (m_finished) {
             emit dismissed();
@@ -55,6 +62,18 @@ QString JobProgressWidget::title() const
 QString JobProgressWidget::statusText() const
 {
     return QTextDocumentFragment::fromHtml(m_status->text()).toPlainText();
+}
+
+QString JobProgressWidget::warningsText() const
+{
+    return m_warningLines.join(QLatin1Char('\n'));
+}
+
+void JobProgressWidget::onWarning(const QString &message)
+{
+    m_warningLines << tr("Warning: %1").arg(message);
+    m_warnings->setText(warningsText());
+    m_warnings->show();
 }
 
 void JobProgressWidget::onProgress(const JobProgress &p)

@@ -1,7 +1,8 @@
 #pragma once
 // JobProgressWidget: one long operation in the job panel: title, progress bar, bytes done,
-// rate and time left (or objects done), a Cancel button, and once finished its outcome (a
-// summary, or the error with the server's code and message) and a Dismiss button.
+// rate and time left (or objects done), a Cancel button, the warnings the job reported (they
+// stay after it finished), and once finished its outcome (a summary, or the error with the
+// server's code, message and hint) and a Dismiss button.
 
 #include "cache/job.h"
 #include "cache/transferestimator.h"
@@ -29,6 +30,8 @@ public:
     bool failed() const { return m_failed; }
     QString title() const;
     QString statusText() const;
+    // The job's warnings shown so far, one per line.
+    QString warningsText() const;
     QPushButton *button() const { return m_button; }
 
 signals:
@@ -37,12 +40,15 @@ signals:
 private:
     void onProgress(const JobProgress &progress);
     void onFinished();
+    void onWarning(const QString &message);
 
     QPointer<Job> m_job;
     std::function<QString()> m_summary;
     WrapLabel *m_title;
     QProgressBar *m_bar;
     WrapLabel *m_status;
+    WrapLabel *m_warnings;
+    QStringList m_warningLines;
     QPushButton *m_button;
     TransferEstimator m_estimator;
     bool m_finished = false;

@@ -4,10 +4,7 @@
 
 namespace s3cache {
 
-Session::Session(QObject *parent)
-    : QObject(parent), m_opener([](const StoreSpec &spec) { return spec.open(); })
-{
-}
+Session::Session(QObject *parent) : QObject(parent) {}
 
 Session::~Session()
 {
@@ -19,7 +16,13 @@ Session::~Session()
 
 QString Session::describe() const
 {
-    return m_spec ? m_spec->describe() : QString();
+    return m_store ? m_description : QString();
+}
+
+void Session::wrapStore(const StoreWrapper &wrap)
+{
+    if (m_store)
+        m_store = wrap(m_store);
 }
 
 ConnectJob *Session::createConnectJob(const ConnectionProfile &profile, const QString &secretKey, QObject *parent)
@@ -36,7 +39,7 @@ void Session::connectTo(const ConnectionProfile &profile, const QString &secretK
         m_connecting->cancel();
         forget(m_connecting);
     }
-    m_spec.reset();
+    m_store.reset();
     m_profile = profile;
     ConnectJob *job = createConnectJob(profile, secretKey, this);
     m_connecting = job;
@@ -47,8 +50,9 @@ void Session::connectTo(const ConnectionProfile &profile, const QString &secretK
             emit connectFailed(job->error());
             return;
         }
-        m_spec = job->result().spec;
-        emit connected(m_spec->describe(), job->result().notice);
+        m_store = job->result().store;
+        m_description = job->result().spec->describe();
+        emit connected(m_description, job->result().notice);
     });
     emit connecting(profile.describe());
     start(job);
@@ -57,11 +61,11 @@ void Session::connectTo(const ConnectionProfile &profile, const QString &secretK
 template<typename J, typename... Args>
 J *Session::create(Args &&...args)
 {
-    if (!m_spec)
+    if (!m_store)
         return nullptr;
-    // The store goes with the job: the lambda holding it is destroyed with the job's
+    // The job holds on to the store: the lambda holding it is destroyed with the job's
     // connections, after the job's own destructor.
-    std::shared_ptr<ObjectStore> store(m_opener(*m_spec));
+    std::shared_ptr<ObjectStore> store = m_store;
     auto *job = new J(*store, std::forward<Args>(args)..., this);
     connect(job, &Job::finished, job, [this, job, store] {
         forget(job);

@@ -1,8 +1,10 @@
 #pragma once
 // Session: the GUI's one connection. It resolves a profile (ConnectJob, off the GUI thread),
-// keeps the resulting StoreSpec and creates the jobs the views run, each on a store of its own
-// that lives exactly as long as the job. Jobs are returned unstarted so that the caller can
-// connect to them first; start them with start(). Every job deletes itself after finished().
+// keeps the store the ConnectJob opened (one network thread, client and TLS session for the
+// whole session) and creates the jobs the views run on it; each job runs on a view of that
+// store with its own cancellation (ObjectStore::withContext). Jobs are returned unstarted so
+// that the caller can connect to them first; start them with start(). Every job deletes itself
+// after finished().
 
 #include "cache/connectjob.h"
 #include "cache/deletejob.h"
@@ -24,8 +26,8 @@ class Session : public QObject
 {
     Q_OBJECT
 public:
-    // How a job's store is opened from the spec; tests wrap it to slow a store down.
-    using StoreOpener = std::function<ObjectStorePtr(const StoreSpec &)>;
+    // Makes the store the jobs run on from the connected one; tests wrap it to inject faults.
+    using StoreWrapper = std::function<std::shared_ptr<ObjectStore>(std::shared_ptr<ObjectStore>)>;
 
     explicit Session(QObject *parent = nullptr);
     ~Session() override;
@@ -33,10 +35,11 @@ public:
     // Starts connecting (cancelling a connection attempt in progress); connected() or
     // connectFailed() follows. Until then the session is not connected.
     void connectTo(const ConnectionProfile &profile, const QString &secretKey);
-    bool isConnected() const { return m_spec.has_value(); }
+    bool isConnected() const { return m_store != nullptr; }
     const ConnectionProfile &profile() const { return m_profile; }
     QString describe() const;
-    void setStoreOpener(StoreOpener opener) { m_opener = std::move(opener); }
+    // Replaces the connected store by `wrap(store)` for the jobs created from now on.
+    void wrapStore(const StoreWrapper &wrap);
 
     // A ConnectJob for the profile dialog's Test button, with the process environment. Unstarted.
     static ConnectJob *createConnectJob(const ConnectionProfile &profile, const QString &secretKey,
@@ -70,9 +73,10 @@ private:
     void forget(Job *job);
 
     ConnectionProfile m_profile;
-    std::optional<StoreSpec> m_spec;
+    QString m_description;
+    // Shared with the jobs on it, so a store replaced by a new connection lives on until they finish.
+    std::shared_ptr<ObjectStore> m_store;
     QPointer<ConnectJob> m_connecting;
-    StoreOpener m_opener;
     QList<Job *> m_jobs;  // started and not finished yet
 };
 

@@ -13,7 +13,7 @@ ConnectJob::ConnectJob(ConnectionProfile profile, QString secretKey, QProcessEnv
 
 Error ConnectJob::run()
 {
-    reportProgress({QStringLiteral("connect")}, true);
+    reportProgress({JobPhase::Connect}, true);
     Result<StoreSpec> spec = StoreSpec::resolve(m_profile, m_secretKey, m_env, m_homeDir);
     if (!spec.ok())
         return spec.error();
@@ -22,19 +22,17 @@ Error ConnectJob::run()
     if (spec->isLocal() && !QFileInfo(m_profile.localRoot()).isDir())
         return Error(ErrorKind::NotFound, QStringLiteral("NoSuchDirectory"),
                      QStringLiteral("the local store directory %1 does not exist").arg(m_profile.localRoot()));
-    if (!spec->isLocal() && spec->credentialSource() == u"none" && m_profile.credentials == CredentialMode::AwsChain)
-        m_result.notice = QStringLiteral("No credentials were found (AWS_* variables, ~/.aws files, instance metadata): "
-                                         "requests are sent unsigned.");
+    m_result.notice = spec->notice();
 
-    ObjectStorePtr store = spec->open();
-    store->setCancellation(cancellation());
-    const Error error = store->list(QString(), [this](const QList<ObjectInfo> &page) {
+    std::shared_ptr<ObjectStore> store = spec->open();
+    const Error error = store->withContext(callContext())->list(QString(), [this](const QList<ObjectInfo> &page) {
         m_result.firstPageObjects = int(page.size());
         return false;
     });
     if (error)
         return error;  // the store's errors name the bucket and the request already
     m_result.spec = std::move(*spec);
+    m_result.store = std::move(store);
     return {};
 }
 

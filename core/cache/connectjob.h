@@ -1,7 +1,8 @@
 #pragma once
-// ConnectJob: resolve a profile into a StoreSpec (which may ask the instance metadata service)
-// and prove that the bucket answers by listing its first page. The error is the server's own
-// (code and message), e.g. NoSuchBucket, InvalidAccessKeyId, SignatureDoesNotMatch.
+// ConnectJob: resolve a profile into a StoreSpec (which may ask the instance metadata service),
+// open its store and prove that the bucket answers by listing its first page. The store is the
+// connection a session then keeps (one network thread and TLS session for all its jobs). The
+// error is the server's own (code, message and hint), e.g. NoSuchBucket, SignatureDoesNotMatch.
 
 #include "job.h"
 #include "storespec.h"
@@ -11,6 +12,7 @@ namespace s3cache {
 struct ConnectResult
 {
     std::optional<StoreSpec> spec;
+    std::shared_ptr<ObjectStore> store;  // opened from `spec`, already used once
     int firstPageObjects = 0;  // objects on the first listing page (at most 1000)
     QString notice;            // something the user should know although it worked
 };

@@ -1,5 +1,7 @@
 #include "downloadjob.h"
 
+#include "objectlookup.h"
+
 #include <QSaveFile>
 
 namespace s3cache {
@@ -11,12 +13,12 @@ DownloadJob::DownloadJob(ObjectStore &store, QString key, QString targetFile, QO
 
 Error DownloadJob::run()
 {
-    m_store.setCancellation(cancellation());
-    const Result<ObjectInfo> info = m_store.head(m_key);
+    const ObjectStorePtr store = m_store.withContext(callContext());
+    const Result<ObjectInfo> info = existingObject(*store, m_key);
     if (!info.ok())
         return info.error();
     m_result.object = *info;
-    Result<std::unique_ptr<ObjectStream>> stream = m_store.openRead(*info);
+    Result<std::unique_ptr<ObjectStream>> stream = store->openRead(*info);
     if (!stream.ok())
         return stream.error();
 
@@ -40,7 +42,7 @@ Error DownloadJob::run()
             if ((*stream)->streamError())
                 return (*stream)->streamError();
             return Error(ErrorKind::Transient, QStringLiteral("ReadFailed"),
-                         QStringLiteral("download of %1 failed: %2").arg(m_store.uri(m_key), (*stream)->errorString()));
+                         QStringLiteral("download of %1 failed: %2").arg(store->uri(m_key), (*stream)->errorString()));
         }
         if (n == 0)
             break;
@@ -49,16 +51,16 @@ Error DownloadJob::run()
             return ioError(QStringLiteral("write"), file.errorString());
         }
         m_result.bytes += n;
-        reportProgress({QStringLiteral("download"), m_result.bytes, total});
+        reportProgress({JobPhase::Download, m_result.bytes, total});
     }
     if (total >= 0 && m_result.bytes != total) {
         file.cancelWriting();
         return Error(ErrorKind::Transient, QStringLiteral("IncompleteBody"),
-                     QStringLiteral("download of %1 ended after %2 of %3 bytes").arg(m_store.uri(m_key)).arg(m_result.bytes).arg(total));
+                     QStringLiteral("download of %1 ended after %2 of %3 bytes").arg(store->uri(m_key), QString::number(m_result.bytes), QString::number(total)));
     }
     if (!file.commit())
         return ioError(QStringLiteral("save"), file.errorString());
-    reportProgress({QStringLiteral("download"), m_result.bytes, total}, true);
+    reportProgress({JobPhase::Download, m_result.bytes, total}, true);
     return {};
 }
 

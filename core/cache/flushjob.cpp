@@ -1,5 +1,7 @@
 #include "flushjob.h"
 
+#include "deletejob.h"
+
 #include "util/log.h"
 
 namespace s3cache {
@@ -11,16 +13,16 @@ FlushJob::FlushJob(ObjectStore &store, FlushOptions options, QObject *parent)
 
 Error FlushJob::run()
 {
-    m_store.setCancellation(cancellation());
+    const ObjectStorePtr store = m_store.withContext(callContext());
     const QDateTime now = m_options.now.isValid() ? m_options.now : QDateTime::currentDateTimeUtc();
     const QDateTime cutoff = now.addSecs(-m_options.maxAgeSeconds);
-    Error error = m_store.list(m_options.prefix, [&](const QList<ObjectInfo> &page) {
+    Error error = store->list(m_options.prefix, [&](const QList<ObjectInfo> &page) {
         for (const ObjectInfo &o : page) {
             ++m_result.scanned;
             if (o.lastModified < cutoff)
                 m_result.expired << o;
         }
-        reportProgress({QStringLiteral("list"), 0, -1, m_result.scanned});
+        reportProgress({JobPhase::List, 0, -1, m_result.scanned});
         return !isCancelled();
     });
     if (error)
@@ -28,16 +30,16 @@ Error FlushJob::run()
     if (isCancelled())
         return cancelledError();
     if (!m_options.dryRun && !m_result.expired.isEmpty()) {
-        if (Error e = deleteExpired())
+        if (Error e = deleteExpired(*store))
             return e;
     }
-    findStaleUploads(std::min(cutoff, now.addSecs(-m_options.liveUploadSeconds)));
+    findStaleUploads(*store, std::min(cutoff, now.addSecs(-m_options.liveUploadSeconds)));
     return isCancelled() ? cancelledError() : Error();
 }
 
-void FlushJob::findStaleUploads(const QDateTime &cutoff)
+void FlushJob::findStaleUploads(ObjectStore &store, const QDateTime &cutoff)
 {
-    const Result<QList<MultipartUploadInfo>> uploads = m_store.unfinishedUploads(m_options.prefix);
+    const Result<QList<MultipartUploadInfo>> uploads = store.unfinishedUploads(m_options.prefix);
     if (!uploads.ok()) {
         m_result.uploadsError = uploads.error();
         return;
@@ -49,7 +51,7 @@ void FlushJob::findStaleUploads(const QDateTime &cutoff)
     for (const MultipartUploadInfo &u : std::as_const(m_result.staleUploads)) {
         if (m_options.dryRun || isCancelled())
             return;
-        if (Error e = m_store.abortUpload(u)) {
+        if (Error e = store.abortUpload(u)) {
             m_result.uploadsError = e;
             return;
         }
@@ -57,28 +59,16 @@ void FlushJob::findStaleUploads(const QDateTime &cutoff)
     }
 }
 
-Error FlushJob::deleteExpired()
+Error FlushJob::deleteExpired(ObjectStore &store)
 {
-    QStringList keys;
-    QHash<QString, qint64> sizes;
-    for (const ObjectInfo &o : std::as_const(m_result.expired)) {
-        keys << o.key;
-        sizes.insert(o.key, o.size);
-    }
-    // Batches of 1000 (the S3 limit), with progress between them.
-    for (qsizetype i = 0; i < keys.size(); i += 1000) {
-        if (isCancelled())
-            return cancelledError();
-        const Result<QStringList> deleted = m_store.remove(keys.mid(i, 1000));
-        if (!deleted.ok())
-            return deleted.error();
-        for (const QString &key : *deleted) {
-            ++m_result.deleted;
-            m_result.bytesFreed += std::max<qint64>(0, sizes.value(key));
-        }
-        reportProgress({QStringLiteral("delete"), m_result.bytesFreed, -1, m_result.deleted, keys.size()}, true);
-    }
-    return {};
+    DeleteResult removed;
+    return deleteObjects(store, m_result.expired, cancellation().get(), removed,
+                                      [this](const DeleteResult &done, qsizetype keys, qint64) {
+                                          m_result.deleted = int(done.deleted.size());
+                                          m_result.bytesFreed = done.bytesFreed;
+                                          reportProgress({JobPhase::Delete, done.bytesFreed, -1,
+                                                          done.deleted.size(), keys}, true);
+                                      });
 }
 
 ListJob::ListJob(ObjectStore &store, QString prefix, QObject *parent)
@@ -88,10 +78,10 @@ ListJob::ListJob(ObjectStore &store, QString prefix, QObject *parent)
 
 Error ListJob::run()
 {
-    m_store.setCancellation(cancellation());
-    return m_store.list(m_prefix, [this](const QList<ObjectInfo> &page) {
+    const ObjectStorePtr store = m_store.withContext(callContext());
+    return store->list(m_prefix, [this](const QList<ObjectInfo> &page) {
         m_objects += page;
-        reportProgress({QStringLiteral("list"), 0, -1, m_objects.size()});
+        reportProgress({JobPhase::List, 0, -1, m_objects.size()});
         return !isCancelled();
     });
 }

@@ -41,8 +41,8 @@ protected:
     Error run() override;
 
 private:
-    Error deleteExpired();
-    void findStaleUploads(const QDateTime &cutoff);
+    Error deleteExpired(ObjectStore &store);
+    void findStaleUploads(ObjectStore &store, const QDateTime &cutoff);
 
     ObjectStore &m_store;
     FlushOptions m_options;

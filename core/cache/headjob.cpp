@@ -1,5 +1,7 @@
 #include "headjob.h"
 
+#include "objectlookup.h"
+
 namespace s3cache {
 
 HeadJob::HeadJob(ObjectStore &store, QString key, QObject *parent)
@@ -9,8 +11,8 @@ HeadJob::HeadJob(ObjectStore &store, QString key, QObject *parent)
 
 Error HeadJob::run()
 {
-    m_store.setCancellation(cancellation());
-    Result<ObjectInfo> info = m_store.head(m_key);
+    const ObjectStorePtr store = m_store.withContext(callContext());
+    Result<ObjectInfo> info = existingObject(*store, m_key);
     if (!info.ok())
         return info.error();
     m_result = std::move(*info);

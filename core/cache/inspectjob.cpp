@@ -1,5 +1,7 @@
 #include "inspectjob.h"
 
+#include "objectlookup.h"
+
 #include "rebuildjob.h"
 
 namespace s3cache {
@@ -11,12 +13,12 @@ InspectJob::InspectJob(ObjectStore &store, QString key, int maxEntries, QObject 
 
 Error InspectJob::run()
 {
-    m_store.setCancellation(cancellation());
-    const Result<ObjectInfo> info = m_store.head(m_key);
+    const ObjectStorePtr store = m_store.withContext(callContext());
+    const Result<ObjectInfo> info = existingObject(*store, m_key);
     if (!info.ok())
         return info.error();
     m_result.object = *info;
-    Result<std::unique_ptr<ObjectStream>> stream = m_store.openRead(*info);
+    Result<std::unique_ptr<ObjectStream>> stream = store->openRead(*info);
     if (!stream.ok())
         return stream.error();
     const qint64 total = info->size;
@@ -28,7 +30,7 @@ Error InspectJob::run()
                 return false;
             }
             m_result.entries << entry;
-            reportProgress({QStringLiteral("inspect"), (*stream)->transferred(), total, m_result.entries.size()});
+            reportProgress({JobPhase::Inspect, (*stream)->transferred(), total, m_result.entries.size()});
             return true;
         },
         cancellation().get(), &m_result.stats, info->metadata.value(Metadata::digest) == Metadata::digestV1);

@@ -1,5 +1,7 @@
 #include "job.h"
 
+#include "util/log.h"
+
 #include <QMetaObject>
 #include <QPointer>
 #include <QThread>
@@ -24,13 +26,76 @@ QString durationText(qint64 ms)
 
 } // namespace
 
-Job::Job(QObject *parent) : QObject(parent), m_cancel(std::make_shared<Cancellation>())
+QString jobPhaseName(JobPhase phase)
+{
+    switch (phase) {
+    case JobPhase::None: break;
+    case JobPhase::Connect: return QStringLiteral("connect");
+    case JobPhase::Scan: return QStringLiteral("scan");
+    case JobPhase::Upload: return QStringLiteral("upload");
+    case JobPhase::Download: return QStringLiteral("download");
+    case JobPhase::Restore: return QStringLiteral("restore");
+    case JobPhase::Inspect: return QStringLiteral("inspect");
+    case JobPhase::List: return QStringLiteral("list");
+    case JobPhase::Delete: return QStringLiteral("delete");
+    }
+    return {};
+}
+
+// The job's warning sink. Store views and streams hold it, and a network call may report a
+// retry after the job is gone: then the warning has no one to go to and is logged.
+class JobWarningSink : public WarningSink
+{
+public:
+    explicit JobWarningSink(Job *job) : m_job(job) {}
+    void warn(const QString &message) override
+    {
+        const QMutexLocker lock(&m_mutex);
+        if (m_job)
+            m_job->warn(message);
+        else
+            Log::warn(message);
+    }
+    void detach()
+    {
+        const QMutexLocker lock(&m_mutex);
+        m_job = nullptr;
+    }
+
+private:
+    QMutex m_mutex;
+    Job *m_job;
+};
+
+Job::Job(QObject *parent)
+    : QObject(parent), m_cancel(std::make_shared<Cancellation>()), m_warningSink(std::make_shared<JobWarningSink>(this))
 {
     qRegisterMetaType<s3cache::JobProgress>();
 }
 
+CallContext Job::callContext() const
+{
+    return {m_cancel, m_warningSink};
+}
+
+QStringList Job::warnings() const
+{
+    const QMutexLocker lock(&m_warningsMutex);
+    return m_warnings;
+}
+
+void Job::warn(const QString &message)
+{
+    {
+        const QMutexLocker lock(&m_warningsMutex);
+        m_warnings << message;
+    }
+    emit warning(message);
+}
+
 Job::~Job()
 {
+    m_warningSink->detach();
     // A started job must stay alive until finished(); this only protects against misuse.
     if (m_worker && m_worker->isRunning()) {
         cancel();
@@ -50,7 +115,7 @@ Error Job::timeoutError() const
     QString phase;
     {
         const QMutexLocker lock(&m_phaseMutex);
-        phase = m_phase;
+        phase = jobPhaseName(m_phase);
     }
     const QString where = phase.isEmpty() ? QString() : QStringLiteral(" (stopped in the %1 phase)").arg(phase);
     return Error(ErrorKind::Transient, QStringLiteral("Timeout"),

@@ -1,34 +1,45 @@
 #pragma once
-// Job: one long operation (restore, rebuild, flush, list, inspect) with progress, cancel and one
-// result, after KDE's KJob. The work itself is a blocking run() so that the same code serves:
+// Job: one long operation (restore, rebuild, flush, list, inspect) with progress, warnings,
+// cancel and one result, after KDE's KJob. The work itself is a blocking run() so that the same
+// code serves:
 //  - the CLI: exec() runs it in the calling thread and returns the error;
 //  - the GUI: start() runs it on a worker thread; progress() and finished() reach receivers in
 //    their own thread through queued connections, and cancel() is safe from any thread.
-// A job finishes exactly once.
+// A job finishes exactly once. Warnings (something the user should know although the job goes
+// on) reach every front end through warning(): the code under the job reports them to the
+// job's sink (callContext().warnings), from any thread.
 
 #include "util/cancellation.h"
 #include "util/error.h"
+#include "util/warnings.h"
 
 #include <QElapsedTimer>
 #include <QMutex>
 #include <QObject>
 #include <QPointer>
 #include <QString>
+#include <QStringList>
 #include <QThread>
 
 #include <atomic>
 
 namespace s3cache {
 
+enum class JobPhase { None, Connect, Scan, Upload, Download, Restore, Inspect, List, Delete };
+// "upload": how the CLI's progress lines and the timeout message name a phase.
+QString jobPhaseName(JobPhase phase);
+
 struct JobProgress
 {
-    QString phase;           // "download", "extract", "upload", "scan", "delete", "list"
+    JobPhase phase = JobPhase::None;
     qint64 bytesDone = 0;
     qint64 bytesTotal = -1;  // -1 when unknown
     qint64 itemsDone = 0;    // files or objects
     qint64 itemsTotal = -1;
     qint64 elapsedMs = 0;
 };
+
+class JobWarningSink;
 
 class Job : public QObject
 {
@@ -56,10 +67,21 @@ public:
     bool isFinished() const { return m_finished.load(); }
     const Error &error() const { return m_error; }
     CancellationPtr cancellation() const { return m_cancel; }
+    // What the job's store calls run under: its cancellation and its warning sink.
+    CallContext callContext() const;
+    // Reports a warning, from any thread (what callContext().warnings->warn() does).
+    void warn(const QString &message);
+    // The warnings reported so far, in order. Thread-safe.
+    QStringList warnings() const;
     qint64 elapsedMs() const { return m_elapsed.isValid() ? m_elapsed.elapsed() : 0; }
+    // ErrorKind::Cancelled, "cancelled".
+    static Error cancelledError();
 
 signals:
     void progress(const s3cache::JobProgress &progress);
+    // Emitted in the thread that reported the warning (a worker or the network thread):
+    // receivers in other threads get it queued, before finished() when it came before.
+    void warning(const QString &message);
     void finished();
 
 protected:
@@ -67,7 +89,7 @@ protected:
     bool isCancelled() const { return m_cancel->isCancelled(); }
     // Emits progress at most every 200 ms (and always when `force`), from any thread.
     void reportProgress(JobProgress progress, bool force = false);
-    static Error cancelledError();
+
     // "the operation took longer than timeout: 1s (stopped in the upload phase); raise `timeout` ..."
     Error timeoutError() const;
 
@@ -84,7 +106,10 @@ private:
     qint64 m_lastProgressMs = -1;
     qint64 m_timeoutMs = 0;
     mutable QMutex m_phaseMutex;
-    QString m_phase;  // of the last progress report, for the timeout message
+    JobPhase m_phase = JobPhase::None;  // of the last progress report, for the timeout message
+    mutable QMutex m_warningsMutex;
+    QStringList m_warnings;
+    std::shared_ptr<JobWarningSink> m_warningSink;  // forwards to warn() while the job lives
     QPointer<QThread> m_worker;
 };
 

@@ -66,19 +66,18 @@ QMap<QString, QString> metadataIfItDescribes(const QByteArray &sidecar, const st
     return metadata;
 }
 
-// What stops a store call or a stream: the job's cancellation (which carries the job's
-// deadline) or the store's own deadline. A deadline gives the same error as S3Store's.
+// What stops a store call or a stream: the view's cancellation, which carries the job's
+// deadline. A deadline gives the same error as S3Store's.
 struct Interruption
 {
     CancellationPtr cancel;
-    QDeadlineTimer deadline{QDeadlineTimer::Forever};
 
-    bool stopped() const { return (cancel && cancel->isCancelled()) || deadline.hasExpired(); }
+    bool stopped() const { return cancel && cancel->isCancelled(); }
 
     Error check(const QString &what) const
     {
-        const bool cancelled = cancel && cancel->isCancelled();
-        if ((cancelled && cancel->reason() == Cancellation::Reason::Deadline) || deadline.hasExpired())
+        const bool cancelled = stopped();
+        if (cancelled && cancel->reason() == Cancellation::Reason::Deadline)
             return Error(ErrorKind::Transient, QStringLiteral("Timeout"), what + QStringLiteral(": deadline exceeded"));
         if (cancelled)
             return Error(ErrorKind::Cancelled, QStringLiteral("Cancelled"), what + QStringLiteral(": cancelled"));
@@ -304,9 +303,16 @@ Result<ObjectInfo> LocalStore::statObject(const QString &key, bool withMetadata)
     return info;
 }
 
+std::unique_ptr<ObjectStore> LocalStore::withContext(const CallContext &context) const
+{
+    auto view = std::make_unique<LocalStore>(*this);
+    view->m_cancel = context.cancellation;
+    return view;
+}
+
 Error LocalStore::interrupted(const QString &what) const
 {
-    return Interruption{m_cancel, m_deadline}.check(what);
+    return Interruption{m_cancel}.check(what);
 }
 
 Result<ObjectInfo> LocalStore::head(const QString &key)
@@ -324,7 +330,7 @@ Result<std::unique_ptr<ObjectStream>> LocalStore::openRead(const ObjectInfo &inf
         return e;
     if (Error e = interrupted(QStringLiteral("reading %1").arg(uri(info.key))))
         return e;
-    auto reader = std::make_unique<LocalObjectReader>(objectPath(info.key), Interruption{m_cancel, m_deadline});
+    auto reader = std::make_unique<LocalObjectReader>(objectPath(info.key), Interruption{m_cancel});
     QString message;
     if (!reader->start(&message))
         return Error(ErrorKind::NotFound, QStringLiteral("NoSuchKey"), QStringLiteral("cannot open %1: %2").arg(uri(info.key), message));
@@ -345,7 +351,7 @@ Result<std::unique_ptr<ObjectWriter>> LocalStore::openWrite(const QString &key, 
     if (!QDir().mkpath(tmpDir))
         return ioError(QStringLiteral("WriteFailed"), QStringLiteral("cannot create %1").arg(tmpDir));
     auto writer = std::make_unique<LocalObjectWriter>(objectPath(key), metaPath(key), metadata, tmpDir,
-                                                      Interruption{m_cancel, m_deadline});
+                                                      Interruption{m_cancel});
     if (Error e = writer->start())
         return e;
     return std::unique_ptr<ObjectWriter>(std::move(writer));
@@ -397,26 +403,33 @@ Error LocalStore::list(const QString &prefix, const std::function<bool(const QLi
     return {};
 }
 
-Result<QStringList> LocalStore::remove(const QStringList &keys)
+RemoveResult LocalStore::remove(const QStringList &keys)
 {
-    QStringList deleted;
-    // One check per call, like one DeleteObjects batch of S3Store's: unlinking is quick.
-    if (Error e = interrupted(QStringLiteral("deleting %1 objects").arg(keys.size())))
-        return e;
+    RemoveResult removed;
+    // One check per call, like one DeleteObjects request of S3Store's: unlinking is quick.
+    if (Error e = interrupted(QStringLiteral("deleting %1 objects").arg(keys.size()))) {
+        removed.error = e;
+        return removed;
+    }
     for (const QString &key : keys) {
-        if (Error e = checkKey(key))
-            return e;
+        if (Error e = checkKey(key)) {
+            removed.failed.append({key, e});
+            continue;
+        }
         QFile file(objectPath(key));
-        if (file.exists() && !file.remove())
-            return ioError(QStringLiteral("DeleteFailed"), QStringLiteral("cannot delete %1: %2").arg(uri(key), file.errorString()));
+        if (file.exists() && !file.remove()) {
+            removed.failed.append({key, ioError(QStringLiteral("DeleteFailed"),
+                                                QStringLiteral("cannot delete %1: %2").arg(uri(key), file.errorString()))});
+            continue;
+        }
         QFile::remove(metaPath(key));
         // Drop directories the key left empty, like S3 has no empty "folders".
         QDir dir = QFileInfo(objectPath(key)).dir();
         while (dir.absolutePath() != m_bucketPath && dir.isEmpty() && dir.rmdir(dir.absolutePath()))
             dir.cdUp();
-        deleted << key;
+        removed.deleted << key;
     }
-    return deleted;
+    return removed;
 }
 
 } // namespace s3cache

@@ -32,18 +32,17 @@ public:
 
     QString describe() const override;
     QString uri(const QString &key) const override;
-    // Like S3Store's: every later call, and every read or write of a stream opened after it,
+    // Like S3Store's: every call of the view, and every read or write of a stream it opened,
     // stops with ErrorKind::Cancelled once the cancellation is set and with a Timeout error once
-    // the deadline (the store's own, or the one the cancellation carries) has passed.
-    void setCancellation(CancellationPtr cancellation) override { m_cancel = std::move(cancellation); }
-    void setDeadline(QDeadlineTimer deadline) override { m_deadline = deadline; }
+    // the deadline it carries has passed.
+    std::unique_ptr<ObjectStore> withContext(const CallContext &context) const override;
 
     Result<ObjectInfo> head(const QString &key) override;
     Result<std::unique_ptr<ObjectStream>> openRead(const ObjectInfo &info) override;
     Result<std::unique_ptr<ObjectWriter>> openWrite(const QString &key, const QMap<QString, QString> &metadata,
                                                     qint64 sizeHint = -1) override;
     Error list(const QString &prefix, const std::function<bool(const QList<ObjectInfo> &)> &page) override;
-    Result<QStringList> remove(const QStringList &keys) override;
+    RemoveResult remove(const QStringList &keys) override;
 
     QString bucketPath() const { return m_bucketPath; }
 
@@ -59,7 +58,6 @@ private:
     QString m_bucket;
     QString m_bucketPath;
     CancellationPtr m_cancel;
-    QDeadlineTimer m_deadline{QDeadlineTimer::Forever};
 };
 
 } // namespace s3cache

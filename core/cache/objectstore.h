@@ -11,8 +11,8 @@
 #include "s3/s3types.h"
 #include "util/cancellation.h"
 #include "util/result.h"
+#include "util/warnings.h"
 
-#include <QDeadlineTimer>
 #include <QIODevice>
 
 #include <atomic>
@@ -58,9 +58,22 @@ public:
     virtual void abort() = 0;
 };
 
+// What one remove() call did. Keys the server reported deleted are in `deleted` whatever else
+// happened, so callers never forget what is already gone.
+struct RemoveResult
+{
+    QStringList deleted;
+    QList<QPair<QString, Error>> failed;  // keys the server refused, each with its own error
+    Error error;                          // the request as a whole failed: the other keys' fate is unknown
+};
+
 class ObjectStore
 {
 public:
+    // The most keys one remove() takes (S3's DeleteObjects limit). Batching over it is done once,
+    // for every caller, by deleteObjects() (deletejob.h).
+    static constexpr qsizetype maxRemoveBatch = 1000;
+
     virtual ~ObjectStore() = default;
 
     // "s3://bucket at https://host (virtual-host, us-west-2)" or "file:///dir/bucket"; no secrets.
@@ -68,9 +81,12 @@ public:
     // "s3://bucket/key" or "file:///dir/bucket/key", for logs.
     virtual QString uri(const QString &key) const = 0;
 
-    // Applies to every later call: cancelled -> ErrorKind::Cancelled; past deadline -> Timeout.
-    virtual void setCancellation(CancellationPtr cancellation) = 0;
-    virtual void setDeadline(QDeadlineTimer deadline) = 0;
+    // A view of this store whose calls, and the streams it opens, run under `context`: cancelled
+    // -> ErrorKind::Cancelled, past the deadline the cancellation carries -> Timeout; warnings
+    // (e.g. an upload that could not be aborted) go to its sink. Views share what the store holds
+    // (S3Store: one network thread, client and TLS sessions), so they are cheap: each job takes
+    // one for its run, and jobs on one store never cancel each other. Thread-safe.
+    virtual std::unique_ptr<ObjectStore> withContext(const CallContext &context) const = 0;
 
     // Missing object -> ErrorKind::NotFound.
     virtual Result<ObjectInfo> head(const QString &key) = 0;
@@ -82,9 +98,9 @@ public:
                                                             qint64 sizeHint = -1) = 0;
     // Calls `page` with each page of objects under `prefix` (no metadata); `page` returns false to stop.
     virtual Error list(const QString &prefix, const std::function<bool(const QList<ObjectInfo> &)> &page) = 0;
-    // Deletes the keys (in batches where the store has them); returns the keys deleted.
-    // A key that does not exist counts as deleted (S3 semantics). Stops at the first failed batch.
-    virtual Result<QStringList> remove(const QStringList &keys) = 0;
+    // Deletes up to maxRemoveBatch keys (one DeleteObjects request). A key that does not exist
+    // counts as deleted (S3 semantics). A refused key does not stop the others.
+    virtual RemoveResult remove(const QStringList &keys) = 0;
     // Multipart uploads under `prefix` that were started and never completed nor aborted (a
     // rebuild killed with kill -9 leaves one). Stores without multipart uploads have none.
     virtual Result<QList<MultipartUploadInfo>> unfinishedUploads(const QString &prefix)

@@ -10,13 +10,13 @@ PagedListJob::PagedListJob(ObjectStore &store, QString prefix, QObject *parent)
 
 Error PagedListJob::run()
 {
-    m_store.setCancellation(cancellation());
-    return m_store.list(m_prefix, [this](const QList<ObjectInfo> &objects) {
+    const ObjectStorePtr store = m_store.withContext(callContext());
+    return store->list(m_prefix, [this](const QList<ObjectInfo> &objects) {
         if (isCancelled())
             return false;
         m_count += objects.size();
         emit page(objects);
-        reportProgress({QStringLiteral("list"), 0, -1, m_count.load()});
+        reportProgress({JobPhase::List, 0, -1, m_count.load()});
         return true;
     });
 }

@@ -1,5 +1,7 @@
 #include "rebuildjob.h"
 
+#include "objectlookup.h"
+
 #include "archive/safeextractor.h"
 #include "util/log.h"
 
@@ -12,8 +14,8 @@ RebuildJob::RebuildJob(ObjectStore &store, RebuildOptions options, QObject *pare
 
 Error RebuildJob::run()
 {
-    m_store.setCancellation(cancellation());
-    reportProgress({QStringLiteral("scan")}, true);
+    const ObjectStorePtr store = m_store.withContext(callContext());
+    reportProgress({JobPhase::Scan}, true);
     recoverInterruptedRestores(m_options.workspace);
     // The workspace's record of known file contents: files whose lstat matches theirs are not
     // read again (archive/contentstate.h). Saved again right away, so that it is not held in
@@ -25,8 +27,8 @@ Error RebuildJob::run()
                                                   cancellation().get(), &state);
         if (scanned.ok()) {
             Log::debug(QStringLiteral("contents of %1 files: %2 known from the content state, %3 read (%4 bytes)")
-                           .arg(scanned->fileCount).arg(scanned->filesFromState).arg(scanned->filesHashed)
-                           .arg(scanned->bytesHashed));
+                           .arg(QString::number(scanned->fileCount), QString::number(scanned->filesFromState),
+                                QString::number(scanned->filesHashed), QString::number(scanned->bytesHashed)));
             if (scanned->stateChanged && !m_options.dryRun)
                 state.save(scanned->workspace);
         }
@@ -52,16 +54,14 @@ Error RebuildJob::run()
     m_result.fingerprint = QString::fromLatin1(snapshot->fingerprint());
     const QString format = archiveFormatName(m_options.archive.format);
 
-    const Result<ObjectInfo> existing = m_store.head(m_options.key);
-    if (existing.ok()) {
-        if (existing->metadata.value(Metadata::fingerprint) == m_result.fingerprint
-            && existing->metadata.value(Metadata::format) == format) {
-            m_result.outcome = RebuildResult::Outcome::Unchanged;
-            m_result.objectSize = existing->size;
-            return {};
-        }
-    } else if (existing.error().kind() != ErrorKind::NotFound || existing.error().code() == u"NoSuchBucket") {
+    const Result<ObjectInfo> existing = findFirstObject(*store, {m_options.key});
+    if (!existing.ok())
         return existing.error();
+    if (existing->metadata.value(Metadata::fingerprint) == m_result.fingerprint
+        && existing->metadata.value(Metadata::format) == format && !existing->key.isEmpty()) {
+        m_result.outcome = RebuildResult::Outcome::Unchanged;
+        m_result.objectSize = existing->size;
+        return {};
     }
     if (m_options.dryRun) {
         m_result.outcome = RebuildResult::Outcome::DryRun;
@@ -77,13 +77,13 @@ Error RebuildJob::run()
     if (writesArchiveDigest(*snapshot, m_options.archive.format))
         metadata.insert(Metadata::digest, Metadata::digestV1);
 
-    Result<std::unique_ptr<ObjectWriter>> writer = m_store.openWrite(m_options.key, metadata, snapshot->totalFileBytes);
+    Result<std::unique_ptr<ObjectWriter>> writer = store->openWrite(m_options.key, metadata, snapshot->totalFileBytes);
     if (!writer.ok())
         return writer.error();
     ArchiveWriter archiver(m_options.archive);
     const qint64 total = snapshot->totalFileBytes;
     Error error = archiver.write(*snapshot, writer->get(), cancellation().get(), [this, total](qint64 done, qint64) {
-        reportProgress({QStringLiteral("upload"), done, total});
+        reportProgress({JobPhase::Upload, done, total});
     });
     m_result.stats = archiver.stats();
     if (error) {
@@ -99,7 +99,7 @@ Error RebuildJob::run()
         return e;
     m_result.objectSize = (*writer)->transferred();
     m_result.outcome = RebuildResult::Outcome::Uploaded;
-    reportProgress({QStringLiteral("upload"), total, total, snapshot->fileCount, snapshot->fileCount}, true);
+    reportProgress({JobPhase::Upload, total, total, snapshot->fileCount, snapshot->fileCount}, true);
     return {};
 }
 

@@ -1,5 +1,6 @@
 #include "restorejob.h"
 
+#include "objectlookup.h"
 #include "rebuildjob.h"
 
 #include "archive/contentstate.h"
@@ -75,57 +76,11 @@ void recordRestoredContents(const QString &workspace, const QHash<QByteArray, QB
 
 } // namespace
 
-Result<ObjectInfo> findFirstObject(ObjectStore &store, const QStringList &keys)
-{
-    for (const QString &key : keys) {
-        Result<ObjectInfo> info = store.head(key);
-        if (info.ok())
-            return info;
-        if (info.error().kind() != ErrorKind::NotFound || info.error().code() == u"NoSuchBucket")
-            return info.error();
-        Log::debug(QStringLiteral("no cache object at %1").arg(store.uri(key)));
-    }
-    // HEAD cannot tell a missing key from a missing bucket (404 without a body); a one-page
-    // listing can, and a missing bucket is a configuration error, not a cache miss.
-    if (!keys.isEmpty()) {
-        const Error listError = store.list(keys.first(), [](const QList<ObjectInfo> &) { return false; });
-        if (listError)
-            return listError;
-    }
-    return ObjectInfo{};
-}
-
-Result<ObjectInfo> findNewestObject(ObjectStore &store, const QString &prefix)
-{
-    ObjectInfo newest;
-    const Error error = store.list(prefix, [&newest](const QList<ObjectInfo> &page) {
-        for (const ObjectInfo &o : page) {
-            if (o.key.endsWith(u'/'))
-                continue;  // a folder marker, not a cache
-            if (newest.key.isEmpty() || o.lastModified > newest.lastModified
-                || (o.lastModified == newest.lastModified && o.key > newest.key))
-                newest = o;
-        }
-        return true;
-    });
-    if (error)
-        return error;
-    if (newest.key.isEmpty()) {
-        Log::debug(QStringLiteral("no cache object under %1").arg(store.uri(prefix)));
-        return ObjectInfo{};
-    }
-    // Listings carry no metadata; a HEAD gives the version openRead() insists on.
-    Result<ObjectInfo> info = store.head(newest.key);
-    if (!info.ok() && info.error().kind() == ErrorKind::NotFound && info.error().code() != u"NoSuchBucket")
-        return ObjectInfo{};  // deleted since the listing
-    return info;
-}
-
-Result<ObjectInfo> RestoreJob::find()
+Result<ObjectInfo> RestoreJob::find(ObjectStore &store)
 {
     QStringList keys{m_options.key};
     keys += m_options.fallbackKeys;
-    Result<ObjectInfo> found = findFirstObject(m_store, keys);
+    Result<ObjectInfo> found = findFirstObject(store, keys);
     if (!found.ok() || !found->key.isEmpty()) {
         m_result.exact = found.ok();
         return found;
@@ -133,7 +88,7 @@ Result<ObjectInfo> RestoreJob::find()
     for (const KeyLookup &lookup : std::as_const(m_options.nearKeys)) {
         if (isCancelled())
             return cancelledError();
-        found = lookup.prefix ? findNewestObject(m_store, lookup.key) : findFirstObject(m_store, {lookup.key});
+        found = lookup.prefix ? findNewestObject(store, lookup.key) : findFirstObject(store, {lookup.key});
         if (!found.ok())
             return found;
         if (!found->key.isEmpty()) {
@@ -146,8 +101,8 @@ Result<ObjectInfo> RestoreJob::find()
 
 Error RestoreJob::run()
 {
-    m_store.setCancellation(cancellation());
-    const Result<ObjectInfo> found = find();
+    const ObjectStorePtr store = m_store.withContext(callContext());
+    const Result<ObjectInfo> found = find(*store);
     if (!found.ok())
         return found.error();
     if (found->key.isEmpty())
@@ -158,7 +113,7 @@ Error RestoreJob::run()
     if (m_options.lookupOnly)
         return {};
 
-    Result<std::unique_ptr<ObjectStream>> stream = m_store.openRead(*found);
+    Result<std::unique_ptr<ObjectStream>> stream = store->openRead(*found);
     if (!stream.ok())
         return stream.error();
     ExtractOptions extract = m_options.extract;
@@ -167,7 +122,7 @@ Error RestoreJob::run()
     const qint64 total = found->size;
     Error error = extractor.extract(stream->get(), m_options.workspace, cancellation().get(),
                                           [this, total, &stream](qint64, qint64) {
-                                              reportProgress({QStringLiteral("restore"), (*stream)->transferred(), total});
+                                              reportProgress({JobPhase::Restore, (*stream)->transferred(), total});
                                           });
     m_result.stats = extractor.stats();
     if (error) {
@@ -177,7 +132,7 @@ Error RestoreJob::run()
         return error;
     }
     recordRestoredContents(m_options.workspace, extractor.restoredFiles());
-    reportProgress({QStringLiteral("restore"), total, total, m_result.stats.files, m_result.stats.files}, true);
+    reportProgress({JobPhase::Restore, total, total, m_result.stats.files, m_result.stats.files}, true);
     return {};
 }
 

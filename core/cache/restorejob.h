@@ -52,19 +52,11 @@ protected:
     Error run() override;
 
 private:
-    Result<ObjectInfo> find();
+    Result<ObjectInfo> find(ObjectStore &store);
 
     ObjectStore &m_store;
     RestoreOptions m_options;
     RestoreResult m_result;
 };
-
-// Finds the first of `keys` that exists. None existing is a miss (an ObjectInfo with an empty
-// key, no error); a missing bucket or any other failure is an error.
-Result<ObjectInfo> findFirstObject(ObjectStore &store, const QStringList &keys);
-
-// The newest object whose key starts with `prefix` (listing every page), with its metadata.
-// None is an ObjectInfo with an empty key, no error.
-Result<ObjectInfo> findNewestObject(ObjectStore &store, const QString &prefix);
 
 } // namespace s3cache

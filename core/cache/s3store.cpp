@@ -15,15 +15,14 @@ constexpr qint64 kMiB = 1024 * 1024;
 constexpr qint64 kMinPartSize = 5 * kMiB;
 constexpr qint64 kMaxPartSize = 5 * 1024 * kMiB;
 constexpr int kMaxParts = 10'000;
-constexpr int kDeleteBatch = 1000;
 
 // Downloads [0, size) as ranged chunks, keeping up to `window` requests in flight, and hands
 // the bytes out in order.
 class S3ObjectReader : public ObjectStream
 {
 public:
-    S3ObjectReader(S3Connection &connection, ObjectInfo info, const TransferTuning &tuning)
-        : m_connection(connection), m_info(std::move(info)), m_chunkSize(tuning.chunkSize),
+    S3ObjectReader(S3Connection connection, ObjectInfo info, const TransferTuning &tuning)
+        : m_connection(std::move(connection)), m_info(std::move(info)), m_chunkSize(tuning.chunkSize),
           m_window(std::max(1, tuning.downloadWindow))
     {
         open(QIODevice::ReadOnly);
@@ -79,7 +78,7 @@ private:
         }
     }
 
-    S3Connection &m_connection;
+    S3Connection m_connection;  // a handle sharing the store's connection, with its context
     ObjectInfo m_info;
     qint64 m_chunkSize;
     int m_window;
@@ -93,9 +92,9 @@ private:
 class S3ObjectWriter : public ObjectWriter
 {
 public:
-    S3ObjectWriter(S3Connection &connection, QString key, QMap<QString, QString> metadata, qint64 firstPartSize,
+    S3ObjectWriter(S3Connection connection, QString key, QMap<QString, QString> metadata, qint64 firstPartSize,
                    int window)
-        : m_connection(connection), m_key(std::move(key)), m_metadata(std::move(metadata)),
+        : m_connection(std::move(connection)), m_key(std::move(key)), m_metadata(std::move(metadata)),
           m_firstPartSize(firstPartSize), m_window(std::max(1, window))
     {
         open(QIODevice::WriteOnly);
@@ -152,9 +151,10 @@ public:
             // requests from the job's cancellation and gives them their own short deadline.
             const S3CallResult result = m_connection.abortMultipartUpload(m_key, m_uploadId);
             if (result.error && result.error.kind() != ErrorKind::NotFound)
-                Log::warn(QStringLiteral("could not abort multipart upload %1 of %2: %3 (a bucket lifecycle rule "
-                                         "AbortIncompleteMultipartUpload cleans it up)")
-                              .arg(m_uploadId, m_key, result.error.toString()));
+                reportWarning(m_connection.context().warnings,
+                              QStringLiteral("could not abort multipart upload %1 of %2: %3 (a bucket lifecycle rule "
+                                             "AbortIncompleteMultipartUpload cleans it up)")
+                                  .arg(m_uploadId, m_key, result.error.toString()));
             else
                 Log::debug(QStringLiteral("aborted multipart upload of %1").arg(m_key));
         }
@@ -197,7 +197,7 @@ private:
         const int partNumber = int(m_parts.size() + m_pending.size()) + 1;
         if (partNumber > kMaxParts) {
             setStreamError(Error(ErrorKind::InvalidInput, QStringLiteral("TooManyParts"),
-                                 QStringLiteral("upload of %1 needs more than %2 parts").arg(m_key).arg(kMaxParts)));
+                                 QStringLiteral("upload of %1 needs more than %2 parts").arg(m_key, QString::number(kMaxParts))));
             return false;
         }
         while (int(m_pending.size()) >= m_window) {
@@ -219,7 +219,7 @@ private:
         m_pendingNumbers.pop_front();
         const S3CallResult &result = call->wait();
         if (result.error) {
-            setStreamError(result.error.withContext(QStringLiteral("upload of part %1 of %2").arg(number).arg(m_key)));
+            setStreamError(result.error.withContext(QStringLiteral("upload of part %1 of %2").arg(QString::number(number), m_key)));
             return false;
         }
         m_parts.append({number, result.etag});
@@ -233,7 +233,7 @@ private:
         return error;
     }
 
-    S3Connection &m_connection;
+    S3Connection m_connection;  // a handle sharing the store's connection, with its context
     QString m_key;
     QMap<QString, QString> m_metadata;
     qint64 m_firstPartSize;
@@ -248,8 +248,9 @@ private:
 
 } // namespace
 
-S3Store::S3Store(S3ClientConfig config, TransferTuning tuning)
-    : m_connection(std::make_unique<S3Connection>(std::move(config))), m_tuning(tuning)
+S3Store::S3Store(S3Connection connection, TransferTuning tuning) : m_connection(std::move(connection)), m_tuning(tuning) {}
+
+S3Store::S3Store(S3ClientConfig config, TransferTuning tuning) : m_connection(std::move(config)), m_tuning(tuning)
 {
     // Part and chunk buffers are 8-16 MiB, allocated and freed all through a transfer. glibc
     // raises its mmap threshold (up to 32 MiB) each time it frees such a mapped block, so later
@@ -271,20 +272,22 @@ qint64 S3Store::partSizeFor(int partNumber, qint64 firstPartSize)
 
 QString S3Store::describe() const
 {
-    return QStringLiteral("s3://%1 at %2").arg(m_connection->config().endpoint.bucket, m_connection->config().endpoint.describe());
+    return QStringLiteral("s3://%1 at %2").arg(m_connection.config().endpoint.bucket, m_connection.config().endpoint.describe());
 }
 
 QString S3Store::uri(const QString &key) const
 {
-    return QStringLiteral("s3://%1/%2").arg(m_connection->config().endpoint.bucket, key);
+    return QStringLiteral("s3://%1/%2").arg(m_connection.config().endpoint.bucket, key);
 }
 
-void S3Store::setCancellation(CancellationPtr cancellation) { m_connection->setCancellation(std::move(cancellation)); }
-void S3Store::setDeadline(QDeadlineTimer deadline) { m_connection->setDeadline(deadline); }
+std::unique_ptr<ObjectStore> S3Store::withContext(const CallContext &context) const
+{
+    return std::unique_ptr<ObjectStore>(new S3Store(m_connection.withContext(context), m_tuning));
+}
 
 Result<ObjectInfo> S3Store::head(const QString &key)
 {
-    const S3CallResult result = m_connection->headObject(key);
+    const S3CallResult result = m_connection.headObject(key);
     if (result.error)
         return result.error.withContext(uri(key));
     ObjectInfo info = result.info;
@@ -296,7 +299,7 @@ Result<std::unique_ptr<ObjectStream>> S3Store::openRead(const ObjectInfo &info)
 {
     if (info.size < 0)
         return Error(ErrorKind::Internal, QStringLiteral("UnknownSize"), QStringLiteral("openRead needs the size from head()"));
-    return std::unique_ptr<ObjectStream>(std::make_unique<S3ObjectReader>(*m_connection, info, m_tuning));
+    return std::unique_ptr<ObjectStream>(std::make_unique<S3ObjectReader>(m_connection, info, m_tuning));
 }
 
 Result<std::unique_ptr<ObjectWriter>> S3Store::openWrite(const QString &key, const QMap<QString, QString> &metadata,
@@ -306,14 +309,14 @@ Result<std::unique_ptr<ObjectWriter>> S3Store::openWrite(const QString &key, con
     if (sizeHint > 0)
         first = std::max(first, sizeHint / (kMaxParts - 1000) + 1);
     return std::unique_ptr<ObjectWriter>(
-        std::make_unique<S3ObjectWriter>(*m_connection, key, metadata, first, m_tuning.uploadWindow));
+        std::make_unique<S3ObjectWriter>(m_connection, key, metadata, first, m_tuning.uploadWindow));
 }
 
 Error S3Store::list(const QString &prefix, const std::function<bool(const QList<ObjectInfo> &)> &page)
 {
     QString token;
     do {
-        const S3CallResult result = m_connection->listObjectsV2(prefix, token);
+        const S3CallResult result = m_connection.listObjectsV2(prefix, token);
         if (result.error)
             return result.error.withContext(QStringLiteral("listing %1").arg(uri(prefix)));
         if (!page(result.list.objects))
@@ -328,7 +331,7 @@ Error S3Store::list(const QString &prefix, const std::function<bool(const QList<
 
 Result<QList<MultipartUploadInfo>> S3Store::unfinishedUploads(const QString &prefix)
 {
-    const S3CallResult result = m_connection->listMultipartUploads(prefix);
+    const S3CallResult result = m_connection.listMultipartUploads(prefix);
     if (result.error)
         return result.error.withContext(QStringLiteral("listing unfinished uploads under %1").arg(uri(prefix)));
     return result.uploads;
@@ -336,28 +339,26 @@ Result<QList<MultipartUploadInfo>> S3Store::unfinishedUploads(const QString &pre
 
 Error S3Store::abortUpload(const MultipartUploadInfo &upload)
 {
-    const S3CallResult result = m_connection->abortMultipartUpload(upload.key, upload.uploadId);
+    const S3CallResult result = m_connection.abortMultipartUpload(upload.key, upload.uploadId);
     if (result.error && result.error.kind() != ErrorKind::NotFound)  // gone meanwhile: fine
         return result.error.withContext(QStringLiteral("aborting the upload of %1").arg(uri(upload.key)));
     return {};
 }
 
-Result<QStringList> S3Store::remove(const QStringList &keys)
+RemoveResult S3Store::remove(const QStringList &keys)
 {
-    QStringList deleted;
-    for (qsizetype i = 0; i < keys.size(); i += kDeleteBatch) {
-        const QStringList batch = keys.mid(i, kDeleteBatch);
-        const S3CallResult result = m_connection->deleteObjects(batch);
-        if (result.error)
-            return result.error.withContext(QStringLiteral("deleting %1 objects").arg(batch.size()));
-        deleted += result.deleted;
-        if (!result.deleteFailures.isEmpty()) {
-            const auto &[key, error] = result.deleteFailures.first();
-            return error.withContext(QStringLiteral("deleting %1 (%2 of %3 keys in the batch failed)")
-                                         .arg(uri(key)).arg(result.deleteFailures.size()).arg(batch.size()));
-        }
+    RemoveResult removed;
+    if (keys.isEmpty())
+        return removed;
+    const S3CallResult result = m_connection.deleteObjects(keys);
+    if (result.error) {
+        removed.error = result.error.withContext(QStringLiteral("deleting %1 objects").arg(keys.size()));
+        return removed;
     }
-    return deleted;
+    removed.deleted = result.deleted;
+    for (const auto &[key, error] : result.deleteFailures)
+        removed.failed.append({key, error.withContext(QStringLiteral("deleting %1").arg(uri(key)))});
+    return removed;
 }
 
 } // namespace s3cache

@@ -29,26 +29,27 @@ public:
 
     QString describe() const override;
     QString uri(const QString &key) const override;
-    void setCancellation(CancellationPtr cancellation) override;
-    void setDeadline(QDeadlineTimer deadline) override;
+    std::unique_ptr<ObjectStore> withContext(const CallContext &context) const override;
 
     Result<ObjectInfo> head(const QString &key) override;
     Result<std::unique_ptr<ObjectStream>> openRead(const ObjectInfo &info) override;
     Result<std::unique_ptr<ObjectWriter>> openWrite(const QString &key, const QMap<QString, QString> &metadata,
                                                     qint64 sizeHint = -1) override;
     Error list(const QString &prefix, const std::function<bool(const QList<ObjectInfo> &)> &page) override;
-    Result<QStringList> remove(const QStringList &keys) override;
+    RemoveResult remove(const QStringList &keys) override;
     Result<QList<MultipartUploadInfo>> unfinishedUploads(const QString &prefix) override;
     Error abortUpload(const MultipartUploadInfo &upload) override;
 
-    S3Connection &connection() { return *m_connection; }
+    S3Connection &connection() { return m_connection; }
 
     // Part size for the n-th part (1-based) so that 10,000 parts reach 5 TiB (S3's limits:
     // 5 MiB minimum except the last part, 10,000 parts). Exposed for tests.
     static qint64 partSizeFor(int partNumber, qint64 firstPartSize);
 
 private:
-    std::unique_ptr<S3Connection> m_connection;
+    S3Store(S3Connection connection, TransferTuning tuning);
+
+    S3Connection m_connection;
     TransferTuning m_tuning;
 };
 

@@ -1,7 +1,6 @@
 #include "storefactory.h"
 
-#include "localstore.h"
-#include "s3store.h"
+#include "storespec.h"
 
 #include "util/log.h"
 
@@ -11,34 +10,22 @@ namespace s3cache {
 
 Result<ObjectStorePtr> openStore(const Config &config, const QProcessEnvironment &env)
 {
-    if (config.fileStore)
-        return ObjectStorePtr(std::make_unique<LocalStore>(config.fileStoreRoot, config.bucket));
-
-    const Result<Endpoint> endpoint = resolveEndpoint(config.endpoint);
-    if (!endpoint.ok())
-        return endpoint.error();
-
-    S3ClientConfig s3;
-    s3.endpoint = *endpoint;
-    s3.caBundlePath = config.caBundle;
-    s3.credentials = config.credentials;
-    if (s3.credentials.isEmpty()) {
-        const Result<Credentials> chain = resolveCredentialChain(env, QDir::homePath());
-        if (!chain.ok())
-            return chain.error();
-        s3.credentials = *chain;
-        if (s3.credentials.isEmpty())
-            Log::warn(QStringLiteral("no credentials found (parameters, AWS profile, instance metadata): "
-                                     "sending unsigned requests"));
+    StoreSettings settings;
+    settings.endpoint = config.endpoint;
+    if (config.fileStore) {
+        settings.localRoot = config.fileStoreRoot;
+        settings.endpoint.bucket = config.bucket;
     }
-    Log::registerSecret(s3.credentials.secretKey);
-    Log::registerSecret(s3.credentials.sessionToken);
-    if (!s3.credentials.isEmpty())
-        Log::debug(QStringLiteral("credentials from %1").arg(s3.credentials.source));
-    // No store deadline here: `timeout` is the job's (Job::setTimeout), carried by the
-    // cancellation that every store call checks (S3 requests poll it), so that one deadline,
-    // started once, stops every phase and names itself in the error.
-    return ObjectStorePtr(std::make_unique<S3Store>(s3));
+    settings.credentials = config.credentials;
+    settings.caBundle = config.caBundle;
+    const Result<StoreSpec> spec = StoreSpec::resolve(settings, env, QDir::homePath());
+    if (!spec.ok())
+        return spec.error();
+    if (!spec->notice().isEmpty())
+        Log::warn(spec->notice());
+    if (!spec->isLocal() && spec->credentialSource() != u"none")
+        Log::debug(QStringLiteral("credentials from %1").arg(spec->credentialSource()));
+    return spec->open();
 }
 
 QStringList legacyFallbackKeys(const Config &config)

@@ -1,7 +1,8 @@
 #pragma once
-// From a resolved configuration to a store: `file://` -> LocalStore, anything else -> S3Store
-// with the endpoint resolved per SPEC §4 and credentials from the parameters or, when none were
-// given, the standard AWS chain (profile files, then IMDSv2; this may do network I/O).
+// From a resolved configuration to a store, through the one store builder (storespec.h):
+// `file://` -> LocalStore, anything else -> S3Store with the endpoint resolved per
+// docs/behaviour.md §4 and credentials from the parameters or, when none were given, the
+// standard AWS chain (profile files, then IMDSv2; this may do network I/O).
 
 #include "objectstore.h"
 #include "restorejob.h"
@@ -15,7 +16,7 @@ namespace s3cache {
 Result<ObjectStorePtr> openStore(const Config &config, const QProcessEnvironment &env);
 
 // Keys restore tries after config.objectKey(): the Go plugin's `archive.tgz` at the same place
-// when `filename` was not set explicitly (SPEC §5).
+// when `filename` was not set explicitly (docs/behaviour.md §5).
 QStringList legacyFallbackKeys(const Config &config);
 
 // What restore tries when the exact key (and its legacy name) misses, in order: the restore keys

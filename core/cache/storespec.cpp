@@ -8,69 +8,90 @@
 
 namespace s3cache {
 
-Result<StoreSpec> StoreSpec::resolve(const ConnectionProfile &profile, const QString &secretKey,
-                                     const QProcessEnvironment &env, const QString &homeDir)
+Result<StoreSpec> StoreSpec::resolve(const StoreSettings &settings, const QProcessEnvironment &env,
+                                     const QString &homeDir)
 {
-    if (Error e = profile.validate())
-        return e;
     StoreSpec spec;
-    spec.m_profile = profile;
-    if (profile.isLocal())
+    spec.m_bucket = settings.endpoint.bucket;
+    if (!settings.localRoot.isEmpty()) {
+        spec.m_localRoot = settings.localRoot;
         return spec;
-
-    EndpointOptions options;
-    options.server = profile.server.trimmed();
-    options.bucket = profile.bucket.trimmed();
-    options.region = profile.region.trimmed();
+    }
+    EndpointOptions options = settings.endpoint;
     for (const QString &variable : {QStringLiteral("AWS_REGION"), QStringLiteral("AWS_DEFAULT_REGION")}) {
-        options.fallbackRegion = env.value(variable).trimmed();
-        options.fallbackRegionSource = variable;
         if (!options.fallbackRegion.isEmpty())
             break;
+        options.fallbackRegion = env.value(variable).trimmed();
+        options.fallbackRegionSource = variable;
     }
-    options.pathStyle = profile.pathStyle;
     const Result<Endpoint> endpoint = resolveEndpoint(options);
     if (!endpoint.ok())
-        return endpoint.error().withContext(QStringLiteral("profile '%1'").arg(profile.name));
+        return endpoint.error().withContext(settings.context);
 
     S3ClientConfig config;
     config.endpoint = *endpoint;
-    switch (profile.credentials) {
-    case CredentialMode::AccessKey:
-        if (secretKey.isEmpty())
-            return Error(ErrorKind::InvalidInput, QStringLiteral("MissingSecret"),
-                         QStringLiteral("profile '%1': the secret key for access key %2 is not set")
-                             .arg(profile.name, profile.accessKey.trimmed()));
-        config.credentials = {profile.accessKey.trimmed(), secretKey, {}, QStringLiteral("typed in")};
-        break;
-    case CredentialMode::AwsChain: {
+    config.caBundlePath = settings.caBundle;
+    config.credentials = settings.credentials;
+    spec.m_anonymous = settings.anonymous;
+    if (config.credentials.isEmpty() && !settings.anonymous) {
         // The environment first, as every AWS SDK does; then profile files and instance metadata.
         const QString envKey = env.value(QStringLiteral("AWS_ACCESS_KEY_ID"));
         const QString envSecret = env.value(QStringLiteral("AWS_SECRET_ACCESS_KEY"));
         if (!envKey.isEmpty() && !envSecret.isEmpty()) {
             config.credentials = {envKey, envSecret, env.value(QStringLiteral("AWS_SESSION_TOKEN")),
                                   QStringLiteral("AWS_ACCESS_KEY_ID")};
-            break;
+        } else {
+            const Result<Credentials> chain = resolveCredentialChain(env, homeDir);
+            if (!chain.ok())
+                return chain.error();
+            config.credentials = *chain;
         }
-        const Result<Credentials> chain = resolveCredentialChain(env, homeDir);
-        if (!chain.ok())
-            return chain.error();
-        config.credentials = *chain;
-        break;
-    }
-    case CredentialMode::Anonymous:
-        break;
     }
     Log::registerSecret(config.credentials.secretKey);
     Log::registerSecret(config.credentials.sessionToken);
+    // No store deadline here: `timeout` is the job's (Job::setTimeout), carried by the
+    // cancellation that every store call checks, so that one deadline, started once, stops
+    // every phase and names itself in the error.
     spec.m_s3 = config;
     return spec;
+}
+
+Result<StoreSpec> StoreSpec::resolve(const ConnectionProfile &profile, const QString &secretKey,
+                                     const QProcessEnvironment &env, const QString &homeDir)
+{
+    if (Error e = profile.validate())
+        return e;
+    StoreSettings settings;
+    settings.context = QStringLiteral("profile '%1'").arg(profile.name);
+    settings.endpoint.bucket = profile.bucket.trimmed();
+    if (profile.isLocal()) {
+        settings.localRoot = profile.localRoot();
+        return resolve(settings, env, homeDir);
+    }
+    settings.endpoint.server = profile.server.trimmed();
+    settings.endpoint.region = profile.region.trimmed();
+    settings.endpoint.pathStyle = profile.pathStyle;
+    switch (profile.credentials) {
+    case CredentialMode::AccessKey:
+        if (secretKey.isEmpty())
+            return Error(ErrorKind::InvalidInput, QStringLiteral("MissingSecret"),
+                         QStringLiteral("profile '%1': the secret key for access key %2 is not set")
+                             .arg(profile.name, profile.accessKey.trimmed()));
+        settings.credentials = {profile.accessKey.trimmed(), secretKey, {}, QStringLiteral("typed in")};
+        break;
+    case CredentialMode::AwsChain:
+        break;
+    case CredentialMode::Anonymous:
+        settings.anonymous = true;
+        break;
+    }
+    return resolve(settings, env, homeDir);
 }
 
 ObjectStorePtr StoreSpec::open() const
 {
     if (!m_s3)
-        return std::make_unique<LocalStore>(m_profile.localRoot(), m_profile.bucket);
+        return std::make_unique<LocalStore>(m_localRoot, m_bucket);
     return std::make_unique<S3Store>(*m_s3);
 }
 
@@ -81,10 +102,18 @@ QString StoreSpec::credentialSource() const
     return m_s3->credentials.source.isEmpty() ? QStringLiteral("unknown") : m_s3->credentials.source;
 }
 
+QString StoreSpec::notice() const
+{
+    if (!m_s3 || m_anonymous || !m_s3->credentials.isEmpty())
+        return {};
+    return QStringLiteral("no credentials found (parameters, AWS_* variables, ~/.aws files, instance metadata): "
+                          "requests are sent unsigned");
+}
+
 QString StoreSpec::describe() const
 {
     if (!m_s3)
-        return LocalStore(m_profile.localRoot(), m_profile.bucket).describe();
+        return LocalStore(m_localRoot, m_bucket).describe();
     return QStringLiteral("s3://%1 at %2").arg(m_s3->endpoint.bucket, m_s3->endpoint.describe());
 }
 

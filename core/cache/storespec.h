@@ -1,8 +1,10 @@
 #pragma once
-// StoreSpec: one connection with everything resolved (endpoint per SPEC §4, credentials from
-// the profile, the typed-in secret or the AWS chain), from which any number of independent
-// stores can be opened. Each job gets its own store, because a store's cancellation and
-// deadline apply to all its calls: two jobs sharing one could cancel each other.
+// The one store builder, for the CLI (from a Config, storefactory.h) and the GUI (from a
+// ConnectionProfile): StoreSettings say what the user gave, StoreSpec::resolve() resolves the
+// endpoint (docs/behaviour.md §4: the region from the parameter, the host, AWS_REGION /
+// AWS_DEFAULT_REGION, else us-east-1) and the credentials (those given, else AWS_ACCESS_KEY_ID /
+// AWS_SECRET_ACCESS_KEY, else the AWS chain), and open() makes the store. A store is opened
+// once per connection; jobs take views of it (ObjectStore::withContext).
 
 #include "connectionprofile.h"
 #include "objectstore.h"
@@ -15,25 +17,40 @@
 
 namespace s3cache {
 
+struct StoreSettings
+{
+    QString localRoot;            // not empty: the embedded local store under this directory
+    EndpointOptions endpoint;     // server, bucket, region, path style; fallbackRegion from the environment when empty
+    Credentials credentials;      // given; empty -> the environment and the AWS chain, unless anonymous
+    bool anonymous = false;       // unsigned requests, no credential lookup
+    QString caBundle;             // extra PEM CA certificates
+    QString context;              // names the settings in errors ("profile 'minio'"); may be empty
+};
+
 class StoreSpec
 {
 public:
     // May block on the network (the AWS chain asks the instance metadata service): call it from
-    // a worker thread. `secretKey` is used with CredentialMode::AccessKey only. Secret values are
-    // registered with the log's masking.
+    // a worker thread. Secret values are registered with the log's masking.
+    static Result<StoreSpec> resolve(const StoreSettings &settings, const QProcessEnvironment &env,
+                                     const QString &homeDir);
+    // A profile as the GUI saves it; `secretKey` is used with CredentialMode::AccessKey only.
     static Result<StoreSpec> resolve(const ConnectionProfile &profile, const QString &secretKey,
                                      const QProcessEnvironment &env, const QString &homeDir);
 
     ObjectStorePtr open() const;
-    const ConnectionProfile &profile() const { return m_profile; }
     bool isLocal() const { return !m_s3.has_value(); }
-    // Where the credentials came from ("typed in", "profile default", "IMDSv2", "none").
+    // Where the credentials came from ("typed in", "AWS_ACCESS_KEY_ID", "IMDSv2", "none").
     QString credentialSource() const;
+    // Something the user should know although it works (no credentials: unsigned requests).
+    QString notice() const;
     // The store's own description (endpoint, addressing, region); no secrets.
     QString describe() const;
 
 private:
-    ConnectionProfile m_profile;
+    QString m_localRoot;
+    QString m_bucket;
+    bool m_anonymous = false;
     std::optional<S3ClientConfig> m_s3;
 };
 

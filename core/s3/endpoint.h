@@ -1,5 +1,5 @@
 #pragma once
-// Endpoint resolution (SPEC §4): from the user's `server`, `bucket`, `region` and `path_style`
+// Endpoint resolution (docs/behaviour.md §4): from the user's `server`, `bucket`, `region` and `path_style`
 // to the URL of the bucket and its objects.
 //  - bare host -> https; `http://` and `https://` kept; any other scheme is an error
 //    (`file://` is handled above this layer by the store factory);

@@ -40,13 +40,6 @@ qint64 totalFromContentRange(const QByteArray &header)
     return ok ? total : -1;
 }
 
-Error withMessage(const Error &error, const QString &message)
-{
-    Error copy(error.kind(), error.code(), message);
-    copy.setHttpStatus(error.httpStatus()).setRequestId(error.requestId());
-    return copy;
-}
-
 } // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -181,7 +174,9 @@ void S3Call::checkCancellation()
     if (m_finished)
         return;
     const auto isSet = [](const CancellationPtr &c) { return c && c->isCancelled(); };
-    if (isSet(m_request.cancellation) || isSet(m_request.abortFlag))
+    if (isSet(m_request.cancellation) && m_request.cancellation->reason() == Cancellation::Reason::Deadline)
+        abortReply(AbortReason::Deadline);  // the job's deadline, which its cancellation carries
+    else if (isSet(m_request.cancellation) || isSet(m_request.abortFlag))
         abortReply(AbortReason::Cancelled);
 }
 
@@ -219,8 +214,8 @@ void S3Call::onMetaDataChanged()
         m_fatalError = Error(ErrorKind::Server, QStringLiteral("InvalidRange"),
                              context() + QStringLiteral(": asked for bytes from %1, the server answered "
                                                         "Content-Range \"%2\"")
-                                             .arg(m_wantFirst)
-                                             .arg(QString::fromLatin1(m_reply->rawHeader("Content-Range"))));
+                                             .arg(QString::number(m_wantFirst),
+                                                  QString::fromLatin1(m_reply->rawHeader("Content-Range"))));
         return abortReply(AbortReason::Fatal);
     }
     // Some servers (s3rver) ignore If-Match: compare the answer's ETag ourselves so a replaced
@@ -329,10 +324,9 @@ void S3Call::onReplyFinished()
     if (m_status == 0 || (networkError != QNetworkReply::NoError && m_status < 300)) {
         // No complete HTTP answer: connection refused/reset, TLS failure, truncated body.
         const bool tls = networkError == QNetworkReply::SslHandshakeFailedError;
-        return failAttempt(Error(tls ? ErrorKind::Auth : ErrorKind::Transient,
-                                 tls ? QStringLiteral("TlsError") : QStringLiteral("NetworkError"),
-                                 context() + QStringLiteral(": ") + reply->errorString()),
-                           !tls);
+        const QString code = tls ? QStringLiteral("TlsError") : QStringLiteral("NetworkError");
+        Error error(tls ? ErrorKind::Auth : ErrorKind::Transient, code, context() + QStringLiteral(": ") + reply->errorString());
+        return failAttempt(error.setHint(S3ErrorParser::hintFor(code)), !tls);
     }
 
     if (m_status >= 300) {  // redirects are not followed: they would need another signature
@@ -341,7 +335,7 @@ void S3Call::onReplyFinished()
             reply->attribute(QNetworkRequest::HttpReasonPhraseAttribute).toString());
         const QByteArray bucketRegion = reply->rawHeader("x-amz-bucket-region");
         if (!bucketRegion.isEmpty() && bucketRegion != m_client->config().endpoint.region.toLatin1())
-            error = withMessage(error, error.message() + QStringLiteral(" (the bucket is in region %1)")
+            error = error.withMessage(error.message() + QStringLiteral(" (the bucket is in region %1)")
                                                             .arg(QString::fromLatin1(bucketRegion)));
         if (correctClockSkew(error, reply->rawHeader("Date")))
             return startAttempt();
@@ -351,7 +345,7 @@ void S3Call::onReplyFinished()
     if (m_deliverBody && m_expected >= 0 && m_deliveredThisAttempt != m_expected) {
         return failAttempt(Error(ErrorKind::Transient, QStringLiteral("IncompleteBody"),
                                  context() + QStringLiteral(": the answer ended after %1 of %2 bytes")
-                                                 .arg(m_deliveredThisAttempt).arg(m_expected)),
+                                                 .arg(QString::number(m_deliveredThisAttempt), QString::number(m_expected))),
                            true);
     }
 
@@ -381,11 +375,11 @@ void S3Call::failAttempt(Error error, bool retryable)
         retryable = false;
     if (!retryable || m_result.attempts >= maxAttempts) {
         if (m_result.attempts > 1)
-            error = withMessage(error, error.message() + QStringLiteral(" (after %1 attempts)").arg(m_result.attempts));
+            error = error.withMessage(error.message() + QStringLiteral(" (after %1 attempts)").arg(m_result.attempts));
         return finish(error);
     }
     const int delay = m_client->backoffDelayMs(m_result.attempts);
-    Log::warn(QStringLiteral("%1; retrying in %2 ms (attempt %3 of %4)")
+    reportWarning(m_request.warnings, QStringLiteral("%1; retrying in %2 ms (attempt %3 of %4)")
                   .arg(error.toString(), QString::number(delay), QString::number(m_result.attempts + 1),
                        QString::number(maxAttempts)));
     m_retryTimer.start(delay);
@@ -409,7 +403,7 @@ bool S3Call::correctClockSkew(const Error &error, const QByteArray &dateHeader)
     if (!serverTime.isValid())
         return false;
     const qint64 offset = m_client->localNow().msecsTo(serverTime);
-    Log::warn(QStringLiteral("%1: the local clock is %2 s %3 the server's; signing with the server's "
+    reportWarning(m_request.warnings, QStringLiteral("%1: the local clock is %2 s %3 the server's; signing with the server's "
                              "time and retrying")
                   .arg(context(), QString::number(std::abs(offset) / 1000.0),
                        offset > 0 ? QStringLiteral("behind") : QStringLiteral("ahead of")));

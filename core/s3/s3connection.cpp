@@ -53,39 +53,55 @@ private:
 
 struct S3Connection::Private
 {
+    explicit Private(S3ClientConfig clientConfig);
+    ~Private();
+    Private(const Private &) = delete;
+    Private &operator=(const Private &) = delete;
+
     S3ClientConfig config;
     QThread thread;
     S3Client *client = nullptr;  // lives in `thread`
-
-    QMutex mutex;  // guards the two below
-    QDeadlineTimer deadline;
-    CancellationPtr cancellation;
-
-    // `cleanupTimeoutMs` >= 0: a cleanup request, detached from the job's cancellation and
-    // deadline and bounded by this timeout instead.
-    PendingS3CallPtr start(S3Request request, int cleanupTimeoutMs = -1);
-    S3CallResult run(S3Request request) { return start(std::move(request))->wait(); }
 };
 
-PendingS3CallPtr S3Connection::Private::start(S3Request request, int cleanupTimeoutMs)
+S3Connection::Private::Private(S3ClientConfig clientConfig) : config(std::move(clientConfig))
+{
+    thread.setObjectName(QStringLiteral("s3-network"));
+    client = new S3Client(config);
+    client->moveToThread(&thread);
+    thread.start();
+}
+
+S3Connection::Private::~Private()
+{
+    // Deleting the client aborts every unfinished call, which wakes their waiters.
+    QMetaObject::invokeMethod(client, [c = client] { delete c; }, Qt::BlockingQueuedConnection);
+    thread.quit();
+    thread.wait();
+}
+
+// `cleanupTimeoutMs` >= 0: a cleanup request, detached from the context's cancellation and
+// the deadline and bounded by this timeout instead.
+PendingS3CallPtr S3Connection::start(S3Request request, int cleanupTimeoutMs) const
 {
     if (cleanupTimeoutMs >= 0) {
         request.deadline = QDeadlineTimer(cleanupTimeoutMs);
         request.cancellation.reset();
     } else {
-        QMutexLocker lock(&mutex);
-        request.deadline = deadline;
-        request.cancellation = cancellation;
+        request.deadline = d->config.deadline;
+        request.cancellation = m_context.cancellation;
+        if (request.cancellation && request.cancellation->deadline() < request.deadline)
+            request.deadline = request.cancellation->deadline();
     }
+    request.warnings = m_context.warnings;
     auto state = std::make_shared<CallState>();
     request.abortFlag = state->abortFlag;
     // Hash plain-http payloads here, in the caller's thread, so parallel parts hash in parallel.
-    if (config.endpoint.scheme != u"https" && !config.credentials.isEmpty() && !request.invalid)
+    if (d->config.endpoint.scheme != u"https" && !d->config.credentials.isEmpty() && !request.invalid)
         request.payloadHash = SigV4Signer::payloadHash(request.body);
 
     QMetaObject::invokeMethod(
-        client,
-        [client = client, request = std::move(request), state]() mutable {
+        d->client,
+        [client = d->client, request = std::move(request), state]() mutable {
             S3Call *call = client->start(std::move(request));
             QObject::connect(call, &S3Call::finished, call, [call, state] {
                 {
@@ -101,55 +117,40 @@ PendingS3CallPtr S3Connection::Private::start(S3Request request, int cleanupTime
     return std::make_shared<PendingCall>(std::move(state));
 }
 
-S3Connection::S3Connection(S3ClientConfig config)
-    : d(std::make_unique<Private>())
+S3CallResult S3Connection::run(S3Request request) const
 {
-    d->config = config;
-    d->deadline = config.deadline;
-    d->thread.setObjectName(QStringLiteral("s3-network"));
-    d->client = new S3Client(std::move(config));
-    d->client->moveToThread(&d->thread);
-    d->thread.start();
+    return start(std::move(request))->wait();
 }
 
-S3Connection::~S3Connection()
-{
-    // Deleting the client aborts every unfinished call, which wakes their waiters.
-    QMetaObject::invokeMethod(d->client, [client = d->client] { delete client; }, Qt::BlockingQueuedConnection);
-    d->thread.quit();
-    d->thread.wait();
-}
+S3Connection::S3Connection(S3ClientConfig config) : d(std::make_shared<Private>(std::move(config))) {}
+
+S3Connection::~S3Connection() = default;
 
 const S3ClientConfig &S3Connection::config() const
 {
     return d->config;
 }
 
-void S3Connection::setDeadline(QDeadlineTimer deadline)
+S3Connection S3Connection::withContext(CallContext context) const
 {
-    QMutexLocker lock(&d->mutex);
-    d->deadline = deadline;
-}
-
-void S3Connection::setCancellation(CancellationPtr cancellation)
-{
-    QMutexLocker lock(&d->mutex);
-    d->cancellation = std::move(cancellation);
+    S3Connection view = *this;
+    view.m_context = std::move(context);
+    return view;
 }
 
 S3CallResult S3Connection::createBucket()
 {
-    return d->run(S3Request::createBucket(d->config.endpoint.region));
+    return run(S3Request::createBucket(d->config.endpoint.region));
 }
 
 S3CallResult S3Connection::headObject(const QString &key)
 {
-    S3CallResult result = d->run(S3Request::headObject(key));
+    S3CallResult result = run(S3Request::headObject(key));
     // A HEAD answer has no body, so a 400/403 says nothing of why (wrong key id? wrong secret?
     // policy?). One ranged GET of the same key carries the server's error document.
     const int status = result.error.httpStatus();
     if (status == 400 || status == 403) {
-        const S3CallResult probe = d->run(S3Request::getObject(key, ByteRange{0, 0}, {}));
+        const S3CallResult probe = run(S3Request::getObject(key, ByteRange{0, 0}, {}));
         if (probe.error.httpStatus() == status)
             result.error = probe.error;
     }
@@ -158,81 +159,81 @@ S3CallResult S3Connection::headObject(const QString &key)
 
 S3CallResult S3Connection::getObject(const QString &key, std::optional<ByteRange> range, const QByteArray &ifMatch)
 {
-    return d->run(S3Request::getObject(key, range, ifMatch));
+    return run(S3Request::getObject(key, range, ifMatch));
 }
 
 S3CallResult S3Connection::getObjectTo(const QString &key, QIODevice *sink, std::optional<ByteRange> range,
                                        const QByteArray &ifMatch)
 {
-    return d->run(S3Request::getObject(key, range, ifMatch, sink));
+    return run(S3Request::getObject(key, range, ifMatch, sink));
 }
 
 S3CallResult S3Connection::putObject(const QString &key, const QByteArray &body,
                                      const QMap<QString, QString> &metadata, const QString &contentType)
 {
-    return d->run(S3Request::putObject(key, body, metadata, contentType));
+    return run(S3Request::putObject(key, body, metadata, contentType));
 }
 
 S3CallResult S3Connection::createMultipartUpload(const QString &key, const QMap<QString, QString> &metadata,
                                                  const QString &contentType)
 {
-    return d->run(S3Request::createMultipartUpload(key, metadata, contentType));
+    return run(S3Request::createMultipartUpload(key, metadata, contentType));
 }
 
 S3CallResult S3Connection::uploadPart(const QString &key, const QString &uploadId, int partNumber,
                                       const QByteArray &body)
 {
-    return d->run(S3Request::uploadPart(key, uploadId, partNumber, body));
+    return run(S3Request::uploadPart(key, uploadId, partNumber, body));
 }
 
 S3CallResult S3Connection::completeMultipartUpload(const QString &key, const QString &uploadId,
                                                    const QList<CompletedPart> &parts)
 {
-    return d->run(S3Request::completeMultipartUpload(key, uploadId, parts));
+    return run(S3Request::completeMultipartUpload(key, uploadId, parts));
 }
 
 S3CallResult S3Connection::abortMultipartUpload(const QString &key, const QString &uploadId, int timeoutMs)
 {
-    return d->start(S3Request::abortMultipartUpload(key, uploadId), std::max(0, timeoutMs))->wait();
+    return start(S3Request::abortMultipartUpload(key, uploadId), std::max(0, timeoutMs))->wait();
 }
 
 S3CallResult S3Connection::listMultipartUploads(const QString &prefix)
 {
-    return d->run(S3Request::listMultipartUploads(prefix, {}, {}));
+    return run(S3Request::listMultipartUploads(prefix, {}, {}));
 }
 
 S3CallResult S3Connection::listObjectsV2(const QString &prefix, const QString &continuationToken, int maxKeys,
                                          const QString &delimiter)
 {
-    return d->run(S3Request::listObjectsV2(prefix, continuationToken, maxKeys, delimiter));
+    return run(S3Request::listObjectsV2(prefix, continuationToken, maxKeys, delimiter));
 }
 
 S3CallResult S3Connection::deleteObjects(const QStringList &keys)
 {
-    return d->run(S3Request::deleteObjects(keys));
+    return run(S3Request::deleteObjects(keys));
 }
 
 S3CallResult S3Connection::deleteObject(const QString &key)
 {
-    return d->run(S3Request::deleteObject(key));
+    return run(S3Request::deleteObject(key));
 }
 
 PendingS3CallPtr S3Connection::startPutObject(const QString &key, const QByteArray &body,
                                               const QMap<QString, QString> &metadata, const QString &contentType)
 {
-    return d->start(S3Request::putObject(key, body, metadata, contentType));
+    return start(S3Request::putObject(key, body, metadata, contentType));
 }
 
 PendingS3CallPtr S3Connection::startUploadPart(const QString &key, const QString &uploadId, int partNumber,
                                                const QByteArray &body)
 {
-    return d->start(S3Request::uploadPart(key, uploadId, partNumber, body));
+    return start(S3Request::uploadPart(key, uploadId, partNumber, body));
 }
 
 PendingS3CallPtr S3Connection::startGetObject(const QString &key, std::optional<ByteRange> range,
                                               const QByteArray &ifMatch)
 {
-    return d->start(S3Request::getObject(key, range, ifMatch));
+    return start(S3Request::getObject(key, range, ifMatch));
 }
 
 } // namespace s3cache

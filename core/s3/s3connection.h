@@ -5,9 +5,12 @@
 // and the calling thread waits for its result. start*() variants return at once with a
 // PendingS3Call, so several requests (multipart parts, ranged chunks) can run in parallel.
 //
-// Cancellation: when the given Cancellation is set, in-flight requests are aborted and the
-// result is ErrorKind::Cancelled. The deadline (whole-operation timeout) fails requests with
-// ErrorKind::Transient, code "Timeout".
+// A connection is a cheap handle: copies, and the views withContext() makes, share one network
+// thread, one client and its TLS sessions. Each handle's requests run under its own CallContext:
+// when its Cancellation is set, in-flight requests are aborted and the result is
+// ErrorKind::Cancelled; a deadline (the configuration's, or the one the cancellation carries)
+// fails requests with ErrorKind::Transient, code "Timeout"; retries and clock corrections are
+// reported to its warning sink. Two jobs on two views of one connection never cancel each other.
 //
 // Never call the blocking methods from the GUI thread.
 
@@ -16,6 +19,7 @@
 
 #include "util/cancellation.h"
 #include "util/result.h"
+#include "util/warnings.h"
 
 #include <QDeadlineTimer>
 
@@ -24,6 +28,8 @@
 #include <optional>
 
 namespace s3cache {
+
+struct S3Request;
 
 struct RetryPolicy
 {
@@ -72,14 +78,20 @@ using PendingS3CallPtr = std::shared_ptr<PendingS3Call>;
 class S3Connection
 {
 public:
+    // Starts the network thread; requests run without cancellation, warnings go to the log.
     explicit S3Connection(S3ClientConfig config);
     ~S3Connection();
-    S3Connection(const S3Connection &) = delete;
-    S3Connection &operator=(const S3Connection &) = delete;
+    S3Connection(const S3Connection &) = default;
+    S3Connection &operator=(const S3Connection &) = default;
+    S3Connection(S3Connection &&) noexcept = default;
+    S3Connection &operator=(S3Connection &&) noexcept = default;
 
     const S3ClientConfig &config() const;
-    void setDeadline(QDeadlineTimer deadline);
-    void setCancellation(CancellationPtr cancellation);  // applies to every later request
+    // A handle on the same connection whose requests run under `context`.
+    S3Connection withContext(CallContext context) const;
+    const CallContext &context() const { return m_context; }
+    // Both handles share one network thread and client.
+    bool sharesConnectionWith(const S3Connection &other) const { return d == other.d; }
 
     // Blocking operations.
     // Creates the bucket (in the endpoint's region); used by tests and tools.
@@ -127,7 +139,11 @@ public:
 
 private:
     struct Private;
-    std::unique_ptr<Private> d;
+    PendingS3CallPtr start(S3Request request, int cleanupTimeoutMs = -1) const;
+    S3CallResult run(S3Request request) const;
+
+    std::shared_ptr<Private> d;
+    CallContext m_context;
 };
 
 } // namespace s3cache

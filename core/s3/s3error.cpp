@@ -1,5 +1,6 @@
 #include "s3error.h"
 
+#include <QHash>
 #include <QXmlStreamReader>
 
 namespace s3cache {
@@ -95,6 +96,33 @@ bool S3ErrorParser::isRetryable(int httpStatus, const QString &code)
     return httpStatus >= 500 || httpStatus == 429 || isRetryableCode(code);
 }
 
+QString S3ErrorParser::hintFor(const QString &code)
+{
+    static const QHash<QString, QString> hints = [] {
+        const QString region = QStringLiteral("the bucket is in another region: set region to the bucket's");
+        return QHash<QString, QString>{
+            {QStringLiteral("SignatureDoesNotMatch"),
+             QStringLiteral("the secret key does not belong to the access key id: check the secret key")},
+            {QStringLiteral("InvalidAccessKeyId"), QStringLiteral("the server does not know this access key id")},
+            {QStringLiteral("RequestTimeTooSkewed"),
+             QStringLiteral("this machine's clock is too far from the server's: set the clock (NTP)")},
+            {QStringLiteral("AuthorizationHeaderMalformed"), region},
+            {QStringLiteral("PermanentRedirect"), region},
+            {QStringLiteral("IllegalLocationConstraintException"), region},
+            {QStringLiteral("AccessDenied"),
+             QStringLiteral("the credentials are valid but not allowed to do this here: check the bucket policy and "
+                            "the user's permissions")},
+            {QStringLiteral("ExpiredToken"), QStringLiteral("the session token has expired: get fresh credentials")},
+            {QStringLiteral("InvalidToken"), QStringLiteral("the server does not accept this session token")},
+            {QStringLiteral("NoSuchBucket"), QStringLiteral("check bucket and server")},
+            {QStringLiteral("TlsError"),
+             QStringLiteral("is this an http:// endpoint? Then write the server as http://...; if its certificate "
+                            "comes from a private CA, give ca_bundle")},
+        };
+    }();
+    return hints.value(code);
+}
+
 QString S3ErrorParser::codeForStatus(int httpStatus)
 {
     switch (httpStatus) {
@@ -124,9 +152,12 @@ Error S3ErrorParser::fromResponse(int httpStatus, const QByteArray &body, const 
     QString code;
     QString message;
     QString requestId = requestIdHeader;
+    const auto fallbackMessage = [&] {
+        return reasonPhrase.isEmpty() ? QStringLiteral("HTTP %1").arg(httpStatus) : reasonPhrase;
+    };
     if (parsed) {
         code = parsed->code;
-        message = parsed->message.isEmpty() ? parsed->code : parsed->message;
+        message = parsed->message;
         if (!parsed->requestId.isEmpty())
             requestId = parsed->requestId;
     } else {
@@ -136,12 +167,19 @@ Error S3ErrorParser::fromResponse(int httpStatus, const QByteArray &body, const 
         else if (httpStatus == 403)
             message = QStringLiteral("access denied");
         else
-            message = reasonPhrase.isEmpty() ? QStringLiteral("HTTP %1").arg(httpStatus) : reasonPhrase;
+            message = fallbackMessage();
         if (!body.trimmed().isEmpty())
             message += QStringLiteral(" (unexpected answer: %1)").arg(snippet(body));
     }
+    QString hint = hintFor(code);
+    if (message.isEmpty()) {
+        // Shown once: as the message when there is no other.
+        message = hint.isEmpty() ? fallbackMessage() : hint;
+        if (message == hint)
+            hint.clear();
+    }
     Error error(kindFor(httpStatus, code), code, context.isEmpty() ? message : context + QStringLiteral(": ") + message);
-    error.setHttpStatus(httpStatus).setRequestId(requestId);
+    error.setHttpStatus(httpStatus).setRequestId(requestId).setHint(hint);
     return error;
 }
 

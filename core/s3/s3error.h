@@ -37,7 +37,14 @@ public:
     // "AccessDenied", 412 -> "PreconditionFailed", ...
     static QString codeForStatus(int httpStatus);
 
-    // The Error for an HTTP error answer. `context` names the request ("GetObject s3://b/k");
+    // A plain-language hint at the likely cause of a well-known code (SignatureDoesNotMatch: the
+    // secret key is wrong; TlsError: an http:// endpoint, or ca_bundle missing; ...); empty when
+    // the code says it all. Both front ends show it with the error (Error::hint()).
+    static QString hintFor(const QString &code);
+
+    // The Error for an HTTP error answer, with hintFor(code). A server that sends an empty
+    // <Message> (Ceph RGW does) gets the hint, or the HTTP reason, as the message, never the code
+    // a second time. `context` names the request ("GetObject s3://b/k");
     // `requestIdHeader` (x-amz-request-id) is used when the body has none; `reasonPhrase` is the
     // message when the body has none.
     static Error fromResponse(int httpStatus, const QByteArray &body, const QString &context,

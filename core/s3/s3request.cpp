@@ -135,7 +135,7 @@ S3Request S3Request::getObject(const QString &key, std::optional<ByteRange> rang
     S3Request request = makeForObject(S3Operation::GetObject, "GET", key);
     if (range && (range->first < 0 || (range->last >= 0 && range->last < range->first)) && !request.invalid)
         request.invalid = invalidInput(QStringLiteral("invalid byte range %1-%2 for %3")
-                                           .arg(range->first).arg(range->last).arg(key));
+                                           .arg(QString::number(range->first), QString::number(range->last), key));
     request.range = range;
     request.ifMatch = ifMatch;
     request.sink = sink;
@@ -167,9 +167,9 @@ S3Request S3Request::uploadPart(const QString &key, const QString &uploadId, int
                      {QStringLiteral("uploadId"), uploadId}};
     request.body = body;
     if (!request.invalid && (partNumber < 1 || partNumber > 10000))
-        request.invalid = invalidInput(QStringLiteral("part number %1 of %2 is outside 1..10000").arg(partNumber).arg(key));
+        request.invalid = invalidInput(QStringLiteral("part number %1 of %2 is outside 1..10000").arg(QString::number(partNumber), key));
     if (!request.invalid && uploadId.isEmpty())
-        request.invalid = invalidInput(QStringLiteral("upload part %1 of %2: empty upload id").arg(partNumber).arg(key));
+        request.invalid = invalidInput(QStringLiteral("upload part %1 of %2: empty upload id").arg(QString::number(partNumber), key));
     return request;
 }
 
@@ -229,7 +229,7 @@ S3Request S3Request::deleteObjects(const QStringList &keys)
     if (keys.isEmpty() || keys.size() > maxDeleteKeys) {
         request.invalid = Error(ErrorKind::Internal, QStringLiteral("InvalidInput"),
                                 QStringLiteral("DeleteObjects takes 1 to %1 keys, got %2")
-                                    .arg(maxDeleteKeys).arg(keys.size()));
+                                    .arg(QString::number(maxDeleteKeys), QString::number(keys.size())));
         return request;
     }
     for (const QString &key : keys) {

@@ -8,6 +8,7 @@
 
 #include "util/cancellation.h"
 #include "util/error.h"
+#include "util/warnings.h"
 
 #include <QDeadlineTimer>
 #include <QIODevice>
@@ -46,6 +47,7 @@ struct S3Request
     Error invalid;               // set by the builders on bad input
     CancellationPtr cancellation;  // job-wide: aborts with ErrorKind::Cancelled
     CancellationPtr abortFlag;     // this request only (PendingS3Call::abort)
+    WarningSinkPtr warnings;       // retries and clock corrections are reported here (null: the log)
     QDeadlineTimer deadline = QDeadlineTimer(QDeadlineTimer::Forever);
 
     // "GetObject"

@@ -23,9 +23,8 @@ Error malformed(const QString &document, const QString &reason)
 Error readerError(const QString &document, const QXmlStreamReader &reader)
 {
     return malformed(document, QStringLiteral("%1 (line %2, column %3)")
-                                   .arg(reader.errorString())
-                                   .arg(reader.lineNumber())
-                                   .arg(reader.columnNumber()));
+                                   .arg(reader.errorString(), QString::number(reader.lineNumber()),
+                                        QString::number(reader.columnNumber())));
 }
 
 // Positions the reader inside the root element; an <Error> root is returned as that error.

@@ -13,10 +13,18 @@ Error Error::withContext(const QString &context) const
     return copy;
 }
 
+Error Error::withMessage(const QString &message) const
+{
+    Error copy = *this;
+    copy.m_message = message;
+    return copy;
+}
+
 QString Error::toString() const
 {
     if (!isError())
         return QString();
+    const QString hint = m_hint.isEmpty() ? QString() : QStringLiteral("; ") + m_hint;
     QStringList details;
     if (!m_code.isEmpty())
         details << m_code;
@@ -25,8 +33,8 @@ QString Error::toString() const
     if (!m_requestId.isEmpty())
         details << QStringLiteral("request id %1").arg(m_requestId);
     if (details.isEmpty())
-        return m_message;
-    return QStringLiteral("%1 (%2)").arg(m_message, details.join(QStringLiteral(", ")));
+        return m_message + hint;
+    return QStringLiteral("%1 (%2)%3").arg(m_message, details.join(QStringLiteral(", ")), hint);
 }
 
 QString Error::kindName(ErrorKind kind)

@@ -1,7 +1,8 @@
 #pragma once
 // One error type for the whole core: a kind (what the caller should do about it), a short
 // machine code (the S3 error code such as "NoSuchBucket", or our own such as "UnsafeEntry"),
-// a human message with context, and for S3 failures the HTTP status and request id.
+// a human message with context, for S3 failures the HTTP status and request id, and for
+// well-known failures a plain-language hint at the likely cause ("wrong secret key?").
 // Errors are carried up to the edge (the CLI prints them, the GUI shows them); never swallowed.
 
 #include <QString>
@@ -40,14 +41,18 @@ public:
     const QString &message() const { return m_message; }
     int httpStatus() const { return m_httpStatus; }
     const QString &requestId() const { return m_requestId; }
+    const QString &hint() const { return m_hint; }
 
     Error &setHttpStatus(int status) { m_httpStatus = status; return *this; }
     Error &setRequestId(const QString &id) { m_requestId = id; return *this; }
+    Error &setHint(const QString &hint) { m_hint = hint; return *this; }
 
     // Prepends context: Error(...).withContext("restore s3://b/k") -> "restore s3://b/k: <message>"
     Error withContext(const QString &context) const;
+    // The same error (kind, code, status, request id, hint) with another message.
+    Error withMessage(const QString &message) const;
 
-    // "<message> (<code>, HTTP <status>, request id <id>)" with the parts that are known.
+    // "<message> (<code>, HTTP <status>, request id <id>); <hint>" with the parts that are known.
     QString toString() const;
 
     static QString kindName(ErrorKind kind);
@@ -58,6 +63,7 @@ private:
     QString m_message;
     int m_httpStatus = 0;
     QString m_requestId;
+    QString m_hint;
 };
 
 } // namespace s3cache

@@ -133,15 +133,14 @@ private:
 
 } // namespace
 
-FaultyStore::FaultyStore(ObjectStorePtr inner, std::shared_ptr<Faults> faults)
-    : m_inner(std::move(inner)), m_faults(std::move(faults))
+FaultyStore::FaultyStore(std::shared_ptr<ObjectStore> inner, std::shared_ptr<Faults> faults, CancellationPtr cancellation)
+    : m_inner(std::move(inner)), m_faults(std::move(faults)), m_cancellation(std::move(cancellation))
 {
 }
 
-void FaultyStore::setCancellation(CancellationPtr cancellation)
+std::unique_ptr<ObjectStore> FaultyStore::withContext(const CallContext &context) const
 {
-    m_cancellation = cancellation;
-    m_inner->setCancellation(std::move(cancellation));
+    return std::make_unique<FaultyStore>(m_inner->withContext(context), m_faults, context.cancellation);
 }
 
 Result<std::unique_ptr<ObjectStream>> FaultyStore::openRead(const ObjectInfo &info)

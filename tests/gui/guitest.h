@@ -31,7 +31,7 @@ bool setLocalAge(const LocalStore &store, const QString &key, qint64 ageSeconds)
 // but for the workspace's content state (.s3cache-state: local to each workspace, never cached).
 QMap<QString, QByteArray> treeContents(const QString &root);
 
-// What a FaultyStore does; shared by every store the opener creates, so the test can watch.
+// What a FaultyStore does; shared by all its views, so the test can watch.
 struct Faults
 {
     Error listError;            // list() fails with this (after no page)
@@ -42,12 +42,12 @@ struct Faults
 class FaultyStore : public ObjectStore
 {
 public:
-    FaultyStore(ObjectStorePtr inner, std::shared_ptr<Faults> faults);
+    FaultyStore(std::shared_ptr<ObjectStore> inner, std::shared_ptr<Faults> faults,
+                CancellationPtr cancellation = nullptr);
 
     QString describe() const override { return m_inner->describe(); }
     QString uri(const QString &key) const override { return m_inner->uri(key); }
-    void setCancellation(CancellationPtr cancellation) override;
-    void setDeadline(QDeadlineTimer deadline) override { m_inner->setDeadline(deadline); }
+    std::unique_ptr<ObjectStore> withContext(const CallContext &context) const override;
     Result<ObjectInfo> head(const QString &key) override { return m_inner->head(key); }
     Result<std::unique_ptr<ObjectStream>> openRead(const ObjectInfo &info) override;
     Result<std::unique_ptr<ObjectWriter>> openWrite(const QString &key, const QMap<QString, QString> &metadata,
@@ -56,10 +56,10 @@ public:
         return m_inner->openWrite(key, metadata, sizeHint);
     }
     Error list(const QString &prefix, const std::function<bool(const QList<ObjectInfo> &)> &page) override;
-    Result<QStringList> remove(const QStringList &keys) override { return m_inner->remove(keys); }
+    RemoveResult remove(const QStringList &keys) override { return m_inner->remove(keys); }
 
 private:
-    ObjectStorePtr m_inner;
+    std::shared_ptr<ObjectStore> m_inner;
     std::shared_ptr<Faults> m_faults;
     CancellationPtr m_cancellation;
 };

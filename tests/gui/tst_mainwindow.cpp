@@ -408,8 +408,8 @@ private slots:
         auto w = openConnected();
         auto faults = std::make_shared<test::Faults>();
         faults->holdReadsAfter = 256;  // within the first KiB of the archive
-        w->session()->setStoreOpener([faults](const StoreSpec &spec) -> ObjectStorePtr {
-            return std::make_unique<test::FaultyStore>(spec.open(), faults);
+        w->session()->wrapStore([faults](std::shared_ptr<ObjectStore> store) {
+            return std::make_shared<test::FaultyStore>(std::move(store), faults);
         });
         const QString target = m_dir.filePath(QStringLiteral("cancel-target"));
         QDir().mkpath(target);
@@ -437,7 +437,7 @@ private slots:
     {
         auto w = openConnected();
         // An object deleted behind the app's back: the details pane says so, with the code.
-        QVERIFY(store().remove({kApi}).ok());
+        QVERIFY(store().remove({kApi}).deleted == QStringList{kApi});
         QSignalSpy inspected(w->details(), &DetailsPane::inspectFinished);
         QVERIFY(w->bucketView()->select(kApi));
         w->details()->inspect();
@@ -450,8 +450,8 @@ private slots:
         auto faults = std::make_shared<test::Faults>();
         faults->listError = Error(ErrorKind::AccessDenied, QStringLiteral("AccessDenied"), QStringLiteral("Access Denied"))
                                 .setHttpStatus(403);
-        w->session()->setStoreOpener([faults](const StoreSpec &spec) -> ObjectStorePtr {
-            return std::make_unique<test::FaultyStore>(spec.open(), faults);
+        w->session()->wrapStore([faults](std::shared_ptr<ObjectStore> store) {
+            return std::make_shared<test::FaultyStore>(std::move(store), faults);
         });
         QSignalSpy listed(w->bucketView(), &BucketView::listingFinished);
         w->actions()->refresh()->trigger();
@@ -543,8 +543,8 @@ private slots:
         auto w = openConnected();
         auto faults = std::make_shared<test::Faults>();
         faults->holdReadsAfter = 0;
-        w->session()->setStoreOpener([faults](const StoreSpec &spec) -> ObjectStorePtr {
-            return std::make_unique<test::FaultyStore>(spec.open(), faults);
+        w->session()->wrapStore([faults](std::shared_ptr<ObjectStore> store) {
+            return std::make_shared<test::FaultyStore>(std::move(store), faults);
         });
         const QString file = m_dir.filePath(QStringLiteral("never.tar.zst"));
         QVERIFY(w->actions()->startDownload(kWeb, file));

@@ -1,11 +1,18 @@
 // S3Store against real servers (moto, s3rver): the streaming multipart writer and the parallel
 // ranged reader that restore and rebuild stand on.
+#include "cache/deletejob.h"
+#include "cache/downloadjob.h"
+#include "cache/flushjob.h"
+#include "cache/headjob.h"
+#include "cache/inspectjob.h"
+#include "cache/restorejob.h"
 #include "cache/s3store.h"
 
 #include "testservers.h"
 
 #include <QProcess>
 #include <QRandomGenerator>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace s3cache;
@@ -25,8 +32,8 @@ QByteArray pattern(qint64 size, quint32 seed)
     return data;
 }
 
-// The independent client creates the bucket: the store itself never creates buckets.
-bool createBucket(const TestServer &server, const QString &bucket, QString *error)
+// The independent client (the aws CLI) sets buckets up: the store itself never creates buckets.
+bool awsS3api(const TestServer &server, const QStringList &arguments, QString *error)
 {
     QProcess aws;
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
@@ -34,13 +41,18 @@ bool createBucket(const TestServer &server, const QString &bucket, QString *erro
     env.insert(QStringLiteral("AWS_SECRET_ACCESS_KEY"), server.secretKey);
     env.insert(QStringLiteral("AWS_DEFAULT_REGION"), QStringLiteral("us-east-1"));
     aws.setProcessEnvironment(env);
-    aws.start(QStringLiteral("aws"), {QStringLiteral("--endpoint-url"), server.endpoint, QStringLiteral("s3api"),
-                                      QStringLiteral("create-bucket"), QStringLiteral("--bucket"), bucket});
+    aws.start(QStringLiteral("aws"), QStringList{QStringLiteral("--endpoint-url"), server.endpoint, QStringLiteral("s3api")}
+                                         + arguments);
     if (!aws.waitForFinished(60000) || aws.exitCode() != 0) {
         *error = QString::fromUtf8(aws.readAllStandardError());
         return false;
     }
     return true;
+}
+
+bool createBucket(const TestServer &server, const QString &bucket, QString *error)
+{
+    return awsS3api(server, {QStringLiteral("create-bucket"), QStringLiteral("--bucket"), bucket}, error);
 }
 
 } // namespace
@@ -108,6 +120,40 @@ private:
     {
         const S3CallResult r = m_store->connection().listMultipartUploads();
         return r.error ? -1 : int(r.uploads.size());
+    }
+
+    void putObjects(const QStringList &keys)
+    {
+        for (const QString &key : keys) {
+            auto writer = m_store->openWrite(key, {});
+            QVERIFY(writer.ok());
+            (*writer)->write(pattern(100, 7));
+            const Error e = (*writer)->commit();
+            QVERIFY2(!e, qPrintable(e.toString()));
+        }
+    }
+    // A bucket policy that denies deleting the keys under `prefix`: DeleteObjects then answers 200
+    // with those keys under <Error> and the others under <Deleted> (moto evaluates it per key).
+    void denyDeletesUnder(const QString &prefix)
+    {
+        QFETCH(QString, serverName);
+        QString error;
+        const QString policy = QStringLiteral(R"({"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*",)"
+                                              R"("Action":"s3:DeleteObject","Resource":"arn:aws:s3:::%1/%2*"}]})")
+                                   .arg(m_bucket, prefix);
+        QVERIFY2(awsS3api(testServer(serverName), {QStringLiteral("put-bucket-policy"), QStringLiteral("--bucket"), m_bucket,
+                                                   QStringLiteral("--policy"), policy},
+                          &error),
+                 qPrintable(error));
+    }
+    QList<ObjectInfo> listAll()
+    {
+        QList<ObjectInfo> all;
+        const Error e = m_store->list(QString(), [&](const QList<ObjectInfo> &page) {
+            all += page;
+            return true;
+        });
+        return e ? QList<ObjectInfo>() : all;
     }
 
 private slots:
@@ -204,6 +250,57 @@ private slots:
             QCOMPARE(got + rest, v1);
     }
 
+    void moto_data()
+    {
+        QTest::addColumn<QString>("serverName");
+        QTest::newRow("moto") << QStringLiteral("moto");
+    }
+
+    // What a DeleteObjects request deleted must not be forgotten when it refused another key.
+    void refusedKeyKeepsWhatTheBatchDeleted_data() { moto_data(); }
+    void refusedKeyKeepsWhatTheBatchDeleted()
+    {
+        openStore(smallTuning());
+        if (QTest::currentTestFailed())
+            return;
+        const QStringList keys{QStringLiteral("a"), QStringLiteral("held/b"), QStringLiteral("c")};
+        putObjects(keys);
+        denyDeletesUnder(QStringLiteral("held/"));
+        if (QTest::currentTestFailed())
+            return;
+        DeleteJob job(*m_store, listAll());
+        const Error e = job.exec();
+        QCOMPARE(e.code(), QStringLiteral("AccessDenied"));
+        QVERIFY2(e.message().contains(QStringLiteral("1 of 3 objects not deleted")), qPrintable(e.message()));
+        QVERIFY2(e.message().contains(QStringLiteral("s3://%1/held/b").arg(m_bucket)), qPrintable(e.message()));
+        QCOMPARE(job.result().deleted, (QStringList{QStringLiteral("a"), QStringLiteral("c")}));
+        QCOMPARE(job.result().failed, QStringList{QStringLiteral("held/b")});
+        QCOMPARE(job.result().bytesFreed, 200);
+        QCOMPARE(listAll().size(), 1);
+    }
+
+    // Flush goes the same way: what it freed before the refusal is counted.
+    void flushCountsWhatItFreedBeforeARefusal_data() { moto_data(); }
+    void flushCountsWhatItFreedBeforeARefusal()
+    {
+        openStore(smallTuning());
+        if (QTest::currentTestFailed())
+            return;
+        putObjects({QStringLiteral("r/a"), QStringLiteral("r/held/b"), QStringLiteral("r/c")});
+        denyDeletesUnder(QStringLiteral("r/held/"));
+        if (QTest::currentTestFailed())
+            return;
+        FlushOptions options;
+        options.prefix = QStringLiteral("r/");
+        options.maxAgeSeconds = 0;
+        options.now = QDateTime::currentDateTimeUtc().addSecs(3600);
+        FlushJob job(*m_store, options);
+        const Error e = job.exec();
+        QCOMPARE(e.code(), QStringLiteral("AccessDenied"));
+        QCOMPARE(job.result().deleted, 2);
+        QCOMPARE(job.result().bytesFreed, 200);
+    }
+
     void partSizesReachS3Limits()
     {
         QCOMPARE(S3Store::partSizeFor(1, 16 * kMiB), 16 * kMiB);
@@ -235,6 +332,45 @@ private slots:
         QStringList listed;
         const Error e = store.list(QString(), [&](const QList<ObjectInfo> &) { return true; });
         QCOMPARE(e.code(), QStringLiteral("NoSuchBucket"));
+    }
+
+    // Every action that HEADs an object tells a missing bucket (named) from a missing key.
+    void actionsTellAMissingBucketFromAMissingKey_data() { servers_data(); }
+    void actionsTellAMissingBucketFromAMissingKey()
+    {
+        openStore(smallTuning());
+        if (QTest::currentTestFailed())
+            return;
+        S3ClientConfig config = m_store->connection().config();
+        config.endpoint.bucket = QStringLiteral("s3c-no-such-bucket");  // path-style: the host does not name it
+        S3Store missing(config);
+        const QString key = QStringLiteral("org/repo/k.tar.zst");
+        QTemporaryDir dir;
+        const auto check = [&](Job &job, ObjectStore &store, const QString &code) {
+            const Error e = job.exec();
+            QCOMPARE(e.code(), code);
+            QCOMPARE(e.kind(), ErrorKind::NotFound);
+            const QString named = code == u"NoSuchBucket" ? QStringLiteral("s3c-no-such-bucket") : store.uri(key);
+            QVERIFY2(e.toString().contains(named), qPrintable(e.toString()));
+        };
+        for (ObjectStore *store : {static_cast<ObjectStore *>(&missing), static_cast<ObjectStore *>(m_store.get())}) {
+            const QString code = store == &missing ? QStringLiteral("NoSuchBucket") : QStringLiteral("NoSuchKey");
+            InspectJob inspect(*store, key);
+            check(inspect, *store, code);
+            DownloadJob download(*store, key, dir.filePath(QStringLiteral("out")));
+            check(download, *store, code);
+            HeadJob head(*store, key);
+            check(head, *store, code);
+        }
+        // Restore: a missing key is a miss; a missing bucket an error that names it.
+        RestoreOptions options;
+        options.key = key;
+        options.workspace = dir.path();
+        RestoreJob miss(*m_store, options);
+        QVERIFY(!miss.exec());
+        QVERIFY(!miss.result().hit);
+        RestoreJob broken(missing, options);
+        QCOMPARE(broken.exec().code(), QStringLiteral("NoSuchBucket"));
     }
 };
 

@@ -587,20 +587,21 @@ void TestS3Connection::cancellationAbortsLargeDownload()
 
     // Cancelled by the "user" as soon as the first bytes arrive.
     auto cancellation = std::make_shared<Cancellation>();
-    f.s3->setCancellation(cancellation);
+    S3Connection job = f.s3->withContext({cancellation, nullptr});
     CancellingSink sink(cancellation);
     QVERIFY(sink.open(QIODevice::WriteOnly));
-    const S3CallResult download = f.s3->getObjectTo(u"large"_s, &sink);
+    const S3CallResult download = job.getObjectTo(u"large"_s, &sink);
     QCOMPARE(download.error.kind(), ErrorKind::Cancelled);
     QCOMPARE(download.error.code(), u"Cancelled"_s);
     QVERIFY(sink.data().size() > 0);
     QVERIFY2(sink.data().size() < data.size(), "the download ran to its end despite the cancellation");
 
-    // A cancelled job's later requests fail at once.
-    QCOMPARE(f.s3->headObject(u"large"_s).error.kind(), ErrorKind::Cancelled);
+    // A cancelled job's later requests fail at once; the connection and its other views work on.
+    QCOMPARE(job.headObject(u"large"_s).error.kind(), ErrorKind::Cancelled);
+    QVERIFY(job.sharesConnectionWith(*f.s3));
+    VERIFY_OK(f.s3->withContext({std::make_shared<Cancellation>(), nullptr}).headObject(u"large"_s));
 
     // PendingS3Call::abort() stops one transfer; the connection goes on working.
-    f.s3->setCancellation(nullptr);
     PendingS3CallPtr pending = f.s3->startGetObject(u"large"_s, std::nullopt);
     pending->abort();
     QCOMPARE(pending->wait().error.kind(), ErrorKind::Cancelled);
@@ -613,12 +614,13 @@ void TestS3Connection::deadlineExceeded()
     Fixture f = open(u"moto"_s);
     QVERIFY2(f.s3, qPrintable(f.error));
     // 64 MiB cannot reach the server within 20 ms: the deadline fires before or during the upload.
-    f.s3->setDeadline(QDeadlineTimer(20));
-    const S3CallResult put = f.s3->putObject(u"late"_s, randomBytes(64 * MiB, 5));
+    // The deadline comes with the view's cancellation, as a job's does.
+    auto cancellation = std::make_shared<Cancellation>();
+    cancellation->setDeadline(QDeadlineTimer(20));
+    const S3CallResult put = f.s3->withContext({cancellation, nullptr}).putObject(u"late"_s, randomBytes(64 * MiB, 5));
     QCOMPARE(put.error.kind(), ErrorKind::Transient);
     QCOMPARE(put.error.code(), u"Timeout"_s);
     QVERIFY2(put.error.message().contains(u"deadline exceeded"_s), qPrintable(put.error.message()));
-    f.s3->setDeadline(QDeadlineTimer(QDeadlineTimer::Forever));
     QCOMPARE(f.s3->headObject(u"late"_s).error.kind(), ErrorKind::NotFound);
 }
 

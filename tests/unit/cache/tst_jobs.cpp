@@ -93,7 +93,7 @@ protected:
 // Holds the job, at its first progress report of `phase`, until its deadline has passed:
 // what a phase that takes longer than `timeout` looks like to the code after it, without a
 // test that depends on how fast this machine is.
-void holdUntilDeadline(Job &job, const QString &phase)
+void holdUntilDeadline(Job &job, JobPhase phase)
 {
     QObject::connect(&job, &Job::progress, &job, [&job, phase, held = false](const JobProgress &p) mutable {
         if (p.phase == phase && !std::exchange(held, true))
@@ -136,14 +136,17 @@ class HoldingStore : public ObjectStore
 {
 public:
     explicit HoldingStore(ObjectStore &inner) : m_inner(inner) {}
+    // A job's view: the inner store's view, held at the job's cancellation.
+    HoldingStore(ObjectStorePtr view, CancellationPtr cancellation)
+        : m_view(std::move(view)), m_inner(*m_view), m_cancellation(std::move(cancellation))
+    {
+    }
     QString describe() const override { return m_inner.describe(); }
     QString uri(const QString &key) const override { return m_inner.uri(key); }
-    void setCancellation(CancellationPtr cancellation) override
+    std::unique_ptr<ObjectStore> withContext(const CallContext &context) const override
     {
-        m_cancellation = cancellation;
-        m_inner.setCancellation(std::move(cancellation));
+        return std::make_unique<HoldingStore>(m_inner.withContext(context), context.cancellation);
     }
-    void setDeadline(QDeadlineTimer deadline) override { m_inner.setDeadline(deadline); }
     Result<ObjectInfo> head(const QString &key) override { return m_inner.head(key); }
     Result<std::unique_ptr<ObjectStream>> openRead(const ObjectInfo &info) override { return m_inner.openRead(info); }
     Result<std::unique_ptr<ObjectWriter>> openWrite(const QString &key, const QMap<QString, QString> &metadata,
@@ -158,9 +161,10 @@ public:
     {
         return m_inner.list(prefix, page);
     }
-    Result<QStringList> remove(const QStringList &keys) override { return m_inner.remove(keys); }
+    RemoveResult remove(const QStringList &keys) override { return m_inner.remove(keys); }
 
 private:
+    ObjectStorePtr m_view;
     ObjectStore &m_inner;
     CancellationPtr m_cancellation;
 };
@@ -484,16 +488,16 @@ private slots:
         LocalStore store(m_dir.path() + QStringLiteral("/store"), QStringLiteral("b"));
         HoldingStore holding(store);
         makeTree(ws());
-        for (const QString &phase : {QStringLiteral("scan"), QStringLiteral("upload")}) {
+        for (const JobPhase phase : {JobPhase::Scan, JobPhase::Upload}) {
             // scan: held at its start; upload: held at the first write into the store.
-            RebuildJob job(phase == u"scan" ? static_cast<ObjectStore &>(store) : holding, rebuildOptions(ws()));
+            RebuildJob job(phase == JobPhase::Scan ? static_cast<ObjectStore &>(store) : holding, rebuildOptions(ws()));
             job.setTimeout(100);
-            if (phase == u"scan")
+            if (phase == JobPhase::Scan)
                 holdUntilDeadline(job, phase);
             const Error e = job.exec();
             QCOMPARE(e.kind(), ErrorKind::Transient);
             QCOMPARE(e.code(), QStringLiteral("Timeout"));
-            QVERIFY2(e.message().contains(QStringLiteral("stopped in the %1 phase").arg(phase)), qPrintable(e.message()));
+            QVERIFY2(e.message().contains(QStringLiteral("stopped in the %1 phase").arg(jobPhaseName(phase))), qPrintable(e.message()));
             QVERIFY(!store.head(rebuildOptions(ws()).key).ok());
             QCOMPARE(filesBelow(store.bucketPath()), QStringList());  // no temporary, no metadata
         }
@@ -512,7 +516,7 @@ private slots:
         ro.workspace = ws2;
         RestoreJob job(store, ro);
         job.setTimeout(100);
-        holdUntilDeadline(job, QStringLiteral("restore"));
+        holdUntilDeadline(job, JobPhase::Restore);
         const Error e = job.exec();
         QCOMPARE(e.kind(), ErrorKind::Transient);
         QCOMPARE(e.code(), QStringLiteral("Timeout"));
@@ -521,44 +525,70 @@ private slots:
 
     void localStoreStopsAtItsDeadline()
     {
-        LocalStore store(m_dir.path() + QStringLiteral("/store"), QStringLiteral("b"));
+        LocalStore base(m_dir.path() + QStringLiteral("/store"), QStringLiteral("b"));
         const QString key = QStringLiteral("acme/webapp/a.tar.zst");
         auto cancellation = std::make_shared<Cancellation>();
         cancellation->setDeadline(QDeadlineTimer(50));
-        store.setCancellation(cancellation);
-        auto w = store.openWrite(key, {}, -1);
+        const ObjectStorePtr store = base.withContext({cancellation, nullptr});
+        auto w = store->openWrite(key, {}, -1);
         QVERIFY(w.ok());
         QCOMPARE((*w)->write("12345"), 5);
 
         QVERIFY(waitForCancel(*cancellation));  // until the deadline has passed
-        QCOMPARE(store.openWrite(key, {}, -1).error().code(), QStringLiteral("Timeout"));
-        QCOMPARE(store.head(key).error().code(), QStringLiteral("Timeout"));
+        QCOMPARE(store->openWrite(key, {}, -1).error().code(), QStringLiteral("Timeout"));
+        QCOMPARE(store->head(key).error().code(), QStringLiteral("Timeout"));
+        QCOMPARE(store->list(QString(), [](const QList<ObjectInfo> &) { return true; }).code(), QStringLiteral("Timeout"));
         // The open writer is stopped too (every write checks), and its commit leaves nothing (its
         // temporary is unnamed until a commit links it: O_TMPFILE).
         QCOMPARE((*w)->write("67890"), -1);
         QCOMPARE((*w)->streamError().code(), QStringLiteral("Timeout"));
         QCOMPARE((*w)->commit().code(), QStringLiteral("Timeout"));
-        store.setCancellation(nullptr);
-        QVERIFY(!store.head(key).ok());
-        QCOMPARE(filesBelow(store.bucketPath()), QStringList());
+        // The store itself, and other views of it, are not stopped by one view's deadline.
+        QCOMPARE(base.head(key).error().kind(), ErrorKind::NotFound);
+        QCOMPARE(filesBelow(base.bucketPath()), QStringList());
 
         // A commit once the deadline passed is refused, whatever was written before it.
         auto late = std::make_shared<Cancellation>();
         late->setDeadline(QDeadlineTimer(50));
-        store.setCancellation(late);
-        auto written = store.openWrite(key, {}, -1);
+        const ObjectStorePtr lateStore = base.withContext({late, nullptr});
+        auto written = lateStore->openWrite(key, {}, -1);
         QVERIFY(written.ok());
         QCOMPARE((*written)->write("12345"), 5);
         QVERIFY(waitForCancel(*late));
         QCOMPARE((*written)->commit().code(), QStringLiteral("Timeout"));
-        store.setCancellation(nullptr);
-        QVERIFY(!store.head(key).ok());
-        QCOMPARE(filesBelow(store.bucketPath()), QStringList());
+        QVERIFY(!base.head(key).ok());
+        QCOMPARE(filesBelow(base.bucketPath()), QStringList());
+    }
 
-        // The store's own deadline (setDeadline) works the same way.
-        store.setDeadline(QDeadlineTimer(0));
-        QCOMPARE(store.head(key).error().code(), QStringLiteral("Timeout"));
-        QCOMPARE(store.list(QString(), [](const QList<ObjectInfo> &) { return true; }).code(), QStringLiteral("Timeout"));
+    // The warning channel: what code under a job reports through its context, from the worker
+    // thread, reaches a receiver in the job's thread before finished(), and is kept in order.
+    void warningsReachTheJobsThreadBeforeFinished()
+    {
+        class WarningJob : public Job
+        {
+        protected:
+            Error run() override
+            {
+                const CallContext context = callContext();
+                reportWarning(context.warnings, QStringLiteral("could not abort upload %1 of pct/%1 %2"));
+                reportWarning(context.warnings, QStringLiteral("second"));
+                return {};
+            }
+        };
+        auto *job = new WarningJob;
+        QStringList seen;
+        bool finishedFirst = false;
+        connect(job, &Job::warning, this, [&](const QString &w) {
+            QCOMPARE(QThread::currentThread(), thread());
+            seen << w;
+        });
+        connect(job, &Job::finished, this, [&] { finishedFirst = seen.size() < 2; });
+        job->start();
+        QTRY_VERIFY(job->isFinished());
+        QVERIFY(!finishedFirst);
+        QCOMPARE(seen, (QStringList{QStringLiteral("could not abort upload %1 of pct/%1 %2"), QStringLiteral("second")}));
+        QCOMPARE(job->warnings(), seen);
+        delete job;
     }
 
     void asyncStartReportsProgressAndFinishes()

@@ -1,6 +1,7 @@
 // LocalStore: the embedded file:// store must behave like a bucket: atomic writes, metadata,
 // S3-style listing order and prefixes, deletes that leave no empty folders, and reads that never
 // mix two versions of an object, and metadata that always belongs to the object it comes with.
+#include "cache/deletejob.h"
 #include "cache/localstore.h"
 
 #include <QDir>
@@ -290,15 +291,61 @@ private slots:
         LocalStore store(dir.path(), QStringLiteral("b"));
         QVERIFY(!put(store, QStringLiteral("a/b/c/k1"), "1"));
         QVERIFY(!put(store, QStringLiteral("a/k2"), "2"));
-        const auto deleted = store.remove({QStringLiteral("a/b/c/k1"), QStringLiteral("a/missing")});
-        QVERIFY(deleted.ok());
-        QCOMPARE(deleted->size(), 2);  // S3 semantics: deleting a missing key succeeds
+        const RemoveResult removed = store.remove({QStringLiteral("a/b/c/k1"), QStringLiteral("a/missing")});
+        QVERIFY(!removed.error);
+        QVERIFY(removed.failed.isEmpty());
+        QCOMPARE(removed.deleted.size(), 2);  // S3 semantics: deleting a missing key succeeds
         QVERIFY(!QDir(dir.path() + QStringLiteral("/b/a/b")).exists());
         QVERIFY(store.head(QStringLiteral("a/k2")).ok());
         QVERIFY(!store.head(QStringLiteral("a/b/c/k1")).ok());
         // The sidecar goes with its object.
         QVERIFY(!QFile::exists(dir.path() + QStringLiteral("/b/.s3cache-meta/a/b/c/k1.json")));
         QVERIFY(QFile::exists(dir.path() + QStringLiteral("/b/.s3cache-meta/a/k2.json")));
+    }
+
+    // A key the store refuses does not hide the keys deleted beside it.
+    void removeKeepsWhatWasDeletedWhenAKeyFails()
+    {
+        QTemporaryDir dir;
+        LocalStore store(dir.path(), QStringLiteral("b"));
+        QVERIFY(!put(store, QStringLiteral("k1"), "1"));
+        QVERIFY(!put(store, QStringLiteral("k2"), "2"));
+        const RemoveResult removed = store.remove({QStringLiteral("k1"), QStringLiteral("../outside"), QStringLiteral("k2")});
+        QVERIFY(!removed.error);
+        QCOMPARE(removed.deleted, (QStringList{QStringLiteral("k1"), QStringLiteral("k2")}));
+        QCOMPARE(removed.failed.size(), 1);
+        QCOMPARE(removed.failed.first().first, QStringLiteral("../outside"));
+        QCOMPARE(removed.failed.first().second.kind(), ErrorKind::InvalidInput);
+        QVERIFY(!store.head(QStringLiteral("k2")).ok());
+    }
+
+    // The deletion path batches, goes on past a refused key into the next batch, and its result
+    // counts every key that is gone; the error says how many are left.
+    void deletionGoesOnAcrossBatchesPastARefusedKey()
+    {
+        QTemporaryDir dir;
+        LocalStore store(dir.path(), QStringLiteral("b"));
+        const auto object = [](const QString &key, qint64 size) {
+            ObjectInfo o;
+            o.key = key;
+            o.size = size;
+            return o;
+        };
+        QList<ObjectInfo> objects{object(QStringLiteral("../refused"), 5)};
+        const int count = int(ObjectStore::maxRemoveBatch) + 1;
+        for (int i = 0; i < count; ++i) {
+            const QString key = QStringLiteral("k%1").arg(i);
+            QVERIFY(!put(store, key, "xy"));
+            objects << object(key, 2);
+        }
+        DeleteJob job(store, objects);
+        const Error e = job.exec();
+        QCOMPARE(e.kind(), ErrorKind::InvalidInput);
+        QVERIFY2(e.message().startsWith(QStringLiteral("1 of %1 objects not deleted: ").arg(count + 1)), qPrintable(e.message()));
+        QCOMPARE(job.result().deleted.size(), count);
+        QCOMPARE(job.result().bytesFreed, 2 * count);
+        QCOMPARE(job.result().failed, QStringList{QStringLiteral("../refused")});
+        QVERIFY(!store.head(QStringLiteral("k%1").arg(count - 1)).ok());
     }
 };
 

@@ -1,4 +1,4 @@
-// Endpoint resolution of SPEC §4, including the plugin page's own samples.
+// Endpoint resolution of docs/behaviour.md §4, including the plugin page's own samples.
 
 #include "s3/endpoint.h"
 

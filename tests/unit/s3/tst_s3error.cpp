@@ -21,6 +21,8 @@ private slots:
     void retryable_data();
     void retryable();
     void malformedErrorBodyKeepsStatus();
+    void emptyMessageGivesTheHintNotTheCodeAgain();
+    void wellKnownCodesComeWithAHint();
     void listObjectsV2();
     void listObjectsV2Truncated();
     void deleteResult();
@@ -142,6 +144,50 @@ void TestS3Error::retryable()
     QFETCH(QString, code);
     QFETCH(bool, retry);
     QCOMPARE(S3ErrorParser::isRetryable(status, code), retry);
+}
+
+// Ceph RGW sends <Message></Message>: the code must not stand in for the message too.
+void TestS3Error::emptyMessageGivesTheHintNotTheCodeAgain()
+{
+    const Error error = S3ErrorParser::fromResponse(
+        403, "<Error><Code>SignatureDoesNotMatch</Code><Message></Message><RequestId>R1</RequestId></Error>",
+        u"GetObject s3://b/k"_s);
+    QCOMPARE(error.code(), u"SignatureDoesNotMatch"_s);
+    QCOMPARE(error.message(), u"GetObject s3://b/k: "_s + S3ErrorParser::hintFor(u"SignatureDoesNotMatch"_s));
+    QVERIFY(error.hint().isEmpty());  // already the message: said once
+    QCOMPARE(error.toString().count(u"SignatureDoesNotMatch"_s), 1);
+    QVERIFY2(error.toString().contains(u"check the secret key"_s), qPrintable(error.toString()));
+
+    // No hint for the code: the HTTP reason, still not the code twice.
+    const Error other = S3ErrorParser::fromResponse(400, "<Error><Code>InvalidArgument</Code><Message/></Error>",
+                                                    u"PutObject s3://b/k"_s, {}, u"Bad Request"_s);
+    QCOMPARE(other.message(), u"PutObject s3://b/k: Bad Request"_s);
+    QCOMPARE(other.toString().count(u"InvalidArgument"_s), 1);
+}
+
+void TestS3Error::wellKnownCodesComeWithAHint()
+{
+    const auto doc = [](const QString &code) {
+        return QStringLiteral("<Error><Code>%1</Code><Message>the server's words</Message></Error>").arg(code).toUtf8();
+    };
+    const QList<std::pair<QString, QString>> cases{
+        {u"SignatureDoesNotMatch"_s, u"secret key"_s},      {u"InvalidAccessKeyId"_s, u"access key id"_s},
+        {u"RequestTimeTooSkewed"_s, u"clock"_s},            {u"AuthorizationHeaderMalformed"_s, u"region"_s},
+        {u"PermanentRedirect"_s, u"region"_s},              {u"AccessDenied"_s, u"permissions"_s},
+        {u"ExpiredToken"_s, u"session token"_s},
+    };
+    for (const auto &[code, words] : cases) {
+        const Error error = S3ErrorParser::fromResponse(403, doc(code), u"HeadObject s3://b/k"_s);
+        QVERIFY2(error.hint().contains(words), qPrintable(code + u": "_s + error.hint()));
+        QVERIFY2(error.toString().endsWith(u"; "_s + error.hint()), qPrintable(error.toString()));
+        QVERIFY(error.message().endsWith(u"the server's words"_s));
+        QCOMPARE(error.withContext(u"restore"_s).hint(), error.hint());  // context keeps it
+    }
+    // A bare 301 (a HEAD to the wrong region) is PermanentRedirect, with the region hint.
+    QVERIFY(S3ErrorParser::fromResponse(301, {}, u"HeadObject s3://b/k"_s).hint().contains(u"region"_s));
+    QVERIFY(S3ErrorParser::hintFor(u"TlsError"_s).contains(u"http://"_s));
+    QVERIFY(S3ErrorParser::hintFor(u"TlsError"_s).contains(u"ca_bundle"_s));
+    QVERIFY(S3ErrorParser::hintFor(u"NoSuchKey"_s).isEmpty());
 }
 
 void TestS3Error::malformedErrorBodyKeepsStatus()
