@@ -44,7 +44,7 @@ ArchiveWriter::ArchiveWriter(ArchiveWriteOptions options) : m_options(options)
 }
 
 Error ArchiveWriter::write(const TreeSnapshot &snapshot, QIODevice *sink, const Cancellation *cancel,
-                           const ProgressCallback &progress)
+                           const ProgressCallback &progress, WarningSink *warnings)
 {
     m_stats = ArchiveStats{};
     m_stats.format = archiveFormatName(m_options.format);
@@ -59,18 +59,18 @@ Error ArchiveWriter::write(const TreeSnapshot &snapshot, QIODevice *sink, const 
         return cancelled();
     if (m_options.format == ArchiveFormat::Zip) {
         ZipStreamWriter zip(sink, m_options.compressionLevel);
-        Error error = zip.write(snapshot, cancel, progress);
+        Error error = zip.write(snapshot, cancel, progress, warnings);
         m_stats.entries = zip.entriesWritten();
         m_stats.files = zip.filesWritten();
         m_stats.bytesIn = zip.fileBytesWritten();
         m_stats.bytesOut = zip.bytesWritten();
         return error;
     }
-    return writeTar(snapshot, sink, cancel, progress);
+    return writeTar(snapshot, sink, cancel, progress, warnings);
 }
 
 Error ArchiveWriter::writeTar(const TreeSnapshot &snapshot, QIODevice *sink, const Cancellation *cancel,
-                              const ProgressCallback &progress)
+                              const ProgressCallback &progress, WarningSink *warnings)
 {
     // Names are bytes (fsname.h), given to libarchive as they are: in UTF-8, a valid UTF-8 name
     // goes into pax as it is, and one that is not makes libarchive store that entry's names with
@@ -194,14 +194,14 @@ Error ArchiveWriter::writeTar(const TreeSnapshot &snapshot, QIODevice *sink, con
             return {};
         };
         if (regions.isEmpty()) {
-            if (Error error = readFileBlocks(snapshot.sourcePath(e), e.size, buffer, cancel, consume))
+            if (Error error = readFileBlocks(snapshot.sourcePath(e), e.size, buffer, cancel, warnings, consume))
                 return error;
         } else {
             qint64 at = 0;
             for (const FileRegion &r : regions) {
                 if (Error error = hole(r.offset - at))
                     return error;
-                if (Error error = readFileBlocks(snapshot.sourcePath(e), r.length, buffer, cancel, consume, r.offset))
+                if (Error error = readFileBlocks(snapshot.sourcePath(e), r.length, buffer, cancel, warnings, consume, r.offset))
                     return error;
                 at = r.offset + r.length;
             }

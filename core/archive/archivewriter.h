@@ -11,6 +11,7 @@
 
 #include "util/cancellation.h"
 #include "util/error.h"
+#include "util/warnings.h"
 
 class QIODevice;
 
@@ -35,14 +36,14 @@ public:
     // Writes the snapshot's entries into `sink` (open for writing; may be sequential and may block
     // in write()). A failing sink gives ErrorKind::Io carrying sink->errorString(); a cancelled
     // write gives ErrorKind::Cancelled. Files that changed since the scan are written with their
-    // scanned size (padded with zeros or cut) and logged as warnings.
+    // scanned size (padded with zeros or cut), with a warning to `warnings` (or the log).
     Error write(const TreeSnapshot &snapshot, QIODevice *sink, const Cancellation *cancel = nullptr,
-                const ProgressCallback &progress = {});
+                const ProgressCallback &progress = {}, WarningSink *warnings = nullptr);
     ArchiveStats stats() const { return m_stats; }
 
 private:
     Error writeTar(const TreeSnapshot &snapshot, QIODevice *sink, const Cancellation *cancel,
-                   const ProgressCallback &progress);
+                   const ProgressCallback &progress, WarningSink *warnings);
 
     ArchiveWriteOptions m_options;
     ArchiveStats m_stats;

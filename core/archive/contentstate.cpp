@@ -315,7 +315,7 @@ ContentState ContentState::load(const QString &workspace)
         Log::debug(QStringLiteral("content state %1 ignored (%2): no file content is known yet").arg(QFile::decodeName(path), why));
         return {};
     }
-    Log::debug(QStringLiteral("content state %1: %2 files").arg(QFile::decodeName(path)).arg(state->size()));
+    Log::debug(QStringLiteral("content state %1: %2 files").arg(QFile::decodeName(path), QString::number(state->size())));
     return std::move(*state);
 }
 
@@ -356,7 +356,7 @@ bool ContentState::save(const QString &workspace) const
         unlink(temp.constData());
         return failed("rename", errnum);
     }
-    Log::debug(QStringLiteral("content state %1 saved: %2 files, %3 bytes").arg(QFile::decodeName(path)).arg(size()).arg(bytes.size()));
+    Log::debug(QStringLiteral("content state %1 saved: %2 files, %3 bytes").arg(QFile::decodeName(path), QString::number(size()), QString::number(bytes.size())));
     return true;
 }
 

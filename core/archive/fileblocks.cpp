@@ -2,7 +2,6 @@
 
 #include "archiveio.h"
 
-#include "util/log.h"
 
 #include <QFile>
 
@@ -66,7 +65,7 @@ QList<FileRegion> sparseRegions(const QByteArray &path, qint64 size)
     return regions;
 }
 
-Error readFileBlocks(const QByteArray &path, qint64 size, QByteArray &buffer, const Cancellation *cancel,
+Error readFileBlocks(const QByteArray &path, qint64 size, QByteArray &buffer, const Cancellation *cancel, WarningSink *warnings,
                      const BlockConsumer &consume, qint64 offset)
 {
     const auto shown = [&path] { return QFile::decodeName(path); };
@@ -77,14 +76,14 @@ Error readFileBlocks(const QByteArray &path, qint64 size, QByteArray &buffer, co
     if (fd.get() < 0) {
         if (errno != ENOENT && errno != ELOOP)
             return readError(shown(), errno);
-        Log::warn(QStringLiteral("%1 is gone since the scan: archived as %2 zero bytes").arg(shown()).arg(size));
+        reportWarning(warnings, QStringLiteral("%1 is gone since the scan: archived as %2 zero bytes").arg(shown(), QString::number(size)));
     } else {
         struct stat st;
         if (fstat(fd.get(), &st) != 0)
             return readError(shown(), errno);
         if (offset == 0 && st.st_size != size)
-            Log::warn(QStringLiteral("%1 changed size since the scan (%2 -> %3 bytes): archived with the scanned size")
-                          .arg(shown()).arg(size).arg(st.st_size));
+            reportWarning(warnings, QStringLiteral("%1 changed size since the scan (%2 -> %3 bytes): archived with the scanned size")
+                          .arg(shown(), QString::number(size), QString::number(st.st_size)));
         available = std::clamp<qint64>(st.st_size - offset, 0, size);
         if (available > ArchiveBlockSize)  // one read takes a smaller file: no syscall for the hint
             posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
@@ -104,7 +103,7 @@ Error readFileBlocks(const QByteArray &path, qint64 size, QByteArray &buffer, co
             if (n < 0)
                 return readError(shown(), errno);
             if (n == 0) {
-                Log::warn(QStringLiteral("%1 shrank while it was archived: padded with zero bytes").arg(shown()));
+                reportWarning(warnings, QStringLiteral("%1 shrank while it was archived: padded with zero bytes").arg(shown()));
                 available = done + got;
                 break;
             }

@@ -4,6 +4,7 @@
 // (grown: cut; shrunk or gone: padded with zeros; both logged as warnings).
 
 #include "util/cancellation.h"
+#include "util/warnings.h"
 #include "util/error.h"
 
 #include <QByteArray>
@@ -19,7 +20,7 @@ using BlockConsumer = std::function<Error(const char *data, qint64 size)>;
 // `size` bytes (its scanned size) from `offset` on, using `buffer` as the block buffer. Returns the
 // first error: reading (ErrorKind::Io), cancellation, or the consumer's.
 Error readFileBlocks(const QByteArray &path, qint64 size, QByteArray &buffer, const Cancellation *cancel,
-                     const BlockConsumer &consume, qint64 offset = 0);
+                     WarningSink *warnings, const BlockConsumer &consume, qint64 offset = 0);
 
 struct FileRegion
 {

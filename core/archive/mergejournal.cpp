@@ -4,7 +4,6 @@
 #include "fsname.h"
 #include "safeextractor.h"
 
-#include "util/log.h"
 
 #include <QByteArray>
 #include <QDir>
@@ -163,12 +162,12 @@ bool MergeJournal::write(const MergeStep &s)
     return true;
 }
 
-QStringList rollBackSteps(const QList<MergeStep> &steps)
+QStringList rollBackSteps(const QList<MergeStep> &steps, WarningSink *warnings)
 {
     QStringList failed;
     const auto fail = [&](const QString &path) {
         failed << path;
-        Log::error(QStringLiteral("could not undo the restore of %1: %2").arg(path, QString::fromLocal8Bit(strerror(errno))));
+        reportWarning(warnings, QStringLiteral("could not undo the restore of %1: %2").arg(path, QString::fromLocal8Bit(strerror(errno))));
     };
     for (auto it = steps.crbegin(); it != steps.crend(); ++it) {
         const QByteArray target = fsPath(it->target);
@@ -201,7 +200,7 @@ QStringList rollBackSteps(const QList<MergeStep> &steps)
     return failed;
 }
 
-void recoverInterruptedRestores(const QString &workspace)
+void recoverInterruptedRestores(const QString &workspace, WarningSink *warnings)
 {
     const QString root = QDir(workspace).canonicalPath();
     if (root.isEmpty())
@@ -216,7 +215,7 @@ void recoverInterruptedRestores(const QString &workspace)
             // before 0.2 whose replaced originals cannot be placed again.
             int errnum = 0;
             if (!directoryNames(fsPath(staging + QStringLiteral("/replaced")), &errnum).isEmpty()) {
-                Log::warn(QStringLiteral("%1 holds files that an interrupted restore moved aside; it is left for you to "
+                reportWarning(warnings, QStringLiteral("%1 holds files that an interrupted restore moved aside; it is left for you to "
                                          "look at (remove it when done)").arg(staging));
                 continue;
             }
@@ -233,23 +232,23 @@ void recoverInterruptedRestores(const QString &workspace)
             text = file.readAll();
         const QList<MergeStep> steps = parseJournal(text);
         const bool committed = !steps.isEmpty() && steps.last().op == MergeStep::Committed;
-        const QStringList failed = committed ? QStringList() : rollBackSteps(steps);
+        const QStringList failed = committed ? QStringList() : rollBackSteps(steps, warnings);
         if (!committed) {
             const qsizetype moved = std::count_if(steps.cbegin(), steps.cend(), [](const MergeStep &s) { return s.op == MergeStep::In; });
-            Log::warn(QStringLiteral("rolled back a restore into %1 that was interrupted (%2 paths put back as they were)")
-                          .arg(root).arg(moved));
+            reportWarning(warnings, QStringLiteral("rolled back a restore into %1 that was interrupted (%2 paths put back as they were)")
+                          .arg(root, QString::number(moved)));
         }
         if (!failed.isEmpty()) {
             ::close(fd);
-            Log::error(QStringLiteral("the originals that could not be put back are kept in %1").arg(staging));
+            reportWarning(warnings, QStringLiteral("the originals that could not be put back are kept in %1").arg(staging));
             continue;
         }
         for (const MergeStep &s : steps) {
             if (s.op == MergeStep::Staging && !removeTree(fsPath(s.target)))
-                Log::warn(QStringLiteral("could not remove the staging directory %1").arg(s.target));
+                reportWarning(warnings, QStringLiteral("could not remove the staging directory %1").arg(s.target));
         }
         if (!removeTree(fsPath(staging)))
-            Log::warn(QStringLiteral("could not remove the staging directory %1").arg(staging));
+            reportWarning(warnings, QStringLiteral("could not remove the staging directory %1").arg(staging));
         ::close(fd);
     }
 }

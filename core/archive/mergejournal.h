@@ -17,6 +17,8 @@
 
 #include <QByteArray>
 #include <QList>
+#include "util/warnings.h"
+
 #include <QString>
 
 #include <sys/stat.h>
@@ -59,7 +61,7 @@ private:
 
 // Undoes `steps` in reverse order, checking the disk at each; returns the paths it could not put
 // back (each also logged as an error).
-QStringList rollBackSteps(const QList<MergeStep> &steps);
+QStringList rollBackSteps(const QList<MergeStep> &steps, WarningSink *warnings);
 
 // The names in a directory, sorted (no "." and ".."); *errnum is 0 or the error.
 QList<QByteArray> directoryNames(const QByteArray &path, int *errnum);

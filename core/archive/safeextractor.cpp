@@ -6,7 +6,6 @@
 #include "mergejournal.h"
 
 #include "util/contentdigest.h"
-#include "util/log.h"
 
 #include <QDir>
 #include <QFile>
@@ -126,8 +125,9 @@ class Extraction
 {
 public:
     Extraction(const ExtractOptions &options, ArchiveStats &stats, QHash<QByteArray, QByteArray> &restoredFiles,
-               const Cancellation *cancel, const ProgressCallback &progress)
-        : m_options(options), m_stats(stats), m_restoredFiles(restoredFiles), m_cancel(cancel), m_progress(progress)
+               const Cancellation *cancel, const ProgressCallback &progress, WarningSink *warnings)
+        : m_options(options), m_stats(stats), m_restoredFiles(restoredFiles), m_cancel(cancel), m_progress(progress),
+          m_warnings(warnings)
     {
     }
 
@@ -137,10 +137,10 @@ public:
             return;
         for (const QString &dir : std::as_const(m_deviceStagings)) {
             if (!removeTree(fsPath(dir)))
-                Log::warn(QStringLiteral("could not remove the staging directory %1").arg(dir));
+                reportWarning(m_warnings, QStringLiteral("could not remove the staging directory %1").arg(dir));
         }
         if (!m_stagingRoot.isEmpty() && !removeTree(fsPath(m_stagingRoot)))
-            Log::warn(QStringLiteral("could not remove the staging directory %1").arg(m_stagingRoot));
+            reportWarning(m_warnings, QStringLiteral("could not remove the staging directory %1").arg(m_stagingRoot));
     }
 
     Error run(QIODevice *source, const QString &workspace)
@@ -157,17 +157,17 @@ public:
         if (!e && !m_journal.write({MergeStep::Committed}))
             e = ioError(QStringLiteral("write the journal in"), m_stagingRoot, errno);
         if (e) {
-            if (!rollBackSteps(m_journal.steps()).isEmpty()) {
+            if (!rollBackSteps(m_journal.steps(), m_warnings).isEmpty()) {
                 m_keepStaging = true;
-                Log::error(QStringLiteral("the replaced originals are kept in %1").arg(m_stagingRoot));
+                reportWarning(m_warnings, QStringLiteral("the replaced originals are kept in %1").arg(m_stagingRoot));
             }
             m_restoredFiles.clear();
             return e;
         }
         if (m_duplicates > DuplicatesShown)
-            Log::warn(QStringLiteral("in all, %1 entries of the cache repeated a name restored before").arg(m_duplicates));
+            reportWarning(m_warnings, QStringLiteral("in all, %1 entries of the cache repeated a name restored before").arg(m_duplicates));
         if (m_stats.modesStripped > 0) {
-            Log::warn(QStringLiteral("%1 entries of the cache had setuid, setgid or sticky bits: restored without "
+            reportWarning(m_warnings, QStringLiteral("%1 entries of the cache had setuid, setgid or sticky bits: restored without "
                                      "them (a cache never grants privileges)")
                           .arg(m_stats.modesStripped));
         }
@@ -242,7 +242,7 @@ private:
                 return Error(ErrorKind::Unsafe, QStringLiteral("TooManyEntries"),
                              QStringLiteral("archive has more than %1 entries").arg(m_options.maxEntries));
             if (entry.special) {
-                Log::warn(QStringLiteral("archive entry \"%1\" is a device, fifo or socket: not restored").arg(entryName(entry.info.path)));
+                reportWarning(m_warnings, QStringLiteral("archive entry \"%1\" is a device, fifo or socket: not restored").arg(entryName(entry.info.path)));
                 continue;
             }
             if (Error e = extractEntry(reader, entry))
@@ -259,7 +259,7 @@ private:
     Error applyZipCentralDirectory(const std::optional<QList<ZipCentralEntry>> &directory)
     {
         if (!directory) {
-            Log::warn(QStringLiteral("the zip's central directory is larger than %1 MiB: types and modes come from its "
+            reportWarning(m_warnings, QStringLiteral("the zip's central directory is larger than %1 MiB: types and modes come from its "
                                      "local headers only (without an \"xl\" field, symbolic links restore as files)")
                           .arg(ArchiveReader::ZipCentralDirectoryLimit >> 20));
             return {};
@@ -411,7 +411,7 @@ private:
     void noteDuplicate(const QString &entry)
     {
         if (++m_duplicates <= DuplicatesShown) {
-            Log::warn(QStringLiteral("archive entry \"%1\" appears more than once: the last one is restored (did the "
+            reportWarning(m_warnings, QStringLiteral("archive entry \"%1\" appears more than once: the last one is restored (did the "
                                      "archiver rewrite names that differ only in their bytes?)")
                           .arg(entryName(entry)));
         }
@@ -507,7 +507,7 @@ private:
         return Error(ErrorKind::Unsafe, QStringLiteral("ArchiveTooLarge"),
                      QStringLiteral("archive is too large: entry \"%1\" brings it to %2 bytes (file sizes, holes "
                                     "included, and 512 bytes an entry), over the limit of %3 bytes")
-                         .arg(entryName(entry)).arg(bytes).arg(m_options.maxTotalBytes));
+                         .arg(entryName(entry), QString::number(bytes), QString::number(m_options.maxTotalBytes)));
     }
 
     Error writeFile(ArchiveReader &reader, const ArchiveReader::Entry &entry, const QString &out, const QByteArray &rel)
@@ -778,6 +778,7 @@ private:
     QHash<QByteArray, QByteArray> &m_restoredFiles;
     const Cancellation *m_cancel;
     const ProgressCallback &m_progress;
+    WarningSink *m_warnings;
     QString m_workspace;
     QString m_stagingRoot;
     QString m_tree;
@@ -807,14 +808,14 @@ SafeExtractor::SafeExtractor(ExtractOptions options) : m_options(options)
 }
 
 Error SafeExtractor::extract(QIODevice *source, const QString &workspace, const Cancellation *cancel,
-                             const ProgressCallback &progress)
+                             const ProgressCallback &progress, WarningSink *warnings)
 {
     m_stats = ArchiveStats{};
     m_restoredFiles.clear();
     if (!source || !source->isReadable())
         return Error(ErrorKind::Internal, QStringLiteral("SourceNotReadable"), QStringLiteral("the archive input is not open for reading"));
-    recoverInterruptedRestores(workspace);
-    Extraction extraction(m_options, m_stats, m_restoredFiles, cancel, progress);
+    recoverInterruptedRestores(workspace, warnings);
+    Extraction extraction(m_options, m_stats, m_restoredFiles, cancel, progress, warnings);
     return extraction.run(source, workspace);
 }
 

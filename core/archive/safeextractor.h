@@ -24,6 +24,7 @@
 
 #include "util/cancellation.h"
 #include "util/error.h"
+#include "util/warnings.h"
 
 #include <QByteArray>
 #include <QHash>
@@ -47,7 +48,7 @@ struct ExtractOptions
 // journal says what it moved) and removes its staging directories; those of a restore running
 // right now are left alone. Each recovery is logged as a warning. extract() calls it first; a
 // rebuild calls it before scanning, so that it never archives a half-restored tree.
-void recoverInterruptedRestores(const QString &workspace);
+void recoverInterruptedRestores(const QString &workspace, WarningSink *warnings = nullptr);
 
 class SafeExtractor
 {
@@ -58,9 +59,10 @@ public:
     // codec and format from the bytes, and restores it into `workspace` (an existing directory).
     // Errors: Unsafe (a refused entry, named), Corrupt (libarchive's message), Io, Cancelled; the
     // workspace is then as it was before. `progress` gets the file bytes written so far, and is
-    // called again after each entry moved into place.
+    // called again after each entry moved into place. Warnings (entries not restored, bits
+    // stripped, originals kept) go to `warnings`, or to the log.
     Error extract(QIODevice *source, const QString &workspace, const Cancellation *cancel = nullptr,
-                  const ProgressCallback &progress = {});
+                  const ProgressCallback &progress = {}, WarningSink *warnings = nullptr);
     ArchiveStats stats() const { return m_stats; }
     // After a successful extract(): each regular file it restored (workspace-relative path) with
     // the ContentDigest (hex) of the content written, so a later rebuild need not read it again.

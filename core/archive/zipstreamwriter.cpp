@@ -150,7 +150,8 @@ ZipStreamWriter::ZipStreamWriter(QIODevice *sink, int level) : m_sink(sink), m_l
 {
 }
 
-Error ZipStreamWriter::write(const TreeSnapshot &snapshot, const Cancellation *cancel, const ProgressCallback &progress)
+Error ZipStreamWriter::write(const TreeSnapshot &snapshot, const Cancellation *cancel, const ProgressCallback &progress,
+                             WarningSink *warnings)
 {
     HoldBackDevice device(m_sink);
     QuaZip zip(&device);
@@ -220,7 +221,7 @@ Error ZipStreamWriter::write(const TreeSnapshot &snapshot, const Cancellation *c
         if (!file.open(QIODevice::WriteOnly, info, nullptr, 0, deflate ? Z_DEFLATED : 0, deflate ? m_level : 0))
             return failure(QStringLiteral("adding %1").arg(shown), file.getZipError());
         if (stored.type == TreeEntry::File) {
-            Error error = readFileBlocks(snapshot.sourcePath(stored), stored.size, buffer, cancel, [&](const char *data, qint64 size) -> Error {
+            Error error = readFileBlocks(snapshot.sourcePath(stored), stored.size, buffer, cancel, warnings, [&](const char *data, qint64 size) -> Error {
                 if (file.write(data, size) != size)
                     return failure(QStringLiteral("writing %1").arg(shown), file.getZipError());
                 m_fileBytes += size;

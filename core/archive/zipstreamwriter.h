@@ -15,6 +15,7 @@
 #include "archiveformat.h"
 #include "util/cancellation.h"
 #include "util/error.h"
+#include "util/warnings.h"
 
 class QIODevice;
 
@@ -25,7 +26,8 @@ class ZipStreamWriter
 public:
     // level: deflate 0..9, -1 = zlib's default (6); 0 stores.
     ZipStreamWriter(QIODevice *sink, int level);
-    Error write(const TreeSnapshot &snapshot, const Cancellation *cancel, const ProgressCallback &progress);
+    Error write(const TreeSnapshot &snapshot, const Cancellation *cancel, const ProgressCallback &progress,
+                WarningSink *warnings);
 
     qint64 entriesWritten() const { return m_entries; }
     qint64 filesWritten() const { return m_files; }

@@ -16,7 +16,7 @@ Error RebuildJob::run()
 {
     const ObjectStorePtr store = m_store.withContext(callContext());
     reportProgress({JobPhase::Scan}, true);
-    recoverInterruptedRestores(m_options.workspace);
+    recoverInterruptedRestores(m_options.workspace, callContext().warnings.get());
     // The workspace's record of known file contents: files whose lstat matches theirs are not
     // read again (archive/contentstate.h). Saved again right away, so that it is not held in
     // memory during the upload, and even when the upload then fails (it describes the workspace,
@@ -84,7 +84,7 @@ Error RebuildJob::run()
     const qint64 total = snapshot->totalFileBytes;
     Error error = archiver.write(*snapshot, writer->get(), cancellation().get(), [this, total](qint64 done, qint64) {
         reportProgress({JobPhase::Upload, done, total});
-    });
+    }, callContext().warnings.get());
     m_result.stats = archiver.stats();
     if (error) {
         Error cause = (*writer)->streamError() ? (*writer)->streamError() : error;

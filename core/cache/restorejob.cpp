@@ -123,7 +123,7 @@ Error RestoreJob::run()
     Error error = extractor.extract(stream->get(), m_options.workspace, cancellation().get(),
                                           [this, total, &stream](qint64, qint64) {
                                               reportProgress({JobPhase::Restore, (*stream)->transferred(), total});
-                                          });
+                                          }, callContext().warnings.get());
     m_result.stats = extractor.stats();
     if (error) {
         // A failed download surfaces in the extractor as a read error: report the real cause.
