@@ -6,8 +6,6 @@ namespace {
 
 using namespace Qt::StringLiterals;
 
-const QString masked = u"****"_s;
-
 // Splits on '/', drops empty segments, refuses '.' and '..'.
 std::optional<QStringList> keySegments(const QString &text)
 {
@@ -67,7 +65,7 @@ Result<std::optional<ParameterValue>> Resolver::lookup(const QString &name, AwsV
         const bool secret = parameter(name).secret;
         if (secret)
             Log::registerSecret(v.value);
-        m_config.sources.insert(name, ParameterValue{secret ? masked : v.value, v.source});
+        m_config.sources.insert(name, ParameterValue{secret ? maskedValue : v.value, v.source});
     }
     return found;
 }
@@ -87,7 +85,7 @@ Result<QVariant> Resolver::value(const QString &name)
     Result<QVariant> parsed = parseParameterValue(p, (*found)->value);
     if (!parsed.ok())
         return badValue(name, **found, parsed.error());
-    show(name, p.secret ? masked : formatParameterValue(p.kind, *parsed), (*found)->source);
+    show(name, p.secret ? maskedValue : formatParameterValue(p.kind, *parsed), (*found)->source);
     return parsed;
 }
 

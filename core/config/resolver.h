@@ -61,6 +61,10 @@ private:
     std::optional<ParameterValue> m_restoreKeys;
 };
 
+// How secret values are shown and recorded (an access key of 16 characters or more keeps its
+// first four: "AKIA****"; short ones, like the test key "minioadmin", none).
+inline const QString maskedValue = QStringLiteral("****");
+
 // ErrorKind::InvalidInput, code "InvalidParameter".
 Error invalidParameter(const QString &message);
 // "prefix/org/repo/filename": the non-empty parts joined by '/'.

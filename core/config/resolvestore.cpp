@@ -9,12 +9,6 @@ namespace {
 
 const QString defaultFileStoreBucket = QStringLiteral("cache");
 
-// "AKIA****" for long keys; short ones (test keys like "minioadmin") are masked entirely.
-QString partlyMasked(const QString &accessKey)
-{
-    return accessKey.size() >= 16 ? accessKey.left(4) + QStringLiteral("****") : QStringLiteral("****");
-}
-
 } // namespace
 
 Error Resolver::resolveCredentials()
@@ -49,7 +43,8 @@ Error Resolver::resolveCredentials()
         if (sessionToken->has_value())
             m_config.credentials.sessionToken = (*sessionToken)->value;
         m_config.credentials.source = (*accessKey)->source;
-        show(QStringLiteral("access_key"), partlyMasked(m_config.credentials.accessKey));
+        const QString &id = m_config.credentials.accessKey;
+        show(QStringLiteral("access_key"), id.size() >= 16 ? id.left(4) + maskedValue : maskedValue);
     }
     return {};
 }
