@@ -54,10 +54,12 @@ QString Config::describe() const
         line(u"scope"_s, repoPrefix().isEmpty() ? u"(whole bucket)"_s : repoPrefix());
     line(u"format"_s, archiveFormatName(format));
     if (credentials.isEmpty())
-        line(u"credentials"_s, fileStore ? u"(not used)"_s : u"none given: AWS profile, then instance metadata, at run time"_s);
+        line(u"credentials"_s, fileStore ? u"(not used)"_s
+                                         : u"none given: AWS profile, then instance metadata, at run time"_s);
     else
-        line(u"credentials"_s, u"access key %1 from %2%3"_s.arg(resolved.value(u"access_key"_s).value, credentials.source,
-                                                               credentials.sessionToken.isEmpty() ? QString() : u", with session token"_s));
+        line(u"credentials"_s, u"access key %1 from %2%3"_s.arg(
+                                   resolved.value(u"access_key"_s).value, credentials.source,
+                                   credentials.sessionToken.isEmpty() ? QString() : u", with session token"_s));
     line(u"workspace"_s, workspace);
 
     // Every parameter of the table: as resolved, else as given, else its default or "not set".

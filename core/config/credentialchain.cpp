@@ -148,7 +148,7 @@ Result<Credentials> resolveCredentialChain(const QProcessEnvironment &env, const
         if (!section)
             continue;
         profileFound = true;
-        const Result<Credentials> keys = staticKeys(*section, profile, path);
+        Result<Credentials> keys = staticKeys(*section, profile, path);
         if (!keys.ok() || !keys->isEmpty())
             return keys;
     }

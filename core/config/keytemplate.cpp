@@ -43,7 +43,7 @@ bool isIdentifierChar(QChar c)
 // Go's GOARCH names, which drone-cache's {{ arch }} prints.
 QString goArch()
 {
-    const QString arch = QSysInfo::buildCpuArchitecture();
+    QString arch = QSysInfo::buildCpuArchitecture();
     if (arch == u"x86_64")
         return u"amd64"_s;
     if (arch == u"i386")

@@ -7,8 +7,8 @@
 
 namespace s3cache {
 
-ParameterSource::ParameterSource(QMap<QString, QString> flags, QProcessEnvironment env, QString velaRoot)
-    : m_flags(std::move(flags)), m_env(std::move(env)), m_velaRoot(std::move(velaRoot))
+ParameterSource::ParameterSource(QMap<QString, QString> flags, const QProcessEnvironment &env, QString velaRoot)
+    : m_flags(std::move(flags)), m_env(env), m_velaRoot(std::move(velaRoot))
 {
     if (m_velaRoot.isEmpty())
         m_velaRoot = m_env.value(QStringLiteral("S3CACHE_VELA_ROOT"));

@@ -34,7 +34,7 @@ enum class AwsVariables { Include, Exclude };
 class ParameterSource
 {
 public:
-    ParameterSource(QMap<QString, QString> flags, QProcessEnvironment env, QString velaRoot = {});
+    ParameterSource(QMap<QString, QString> flags, const QProcessEnvironment &env, QString velaRoot = {});
 
     // The value and its source, or std::nullopt when no source sets it; a Vela file that exists
     // but cannot be read is an ErrorKind::Io error naming the file. `name` must be a row of the

@@ -71,19 +71,19 @@ Error Resolver::resolveKey()
     const bool needsObject = action == Action::Restore || action == Action::Rebuild || action == Action::Inspect;
     if (needsObject && m_config.path.endsWith(u'/'))
         return invalidParameter(QStringLiteral("path: '%1' (from %2) ends with '/' and names no object")
-                           .arg(m_config.path, m_config.sources.value(QStringLiteral("path")).source));
+                   .arg(m_config.path, m_config.sources.value(QStringLiteral("path")).source));
     const bool haveRepo = !m_config.org.isEmpty() && !m_config.repo.isEmpty();
     if (needsObject && m_config.path.isEmpty() && !haveRepo)
         return invalidParameter(QStringLiteral("key: cannot build the cache key without org and repo; pass --key/--path, "
-                                      "or --org and --repo (or run inside Vela, which sets VELA_REPO_ORG and "
-                                      "VELA_REPO_NAME)"));
+                                               "or --org and --repo (or run inside Vela, which sets VELA_REPO_ORG and "
+                                               "VELA_REPO_NAME)"));
     if (action == Action::Flush) {
         if (m_config.org.isEmpty() != m_config.repo.isEmpty())
             return invalidParameter(QStringLiteral("flush: org and repo must be given together (org '%1', repo '%2')")
-                               .arg(m_config.org, m_config.repo));
+                       .arg(m_config.org, m_config.repo));
         if (m_config.repoPrefix().isEmpty())
             return invalidParameter(QStringLiteral("flush: no scope; give --org and --repo or a prefix (refusing to flush "
-                                          "the whole bucket)"));
+                                                   "the whole bucket)"));
     }
     if (Error e = resolveRestoreKeys())
         return e;
@@ -113,7 +113,7 @@ Result<QString> Resolver::evaluate(const QString &name, const ParameterValue &v,
     Result<QString> value = parsed.ok() ? parsed->evaluate(context) : Result<QString>(parsed.error());
     if (!value.ok())
         return invalidParameter(QStringLiteral("%1: cannot evaluate template '%2' (from %3): %4")
-                           .arg(name, v.value, v.source, value.error().message()));
+                   .arg(name, v.value, v.source, value.error().message()));
     return value;
 }
 
@@ -126,7 +126,7 @@ Result<QString> Resolver::filenamePart(const ParameterValue &f)
         return invalidParameter(QStringLiteral("filename: '%1' (from %2) names no object").arg(f.value, f.source));
     if (!archiveFormatForFilename(*part))
         return invalidParameter(QStringLiteral("filename: '%1' (from %2) has an unknown extension; use one of %3")
-                                    .arg(f.value, f.source, archiveExtensions()));
+                   .arg(f.value, f.source, archiveExtensions()));
     return part;
 }
 
@@ -153,7 +153,7 @@ Result<QStringList> Resolver::restoreKeyPrefixes(const QString &prefix, const QS
             return part.error();
         if (part->isEmpty())
             return invalidParameter(QStringLiteral("restore_keys: '%1' (from %2) is empty; a restore key is the start of a "
-                                          "cache object's name, e.g. npm-").arg(item, one.source));
+                                                   "cache object's name, e.g. npm-").arg(item, one.source));
         const QString key = scope.isEmpty() ? *part : scope + u'/' + *part;
         if (!keys.contains(key))
             keys << key;

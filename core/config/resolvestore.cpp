@@ -30,13 +30,13 @@ Error Resolver::resolveCredentials()
 
     if (accessKey->has_value() && !secretKey->has_value())
         return invalidParameter(QStringLiteral("secret_key: not set, but access_key is (from %1); give both or neither")
-                           .arg((*accessKey)->source));
+                   .arg((*accessKey)->source));
     if (secretKey->has_value() && !accessKey->has_value())
         return invalidParameter(QStringLiteral("access_key: not set, but secret_key is (from %1); give both or neither")
-                           .arg((*secretKey)->source));
+                   .arg((*secretKey)->source));
     if (sessionToken->has_value() && !accessKey->has_value())
         return invalidParameter(QStringLiteral("session_token: set (from %1) without access_key and secret_key")
-                           .arg((*sessionToken)->source));
+                   .arg((*sessionToken)->source));
     if (accessKey->has_value()) {
         m_config.credentials.accessKey = (*accessKey)->value;
         m_config.credentials.secretKey = (*secretKey)->value;
@@ -61,7 +61,7 @@ Error Resolver::resolveStore()
     }
     if (root->has_value() && bucket->has_value() && (*root)->value != (*bucket)->value)
         return invalidParameter(QStringLiteral("bucket: root '%1' (from %2) and bucket '%3' (from %4) differ; set only one")
-                           .arg((*root)->value, (*root)->source, (*bucket)->value, (*bucket)->source));
+                   .arg((*root)->value, (*root)->source, (*bucket)->value, (*bucket)->source));
     const std::optional<ParameterValue> bucketValue = bucket->has_value() ? *bucket : *root;
     if (bucketValue)
         m_config.sources.insert(QStringLiteral("bucket"), *bucketValue);
@@ -81,7 +81,7 @@ Error Resolver::resolveStore()
         const QString dir = QUrl::fromPercentEncoding(serverText.mid(schemeEnd + 3).toUtf8());
         if (dir.isEmpty())
             return invalidParameter(QStringLiteral("server: '%1' (from %2) names no directory; use file:///path/to/dir")
-                               .arg(serverText, (*server)->source));
+                       .arg(serverText, (*server)->source));
         m_config.fileStore = true;
         m_config.fileStoreRoot = QDir::cleanPath(QDir::current().absoluteFilePath(dir));
         show(QStringLiteral("server"), QStringLiteral("file://") + m_config.fileStoreRoot);
@@ -93,18 +93,18 @@ Error Resolver::resolveStore()
         if (m_config.bucket.contains(u'/') || m_config.bucket.contains(u'\\') || m_config.bucket == u"."
             || m_config.bucket == u"..")
             return invalidParameter(QStringLiteral("bucket: '%1' (from %2) is not a valid bucket (directory) name")
-                                        .arg(m_config.bucket, bucketValue->source));
+                       .arg(m_config.bucket, bucketValue->source));
         show(QStringLiteral("bucket"), m_config.bucket, bucketValue->source);
         return {};
     }
 
     if (!scheme.isEmpty() && scheme != u"http" && scheme != u"https")
         return invalidParameter(QStringLiteral("server: unsupported scheme '%1' in '%2' (from %3); use https://host, "
-                                      "http://host, a bare host or file:///dir")
-                           .arg(scheme, serverText, (*server)->source));
+                                               "http://host, a bare host or file:///dir")
+                   .arg(scheme, serverText, (*server)->source));
     if (m_config.bucket.isEmpty())
         return invalidParameter(QStringLiteral("bucket: not set; give root or bucket (PARAMETER_ROOT=mybucket in a "
-                                      "pipeline, --bucket mybucket by hand)"));
+                                               "pipeline, --bucket mybucket by hand)"));
 
     show(QStringLiteral("bucket"), m_config.bucket, bucketValue->source);
     m_config.endpoint.server = serverText;

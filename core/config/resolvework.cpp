@@ -14,7 +14,7 @@ Error Resolver::resolveWork()
     m_config.timeoutMs = timeout->toLongLong();
     if (m_config.timeoutMs <= 0)
         return invalidParameter(QStringLiteral("timeout: must be longer than 0 (from %1)")
-                                    .arg(m_config.sources.value(QStringLiteral("timeout")).source));
+                   .arg(m_config.sources.value(QStringLiteral("timeout")).source));
 
     const Result<QVariant> age = value(QStringLiteral("age"));
     if (!age.ok())
@@ -47,7 +47,7 @@ Error Resolver::resolveWork()
         QString range;
         if (!compressionLevelValid(m_config.format, level->toInt(), &range))
             return invalidParameter(QStringLiteral("compression_level: %1 (from %2) is out of range for %3: %4")
-                                        .arg(v.value, v.source, archiveFormatName(m_config.format), range));
+                       .arg(v.value, v.source, archiveFormatName(m_config.format), range));
         m_config.compressionLevel = level->toInt();
     }
 
@@ -64,7 +64,7 @@ Error Resolver::resolveWork()
         const QFileInfo info(QDir::current().absoluteFilePath(v.value));
         if (!info.isFile() || !info.isReadable())
             return invalidParameter(QStringLiteral("ca_bundle: '%1' (from %2) is not a readable file")
-                                        .arg(v.value, v.source));
+                       .arg(v.value, v.source));
         m_config.caBundle = info.absoluteFilePath();
         show(QStringLiteral("ca_bundle"), m_config.caBundle);
     }

@@ -30,7 +30,7 @@ Error Resolver::resolveWorkspace()
                 relative = QStringLiteral(".");
             if (relative == u".." || relative.startsWith(u"../"))
                 return invalidParameter(QStringLiteral("mount: '%1' (from %2) is outside the workspace %3")
-                                   .arg(item, source, m_config.workspace));
+                           .arg(item, source, m_config.workspace));
             m_config.mounts << relative;
         }
         m_config.mounts.removeDuplicates();
@@ -38,7 +38,7 @@ Error Resolver::resolveWorkspace()
     }
     if (m_config.action == Action::Rebuild && m_config.mounts.isEmpty())
         return invalidParameter(QStringLiteral("mount: not set; rebuild needs the files or folders to cache (e.g. "
-                                      "PARAMETER_MOUNT=.gradle,node_modules or --mount node_modules)"));
+                                               "PARAMETER_MOUNT=.gradle,node_modules or --mount node_modules)"));
 
     return {};
 }
