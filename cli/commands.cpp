@@ -8,6 +8,7 @@
 #include "cache/restorejob.h"
 #include "cache/storefactory.h"
 #include "config/config.h"
+#include "config/usage.h"
 #include "util/log.h"
 
 #include <QDateTime>
@@ -26,103 +27,6 @@ namespace {
 
 std::atomic<Cancellation *> g_running{nullptr};
 std::atomic<bool> g_signalled{false};
-
-// Help text: the general page, or one action's page with only the parameters it reads.
-namespace help {
-enum Action : unsigned { Restore = 1, Rebuild = 2, Flush = 4, List = 8, Inspect = 16, Config = 32, All = 63 };
-}
-
-struct ActionHelp
-{
-    const char *name;
-    help::Action action;
-    const char *summary;
-};
-
-const ActionHelp kActions[] = {
-    {"restore", help::Restore, "put the cached folders back into the workspace (a missing cache is a miss, exit 0)"},
-    {"rebuild", help::Rebuild, "archive the mounts and upload them (skipped when nothing changed); also: upload"},
-    {"flush", help::Flush, "delete cache objects under prefix/org/repo/ older than --age"},
-    {"list", help::List, "list cache objects under a prefix with size and age"},
-    {"inspect", help::Inspect, "show a cache object's metadata and archive entries without extracting"},
-    {"config", help::Config, "print the resolved configuration and where each value came from (secrets masked)"},
-};
-
-struct ParameterHelp
-{
-    unsigned actions;
-    const char *text;
-};
-
-const ParameterHelp kParameters[] = {
-    {help::All, "  --server URL          endpoint: https://host[:port], http://..., a bare host, or file:///dir\n"
-          "                        for a local directory store (default: the AWS regional endpoint)\n"
-          "  --bucket NAME         bucket (alias: --root)\n"
-          "  --region NAME         SigV4 region (default: from the host, AWS_REGION, else us-east-1)\n"
-          "  --path-style BOOL     force path-style (true) or virtual-host (false) addressing\n"
-          "  --access-key, --secret-key, --session-token\n"
-          "                        credentials (default: AWS profile, then instance metadata)\n"},
-    {help::All, "  --prefix P            key prefix\n"
-          "  --org O, --repo R     key segments (default: VELA_REPO_ORG / VELA_REPO_NAME)\n"},
-    {help::All & ~help::Flush & ~help::List,
-     "  --filename F          object name; its extension picks the format: .tar.zst (default),\n"
-     "                        .tgz/.tar.gz, .tar, .zip\n"
-     "  --key K, --path K     full object key (overrides prefix/org/repo/filename)\n"
-     "                        prefix, filename, path and restore keys may be templates:\n"
-     "                        {{ .Build.Branch }}, {{ checksum \"go.sum\" }}, {{ hashFiles \"**/*.lock\" }},\n"
-     "                        {{ arch }}, {{ os }}, {{ epoch }} (see README, \"Cache keys\")\n"},
-    {help::Restore | help::Config,
-     "  --restore-keys A,B    restore: key prefixes tried in order when the key misses; the newest\n"
-     "                        object under the first one that has any is restored\n"
-     "  --lookup-only         restore: report hit or miss (and the outputs) without downloading\n"},
-    {help::Restore | help::Rebuild | help::Config,
-     "  --mount A,B           files and folders to cache, relative to the workspace\n"
-     "  --preserve-path BOOL  store file mounts with their relative directory\n"
-     "  --workspace DIR       the folder mounts are relative to (default: current directory)\n"},
-    {help::All, "  --timeout D           whole-operation deadline (default 10m; bare number = seconds)\n"},
-    {help::Flush | help::Config, "  --age D               flush: delete objects older than this, and abort unfinished uploads\n"
-                                 "                        older than this and than --timeout (default 14; bare number = days)\n"},
-    {help::Rebuild | help::Config, "  --compression-level N gzip -1..9, zstd 1..19\n"},
-    {help::Flush | help::Rebuild | help::Config, "  --dry-run             flush/rebuild: only report what would be done\n"},
-    {help::Restore | help::Config, "  --fail-on-miss        restore: exit 1 on a cache miss\n"
-                                   "  --max-restore-size S  restore: refuse an archive that unpacks to more: file sizes, holes\n"
-                                   "                        included, + 512 B an entry (20GiB, 500MB; default 1TiB; 0: none)\n"},
-    {help::Restore | help::Rebuild | help::Flush | help::Config,
-     "  --strict              exit 1 on transient errors and corrupt archives instead of warning\n"},
-    {help::All, "  --ca-bundle FILE      extra CA certificates (PEM) for TLS\n"
-          "  --log-level L         trace, debug, info, warn, error, fatal\n"
-          "  --help, --version\n"},
-};
-
-QString usage(const QString &actionName)
-{
-    const ActionHelp *only = nullptr;
-    for (const ActionHelp &a : kActions)
-        if (actionName == QLatin1String(a.name) || (actionName == u"upload" && a.action == help::Rebuild))
-            only = &a;
-    QString text;
-    if (only) {
-        QString summary = QLatin1String(only->summary);
-        summary[0] = summary[0].toUpper();
-        text = QStringLiteral("Usage: s3cache %1 [--parameter value]...\n\n%2.\n").arg(QLatin1String(only->name), summary);
-    } else {
-        text = QStringLiteral("Usage: s3cache ACTION [--parameter value]...\n\n"
-                              "A build cache for CI pipelines kept in any S3-compatible object store.\n\nActions:\n");
-        for (const ActionHelp &a : kActions)
-            text += QStringLiteral("  %1 %2\n").arg(QLatin1String(a.name), -9).arg(QLatin1String(a.summary));
-        text += QStringLiteral("\n`s3cache ACTION --help` lists only the parameters that ACTION reads.\n");
-    }
-    text += QStringLiteral(
-        "\nEach parameter is read from, highest first: --name flag, PARAMETER_NAME, S3_CACHE_NAME,\n"
-        "CACHE_S3_NAME, AWS_* (credentials, region), /vela/parameters/s3-cache/name,\n"
-        "/vela/secrets/s3-cache/name (root overridable with S3CACHE_VELA_ROOT).\n\nParameters:\n");
-    for (const ParameterHelp &p : kParameters)
-        if (!only || (p.actions & only->action))
-            text += QString::fromUtf8(p.text);
-    text += QStringLiteral("\nDurations: 90s, 1h30m, 336h, 14d, 2w. Exit codes: 0 success or cache miss, 1 failed,\n"
-                           "2 bad parameters, 130 cancelled.\n");
-    return text;
-}
 
 bool isTerminal() { return ::isatty(STDERR_FILENO) == 1; }
 
@@ -278,9 +182,9 @@ int runRestore(const Config &config, ObjectStore &store)
     }
     const qint64 ms = std::max<qint64>(1, job.elapsedMs());
     Log::info(QStringLiteral("%1: restored %2 (%3, %4 old, format %5): %6 files, %7 in %8 (%9/s)")
-                  .arg(kind, store.uri(r.matchedKey), formatBytes(r.object.size), age(r.object.lastModified), r.stats.format)
-                  .arg(r.stats.files)
-                  .arg(formatBytes(r.stats.bytesIn), formatDuration(ms), formatBytes(r.object.size * 1000 / ms)));
+                  .arg(kind, store.uri(r.matchedKey), formatBytes(r.object.size), age(r.object.lastModified),
+                       r.stats.format, QString::number(r.stats.files), formatBytes(r.stats.bytesIn), formatDuration(ms),
+                       formatBytes(r.object.size * 1000 / ms)));
     return ExitOk;
 }
 
@@ -291,7 +195,7 @@ int runRebuild(const Config &config, ObjectStore &store, const QProcessEnvironme
     options.workspace = config.workspace;
     options.mounts = config.mounts;
     options.preservePath = config.preservePath;
-    options.archive.format = *archiveFormatForFilename(options.key);
+    options.archive.format = config.format;
     options.archive.compressionLevel = config.compressionLevel;
     options.dryRun = config.dryRun;
     options.strict = config.strict;
@@ -320,18 +224,18 @@ int runRebuild(const Config &config, ObjectStore &store, const QProcessEnvironme
         break;
     case RebuildResult::Outcome::Unchanged:
         Log::info(QStringLiteral("cache unchanged: %1 already holds this tree (%2 files, fingerprint %3); upload skipped")
-                      .arg(store.uri(options.key)).arg(r.fileCount).arg(r.fingerprint.left(12)));
+                      .arg(store.uri(options.key), QString::number(r.fileCount), r.fingerprint.left(12)));
         break;
     case RebuildResult::Outcome::DryRun:
         Log::info(QStringLiteral("dry run: would upload %1 files (%2) to %3")
-                      .arg(r.fileCount).arg(formatBytes(r.totalFileBytes), store.uri(options.key)));
+                      .arg(QString::number(r.fileCount), formatBytes(r.totalFileBytes), store.uri(options.key)));
         break;
     case RebuildResult::Outcome::Uploaded: {
         const qint64 ms = std::max<qint64>(1, job.elapsedMs());
         Log::info(QStringLiteral("uploaded %1: %2 files, %3 -> %4 (%5) in %6 (%7/s)")
-                      .arg(store.uri(options.key)).arg(r.fileCount)
-                      .arg(formatBytes(r.totalFileBytes), formatBytes(r.objectSize), archiveFormatName(options.archive.format),
-                           formatDuration(ms), formatBytes(r.totalFileBytes * 1000 / ms)));
+                      .arg(store.uri(options.key), QString::number(r.fileCount), formatBytes(r.totalFileBytes),
+                           formatBytes(r.objectSize), archiveFormatName(options.archive.format), formatDuration(ms),
+                           formatBytes(r.totalFileBytes * 1000 / ms)));
         break;
     }
     }
@@ -354,22 +258,25 @@ int runFlush(const Config &config, ObjectStore &store)
             Log::info(QStringLiteral("would delete %1 (%2, %3 old)").arg(store.uri(o.key), formatBytes(o.size), age(o.lastModified)));
     }
     if (error)
-        return reportFailure(config, QStringLiteral("flush of %1 (deleted %2 objects before the failure)").arg(store.uri(options.prefix)).arg(r.deleted), error);
+        return reportFailure(config, QStringLiteral("flush of %1 (deleted %2 objects before the failure)")
+                                         .arg(store.uri(options.prefix), QString::number(r.deleted)), error);
     qint64 expiredBytes = 0;
     for (const ObjectInfo &o : r.expired)
         expiredBytes += std::max<qint64>(0, o.size);
     if (config.dryRun)
         Log::info(QStringLiteral("dry run: %1 of %2 objects are older than the age; %3 would be freed")
-                      .arg(r.expired.size()).arg(r.scanned).arg(formatBytes(expiredBytes)));
+                      .arg(QString::number(r.expired.size()), QString::number(r.scanned), formatBytes(expiredBytes)));
     else
-        Log::info(QStringLiteral("flushed %1 of %2 objects, freed %3").arg(r.deleted).arg(r.scanned).arg(formatBytes(r.bytesFreed)));
+        Log::info(QStringLiteral("flushed %1 of %2 objects, freed %3")
+                      .arg(QString::number(r.deleted), QString::number(r.scanned), formatBytes(r.bytesFreed)));
     for (const MultipartUploadInfo &u : r.staleUploads)
         Log::info(QStringLiteral("unfinished upload of %1, started %2 ago").arg(store.uri(u.key), age(u.initiated)));
     if (r.uploadsError)  // a warning: the objects are flushed (s3rver has no ListMultipartUploads)
         Log::warn(QStringLiteral("unfinished uploads left as they are: %1").arg(r.uploadsError.toString()));
     if (!r.staleUploads.isEmpty())
         Log::info(config.dryRun ? QStringLiteral("dry run: %1 unfinished uploads would be aborted").arg(r.staleUploads.size())
-                                : QStringLiteral("aborted %1 of %2 unfinished uploads").arg(r.abortedUploads).arg(r.staleUploads.size()));
+                                : QStringLiteral("aborted %1 of %2 unfinished uploads")
+                                      .arg(QString::number(r.abortedUploads), QString::number(r.staleUploads.size())));
     return ExitOk;
 }
 
@@ -384,11 +291,11 @@ int runList(const Config &config, ObjectStore &store)
     qint64 total = 0;
     for (const ObjectInfo &o : job.objects()) {
         text += QStringLiteral("%1  %2  %3  %4\n")
-                    .arg(formatBytes(o.size), 10)
-                    .arg(o.lastModified.toString(Qt::ISODate), age(o.lastModified).rightJustified(9), Log::printable(o.key));
+                    .arg(formatBytes(o.size).rightJustified(10), o.lastModified.toString(Qt::ISODate),
+                         age(o.lastModified).rightJustified(9), Log::printable(o.key));
         total += std::max<qint64>(0, o.size);
     }
-    text += QStringLiteral("%1 objects, %2\n").arg(job.objects().size()).arg(formatBytes(total));
+    text += QStringLiteral("%1 objects, %2\n").arg(QString::number(job.objects().size()), formatBytes(total));
     return printOut(text);
 }
 
@@ -418,14 +325,14 @@ int runInspect(const Config &config, ObjectStore &store)
     text += QStringLiteral("format:        %1\nentries:\n").arg(r.stats.format);
     for (const ArchiveEntryInfo &e : r.entries) {
         text += QStringLiteral("%1%2 %3 %4 %5%6\n")
-                    .arg(typeChar(e.type))
-                    .arg(e.mode & 07777, 4, 8, QLatin1Char('0'))
-                    .arg(e.size, 12)
-                    .arg(QDateTime::fromSecsSinceEpoch(e.mtime, Qt::UTC).toString(QStringLiteral("yyyy-MM-dd HH:mm")),
+                    .arg(typeChar(e.type), QString::number(e.mode & 07777, 8).rightJustified(4, u'0'),
+                         QString::number(e.size).rightJustified(12),
+                         QDateTime::fromSecsSinceEpoch(e.mtime, Qt::UTC).toString(QStringLiteral("yyyy-MM-dd HH:mm")),
                          Log::printable(e.path),
                          e.linkTarget.isEmpty() ? QString() : QStringLiteral(" -> ") + Log::printable(e.linkTarget));
     }
-    text += QStringLiteral("%1 entries%2\n").arg(r.entries.size()).arg(r.truncated ? QStringLiteral(" (truncated)") : QString());
+    text += QStringLiteral("%1 entries%2\n")
+                .arg(QString::number(r.entries.size()), r.truncated ? QStringLiteral(" (truncated)") : QString());
     return printOut(text);
 }
 
@@ -446,7 +353,7 @@ int runCommand(const QStringList &arguments, const QProcessEnvironment &env)
         return ExitUsage;
     }
     if (cmd->help) {
-        return printOut(usage(cmd->action));
+        return printOut(usageText(cmd->action));
     }
     if (cmd->version) {
         return printOut(QStringLiteral("s3cache %1\n").arg(QStringLiteral(S3CACHE_VERSION)));

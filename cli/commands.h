@@ -1,6 +1,6 @@
 #pragma once
 // The `s3cache` command: parse, resolve, run one job, print, map the result to an exit code.
-// Exit codes (SPEC §9): 0 success or cache miss; 1 operation failed; 2 bad parameters or usage;
+// Exit codes (docs/behaviour.md §9): 0 success or cache miss; 1 operation failed; 2 bad parameters or usage;
 // 130 cancelled by SIGINT/SIGTERM.
 
 #include <QProcessEnvironment>

@@ -17,7 +17,7 @@ QString formatBytes(qint64 bytes)
         ++unit;
     }
     return unit == 0 ? QStringLiteral("%1 B").arg(bytes)
-                     : QStringLiteral("%1 %2").arg(value, 0, 'f', 1).arg(QLatin1String(units[unit]));
+                     : QStringLiteral("%1 %2").arg(QString::number(value, 'f', 1), QLatin1String(units[unit]));
 }
 
 QString formatDuration(qint64 ms)
@@ -26,9 +26,9 @@ QString formatDuration(qint64 ms)
         return QStringLiteral("%1 s").arg(double(ms) / 1000.0, 0, 'f', 1);
     const qint64 s = ms / 1000;
     if (s < 3600)
-        return QStringLiteral("%1m%2s").arg(s / 60).arg(s % 60, 2, 10, QLatin1Char('0'));
+        return QStringLiteral("%1m%2s").arg(QString::number(s / 60), QString::number(s % 60).rightJustified(2, u'0'));
     if (s < 86400 * 2)
-        return QStringLiteral("%1h%2m").arg(s / 3600).arg((s % 3600) / 60, 2, 10, QLatin1Char('0'));
+        return QStringLiteral("%1h%2m").arg(QString::number(s / 3600), QString::number((s % 3600) / 60).rightJustified(2, u'0'));
     return QStringLiteral("%1 days").arg(s / 86400);
 }
 
@@ -55,9 +55,8 @@ void ProgressPrinter::update(const JobProgress &p)
     }
     if (p.itemsDone > 0)
         text += QStringLiteral("%1 %2%3 items")
-                    .arg(p.bytesDone > 0 ? QStringLiteral(",") : QString())
-                    .arg(p.itemsDone)
-                    .arg(p.itemsTotal > 0 ? QStringLiteral("/%1").arg(p.itemsTotal) : QString());
+                    .arg(p.bytesDone > 0 ? QStringLiteral(",") : QString(), QString::number(p.itemsDone),
+                         p.itemsTotal > 0 ? QStringLiteral("/%1").arg(p.itemsTotal) : QString());
     if (m_terminal) {
         const QByteArray line = "\r\033[K" + text.toUtf8();
         std::fwrite(line.constData(), 1, size_t(line.size()), stderr);

@@ -1,52 +1,79 @@
 #include "archiveformat.h"
 
+#include <QStringList>
+
 namespace s3cache {
+
+namespace {
+
+using namespace Qt::StringLiterals;
+
+struct FormatInfo
+{
+    ArchiveFormat format;
+    QString name;
+    QStringList extensions;  // the first is the canonical one
+    int lowestLevel;         // compression_level range; lowestLevel > highestLevel: none
+    int highestLevel;
+};
+
+const QList<FormatInfo> &formats()
+{
+    static const QList<FormatInfo> table{
+        {ArchiveFormat::TarZstd, u"tar.zst"_s, {u".tar.zst"_s, u".tzst"_s}, 1, 19},
+        {ArchiveFormat::TarGzip, u"tar.gz"_s, {u".tar.gz"_s, u".tgz"_s}, -1, 9},
+        {ArchiveFormat::Tar, u"tar"_s, {u".tar"_s}, 0, -1},
+        {ArchiveFormat::Zip, u"zip"_s, {u".zip"_s}, -1, 9},  // zip's deflate
+    };
+    return table;
+}
+
+const FormatInfo &info(ArchiveFormat format)
+{
+    for (const FormatInfo &f : formats()) {
+        if (f.format == format)
+            return f;
+    }
+    return formats().constFirst();
+}
+
+} // namespace
 
 std::optional<ArchiveFormat> archiveFormatForFilename(const QString &filename)
 {
-    const QString name = filename.toLower();
-    if (name.endsWith(u".tar.zst") || name.endsWith(u".tzst"))
-        return ArchiveFormat::TarZstd;
-    if (name.endsWith(u".tar.gz") || name.endsWith(u".tgz"))
-        return ArchiveFormat::TarGzip;
-    if (name.endsWith(u".tar"))
-        return ArchiveFormat::Tar;
-    if (name.endsWith(u".zip"))
-        return ArchiveFormat::Zip;
+    for (const FormatInfo &f : formats()) {
+        for (const QString &extension : f.extensions) {
+            if (filename.endsWith(extension, Qt::CaseInsensitive))
+                return f.format;
+        }
+    }
     return std::nullopt;
+}
+
+QString archiveExtensions()
+{
+    QStringList out;
+    for (const FormatInfo &f : formats())
+        out << f.extensions.join(u'/');
+    return out.join(u", "_s);
 }
 
 QString archiveFormatName(ArchiveFormat format)
 {
-    switch (format) {
-    case ArchiveFormat::TarZstd: return QStringLiteral("tar.zst");
-    case ArchiveFormat::TarGzip: return QStringLiteral("tar.gz");
-    case ArchiveFormat::Tar: return QStringLiteral("tar");
-    case ArchiveFormat::Zip: return QStringLiteral("zip");
-    }
-    return QString();
+    return info(format).name;
 }
 
 bool compressionLevelValid(ArchiveFormat format, int level, QString *range)
 {
-    int low = -1;
-    int high = 9;  // gzip, and zip's deflate
-    switch (format) {
-    case ArchiveFormat::TarZstd:
-        low = 1;
-        high = 19;
-        break;
-    case ArchiveFormat::Tar:
+    const FormatInfo &f = info(format);
+    if (f.lowestLevel > f.highestLevel) {
         if (range)
-            *range = QStringLiteral("none: tar archives are not compressed");
+            *range = u"none: %1 archives are not compressed"_s.arg(f.name);
         return level == -1;
-    case ArchiveFormat::TarGzip:
-    case ArchiveFormat::Zip:
-        break;
     }
     if (range)
-        *range = QStringLiteral("%1..%2").arg(low).arg(high);
-    return level == -1 || (level >= low && level <= high);
+        *range = u"%1..%2"_s.arg(QString::number(f.lowestLevel), QString::number(f.highestLevel));
+    return level == -1 || (level >= f.lowestLevel && level <= f.highestLevel);
 }
 
 } // namespace s3cache

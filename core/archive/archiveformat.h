@@ -1,6 +1,8 @@
 #pragma once
 // Archive formats and what the archive layer reports about one run. The format of an archive
-// being written follows the object's filename; an archive being read is detected from its bytes.
+// being written follows the object's name (the configuration decides it once: Config::format);
+// an archive being read is detected from its bytes. Names, extensions and compression-level
+// ranges of the formats live here and nowhere else.
 
 #include <QString>
 
@@ -13,6 +15,8 @@ enum class ArchiveFormat { TarZstd, TarGzip, Tar, Zip };
 
 // .tar.zst/.tzst, .tgz/.tar.gz, .tar, .zip (case-insensitive); anything else: nullopt.
 std::optional<ArchiveFormat> archiveFormatForFilename(const QString &filename);
+// The known extensions for messages and help: ".tar.zst/.tzst, .tar.gz/.tgz, .tar, .zip".
+QString archiveExtensions();
 // "tar.zst", "tar.gz", "tar", "zip"
 QString archiveFormatName(ArchiveFormat format);
 // Whether `level` is a valid compression_level for `format` (-1 always is: the codec default).

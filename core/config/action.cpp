@@ -2,35 +2,41 @@
 
 namespace s3cache {
 
+using namespace Qt::StringLiterals;
+
+const QList<ActionInfo> &actionTable()
+{
+    static const QList<ActionInfo> table{
+        {Action::Restore, u"restore"_s, {},
+         u"put the cached folders back into the workspace (a missing cache is a miss, exit 0)"_s},
+        {Action::Rebuild, u"rebuild"_s, {u"upload"_s},
+         u"archive the mounts and upload them (skipped when nothing changed); also: upload"_s},
+        {Action::Flush, u"flush"_s, {}, u"delete cache objects under prefix/org/repo/ older than the age"_s},
+        {Action::List, u"list"_s, {}, u"list cache objects under a prefix with size and age"_s},
+        {Action::Inspect, u"inspect"_s, {}, u"show a cache object's metadata and archive entries without extracting"_s},
+        {Action::Config, u"config"_s, {},
+         u"print the resolved configuration and where each value came from (secrets masked)"_s},
+    };
+    return table;
+}
+
 std::optional<Action> parseAction(const QString &text)
 {
     const QString t = text.trimmed().toLower();
-    if (t == u"restore")
-        return Action::Restore;
-    if (t == u"rebuild" || t == u"upload")
-        return Action::Rebuild;
-    if (t == u"flush")
-        return Action::Flush;
-    if (t == u"list")
-        return Action::List;
-    if (t == u"inspect")
-        return Action::Inspect;
-    if (t == u"config")
-        return Action::Config;
+    for (const ActionInfo &a : actionTable()) {
+        if (a.name == t || a.aliases.contains(t))
+            return a.action;
+    }
     return std::nullopt;
 }
 
 QString actionName(Action action)
 {
-    switch (action) {
-    case Action::Restore: return QStringLiteral("restore");
-    case Action::Rebuild: return QStringLiteral("rebuild");
-    case Action::Flush: return QStringLiteral("flush");
-    case Action::List: return QStringLiteral("list");
-    case Action::Inspect: return QStringLiteral("inspect");
-    case Action::Config: return QStringLiteral("config");
+    for (const ActionInfo &a : actionTable()) {
+        if (a.action == action)
+            return a.name;
     }
-    return QStringLiteral("restore");
+    return actionTable().constFirst().name;
 }
 
 } // namespace s3cache

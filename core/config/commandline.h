@@ -1,12 +1,14 @@
 #pragma once
 // The `s3cache` command line: `s3cache [ACTION] [--name value | --name=value | --flag]...`.
+// The flags are those of the parameter table (parameters.h), plus --help (-h) and --version.
 //  - names in kebab or snake case (--dry-run == --dry_run);
-//  - boolean flags may omit their value (--dry-run == --dry-run=true); a following argument
+//  - boolean parameters may omit their value (--dry-run == --dry-run=true); a following argument
 //    is taken as the value only when it is a boolean literal (--dry-run false);
 //  - every other flag needs a value: the next argument unless it starts with "--" (use
 //    --name=--value for such values);
-//  - --key is an alias of --path; --root and --bucket are both kept (resolveConfig compares);
-//  - --mount and --restore-keys may be repeated, the items accumulate;
+//  - a row's flag aliases name it too (--key is --path); --root and --bucket are two rows
+//    (resolveConfig compares them);
+//  - list parameters (--mount, --restore-keys) may be repeated, the items accumulate;
 //  - ACTION is the one positional argument, or --action; giving both differently is an error.
 // Unknown flags and extra positional arguments are ErrorKind::InvalidInput errors naming them.
 

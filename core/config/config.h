@@ -1,11 +1,11 @@
 #pragma once
-// The resolved configuration of one `s3cache` run (SPEC §2–§4, §8), built by resolveConfig()
+// The resolved configuration of one `s3cache` run (docs/behaviour.md §2–§5, §8), built by resolveConfig()
 // from the command line, the environment and the Vela parameter/secret files without any
 // network access. Everything is validated here, so a bad value stops the run (exit 2) before
 // any request; errors are ErrorKind::InvalidInput naming the parameter, its source and the bad
 // value - never the value of secret_key or session_token.
 //
-// Choices where the SPEC is silent:
+// Choices docs/behaviour.md leaves to the code:
 //  - server "file:///dir" (or "file://relative/dir", relative to the current directory) selects
 //    a local directory store rooted at dir; the bucket is a subdirectory of it and defaults to
 //    "cache" when neither root nor bucket is given. Region and path_style do not apply.
@@ -17,7 +17,9 @@
 //  - flush needs a scope: prefix/org/repo/ when org and repo are known, else prefix/; with
 //    neither, or with only one of org and repo, it is an error (never the whole bucket).
 //  - mounts may be absolute when inside the workspace; they are stored relative to it.
-//  - timeout must be positive; age may be 0 (flush everything older than now).
+//  - timeout must be positive; age may be 0s (flush everything older than now), not a bare 0.
+//  - the archive format is decided here, once: the extension of path when it has a known one,
+//    else that of filename (so `--path k/latest` writes filename's format).
 //  - prefix, filename, path and restore_keys may be templates (keytemplate.h), evaluated here
 //    against the workspace, after the workspace and the mounts are known; the fields hold the
 //    evaluated values, `templates` the texts. A template that cannot be evaluated is an error
@@ -36,6 +38,7 @@
 #include "parametersource.h"
 #include "valueparsers.h"
 
+#include "archive/archiveformat.h"
 #include "s3/endpoint.h"
 #include "s3/s3types.h"
 #include "util/log.h"
@@ -66,10 +69,10 @@ struct Config
     QString prefix;                   // normalised: segments joined by one '/', no slash at the ends
     QString org;
     QString repo;
-    QString filename;                 // archive.tar.zst unless given
+    QString filename;                 // the parameter table's default unless given
     bool filenameExplicit = false;
     QString path;                     // explicit full key (may end with '/' for list only)
-    QString format;                   // "tar.zst", "tar.gz", "tar" or "zip", from the object name
+    ArchiveFormat format = ArchiveFormat::TarZstd;  // from path's extension, else filename's
     QStringList restoreKeys;          // full key prefixes from restore_keys, evaluated, in order
     QString defaultBranch;            // VELA_REPO_BRANCH when the default-branch fallback applies
     QString defaultBranchKey;         // objectKey() with .Build.Branch = defaultBranch, else empty
@@ -86,24 +89,29 @@ struct Config
     QString workspace;                // absolute
     QStringList mounts;               // relative to the workspace, cleaned
     bool preservePath = false;
-    qint64 timeoutMs = 10 * 60 * 1000;
-    qint64 ageSeconds = 14 * 24 * 3600;
+    // The defaults of these are the parameter table's (parameters.cpp); resolveConfig sets them.
+    qint64 timeoutMs = 0;
+    qint64 ageSeconds = 0;
     int compressionLevel = -1;        // -1: the codec's default
     // restore refuses archives that unpack to more (file sizes with holes, 512 bytes an entry);
     // 0: no limit. The default stops bombs (a 10 KB sparse tar declaring 10 TB) and no real cache.
-    qint64 maxRestoreBytes = qint64(1) << 40;
+    qint64 maxRestoreBytes = 0;
     bool dryRun = false;
     bool failOnMiss = false;
     bool strict = false;
     bool lookupOnly = false;          // restore: report hit/miss without downloading
     QString velaOutputs;              // VELA_OUTPUTS, may be empty
 
-    // Every parameter that some source set, with that source; the values of secret_key and
-    // session_token are stored as "****".
+    // Every parameter that some source set, with that source; the values of secret parameters
+    // are stored as "****".
     QMap<QString, ParameterValue> sources;
+    // Parameters as resolved, for describe(): the value as used (normalised, parsed defaults,
+    // secrets "****", the access key partly) and where it came from ("default", "host", ...).
+    QMap<QString, ParameterValue> resolved;
 
     // For `s3cache config`: store, addressing, region, bucket, key, format, credentials and every
-    // parameter with its value and source. Secrets are "****", the access key is shown partly.
+    // parameter of the table with its value and source. Secrets are "****", the access key is
+    // shown partly.
     QString describe() const;
 };
 
@@ -111,9 +119,5 @@ struct Config
 // session token with Log::registerSecret as soon as they are read.
 Result<Config> resolveConfig(const CommandLine &cmd, const QProcessEnvironment &env,
                              const QString &velaRoot = {});
-
-// "tar.zst", "tar.gz", "tar" or "zip" for an object name by its extension (case-insensitive);
-// empty when the extension is none of .tar.zst, .tzst, .tar.gz, .tgz, .tar, .zip.
-QString archiveFormatForName(const QString &name);
 
 } // namespace s3cache

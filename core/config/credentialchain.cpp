@@ -43,7 +43,7 @@ Result<std::optional<IniFile>> readIniFile(const QString &path)
             continue;
         const auto fail = [&](const QString &what) {
             return Error(ErrorKind::InvalidInput, QStringLiteral("AwsConfigFile"),
-                         QStringLiteral("%1 line %2: %3").arg(path).arg(lineNumber).arg(what));
+                         QStringLiteral("%1 line %2: %3").arg(path, QString::number(lineNumber), what));
         };
         if (line.startsWith(u'[')) {
             const QString header = QString(line).remove(inlineComment);
@@ -148,7 +148,7 @@ Result<Credentials> resolveCredentialChain(const QProcessEnvironment &env, const
         if (!section)
             continue;
         profileFound = true;
-        const Result<Credentials> keys = staticKeys(*section, profile, path);
+        Result<Credentials> keys = staticKeys(*section, profile, path);
         if (!keys.ok() || !keys->isEmpty())
             return keys;
     }

@@ -1,5 +1,5 @@
 #pragma once
-// The standard AWS credential chain, used when no key pair was given as a parameter (SPEC §2).
+// The standard AWS credential chain, used when no key pair was given as a parameter (docs/behaviour.md §2).
 // In order:
 //  1. the profile AWS_PROFILE (else AWS_DEFAULT_PROFILE, else "default") in the shared
 //     credentials file (AWS_SHARED_CREDENTIALS_FILE, else <home>/.aws/credentials; sections

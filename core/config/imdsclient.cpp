@@ -90,7 +90,7 @@ public:
         for (;;) {
             data += socket.readAll();
             if (data.size() > maxResponseBytes)
-                return malformed(QStringLiteral("%1: response larger than %2 bytes").arg(url).arg(maxResponseBytes));
+                return malformed(QStringLiteral("%1: response larger than %2 bytes").arg(url, QString::number(maxResponseBytes)));
             if (headerEnd < 0 && (headerEnd = data.indexOf("\r\n\r\n")) >= 0) {
                 for (const QByteArray &line : data.left(headerEnd).split('\n')) {
                     if (line.toLower().startsWith("content-length:"))
@@ -163,7 +163,7 @@ Result<Credentials> fetchImdsCredentials(const ImdsOptions &options)
         return token.error();
     if (token->status != 200 || token->body.trimmed().isEmpty()) {
         Log::debug(QStringLiteral("instance metadata service at %1 issued no IMDSv2 token (HTTP %2)")
-                       .arg(options.endpoint).arg(token->status));
+                       .arg(options.endpoint, QString::number(token->status)));
         return Credentials();
     }
     const QByteArray sessionToken = token->body.trimmed();
@@ -191,7 +191,7 @@ Result<Credentials> fetchImdsCredentials(const ImdsOptions &options)
         return reply.error().withContext(QStringLiteral("instance metadata: credentials of role %1").arg(role));
     if (reply->status != 200)
         return Error(ErrorKind::Server, QStringLiteral("ImdsError"),
-                     QStringLiteral("instance metadata: credentials of role %1 answered HTTP %2").arg(role).arg(reply->status))
+                     QStringLiteral("instance metadata: credentials of role %1 answered HTTP %2").arg(role, QString::number(reply->status)))
             .setHttpStatus(reply->status);
     const QJsonDocument doc = QJsonDocument::fromJson(reply->body);
     const QJsonObject json = doc.object();

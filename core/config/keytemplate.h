@@ -7,8 +7,9 @@
 //
 //  - text outside `{{ }}` is kept as it is; a value without `{{` is not a template at all;
 //  - `{{ .Repo.Org }}` a variable (TemplateContext::knownVariables(); an unset one is empty);
-//  - `{{ checksum "go.sum" }}` SHA-256 (hex) of one file, relative to the workspace;
-//  - `{{ hashFiles "pattern" ... }}` SHA-256 over every file matching the globs (see hashFiles());
+//  - `{{ checksum "go.sum" }}` SHA-256 (hex) of one file, relative to the workspace (filehash.h);
+//  - `{{ hashFiles "pattern" ... }}` SHA-256 over every file matching the globs (filehash.h,
+//    filematch.h);
 //  - `{{ arch }}`, `{{ os }}` Go's names for this build (amd64/arm64, linux);
 //  - `{{ epoch }}` seconds since 1970 (one value per run);
 //  - `{{ "text" }}` / {{ `text` }} a literal; `{{/* comment */}}`; `{{-` and `-}}` trim the
@@ -83,23 +84,5 @@ private:
     QString m_text;
     QList<Node> m_nodes;
 };
-
-// SHA-256 (lowercase hex) of the file `path`, relative to `workspace`. The file must be a regular
-// file inside the workspace, also after resolving symlinks.
-Result<QString> fileChecksum(const QString &workspace, const QString &path);
-
-// The files hashFiles() hashes, workspace-relative and sorted. Patterns are relative globs:
-// `*` and `?` within one path segment, `[abc]`/`[!abc]` classes, `**` any number of segments;
-// a pattern starting with '!' removes its matches. `.git` (folder or file, at any depth) and
-// `excludedPaths` are never looked into; symlinked folders are not entered, and symlinked files
-// count only when they resolve to a file inside the workspace.
-Result<QStringList> matchFiles(const QString &workspace, const QStringList &patterns,
-                               const QStringList &excludedPaths = {});
-
-// SHA-256 (hex) of the text "<sha256 of the file>  <relative path>\n" over matchFiles() in
-// order, i.e. what `sha256sum FILES | sha256sum` prints with the files sorted by path. No
-// matching file is an error (a key that follows nothing would never change).
-Result<QString> hashFiles(const QString &workspace, const QStringList &patterns,
-                          const QStringList &excludedPaths = {});
 
 } // namespace s3cache

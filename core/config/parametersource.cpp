@@ -1,12 +1,14 @@
 #include "parametersource.h"
 
+#include "parameters.h"
+
 #include <QFile>
 #include <QFileInfo>
 
 namespace s3cache {
 
-ParameterSource::ParameterSource(QMap<QString, QString> flags, QProcessEnvironment env, QString velaRoot)
-    : m_flags(std::move(flags)), m_env(std::move(env)), m_velaRoot(std::move(velaRoot))
+ParameterSource::ParameterSource(QMap<QString, QString> flags, const QProcessEnvironment &env, QString velaRoot)
+    : m_flags(std::move(flags)), m_env(env), m_velaRoot(std::move(velaRoot))
 {
     if (m_velaRoot.isEmpty())
         m_velaRoot = m_env.value(QStringLiteral("S3CACHE_VELA_ROOT"));
@@ -14,41 +16,28 @@ ParameterSource::ParameterSource(QMap<QString, QString> flags, QProcessEnvironme
         m_velaRoot = QStringLiteral("/vela");
 }
 
-QStringList ParameterSource::awsVariables(const QString &name)
-{
-    if (name == u"access_key")
-        return {QStringLiteral("AWS_ACCESS_KEY_ID")};
-    if (name == u"secret_key")
-        return {QStringLiteral("AWS_SECRET_ACCESS_KEY")};
-    if (name == u"session_token")
-        return {QStringLiteral("AWS_SESSION_TOKEN")};
-    if (name == u"region")
-        return {QStringLiteral("AWS_REGION"), QStringLiteral("AWS_DEFAULT_REGION")};
-    return {};
-}
-
-QString ParameterSource::flagName(const QString &name)
-{
-    return QStringLiteral("--") + QString(name).replace(u'_', u'-');
-}
-
 Result<std::optional<ParameterValue>> ParameterSource::find(const QString &name, AwsVariables aws) const
 {
     using Found = std::optional<ParameterValue>;
+    const Parameter &row = parameter(name);
     const QString flag = m_flags.value(name).trimmed();
     if (!flag.isEmpty())
-        return Found(ParameterValue{flag, flagName(name)});
+        return Found(ParameterValue{flag, row.flags().constFirst()});
 
     const QString upper = name.toUpper();
-    QStringList variables{QStringLiteral("PARAMETER_") + upper, QStringLiteral("S3_CACHE_") + upper,
-                          QStringLiteral("CACHE_S3_") + upper};
+    QStringList variables;
+    if (row.vela)
+        variables = {QStringLiteral("PARAMETER_") + upper, QStringLiteral("S3_CACHE_") + upper,
+                     QStringLiteral("CACHE_S3_") + upper};
     if (aws == AwsVariables::Include)
-        variables += awsVariables(name);
+        variables += row.variables;
     for (const QString &variable : std::as_const(variables)) {
         const QString value = m_env.value(variable).trimmed();
         if (!value.isEmpty())
             return Found(ParameterValue{value, variable});
     }
+    if (!row.vela)
+        return Found();
 
     for (const char *kind : {"parameters", "secrets"}) {
         const QString path = QStringLiteral("%1/%2/s3-cache/%3").arg(m_velaRoot, QLatin1String(kind), name);

@@ -1,5 +1,5 @@
 #pragma once
-// Parsers for the textual parameter values of SPEC §2/§3. Errors are ErrorKind::InvalidInput
+// Parsers for the textual parameter values of docs/behaviour.md §2/§3. Errors are ErrorKind::InvalidInput
 // with code "BadValue" and a message "cannot parse '<text>': <what was expected>"; callers add
 // the parameter name and its source. Never pass a secret to these: the message echoes the text.
 

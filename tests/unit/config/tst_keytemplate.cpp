@@ -4,6 +4,8 @@
 // how resolveConfig() uses templates: evaluated keys, restore keys, the default-branch fallback.
 
 #include "config/config.h"
+#include "config/filehash.h"
+#include "config/filematch.h"
 #include "config/keytemplate.h"
 
 #include <QCryptographicHash>
@@ -452,7 +454,7 @@ void TestKeyTemplate::resolveErrors_data()
         "position 1: hashFiles: no file in the workspace $WS matches \"*.none\"");
     row("evaluated-extension", {s("PARAMETER_FILENAME={{ .Build.Branch }}.rar"), s("VELA_BUILD_BRANCH=main")},
         "filename: 'main.rar' (from PARAMETER_FILENAME, template '{{ .Build.Branch }}.rar') has an unknown extension; "
-        "use .tar.zst, .tzst, .tar.gz, .tgz, .tar or .zip");
+        "use one of .tar.zst/.tzst, .tar.gz/.tgz, .tar, .zip");
     row("evaluated-dotdot", {s("PARAMETER_PREFIX=a/{{ .Build.Tag }}/.."), s("VELA_BUILD_TAG=x")},
         "prefix: 'a/x/..' (from PARAMETER_PREFIX, template 'a/{{ .Build.Tag }}/..') contains a '.' or '..' segment, "
         "which a cache key must not have");
