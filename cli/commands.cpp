@@ -3,6 +3,7 @@
 #include "progressprinter.h"
 
 #include "cache/flushjob.h"
+#include "cache/listjob.h"
 #include "cache/inspectjob.h"
 #include "cache/rebuildjob.h"
 #include "cache/restorejob.h"

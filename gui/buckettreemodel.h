@@ -5,6 +5,7 @@
 // by its own age, a folder when it holds at least one such object.
 
 #include "cache/bucketsummary.h"
+#include "config/parameters.h"
 
 #include <QAbstractItemModel>
 #include <QDateTime>
@@ -65,7 +66,7 @@ private:
 
     BucketSummary m_summary;
     QDateTime m_now;
-    qint64 m_threshold = 14 * 24 * 3600;
+    qint64 m_threshold = defaultFlushAgeSeconds();
     QIcon m_folderIcon;
     QIcon m_objectIcon;
 };

@@ -33,7 +33,7 @@ BucketView::BucketView(Session *session, QWidget *parent)
     m_filter->setClearButtonEnabled(true);
     m_filter->setAccessibleName(tr("Filter by key"));
     m_ageDays->setRange(1, 3650);
-    m_ageDays->setValue(14);
+    m_ageDays->setValue(int(defaultFlushAgeSeconds() / (24 * 3600)));
     m_ageDays->setSuffix(tr(" days"));
     m_ageDays->setAccessibleName(tr("Highlight objects older than"));
     m_ageDays->setToolTip(tr("Objects older than this are highlighted; Age flush starts with this age"));

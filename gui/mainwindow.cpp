@@ -155,7 +155,7 @@ void MainWindow::restoreState()
     QMainWindow::restoreState(m_settings->value(QStringLiteral("window/state")).toByteArray());
     if (!m_splitter->restoreState(m_settings->value(QStringLiteral("window/splitter")).toByteArray()))
         m_splitter->setSizes({width() * 3 / 5, width() * 2 / 5});
-    m_bucketView->setAgeThresholdDays(m_settings->value(QStringLiteral("view/ageDays"), 14).toInt());
+    m_bucketView->setAgeThresholdDays(m_settings->value(QStringLiteral("view/ageDays"), int(defaultFlushAgeSeconds() / (24 * 3600))).toInt());
 }
 
 void MainWindow::saveState()

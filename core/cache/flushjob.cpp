@@ -63,27 +63,11 @@ Error FlushJob::deleteExpired(ObjectStore &store)
 {
     DeleteResult removed;
     return deleteObjects(store, m_result.expired, cancellation().get(), removed,
-                                      [this](const DeleteResult &done, qsizetype keys, qint64) {
-                                          m_result.deleted = int(done.deleted.size());
-                                          m_result.bytesFreed = done.bytesFreed;
-                                          reportProgress({JobPhase::Delete, done.bytesFreed, -1,
-                                                          done.deleted.size(), keys}, true);
-                                      });
-}
-
-ListJob::ListJob(ObjectStore &store, QString prefix, QObject *parent)
-    : Job(parent), m_store(store), m_prefix(std::move(prefix))
-{
-}
-
-Error ListJob::run()
-{
-    const ObjectStorePtr store = m_store.withContext(callContext());
-    return store->list(m_prefix, [this](const QList<ObjectInfo> &page) {
-        m_objects += page;
-        reportProgress({JobPhase::List, 0, -1, m_objects.size()});
-        return !isCancelled();
-    });
+                         [this](const DeleteResult &done, qsizetype keys, qint64) {
+                             m_result.deleted = int(done.deleted.size());
+                             m_result.bytesFreed = done.bytesFreed;
+                             reportProgress({JobPhase::Delete, done.bytesFreed, -1, done.deleted.size(), keys}, true);
+                         });
 }
 
 } // namespace s3cache

@@ -8,12 +8,14 @@
 #include "job.h"
 #include "objectstore.h"
 
+#include "config/parameters.h"
+
 namespace s3cache {
 
 struct FlushOptions
 {
     QString prefix;           // with a trailing '/' so that org/repo-other is never touched
-    qint64 maxAgeSeconds = 14 * 24 * 3600;
+    qint64 maxAgeSeconds = defaultFlushAgeSeconds();
     bool dryRun = false;
     QDateTime now;            // the reference time; invalid -> current UTC time
     qint64 liveUploadSeconds = 600;  // uploads younger than this may belong to a running rebuild
@@ -47,23 +49,6 @@ private:
     ObjectStore &m_store;
     FlushOptions m_options;
     FlushResult m_result;
-};
-
-// ListJob: every object under a prefix, with size and LastModified.
-class ListJob : public Job
-{
-    Q_OBJECT
-public:
-    ListJob(ObjectStore &store, QString prefix, QObject *parent = nullptr);
-    const QList<ObjectInfo> &objects() const { return m_objects; }
-
-protected:
-    Error run() override;
-
-private:
-    ObjectStore &m_store;
-    QString m_prefix;
-    QList<ObjectInfo> m_objects;
 };
 
 } // namespace s3cache

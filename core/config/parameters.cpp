@@ -175,6 +175,11 @@ QVariant parameterDefault(const QString &name)
     return *parsed;
 }
 
+qint64 defaultFlushAgeSeconds()
+{
+    return parameterDefault(QStringLiteral("age")).toLongLong() / 1000;
+}
+
 QString formatParameterValue(ValueKind kind, const QVariant &value)
 {
     switch (kind) {

@@ -65,9 +65,10 @@ const Parameter &parameter(const QString &name);
 // Parses `text` by the parameter's kind (see ValueKind for the QVariant type). Errors are those
 // of valueparsers.h ("cannot parse '...': ..."), without the parameter's name.
 Result<QVariant> parseParameterValue(const Parameter &parameter, const QString &text);
-// The parsed default of `name`, or an invalid QVariant when it has none. For the front ends:
-// parameterDefault("age").toLongLong() is the flush age in milliseconds.
+// The parsed default of `name`, or an invalid QVariant when it has none (durations in ms).
 QVariant parameterDefault(const QString &name);
+// The default of `age` in seconds, for the front ends and jobs that offer a flush age.
+qint64 defaultFlushAgeSeconds();
 // A parsed value as `s3cache config` shows it: durations as 14d/10m/90s, booleans true/false,
 // lists comma-joined, sizes in bytes.
 QString formatParameterValue(ValueKind kind, const QVariant &value);
