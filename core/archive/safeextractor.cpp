@@ -235,6 +235,7 @@ private:
                 if (reader.digestVerified())
                     --m_stats.entries;  // the copy of a directory that follows the digest
                 m_stats.digestVerified = reader.digestVerified();
+                m_stats.bytesOut = reader.bytesRead();
                 return applyZipCentralDirectory(reader.zipCentralDirectory());
             }
             m_stats.format = reader.formatName();
