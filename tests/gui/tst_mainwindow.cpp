@@ -39,6 +39,8 @@
 #include <QTreeView>
 #include <QTreeWidget>
 
+#include <sys/stat.h>
+
 using namespace s3cache;
 
 namespace {
@@ -290,6 +292,44 @@ private slots:
         QVERIFY2(row->statusText().startsWith(QStringLiteral("Restored")), qPrintable(row->statusText()));
         QCOMPARE(test::treeContents(target), test::treeContents(workspace(QStringLiteral("tool"))));
         QVERIFY(test::saveScreenshot(w.get(), QStringLiteral("restore-done")));
+        QDir(target).removeRecursively();
+        closeWindow(w);
+    }
+
+    // The archive layer's warnings reach the job panel, not only a CLI log: a cache holding a
+    // setuid file restores it without the bit and says so in the job's row.
+    void restoreWarningsShowInTheJobPanel()
+    {
+        const QString source = workspace(QStringLiteral("suid"));
+        QVERIFY(QDir().mkpath(source + QStringLiteral("/node_modules/.bin")));
+        QFile helper(source + QStringLiteral("/node_modules/.bin/helper"));
+        QVERIFY(helper.open(QIODevice::WriteOnly) && helper.write("#!/bin/sh\n") > 0);
+        helper.close();
+        QCOMPARE(chmod(QFile::encodeName(helper.fileName()).constData(), 04755), 0);
+        const QString key = QStringLiteral("ci-cache/beta/suid/archive.tar.zst");
+        LocalStore s = store();
+        const Error e = test::rebuildInto(s, key, source);  // the mount node_modules
+        QVERIFY2(!e, qPrintable(e.toString()));
+
+        auto w = openConnected();
+        QVERIFY(w->bucketView()->select(key));
+        const QString target = m_dir.filePath(QStringLiteral("restored-suid"));
+        QDir().mkpath(target);
+        w->actions()->restore()->trigger();
+        QFileDialog *chooser = w->findChild<QFileDialog *>();
+        QVERIFY(chooser);
+        QTRY_VERIFY(chooser->isVisible());
+        chooser->setDirectory(target);
+        chooser->selectFile(target);
+        QVERIFY(QMetaObject::invokeMethod(chooser, "accept"));
+        QTRY_COMPARE(w->jobPanel()->rows().size(), 1);
+        JobProgressWidget *row = w->jobPanel()->rows().first();
+        QTRY_VERIFY_WITH_TIMEOUT(row->isFinished(), 30000);
+        QVERIFY2(!row->failed(), qPrintable(row->statusText()));
+        QVERIFY2(row->warningsText().contains(QStringLiteral("setuid, setgid or sticky bits")), qPrintable(row->warningsText()));
+        struct stat st;
+        QCOMPARE(stat(QFile::encodeName(target + QStringLiteral("/node_modules/.bin/helper")).constData(), &st), 0);
+        QCOMPARE(st.st_mode & 07777, mode_t(0755));
         QDir(target).removeRecursively();
         closeWindow(w);
     }
