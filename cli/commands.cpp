@@ -2,6 +2,7 @@
 
 #include "progressprinter.h"
 
+#include "archive/fsname.h"
 #include "cache/flushjob.h"
 #include "cache/listjob.h"
 #include "cache/inspectjob.h"
@@ -329,8 +330,8 @@ int runInspect(const Config &config, ObjectStore &store)
                     .arg(typeChar(e.type), QString::number(e.mode & 07777, 8).rightJustified(4, u'0'),
                          QString::number(e.size).rightJustified(12),
                          QDateTime::fromSecsSinceEpoch(e.mtime, Qt::UTC).toString(QStringLiteral("yyyy-MM-dd HH:mm")),
-                         Log::printable(e.path),
-                         e.linkTarget.isEmpty() ? QString() : QStringLiteral(" -> ") + Log::printable(e.linkTarget));
+                         Log::printable(fsNameForDisplay(e.path)),
+                         e.linkTarget.isEmpty() ? QString() : QStringLiteral(" -> ") + Log::printable(fsNameForDisplay(e.linkTarget)));
     }
     text += QStringLiteral("%1 entries%2\n")
                 .arg(QString::number(r.entries.size()), r.truncated ? QStringLiteral(" (truncated)") : QString());

@@ -2,6 +2,8 @@
 
 #include "format.h"
 
+#include "archive/fsname.h"
+
 
 namespace s3cache {
 
@@ -49,7 +51,10 @@ QVariant ArchiveEntryModel::data(const QModelIndex &index, int role) const
         case ModeColumn: return QStringLiteral("%1").arg(e.mode & 07777, 4, 8, QLatin1Char('0'));
         case SizeColumn: return e.type == TreeEntry::File ? Format::bytes(e.size) : QString();
         case ModifiedColumn: return Format::dateTime(modified);
-        case PathColumn: return e.linkTarget.isEmpty() ? e.path : e.path + QStringLiteral(" \u2192 ") + e.linkTarget;
+        case PathColumn: {
+            const QString path = fsNameForDisplay(e.path);  // bytes that are not UTF-8 as \xNN
+            return e.linkTarget.isEmpty() ? path : path + QStringLiteral(" \u2192 ") + fsNameForDisplay(e.linkTarget);
+        }
         }
     } else if (role == SortRole) {
         switch (index.column()) {

@@ -26,7 +26,8 @@ namespace s3cache {
 
 struct ArchiveEntryInfo
 {
-    QString path;  // as stored, without a trailing '/'
+    QString path;  // as stored, without a trailing '/'; bytes that are not UTF-8 escaped (fsname.h:
+                   // fsNameForDisplay() to show it)
     TreeEntry::Type type = TreeEntry::File;
     qint64 size = 0;
     qint64 mtime = 0;
