@@ -68,6 +68,15 @@ private:
         return ws;
     }
 
+    Error extractFile(const QString &file, const QString &ws) const
+    {
+        QFile archive(m_archives + u'/' + file);
+        if (!archive.open(QIODevice::ReadOnly))
+            return Error(ErrorKind::Io, QStringLiteral("TestSetup"), archive.fileName() + QStringLiteral(" is missing"));
+        SequentialSource source(archive.readAll());
+        return SafeExtractor().extract(&source, ws);
+    }
+
 private slots:
     void initTestCase()
     {
@@ -154,10 +163,7 @@ private slots:
     void namesOfOtherArchiversKeepTheirBytes()
     {
         QTemporaryDir ws;
-        QFile archive(m_archives + QStringLiteral("/foreign_names.tar"));
-        QVERIFY(archive.open(QIODevice::ReadOnly));
-        SequentialSource source(archive.readAll());
-        const Error error = SafeExtractor().extract(&source, ws.path());
+        const Error error = extractFile(QStringLiteral("foreign_names.tar"), ws.path());
         QVERIFY2(!error, qPrintable(error.toString()));
         const QByteArray root = fs(ws.path()) + '/';
         const QList<QPair<QByteArray, QByteArray>> expected = {
@@ -184,10 +190,7 @@ private slots:
     void zipTypesAndModesComeFromTheCentralDirectory()
     {
         QTemporaryDir ws;
-        QFile archive(m_archives + QStringLiteral("/foreign_modes.zip"));
-        QVERIFY(archive.open(QIODevice::ReadOnly));
-        SequentialSource source(archive.readAll());
-        const Error error = SafeExtractor().extract(&source, ws.path());
+        const Error error = extractFile(QStringLiteral("foreign_modes.zip"), ws.path());
         QVERIFY2(!error, qPrintable(error.toString()));
         const QMap<QString, QString> tree = describeTree(ws.path(), false);
         QCOMPARE(tree.value(QStringLiteral("bin")), QStringLiteral("dir mode=0750"));
@@ -208,10 +211,7 @@ private slots:
         });
         const auto restoreSink = qScopeGuard([] { Log::setSink({}); });
         QTemporaryDir ws;
-        QFile archive(m_archives + QStringLiteral("/foreign_nfc_nfd.zip"));
-        QVERIFY(archive.open(QIODevice::ReadOnly));
-        SequentialSource source(archive.readAll());
-        const Error error = SafeExtractor().extract(&source, ws.path());
+        const Error error = extractFile(QStringLiteral("foreign_nfc_nfd.zip"), ws.path());
         QVERIFY2(!error, qPrintable(error.toString()));
         QCOMPARE(warnings.size(), 1);
         QVERIFY2(warnings.first().contains(QStringLiteral("archive entry \"Caf\u00e9\" appears more than once: the last one is restored")),
