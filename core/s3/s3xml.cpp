@@ -133,8 +133,8 @@ Result<DeleteResult> S3Xml::parseDeleteResult(const QByteArray &xml)
         if (deleted) {
             result.deleted.append(key);
         } else {
-            Error error(S3ErrorParser::kindFor(0, code), code,
-                        QStringLiteral("delete %1: %2").arg(key, message.isEmpty() ? code : message));
+            // The key is the caller's context (S3Store names the object), not part of the message.
+            Error error(S3ErrorParser::kindFor(0, code), code, message.isEmpty() ? code : message);
             result.failures.append({key, error});
         }
     }

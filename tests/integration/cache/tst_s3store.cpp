@@ -273,6 +273,7 @@ private slots:
         QCOMPARE(e.code(), QStringLiteral("AccessDenied"));
         QVERIFY2(e.message().contains(QStringLiteral("1 of 3 objects not deleted")), qPrintable(e.message()));
         QVERIFY2(e.message().contains(QStringLiteral("s3://%1/held/b").arg(m_bucket)), qPrintable(e.message()));
+        QVERIFY2(e.message().count(QStringLiteral("held/b")) == 1, qPrintable(e.message()));  // named once
         QCOMPARE(job.result().deleted, (QStringList{QStringLiteral("a"), QStringLiteral("c")}));
         QCOMPARE(job.result().failed, QStringList{QStringLiteral("held/b")});
         QCOMPARE(job.result().bytesFreed, 200);
