@@ -44,7 +44,7 @@ QList<Parameter> makeTable()
          .help = u"secret key (never printed)"_s, .variables = {u"AWS_SECRET_ACCESS_KEY"_s}, .secret = true},
         {.name = u"session_token"_s, .metavar = u"TOKEN"_s, .help = u"session token (never printed)"_s,
          .variables = {u"AWS_SESSION_TOKEN"_s}, .secret = true},
-        {.name = u"root"_s, .defaultText = u"required (cache for a file:// store)"_s, .metavar = u"NAME"_s,
+        {.name = u"root"_s, .defaultText = u"required ("_s + defaultFileStoreBucket() + u" for a file:// store)"_s, .metavar = u"NAME"_s,
          .help = u"bucket name, as the plugin calls it"_s},
         {.name = u"bucket"_s, .metavar = u"NAME"_s,
          .help = u"bucket name, the same as root (both set and different is an error)"_s},
@@ -173,6 +173,11 @@ QVariant parameterDefault(const QString &name)
     if (!parsed.ok())
         qFatal("the default of %s does not parse: %s", qPrintable(name), qPrintable(parsed.error().message()));
     return *parsed;
+}
+
+QString defaultFileStoreBucket()
+{
+    return QStringLiteral("cache");
 }
 
 qint64 defaultFlushAgeSeconds()

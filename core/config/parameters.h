@@ -69,6 +69,8 @@ Result<QVariant> parseParameterValue(const Parameter &parameter, const QString &
 QVariant parameterDefault(const QString &name);
 // The default of `age` in seconds, for the front ends and jobs that offer a flush age.
 qint64 defaultFlushAgeSeconds();
+// The bucket of a file:// store when neither root nor bucket is given (a folder of the store).
+QString defaultFileStoreBucket();
 // A parsed value as `s3cache config` shows it: durations as 14d/10m/90s, booleans true/false,
 // lists comma-joined, sizes in bytes.
 QString formatParameterValue(ValueKind kind, const QVariant &value);

@@ -5,12 +5,6 @@
 
 namespace s3cache {
 
-namespace {
-
-const QString defaultFileStoreBucket = QStringLiteral("cache");
-
-} // namespace
-
 Error Resolver::resolveCredentials()
 {
     const auto accessKey = lookup(QStringLiteral("access_key"));
@@ -86,7 +80,7 @@ Error Resolver::resolveStore()
         m_config.fileStoreRoot = QDir::cleanPath(QDir::current().absoluteFilePath(dir));
         show(QStringLiteral("server"), QStringLiteral("file://") + m_config.fileStoreRoot);
         if (m_config.bucket.isEmpty()) {
-            m_config.bucket = defaultFileStoreBucket;
+            m_config.bucket = defaultFileStoreBucket();
             show(QStringLiteral("bucket"), m_config.bucket, QStringLiteral("default"));
             return {};
         }
