@@ -312,16 +312,9 @@ private slots:
         QVERIFY2(!e, qPrintable(e.toString()));
 
         auto w = openConnected();
-        QVERIFY(w->bucketView()->select(key));
         const QString target = m_dir.filePath(QStringLiteral("restored-suid"));
         QDir().mkpath(target);
-        w->actions()->restore()->trigger();
-        QFileDialog *chooser = w->findChild<QFileDialog *>();
-        QVERIFY(chooser);
-        QTRY_VERIFY(chooser->isVisible());
-        chooser->setDirectory(target);
-        chooser->selectFile(target);
-        QVERIFY(QMetaObject::invokeMethod(chooser, "accept"));
+        QVERIFY(w->actions()->startRestore(key, target));  // the folder dialog: restoreIntoFolderMatchesTheWorkspace
         QTRY_COMPARE(w->jobPanel()->rows().size(), 1);
         JobProgressWidget *row = w->jobPanel()->rows().first();
         QTRY_VERIFY_WITH_TIMEOUT(row->isFinished(), 30000);
