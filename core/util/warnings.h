@@ -21,7 +21,7 @@ class WarningSink
 {
 public:
     virtual ~WarningSink() = default;
-    // Thread-safe; may be called after the job is gone (the sink then drops the warning).
+    // Thread-safe; may be called after the job is gone (the job's sink then logs the warning).
     virtual void warn(const QString &message) = 0;
 };
 
