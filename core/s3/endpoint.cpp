@@ -88,8 +88,10 @@ QString Endpoint::describe() const
     QString url = bucketUrl().toString();
     if (url.endsWith(u'/'))
         url.chop(1);
-    return QStringLiteral("%1 (%2, region %3 from %4)")
-        .arg(url, pathStyle ? QStringLiteral("path-style") : QStringLiteral("virtual-host"), region, regionSource);
+    const QString addressing = pathStyle ? QStringLiteral("path-style")
+                               : accelerated ? QStringLiteral("virtual-host, transfer acceleration")
+                                             : QStringLiteral("virtual-host");
+    return QStringLiteral("%1 (%2, region %3 from %4)").arg(url, addressing, region, regionSource);
 }
 
 Result<Endpoint> resolveEndpoint(const EndpointOptions &options)
@@ -171,6 +173,31 @@ Result<Endpoint> resolveEndpoint(const EndpointOptions &options)
         if (QUrl::toAce(host).isEmpty())  // e.g. "apio.-1": a label may not start with '-'
             return invalid(QStringLiteral("region \"%1\" (from %2) is not a region name: it does not make a "
                                           "valid host name").arg(endpoint.region, endpoint.regionSource));
+    }
+
+    if (const QString accelerate = options.accelerateHost.trimmed().toLower(); !accelerate.isEmpty()) {
+        // minio-go's rules: an AWS feature, virtual-host only (the bucket is part of the name).
+        if (!isAwsHost(accelerate) || !accelerate.startsWith(u"s3-accelerate."))
+            return invalid(QStringLiteral("accelerated_endpoint \"%1\" is not an S3 Transfer Acceleration host "
+                                          "(s3-accelerate.amazonaws.com or s3-accelerate.dualstack.amazonaws.com)")
+                               .arg(accelerate));
+        if (!server.isEmpty() && !isAwsHost(host))
+            return invalid(QStringLiteral("accelerated_endpoint: the server %1 is not AWS S3; Transfer Acceleration "
+                                          "is an AWS feature (unset accelerated_endpoint or server)").arg(host));
+        if (bucket.contains(u'.'))
+            return invalid(QStringLiteral("accelerated_endpoint: the bucket name \"%1\" has dots, which Transfer "
+                                          "Acceleration does not allow (AWS refuses such buckets)").arg(bucket));
+        if (options.pathStyle == true)
+            return invalid(QStringLiteral("accelerated_endpoint needs virtual-host addressing; unset path_style"));
+        if (QUrl::toAce(bucket + u'.' + accelerate).isEmpty())
+            return invalid(QStringLiteral("bucket name \"%1\" cannot be part of a host name, which Transfer "
+                                          "Acceleration needs").arg(bucket));
+        endpoint.scheme = QStringLiteral("https");
+        endpoint.host = bucket + u'.' + accelerate;
+        endpoint.port = -1;
+        endpoint.pathStyle = false;
+        endpoint.accelerated = true;
+        return endpoint;
     }
 
     if (bucketInHost) {

@@ -9,7 +9,13 @@
 //  - explicit path_style overrides the automatic choice (not for a bucket already in the host);
 //  - region: explicit, else from the host (s3-us-west-2, s3.us-west-2, s3.dualstack.us-west-2),
 //    else AWS_REGION/AWS_DEFAULT_REGION as passed in `fallbackRegion`, else us-east-1;
-//  - empty server -> the AWS regional endpoint https://s3.<region>.amazonaws.com.
+//  - empty server -> the AWS regional endpoint https://s3.<region>.amazonaws.com;
+//  - accelerateHost (S3 Transfer Acceleration, `accelerated_endpoint`): https://<bucket>.<host>,
+//    virtual-host; refused for a bucket name with dots, a non-AWS server, path_style: true and
+//    a host that is not an s3-accelerate host of AWS.
+// Where the server, the fallback region and path_style come from when the parameters do not
+// give them (AWS_ENDPOINT_URL_S3, profiles, ...) is decided above this layer
+// (config/awss3settings.h).
 
 #include "util/result.h"
 
@@ -28,6 +34,7 @@ struct EndpointOptions
     QString fallbackRegion;          // AWS_REGION / AWS_DEFAULT_REGION, may be empty
     std::optional<bool> pathStyle;   // unset -> automatic
     QString fallbackRegionSource = QStringLiteral("AWS_REGION");  // the variable fallbackRegion came from
+    QString accelerateHost{};        // "s3-accelerate.amazonaws.com": Transfer Acceleration; empty: off
 };
 
 struct Endpoint
@@ -39,6 +46,7 @@ struct Endpoint
     QString region;
     QString regionSource;  // "parameter", "host", "AWS_REGION", "default"
     bool pathStyle = true;
+    bool accelerated = false;  // S3 Transfer Acceleration (host is <bucket>.s3-accelerate...)
 
     // URL of the bucket (path-style: scheme://host:port/bucket/, virtual-host: scheme://host:port/).
     QUrl bucketUrl() const;

@@ -321,6 +321,21 @@ void S3Call::onReplyFinished()
                    .arg(context(), QString::number(m_status), QString::number(m_attemptClock.elapsed()),
                         QString::number(m_result.attempts)));
 
+    if (networkError >= QNetworkReply::ProxyConnectionRefusedError && networkError <= QNetworkReply::UnknownProxyError) {
+        // The proxy, not the server, failed: say which proxy (masked) and how to change it.
+        const bool auth = networkError == QNetworkReply::ProxyAuthenticationRequiredError;
+        const Endpoint &endpoint = m_client->config().endpoint;
+        const std::optional<ProxyServer> proxy = m_client->config().proxy.proxyFor(endpoint.scheme, endpoint.host, endpoint.port);
+        const QString code = auth ? QStringLiteral("ProxyAuthenticationRequired") : QStringLiteral("ProxyError");
+        const QString what = auth ? QStringLiteral("refused the request: proxy authentication required (407)")
+                                  : QStringLiteral("failed: %1").arg(reply->errorString());
+        const QString proxyText = proxy ? QStringLiteral("%1 (from %2)").arg(proxy->masked(), proxy->source)
+                                        : QStringLiteral("in use");
+        Error error(auth ? ErrorKind::Auth : ErrorKind::Transient, code,
+                    QStringLiteral("%1: the proxy %2 %3").arg(context(), proxyText, what));
+        return failAttempt(error.setHint(S3ErrorParser::hintFor(code)), !auth);
+    }
+
     if (m_status == 0 || (networkError != QNetworkReply::NoError && m_status < 300)) {
         // No complete HTTP answer: connection refused/reset, TLS failure, truncated body.
         const bool tls = networkError == QNetworkReply::SslHandshakeFailedError;
@@ -683,6 +698,9 @@ QNetworkReply *S3Client::send(S3Call *call, const QByteArray &payloadHash, const
     if (!m_network) {
         m_network = new QNetworkAccessManager(this);
         m_network->setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
+        // Our own proxy rules (proxy.h), never Qt's system lookup: Debian's Qt asks libproxy,
+        // which never proxies loopback and reads other settings than curl and the AWS CLI.
+        m_network->setProxyFactory(new EnvironmentProxyFactory(m_config.proxy));
     }
     const S3Request &request = call->request();
     const QNetworkRequest networkRequest = buildRequest(request, payloadHash, extraHeaders);

@@ -15,6 +15,7 @@
 // Never call the blocking methods from the GUI thread.
 
 #include "endpoint.h"
+#include "proxy.h"
 #include "s3types.h"
 
 #include "util/cancellation.h"
@@ -43,6 +44,7 @@ struct S3ClientConfig
     Endpoint endpoint;
     Credentials credentials;            // empty -> requests are sent unsigned (anonymous)
     QString caBundlePath;               // extra PEM CA certificates; TLS verification always on
+    ProxySettings proxy;                // HTTPS_PROXY/HTTP_PROXY/NO_PROXY (proxy.h); empty: direct
     int inactivityTimeoutMs = 60'000;   // per request; restarted by every byte sent or received
     QDeadlineTimer deadline = QDeadlineTimer(QDeadlineTimer::Forever);  // whole operation
     RetryPolicy retry;

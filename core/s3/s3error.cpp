@@ -115,6 +115,12 @@ QString S3ErrorParser::hintFor(const QString &code)
             {QStringLiteral("ExpiredToken"), QStringLiteral("the session token has expired: get fresh credentials")},
             {QStringLiteral("InvalidToken"), QStringLiteral("the server does not accept this session token")},
             {QStringLiteral("NoSuchBucket"), QStringLiteral("check bucket and server")},
+            {QStringLiteral("ProxyError"),
+             QStringLiteral("check HTTPS_PROXY/HTTP_PROXY (is the proxy running, is its port right?) or name the "
+                            "server in NO_PROXY to connect directly")},
+            {QStringLiteral("ProxyAuthenticationRequired"),
+             QStringLiteral("the proxy wants other credentials: check the user:password@ in HTTPS_PROXY/HTTP_PROXY, "
+                            "or name the server in NO_PROXY")},
             {QStringLiteral("TlsError"),
              QStringLiteral("is this an http:// endpoint? Then write the server as http://...; if its certificate "
                             "comes from a private CA, give ca_bundle")},

@@ -24,6 +24,8 @@ private slots:
     void objectUrlEncodesKeys_data();
     void objectUrlEncodesKeys();
     void describe();
+    void accelerate_data();
+    void accelerate();
 };
 
 void TestEndpoint::resolve_data()
@@ -258,6 +260,65 @@ void TestEndpoint::describe()
     QVERIFY(local.ok());
     QCOMPARE(local->describe(), u"http://127.0.0.1:9000/cache (path-style, region us-east-1 from default)"_s);
     QCOMPARE(local->hostHeader(), QByteArray("127.0.0.1:9000"));
+}
+
+void TestEndpoint::accelerate_data()
+{
+    QTest::addColumn<QString>("server");
+    QTest::addColumn<QString>("bucket");
+    QTest::addColumn<QString>("accelerateHost");
+    QTest::addColumn<OptionalBool>("pathStyle");
+    QTest::addColumn<QString>("result");  // the bucket URL, or a part of the error message
+
+    const OptionalBool autoStyle;
+    QTest::newRow("no-server") << QString() << u"ci-cache"_s << u"s3-accelerate.amazonaws.com"_s << autoStyle
+                               << u"https://ci-cache.s3-accelerate.amazonaws.com/"_s;
+    QTest::newRow("dualstack") << QString() << u"ci-cache"_s << u"s3-accelerate.dualstack.amazonaws.com"_s << autoStyle
+                               << u"https://ci-cache.s3-accelerate.dualstack.amazonaws.com/"_s;
+    QTest::newRow("aws-server") << u"s3.eu-west-1.amazonaws.com"_s << u"ci-cache"_s << u"s3-accelerate.amazonaws.com"_s
+                                << autoStyle << u"https://ci-cache.s3-accelerate.amazonaws.com/"_s;
+    QTest::newRow("plugin-bucket-in-host") << u"ci-cache.s3-us-west-2.amazonaws.com"_s << u"ci-cache"_s
+                                           << u"S3-Accelerate.amazonaws.com"_s << autoStyle
+                                           << u"https://ci-cache.s3-accelerate.amazonaws.com/"_s;
+    QTest::newRow("virtual-host-asked") << QString() << u"ci-cache"_s << u"s3-accelerate.amazonaws.com"_s
+                                        << OptionalBool(false) << u"https://ci-cache.s3-accelerate.amazonaws.com/"_s;
+    QTest::newRow("dotted-bucket") << QString() << u"ci.cache"_s << u"s3-accelerate.amazonaws.com"_s << autoStyle
+                                   << u"the bucket name \"ci.cache\" has dots"_s;
+    QTest::newRow("minio-server") << u"http://127.0.0.1:9000"_s << u"ci-cache"_s << u"s3-accelerate.amazonaws.com"_s
+                                  << autoStyle << u"the server 127.0.0.1 is not AWS S3"_s;
+    QTest::newRow("path-style") << QString() << u"ci-cache"_s << u"s3-accelerate.amazonaws.com"_s << OptionalBool(true)
+                                << u"needs virtual-host addressing"_s;
+    QTest::newRow("not-an-accelerate-host") << QString() << u"ci-cache"_s << u"s3.amazonaws.com"_s << autoStyle
+                                            << u"is not an S3 Transfer Acceleration host"_s;
+    QTest::newRow("foreign-host") << QString() << u"ci-cache"_s << u"s3-accelerate.example.com"_s << autoStyle
+                                  << u"is not an S3 Transfer Acceleration host"_s;
+}
+
+void TestEndpoint::accelerate()
+{
+    QFETCH(QString, server);
+    QFETCH(QString, bucket);
+    QFETCH(QString, accelerateHost);
+    QFETCH(OptionalBool, pathStyle);
+    QFETCH(QString, result);
+    EndpointOptions options{server, bucket, {}, u"eu-central-1"_s, pathStyle};
+    options.accelerateHost = accelerateHost;
+    const Result<Endpoint> endpoint = resolveEndpoint(options);
+    if (!result.startsWith(u"https://"_s)) {
+        QVERIFY(!endpoint.ok());
+        QCOMPARE(endpoint.error().kind(), ErrorKind::InvalidInput);
+        QVERIFY2(endpoint.error().message().contains(result), qPrintable(endpoint.error().message()));
+        return;
+    }
+    QVERIFY2(endpoint.ok(), qPrintable(endpoint.error().message()));
+    QCOMPARE(endpoint->bucketUrl().toString(), result);
+    QVERIFY(endpoint->accelerated);
+    QVERIFY(!endpoint->pathStyle);
+    QCOMPARE(endpoint->objectUrl(u"a b/c.tar.zst"_s).toString(QUrl::FullyEncoded), result + u"a%20b/c.tar.zst"_s);
+    // The region still signs: the one the server names, else the fallback.
+    QCOMPARE(endpoint->region, server.contains(u"west"_s) ? (server.contains(u"eu-west-1"_s) ? u"eu-west-1"_s : u"us-west-2"_s)
+                                                          : u"eu-central-1"_s);
+    QVERIFY2(endpoint->describe().contains(u"virtual-host, transfer acceleration"_s), qPrintable(endpoint->describe()));
 }
 
 QTEST_GUILESS_MAIN(TestEndpoint)
