@@ -3,6 +3,7 @@
 #include "localstore.h"
 #include "s3store.h"
 
+#include "config/awss3settings.h"
 #include "config/credentialchain.h"
 #include "util/log.h"
 
@@ -18,19 +19,23 @@ Result<StoreSpec> StoreSpec::resolve(const StoreSettings &settings, const QProce
         return spec;
     }
     EndpointOptions options = settings.endpoint;
-    for (const QString &variable : {QStringLiteral("AWS_REGION"), QStringLiteral("AWS_DEFAULT_REGION")}) {
-        if (!options.fallbackRegion.isEmpty())
-            break;
-        options.fallbackRegion = env.value(variable).trimmed();
-        options.fallbackRegionSource = variable;
+    if (options.fallbackRegion.isEmpty()) {
+        if (const std::optional<ParameterValue> region = awsRegionVariable(env)) {
+            options.fallbackRegion = region->value;
+            options.fallbackRegionSource = region->source;
+        }
     }
     const Result<Endpoint> endpoint = resolveEndpoint(options);
     if (!endpoint.ok())
         return endpoint.error().withContext(settings.context);
+    const Result<ProxySettings> proxy = ProxySettings::fromEnvironment(env);
+    if (!proxy.ok())
+        return proxy.error().withContext(settings.context);
 
     S3ClientConfig config;
     config.endpoint = *endpoint;
     config.caBundlePath = settings.caBundle;
+    config.proxy = *proxy;
     config.credentials = settings.credentials;
     spec.m_anonymous = settings.anonymous;
     if (config.credentials.isEmpty() && !settings.anonymous) {
@@ -79,8 +84,15 @@ Result<StoreSpec> StoreSpec::resolve(const ConnectionProfile &profile, const QSt
                              .arg(profile.name, profile.accessKey.trimmed()));
         settings.credentials = {profile.accessKey.trimmed(), secretKey, {}, QStringLiteral("typed in")};
         break;
-    case CredentialMode::AwsChain:
+    case CredentialMode::AwsChain: {
+        // As the AWS CLI would connect: AWS_ENDPOINT_URL_S3, the profile's endpoint, region,
+        // addressing_style and ca_bundle, where this profile leaves them unset.
+        const Result<AwsS3Settings> aws = readAwsS3Settings(env, homeDir);
+        if (!aws.ok())
+            return aws.error().withContext(settings.context);
+        aws->applyTo(&settings.endpoint, &settings.caBundle);
         break;
+    }
     case CredentialMode::Anonymous:
         settings.anonymous = true;
         break;

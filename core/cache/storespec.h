@@ -2,8 +2,10 @@
 // The one store builder, for the CLI (from a Config, storefactory.h) and the GUI (from a
 // ConnectionProfile): StoreSettings say what the user gave, StoreSpec::resolve() resolves the
 // endpoint (docs/behaviour.md §4: the region from the parameter, the host, AWS_REGION /
-// AWS_DEFAULT_REGION, else us-east-1) and the credentials (those given, else AWS_ACCESS_KEY_ID /
-// AWS_SECRET_ACCESS_KEY, else the AWS chain), and open() makes the store. A store is opened
+// AWS_DEFAULT_REGION, else us-east-1; a GUI profile in "AWS chain" mode also takes the AWS
+// conventions of config/awss3settings.h, which the CLI's Config has applied already), the proxy
+// (HTTPS_PROXY/HTTP_PROXY/NO_PROXY, s3/proxy.h) and the credentials (those given, else
+// AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, else the AWS chain), and open() makes the store. A store is opened
 // once per connection; jobs take views of it (ObjectStore::withContext).
 
 #include "connectionprofile.h"

@@ -38,6 +38,11 @@ QString Config::describe() const
         line(u"endpoint"_s, resolvedEndpoint.describe());
         line(u"addressing"_s, resolvedEndpoint.pathStyle ? u"path-style"_s : u"virtual-host"_s);
         line(u"region"_s, u"%1 (from %2)"_s.arg(resolvedEndpoint.region, resolvedEndpoint.regionSource));
+        if (!endpointsIgnoredBy.isEmpty())
+            line(u"endpoint urls"_s, u"configured endpoint URLs ignored (%1)"_s.arg(endpointsIgnoredBy));
+        line(u"proxy"_s, proxy.describeFor(resolvedEndpoint.scheme, resolvedEndpoint.host, resolvedEndpoint.port));
+        if (!caBundle.isEmpty())
+            line(u"ca bundle"_s, u"%1 (from %2)"_s.arg(caBundle, resolved.value(u"ca_bundle"_s).source));
     }
     line(u"bucket"_s, bucket);
     line(u"key"_s, keyKnown ? objectKey() : u"(none: pass --key/--path or --org/--repo)"_s);
@@ -48,7 +53,7 @@ QString Config::describe() const
         if (!defaultBranchKey.isEmpty())
             fallback << defaultBranchKey;
         fallback += defaultBranchRestoreKeys;
-        line(u"default branch"_s, u"%1 (VELA_REPO_BRANCH), then: %2"_s.arg(defaultBranch, fallback.join(u", "_s)));
+        line(u"default branch"_s, u"%1 (%2), then: %3"_s.arg(defaultBranch, defaultBranchSource, fallback.join(u", "_s)));
     }
     if (action == Action::Flush || action == Action::List)
         line(u"scope"_s, repoPrefix().isEmpty() ? u"(whole bucket)"_s : repoPrefix());

@@ -26,10 +26,13 @@
 //    naming the parameter, the template and the position.
 //  - restore_keys take the place of `filename` (under prefix/org/repo/), or with `path` they are
 //    whole-key prefixes. Each is a prefix: the newest object under it is restored.
-//  - Default-branch fallback: when a key template uses {{ .Build.Branch }} and VELA_REPO_BRANCH
-//    is set and differs from VELA_BUILD_BRANCH, the same templates evaluated with .Build.Branch =
-//    VELA_REPO_BRANCH give defaultBranchKey and defaultBranchRestoreKeys, tried after the build
+//  - Default-branch fallback: when a key template uses {{ .Build.Branch }} and the default branch
+//    (repo_branch, else VELA_REPO_BRANCH) is set and differs from the build's branch
+//    (build_branch, else VELA_BUILD_BRANCH), the same templates evaluated with .Build.Branch =
+//    the default branch give defaultBranchKey and defaultBranchRestoreKeys, tried after the build
 //    branch's key and restore keys (as actions/cache falls back to the default branch's scope).
+//  - server, region, path_style and ca_bundle fall back to the AWS conventions
+//    (awss3settings.h: AWS_ENDPOINT_URL_S3, profiles, AWS_CA_BUNDLE, ...).
 
 #include "action.h"
 #include "commandline.h"
@@ -40,6 +43,7 @@
 
 #include "archive/archiveformat.h"
 #include "s3/endpoint.h"
+#include "s3/proxy.h"
 #include "s3/s3types.h"
 #include "util/log.h"
 #include "util/result.h"
@@ -62,7 +66,9 @@ struct Config
     EndpointOptions endpoint;         // server, bucket, region, fallbackRegion, pathStyle
     Endpoint resolvedEndpoint;        // resolveEndpoint(endpoint), for S3 stores only
     Credentials credentials;          // explicit only; empty -> resolveCredentialChain() at run time
-    QString caBundle;                 // absolute path, may be empty
+    QString caBundle;                 // absolute path, may be empty (ca_bundle, else AWS_CA_BUNDLE, a profile's)
+    QString endpointsIgnoredBy;       // AWS_IGNORE_CONFIGURED_ENDPOINT_URLS (or the profile's), when it applied
+    ProxySettings proxy;              // from the environment (s3/proxy.h), for describe()
 
     // object
     QString bucket;
@@ -74,7 +80,8 @@ struct Config
     QString path;                     // explicit full key (may end with '/' for list only)
     ArchiveFormat format = ArchiveFormat::TarZstd;  // from path's extension, else filename's
     QStringList restoreKeys;          // full key prefixes from restore_keys, evaluated, in order
-    QString defaultBranch;            // VELA_REPO_BRANCH when the default-branch fallback applies
+    QString defaultBranch;            // repo_branch (VELA_REPO_BRANCH) when the default-branch fallback applies
+    QString defaultBranchSource;      // where defaultBranch came from
     QString defaultBranchKey;         // objectKey() with .Build.Branch = defaultBranch, else empty
     QStringList defaultBranchRestoreKeys;  // restoreKeys likewise, those that differ
     // Parameter name -> template text, for prefix/filename/path/restore_keys given as templates.

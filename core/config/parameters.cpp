@@ -53,6 +53,9 @@ QList<Parameter> makeTable()
         {.name = u"path_style"_s, .kind = ValueKind::Bool,
          .defaultText = u"auto: AWS → virtual-host, others → path-style"_s,
          .help = u"path-style (true) or virtual-host (false) addressing"_s},
+        {.name = u"accelerated_endpoint"_s, .defaultText = u"off"_s, .metavar = u"HOST"_s,
+         .help = u"S3 Transfer Acceleration: the host (s3-accelerate.amazonaws.com; true means it), requests go "
+                 "to https://bucket.HOST; AWS only, not for bucket names with dots"_s},
         {.name = u"prefix"_s, .defaultText = u"empty"_s, .metavar = u"P"_s,
          .help = u"key prefix; may be a template"_s},
         {.name = u"org"_s, .defaultText = u"VELA_REPO_ORG, else REPOSITORY_ORG, else VELA_REPO_FULL_NAME's first half"_s,
@@ -61,6 +64,12 @@ QList<Parameter> makeTable()
         {.name = u"repo"_s, .defaultText = u"VELA_REPO_NAME, else REPOSITORY_NAME, else VELA_REPO_FULL_NAME's second half"_s,
          .metavar = u"R"_s, .help = u"key segment: prefix/org/repo/filename"_s,
          .variables = {u"VELA_REPO_NAME"_s, u"REPOSITORY_NAME"_s}, .vela = false},
+        {.name = u"build_branch"_s, .defaultText = u"VELA_BUILD_BRANCH"_s, .metavar = u"B"_s,
+         .help = u"the build's branch: {{ .Build.Branch }} in key templates"_s,
+         .variables = {u"VELA_BUILD_BRANCH"_s}},
+        {.name = u"repo_branch"_s, .defaultText = u"VELA_REPO_BRANCH"_s, .metavar = u"B"_s,
+         .help = u"the default branch: {{ .Repo.Branch }}, and the branch whose keys restore falls back to"_s,
+         .variables = {u"VELA_REPO_BRANCH"_s}},
         {.name = u"filename"_s, .defaultValue = u"archive.tar.zst"_s, .actions = restore | rebuild | inspect,
          .metavar = u"F"_s,
          .help = u"object name, may be a template; the extension picks the format: .tar.zst/.tzst, .tgz/.tar.gz, "

@@ -35,6 +35,18 @@ Error Resolver::resolveKey()
 
     m_context = TemplateContext::fromEnvironment(m_env, m_config.org, m_config.repo, m_config.workspace,
                                                  m_config.mounts);
+    // build_branch and repo_branch (the Vela plugin's parameters) override VELA_BUILD_BRANCH and
+    // VELA_REPO_BRANCH, which are their defaults (the table's variables).
+    for (auto [name, variable] : {std::pair{QStringLiteral("build_branch"), QStringLiteral(".Build.Branch")},
+                                  std::pair{QStringLiteral("repo_branch"), QStringLiteral(".Repo.Branch")}}) {
+        const auto found = lookup(name);
+        if (!found.ok())
+            return found.error();
+        if (found->has_value()) {
+            m_context.variables.insert(variable, (*found)->value);
+            show(name, (*found)->value);
+        }
+    }
 
     for (auto [name, field] : {std::pair{QStringLiteral("prefix"), &m_config.prefix},
                                std::pair{QStringLiteral("path"), &m_config.path}}) {
@@ -181,7 +193,7 @@ Error Resolver::resolveRestoreKeys()
 Error Resolver::resolveDefaultBranch()
 {
     const QString branchVariable = QStringLiteral(".Build.Branch");
-    const QString defaultBranch = m_env.value(QStringLiteral("VELA_REPO_BRANCH")).trimmed();
+    const QString defaultBranch = m_context.variables.value(QStringLiteral(".Repo.Branch"));
     if (defaultBranch.isEmpty() || defaultBranch == m_context.variables.value(branchVariable))
         return {};
     const auto usesBranch = [&branchVariable](const QString &text) {
@@ -224,6 +236,7 @@ Error Resolver::resolveDefaultBranch()
     if (!restoreKeys.ok())
         return restoreKeys.error();
     m_config.defaultBranch = defaultBranch;
+    m_config.defaultBranchSource = m_config.sources.value(QStringLiteral("repo_branch")).source;
     if (key != m_config.objectKey())
         m_config.defaultBranchKey = key;
     for (const QString &k : *restoreKeys) {

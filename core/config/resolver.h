@@ -1,14 +1,16 @@
 #pragma once
 // The steps of resolveConfig() (config.h), one file each, run in this order by Resolver::run():
 //   1. resolver.cpp          action and log level (beside the helpers every step uses)
-//   2. resolvestore.cpp      credentials, then the store (server, bucket, region, addressing)
+//   2. resolvestore.cpp      credentials, then the store (server, bucket, region, addressing,
+//                            with the AWS conventions of awss3settings.h; proxies)
 //   3. resolveworkspace.cpp  workspace and mounts: the key templates hash files below them
 //   4. resolvekey.cpp        org/repo, prefix/path/filename (templates evaluated), the archive
 //                            format, restore keys and the default-branch fallback
 //   5. resolvework.cpp       what the action does: timeout, age, booleans, compression level,
-//                            restore size limit, CA bundle, outputs
+//                            restore size limit, CA bundle (else AWS_CA_BUNDLE, a profile's), outputs
 // Internal to core/config.
 
+#include "awss3settings.h"
 #include "config.h"
 #include "keytemplate.h"
 #include "parameters.h"
@@ -59,6 +61,7 @@ private:
     Config m_config;
     TemplateContext m_context;
     std::optional<ParameterValue> m_restoreKeys;
+    AwsS3Settings m_aws;  // the AWS conventions' S3 settings (resolveStore), for ca_bundle too
 };
 
 // How secret values are shown and recorded (an access key of 16 characters or more keeps its

@@ -1,3 +1,4 @@
+#include "awss3settings.h"
 #include "resolver.h"
 
 #include <QDir>
@@ -67,15 +68,32 @@ Error Resolver::resolveStore()
     if (pathStyle->isValid())
         m_config.endpoint.pathStyle = pathStyle->toBool();
 
-    const QString serverText = server->has_value() ? (*server)->value : QString();
+    // The AWS conventions (awss3settings.h) fill in what the parameters leave unset; a file://
+    // store has no use for them.
+    const bool fileServer = server->has_value() && (*server)->value.startsWith(QStringLiteral("file://"), Qt::CaseInsensitive);
+    if (!fileServer) {
+        const QString home = m_env.value(QStringLiteral("HOME")).trimmed();
+        const Result<AwsS3Settings> read = readAwsS3Settings(m_env, home.isEmpty() ? QDir::homePath() : home);
+        if (!read.ok())
+            return read.error();
+        m_aws = *read;
+    }
+    const AwsS3Settings *aws = &m_aws;
+    std::optional<ParameterValue> serverValue = *server;
+    if (!serverValue && aws->endpointUrl)
+        serverValue = aws->endpointUrl;
+    const QString serverText = serverValue ? serverValue->value : QString();
     const qsizetype schemeEnd = serverText.indexOf(u"://");
     const QString scheme = schemeEnd < 0 ? QString() : serverText.left(schemeEnd).toLower();
 
+    if (scheme == u"file" && !server->has_value())
+        return invalidParameter(QStringLiteral("server: '%1' (from %2) is a file:// URL; only the server parameter "
+                                               "may name a local store").arg(serverText, serverValue->source));
     if (scheme == u"file") {
         const QString dir = QUrl::fromPercentEncoding(serverText.mid(schemeEnd + 3).toUtf8());
         if (dir.isEmpty())
             return invalidParameter(QStringLiteral("server: '%1' (from %2) names no directory; use file:///path/to/dir")
-                       .arg(serverText, (*server)->source));
+                       .arg(serverText, serverValue->source));
         m_config.fileStore = true;
         m_config.fileStoreRoot = QDir::cleanPath(QDir::current().absoluteFilePath(dir));
         show(QStringLiteral("server"), QStringLiteral("file://") + m_config.fileStoreRoot);
@@ -95,27 +113,49 @@ Error Resolver::resolveStore()
     if (!scheme.isEmpty() && scheme != u"http" && scheme != u"https")
         return invalidParameter(QStringLiteral("server: unsupported scheme '%1' in '%2' (from %3); use https://host, "
                                                "http://host, a bare host or file:///dir")
-                   .arg(scheme, serverText, (*server)->source));
+                   .arg(scheme, serverText, serverValue->source));
     if (m_config.bucket.isEmpty())
         return invalidParameter(QStringLiteral("bucket: not set; give root or bucket (PARAMETER_ROOT=mybucket in a "
                                                "pipeline, --bucket mybucket by hand)"));
 
     show(QStringLiteral("bucket"), m_config.bucket, bucketValue->source);
     m_config.endpoint.server = serverText;
+    if (serverValue && !server->has_value()) {
+        m_config.sources.insert(QStringLiteral("server"), *serverValue);
+        show(QStringLiteral("server"), serverText, serverValue->source);
+    }
     m_config.endpoint.bucket = m_config.bucket;
     m_config.endpoint.region = region->has_value() ? (*region)->value : QString();
-    for (const QString &variable : parameter(QStringLiteral("region")).variables) {
-        m_config.endpoint.fallbackRegion = m_env.value(variable).trimmed();
-        m_config.endpoint.fallbackRegionSource = variable;
-        if (!m_config.endpoint.fallbackRegion.isEmpty())
-            break;
+    m_config.endpoint.fallbackRegion.clear();
+    if (!m_config.endpoint.pathStyle.has_value() && aws->pathStyle.has_value()) {
+        show(QStringLiteral("path_style"), *aws->pathStyle ? QStringLiteral("true") : QStringLiteral("false"),
+             aws->pathStyleSource);
+        m_config.sources.insert(QStringLiteral("path_style"), m_config.resolved.value(QStringLiteral("path_style")));
+    }
+    aws->applyTo(&m_config.endpoint, nullptr);
+
+    // accelerated_endpoint: a host, or true for AWS's; false (or unset) for none.
+    const auto accelerate = lookup(QStringLiteral("accelerated_endpoint"));
+    if (!accelerate.ok())
+        return accelerate.error();
+    if (accelerate->has_value()) {
+        QString host = (*accelerate)->value;
+        const Result<bool> flag = parseBool(host);
+        if (flag.ok())
+            host = *flag ? QStringLiteral("s3-accelerate.amazonaws.com") : QString();
+        else if (host.startsWith(QStringLiteral("https://"), Qt::CaseInsensitive))
+            host = host.mid(8);
+        while (host.endsWith(u'/'))
+            host.chop(1);
+        m_config.endpoint.accelerateHost = host;
+        show(QStringLiteral("accelerated_endpoint"), host.isEmpty() ? QStringLiteral("false") : host);
     }
 
     const Result<Endpoint> endpoint = resolveEndpoint(m_config.endpoint);
     if (!endpoint.ok()) {
         QStringList from;
         for (const QString &name : {QStringLiteral("server"), QStringLiteral("bucket"), QStringLiteral("region"),
-                                    QStringLiteral("path_style")}) {
+                                    QStringLiteral("path_style"), QStringLiteral("accelerated_endpoint")}) {
             if (m_config.sources.contains(name))
                 from << QStringLiteral("%1 from %2").arg(name, m_config.sources.value(name).source);
         }
@@ -123,6 +163,14 @@ Error Resolver::resolveStore()
     }
     m_config.resolvedEndpoint = *endpoint;
     show(QStringLiteral("region"), endpoint->region, endpoint->regionSource);
+    m_config.endpointsIgnoredBy = aws->endpointsIgnoredBy;
+
+    // The proxy is read where the store is opened (StoreSpec); here for `config` and so that a
+    // bad proxy URL stops the run before any request (exit 2).
+    const Result<ProxySettings> proxy = ProxySettings::fromEnvironment(m_env);
+    if (!proxy.ok())
+        return proxy.error();
+    m_config.proxy = *proxy;
     return {};
 }
 

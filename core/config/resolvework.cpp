@@ -67,6 +67,10 @@ Error Resolver::resolveWork()
                        .arg(v.value, v.source));
         m_config.caBundle = info.absoluteFilePath();
         show(QStringLiteral("ca_bundle"), m_config.caBundle);
+    } else if (m_aws.caBundle && !m_config.fileStore) {
+        m_config.caBundle = m_aws.caBundle->value;
+        m_config.sources.insert(QStringLiteral("ca_bundle"), *m_aws.caBundle);
+        show(QStringLiteral("ca_bundle"), m_config.caBundle, m_aws.caBundle->source);
     }
 
     m_config.velaOutputs = m_env.value(QStringLiteral("VELA_OUTPUTS")).trimmed();

@@ -321,19 +321,31 @@ void S3Call::onReplyFinished()
                    .arg(context(), QString::number(m_status), QString::number(m_attemptClock.elapsed()),
                         QString::number(m_result.attempts)));
 
-    if (networkError >= QNetworkReply::ProxyConnectionRefusedError && networkError <= QNetworkReply::UnknownProxyError) {
-        // The proxy, not the server, failed: say which proxy (masked) and how to change it.
-        const bool auth = networkError == QNetworkReply::ProxyAuthenticationRequiredError;
-        const Endpoint &endpoint = m_client->config().endpoint;
-        const std::optional<ProxyServer> proxy = m_client->config().proxy.proxyFor(endpoint.scheme, endpoint.host, endpoint.port);
-        const QString code = auth ? QStringLiteral("ProxyAuthenticationRequired") : QStringLiteral("ProxyError");
-        const QString what = auth ? QStringLiteral("refused the request: proxy authentication required (407)")
-                                  : QStringLiteral("failed: %1").arg(reply->errorString());
-        const QString proxyText = proxy ? QStringLiteral("%1 (from %2)").arg(proxy->masked(), proxy->source)
-                                        : QStringLiteral("in use");
-        Error error(auth ? ErrorKind::Auth : ErrorKind::Transient, code,
-                    QStringLiteral("%1: the proxy %2 %3").arg(context(), proxyText, what));
-        return failAttempt(error.setHint(S3ErrorParser::hintFor(code)), !auth);
+    // The proxy, not the server, failed: say which proxy (masked) and how to change it. Besides
+    // Qt's proxy errors: an http:// endpoint's connection goes to the proxy, so a refused or
+    // unresolvable connection is the proxy's; and S3 never sends a Basic challenge, so a 401
+    // with one is the proxy's answer to wrong credentials (tinyproxy's, where others send 407).
+    const Endpoint &endpoint = m_client->config().endpoint;
+    if (const std::optional<ProxyServer> proxy = m_client->config().proxy.proxyFor(endpoint.scheme, endpoint.host, endpoint.port)) {
+        const bool auth = networkError == QNetworkReply::ProxyAuthenticationRequiredError || m_status == 407
+            || (m_status == 401 && reply->rawHeader("WWW-Authenticate").trimmed().toLower().startsWith("basic")
+                && reply->rawHeader("x-amz-request-id").isEmpty());
+        // Qt reports a failed CONNECT tunnel as UnknownNetworkError ("Proxy connection refused",
+        // "Error communicating with HTTP proxy"): before the tunnel, only the proxy can fail so.
+        const bool connection = (networkError >= QNetworkReply::ProxyConnectionRefusedError
+                                 && networkError <= QNetworkReply::UnknownProxyError)
+            || (endpoint.scheme == u"http"
+                && (networkError == QNetworkReply::ConnectionRefusedError || networkError == QNetworkReply::HostNotFoundError))
+            || (endpoint.scheme == u"https" && m_status == 0 && networkError == QNetworkReply::UnknownNetworkError);
+        if (auth || connection) {
+            const QString code = auth ? QStringLiteral("ProxyAuthenticationRequired") : QStringLiteral("ProxyError");
+            const QString what = auth ? QStringLiteral("refused the request: proxy authentication failed (HTTP %1)")
+                                            .arg(m_status == 0 ? 407 : m_status)
+                                      : QStringLiteral("failed: %1").arg(reply->errorString());
+            Error error(auth ? ErrorKind::Auth : ErrorKind::Transient, code,
+                        QStringLiteral("%1: the proxy %2 (from %3) %4").arg(context(), proxy->masked(), proxy->source, what));
+            return failAttempt(error.setHint(S3ErrorParser::hintFor(code)), !auth);
+        }
     }
 
     if (m_status == 0 || (networkError != QNetworkReply::NoError && m_status < 300)) {

@@ -78,6 +78,9 @@ private slots:
     void badInput();
     void describeMasksSecrets_data();
     void describeMasksSecrets();
+    void acceleratedEndpoint_data();
+    void acceleratedEndpoint();
+    void proxyInDescribe();
 
 private:
     // "NAME=value" items; "$VELA" and "$WS" are the temporary Vela root and workspace.
@@ -945,6 +948,69 @@ void TestConfig::describeMasksSecrets()
         QCOMPARE(c->sources.value(name).value, QStringLiteral("****"));
     // Registered with the log as soon as they were read.
     QCOMPARE(Log::mask(secretKey + u' ' + sessionToken), QStringLiteral("**** ****"));
+}
+
+void TestConfig::acceleratedEndpoint_data()
+{
+    QTest::addColumn<QStringList>("env");
+    QTest::addColumn<QString>("result");  // the bucket URL, or a part of the error message
+
+    const QStringList base{QStringLiteral("PARAMETER_ACTION=restore"), QStringLiteral("PARAMETER_ROOT=ci-cache"),
+                           QStringLiteral("VELA_REPO_ORG=o"), QStringLiteral("VELA_REPO_NAME=r")};
+    QTest::newRow("true") << with(base, {QStringLiteral("PARAMETER_ACCELERATED_ENDPOINT=true")})
+                          << QStringLiteral("https://ci-cache.s3-accelerate.amazonaws.com/");
+    QTest::newRow("host") << with(base, {QStringLiteral("PARAMETER_ACCELERATED_ENDPOINT=s3-accelerate.dualstack.amazonaws.com")})
+                          << QStringLiteral("https://ci-cache.s3-accelerate.dualstack.amazonaws.com/");
+    QTest::newRow("https-host") << with(base, {QStringLiteral("PARAMETER_ACCELERATED_ENDPOINT=https://s3-accelerate.amazonaws.com/")})
+                                << QStringLiteral("https://ci-cache.s3-accelerate.amazonaws.com/");
+    QTest::newRow("false") << with(base, {QStringLiteral("PARAMETER_ACCELERATED_ENDPOINT=false"), QStringLiteral("AWS_REGION=eu-west-1")})
+                           << QStringLiteral("https://ci-cache.s3.eu-west-1.amazonaws.com/");
+    QTest::newRow("plugin-server") << with(base, {QStringLiteral("PARAMETER_ACCELERATED_ENDPOINT=true"),
+                                                  QStringLiteral("PARAMETER_SERVER=ci-cache.s3-us-west-2.amazonaws.com")})
+                                   << QStringLiteral("https://ci-cache.s3-accelerate.amazonaws.com/");
+    QTest::newRow("dotted-bucket") << with(base, {QStringLiteral("PARAMETER_ACCELERATED_ENDPOINT=true"), QStringLiteral("PARAMETER_ROOT=ci.cache")})
+                                   << QStringLiteral("has dots");
+    QTest::newRow("minio") << with(base, {QStringLiteral("PARAMETER_ACCELERATED_ENDPOINT=true"),
+                                          QStringLiteral("PARAMETER_SERVER=http://127.0.0.1:9000")})
+                           << QStringLiteral("is not AWS S3");
+    QTest::newRow("minio-from-AWS_ENDPOINT_URL_S3") << with(base, {QStringLiteral("PARAMETER_ACCELERATED_ENDPOINT=true"),
+                                                                   QStringLiteral("AWS_ENDPOINT_URL_S3=http://127.0.0.1:9000")})
+                                                    << QStringLiteral("server from AWS_ENDPOINT_URL_S3");
+}
+
+void TestConfig::acceleratedEndpoint()
+{
+    QFETCH(QStringList, env);
+    QFETCH(QString, result);
+    env << QStringLiteral("HOME=") + m_vela->path();  // no ~/.aws of this machine
+    const Result<Config> c = resolve({}, env);
+    if (!result.startsWith(u"https://")) {
+        QVERIFY(!c.ok());
+        QCOMPARE(c.error().kind(), ErrorKind::InvalidInput);
+        QVERIFY2(c.error().message().contains(result), qPrintable(c.error().message()));
+        QVERIFY2(c.error().message().contains(QStringLiteral("accelerated_endpoint")), qPrintable(c.error().message()));
+        return;
+    }
+    QVERIFY2(c.ok(), qPrintable(c.error().message()));
+    QCOMPARE(c->resolvedEndpoint.bucketUrl().toString(), result);
+    QCOMPARE(c->resolvedEndpoint.accelerated, result.contains(QStringLiteral("accelerate")));
+}
+
+void TestConfig::proxyInDescribe()
+{
+    const QStringList base = with(pluginRestore, {QStringLiteral("HOME=$VELA")});
+    Result<Config> c = resolve({}, with(base, {QStringLiteral("HTTPS_PROXY=http://proxyman:Pr0xyS3cret@10.1.2.3:3128")}));
+    QVERIFY2(c.ok(), qPrintable(c.error().message()));
+    QString text = c->describe();
+    QVERIFY2(text.contains(QStringLiteral("proxy:       http://****@10.1.2.3:3128 (from HTTPS_PROXY)")), qPrintable(text));
+    QVERIFY(!text.contains(QStringLiteral("Pr0xyS3cret")) && !text.contains(QStringLiteral("proxyman")));
+    c = resolve({}, with(base, {QStringLiteral("HTTPS_PROXY=http://10.1.2.3:3128"), QStringLiteral("no_proxy=.amazonaws.com")}));
+    QVERIFY(c->describe().contains(QStringLiteral("proxy:       none (no_proxy names mybucket.s3-us-west-2.amazonaws.com)")));
+    c = resolve({}, with(base, {QStringLiteral("HTTP_PROXY=http://10.1.2.3:3128")}));  // an https endpoint
+    QVERIFY(c->describe().contains(QStringLiteral("proxy:       none\n")));
+    c = resolve({}, with(base, {QStringLiteral("HTTPS_PROXY=ftp://10.1.2.3")}));
+    QVERIFY(!c.ok());
+    QVERIFY2(c.error().message().contains(QStringLiteral("HTTPS_PROXY")), qPrintable(c.error().message()));
 }
 
 QTEST_GUILESS_MAIN(TestConfig)

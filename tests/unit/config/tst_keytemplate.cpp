@@ -399,6 +399,20 @@ void TestKeyTemplate::resolve_data()
     QTest::newRow("no-default-branch-known") << QStringList{s("restore")}
         << QStringList{s("VELA_BUILD_BRANCH=dev"), s("PARAMETER_FILENAME={{ .Build.Branch }}.tar.zst")}
         << s("acme/webapp/dev.tar.zst") << QStringList() << QString() << QStringList();
+    // The plugin's build_branch and repo_branch override VELA_BUILD_BRANCH and VELA_REPO_BRANCH.
+    QTest::newRow("build_branch-overrides-VELA_BUILD_BRANCH") << QStringList{s("restore")}
+        << branches + QStringList{s("PARAMETER_BUILD_BRANCH=release/2"), s("PARAMETER_FILENAME={{ .Build.Branch }}-go.tar.zst")}
+        << s("acme/webapp/release/2-go.tar.zst") << QStringList() << s("acme/webapp/main-go.tar.zst") << QStringList();
+    QTest::newRow("repo_branch-overrides-VELA_REPO_BRANCH") << QStringList{s("restore")}
+        << QStringList{s("VELA_BUILD_BRANCH=feature/login"), s("VELA_REPO_BRANCH=trunk"), s("PARAMETER_REPO_BRANCH=main"),
+                       s("PARAMETER_FILENAME={{ .Build.Branch }}-{{ .Repo.Branch }}.tar.zst")}
+        << s("acme/webapp/feature/login-main.tar.zst") << QStringList() << s("acme/webapp/main-main.tar.zst") << QStringList();
+    QTest::newRow("branch-flags-without-vela") << QStringList{s("restore"), s("--build-branch=dev"), s("--repo-branch"), s("main")}
+        << QStringList{s("PARAMETER_FILENAME={{ .Build.Branch }}.tar.zst")}
+        << s("acme/webapp/dev.tar.zst") << QStringList() << s("acme/webapp/main.tar.zst") << QStringList();
+    QTest::newRow("build_branch-equal-to-default") << QStringList{s("restore")}
+        << branches + QStringList{s("PARAMETER_BUILD_BRANCH=main"), s("PARAMETER_FILENAME={{ .Build.Branch }}.tar.zst")}
+        << s("acme/webapp/main.tar.zst") << QStringList() << QString() << QStringList();
     // hashFiles leaves the mounts out: rebuild (after npm install) computes restore's key.
     QTest::newRow("rebuild-skips-mounts") << QStringList{s("rebuild"), s("--mount"), s("node_modules")}
         << QStringList{s("PARAMETER_FILENAME=npm-{{ hashFiles \"**/package-lock.json\" }}.tar.zst")}
@@ -428,8 +442,13 @@ void TestKeyTemplate::resolve()
     QVERIFY2(text.contains(QStringLiteral("key:         ") + key + u'\n'), qPrintable(text));
     if (!c->templates.isEmpty())
         QVERIFY2(text.contains(QStringLiteral(", template '")), qPrintable(text));
-    if (!defaultBranchKey.isEmpty())
-        QVERIFY2(text.contains(QStringLiteral("default branch: main (VELA_REPO_BRANCH), then: ") + defaultBranchKey), qPrintable(text));
+    if (!defaultBranchKey.isEmpty()) {
+        const QString source = env.filter(QStringLiteral("PARAMETER_REPO_BRANCH=")).isEmpty()
+                                   ? (args.filter(QStringLiteral("--repo-branch")).isEmpty() ? QStringLiteral("VELA_REPO_BRANCH")
+                                                                                             : QStringLiteral("--repo-branch"))
+                                   : QStringLiteral("PARAMETER_REPO_BRANCH");
+        QVERIFY2(text.contains(QStringLiteral("default branch: main (%1), then: %2").arg(source, defaultBranchKey)), qPrintable(text));
+    }
 }
 
 void TestKeyTemplate::resolveErrors_data()
