@@ -1,6 +1,7 @@
 #include "awss3settings.h"
 
 #include "awsconfigfile.h"
+#include "resolver.h"
 #include "valueparsers.h"
 
 #include <QDir>
@@ -8,16 +9,7 @@
 
 namespace s3cache {
 
-namespace {
-
 using namespace Qt::StringLiterals;
-
-Error invalidSetting(const QString &message)
-{
-    return Error(ErrorKind::InvalidInput, u"InvalidParameter"_s, message);
-}
-
-} // namespace
 
 void AwsS3Settings::applyTo(EndpointOptions *options, QString *caBundleOut) const
 {
@@ -66,7 +58,7 @@ Result<AwsS3Settings> readAwsS3Settings(const QProcessEnvironment &env, const QS
         const Result<bool> parsed = parseBool(fromVariable ? ignoreText : ignoreProfile);
         const QString source = fromVariable ? ignoreVariable : u"ignore_configured_endpoint_urls of "_s + profileSource;
         if (!parsed.ok())
-            return invalidSetting(u"%1: %2"_s.arg(source, parsed.error().message()));
+            return invalidParameter(u"%1: %2"_s.arg(source, parsed.error().message()));
         ignore = *parsed;
         if (ignore)
             settings.endpointsIgnoredBy = source;
@@ -103,7 +95,7 @@ Result<AwsS3Settings> readAwsS3Settings(const QProcessEnvironment &env, const QS
         else if (style == u"virtual")
             settings.pathStyle = false;
         else if (!style.isEmpty() && style != u"auto")
-            return invalidSetting(u"%1: '%2' is not path, virtual or auto"_s.arg(settings.pathStyleSource, style));
+            return invalidParameter(u"%1: '%2' is not path, virtual or auto"_s.arg(settings.pathStyleSource, style));
     }
 
     std::optional<ParameterValue> caBundle;
@@ -114,7 +106,7 @@ Result<AwsS3Settings> readAwsS3Settings(const QProcessEnvironment &env, const QS
     if (caBundle) {
         const QFileInfo info(QDir::current().absoluteFilePath(QDir::fromNativeSeparators(caBundle->value)));
         if (!info.isFile() || !info.isReadable())
-            return invalidSetting(u"ca_bundle: '%1' (from %2) is not a readable file"_s.arg(caBundle->value, caBundle->source));
+            return invalidParameter(u"ca_bundle: '%1' (from %2) is not a readable file"_s.arg(caBundle->value, caBundle->source));
         settings.caBundle = ParameterValue{info.absoluteFilePath(), caBundle->source};
     }
     return settings;

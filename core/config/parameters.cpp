@@ -34,7 +34,8 @@ QList<Parameter> makeTable()
          .help = u"restore, rebuild (also upload), flush; manual: list, inspect, config (or the first argument)"_s},
         {.name = u"log_level"_s, .defaultValue = u"info"_s, .metavar = u"L"_s,
          .help = u"trace, debug, info, warn, error, fatal, panic"_s},
-        {.name = u"server"_s, .defaultText = u"AWS regional endpoint"_s, .metavar = u"URL"_s,
+        {.name = u"server"_s,
+         .defaultText = u"AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL, else the AWS profile's, else the AWS regional endpoint"_s, .metavar = u"URL"_s,
          .help = u"endpoint: https://host[:port], http://..., a bare host (https), or file:///dir for a local "
                  "directory store"_s},
         {.name = u"access_key"_s, .defaultText = u"AWS chain"_s, .metavar = u"ID"_s,
@@ -110,7 +111,7 @@ QList<Parameter> makeTable()
         {.name = u"strict"_s, .kind = ValueKind::Bool, .defaultValue = u"false"_s,
          .actions = restore | rebuild | flush,
          .help = u"exit 1 on transient errors and corrupt archives instead of a warning"_s},
-        {.name = u"ca_bundle"_s, .metavar = u"FILE"_s, .help = u"extra CA certificates (PEM) for TLS"_s},
+        {.name = u"ca_bundle"_s, .defaultText = u"AWS_CA_BUNDLE, else the AWS profile's, else the system's"_s, .metavar = u"FILE"_s, .help = u"extra CA certificates (PEM) for TLS"_s},
     };
 }
 

@@ -1,7 +1,9 @@
 #pragma once
 // S3Client: the asynchronous S3 client. A QObject living in one thread (S3Connection gives it a
-// private one) with its own QNetworkAccessManager. start() turns an S3Request into an S3Call,
-// one QObject per exchange that emits finished() exactly once.
+// private one) with its own QNetworkAccessManager, whose proxies are the configuration's
+// (EnvironmentProxyFactory, proxy.h; never Qt's system lookup). start() turns an S3Request into
+// an S3Call, one QObject per exchange that emits finished() exactly once. A failure of the proxy
+// itself is ProxyError (transient) or ProxyAuthenticationRequired, naming the masked proxy.
 //
 // One place builds and signs requests (S3Client::buildRequest), one place retries
 // (S3Call::failAttempt): capped exponential backoff with full jitter on network errors, 5xx,

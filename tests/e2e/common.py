@@ -36,6 +36,7 @@ def boto(name):
     s = server(name)
     return boto3.client("s3", endpoint_url=s["endpoint"], aws_access_key_id=s["access_key"],
                         aws_secret_access_key=s["secret_key"], region_name=s.get("region") or "us-east-1",
+                        verify=s.get("ca_bundle", True),  # moto_tls: its throw-away CA
                         config=BotoConfig(s3={"addressing_style": "path"}, retries={"max_attempts": 2}))
 
 

@@ -58,7 +58,8 @@ class AwsEndpoints(TempDirTestCase):
         endpoint = server("moto")["endpoint"]
         home = self.home_with_config(
             "[profile ci]\nregion = eu-west-1\nservices = local-moto\nendpoint_url = http://127.0.0.1:9\n"
-            f"[services local-moto]\ns3 =\n  endpoint_url = {endpoint}\n  addressing_style = path\n")
+            "s3 =\n  addressing_style = path\n"
+            f"[services local-moto]\ns3 =\n  endpoint_url = {endpoint}\n")
         env = self.env_without_server("moto", bucket, HOME=home, AWS_PROFILE="ci")
         self.rebuild_and_restore(env)
         self.assertEqual(len(boto("moto").list_objects_v2(Bucket=bucket)["Contents"]), 1)
@@ -80,13 +81,7 @@ class AwsEndpoints(TempDirTestCase):
 
     def test_aws_ca_bundle_against_the_tls_server(self):
         s = server("moto_tls")
-        import boto3
-        from botocore.config import Config as BotoConfig
-        client = boto3.client("s3", endpoint_url=s["endpoint"], aws_access_key_id=s["access_key"],
-                              aws_secret_access_key=s["secret_key"], region_name="us-east-1", verify=s["ca_bundle"],
-                              config=BotoConfig(s3={"addressing_style": "path"}))
-        bucket = "s3c-awsca-" + os.urandom(4).hex()
-        client.create_bucket(Bucket=bucket)
+        client, bucket = boto("moto_tls"), new_bucket("moto_tls", "awsca")
         env = self.env_without_server("moto_tls", bucket, AWS_ENDPOINT_URL_S3=s["endpoint"])
         # Without a CA the throw-away certificate is refused...
         ws = self.path("ws0")

@@ -166,15 +166,7 @@ class ThroughTheProxy(ProxyTestCase):
             self.assertNotIn(secret, output)
 
     def tls_bucket(self):
-        s = server("moto_tls")
-        import boto3
-        from botocore.config import Config as BotoConfig
-        client = boto3.client("s3", endpoint_url=s["endpoint"], aws_access_key_id=s["access_key"],
-                              aws_secret_access_key=s["secret_key"], region_name="us-east-1", verify=s["ca_bundle"],
-                              config=BotoConfig(s3={"addressing_style": "path"}))
-        bucket = "s3c-proxytls-" + os.urandom(4).hex()
-        client.create_bucket(Bucket=bucket)
-        return client, bucket
+        return boto("moto_tls"), new_bucket("moto_tls", "proxytls")
 
     def test_proxy_that_refuses_the_credentials(self):
         """A real 407 (no credentials for a proxy that wants them) is ProxyAuthenticationRequired,
@@ -221,7 +213,7 @@ class ThroughTheProxy(ProxyTestCase):
                 self.rebuild_and_restore(env)
                 self.assertEqual(proxy.requests(), [])
                 proc = self.assertRan(run_cli(env=dict(env, PARAMETER_ACTION="config")))
-                self.assertIn(f"none (NO_PROXY names 127.0.0.1)", proc.stdout)
+                self.assertIn("none (NO_PROXY names 127.0.0.1)", proc.stdout)
         # Another port is not bypassed by a host:port entry: that request goes through the proxy.
         env = self.step_env("moto", bucket, HTTP_PROXY=proxy.url(), NO_PROXY=f"127.0.0.1:{moto_port + 1}")
         self.assertRan(run_cli(env=dict(env, PARAMETER_ACTION="list")))

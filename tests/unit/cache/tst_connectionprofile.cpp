@@ -5,6 +5,7 @@
 #include "cache/localstore.h"
 
 #include <QDir>
+#include <QFile>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -141,6 +142,53 @@ private slots:
         QCOMPARE(spec->credentialSource(), source);
         QVERIFY(!spec->isLocal());
         QVERIFY2(spec->describe().contains(QStringLiteral("path-style")), qPrintable(spec->describe()));
+    }
+
+    // A profile in "AWS chain" mode connects as the AWS CLI would (config/awss3settings.h, the
+    // rule the CLI's Config applies too): what the profile leaves empty comes from
+    // AWS_ENDPOINT_URL_S3, the AWS profile's [services] section, region and addressing_style.
+    void awsConventionsForChainProfiles()
+    {
+        QTemporaryDir home;
+        QVERIFY(QDir(home.path()).mkpath(QStringLiteral(".aws")));
+        QFile config(home.filePath(QStringLiteral(".aws/config")));
+        QVERIFY(config.open(QIODevice::WriteOnly));
+        config.write("[default]\nregion = eu-west-3\nservices = lab\naws_access_key_id = AKIAPROFILEKEY\n"
+                     "aws_secret_access_key = profilesecretvalue\ns3 =\n  addressing_style = virtual\n"
+                     "[services lab]\ns3 =\n  endpoint_url = http://minio.lab:9000\n");
+        config.close();
+        ConnectionProfile p = profile(QString());
+        p.credentials = CredentialMode::AwsChain;
+        Result<StoreSpec> spec = StoreSpec::resolve(p, QString(), emptyEnv(), home.path());
+        QVERIFY2(spec.ok(), qPrintable(spec.error().toString()));
+        QCOMPARE(spec->describe(),
+                 QStringLiteral("s3://bucket at http://bucket.minio.lab:9000 (virtual-host, region eu-west-3 from profile default in ")
+                     + home.filePath(QStringLiteral(".aws/config")) + u')');
+        // AWS_ENDPOINT_URL_S3 ranks above the profile; the profile's own server and path style above both.
+        QProcessEnvironment env = emptyEnv();
+        env.insert(QStringLiteral("AWS_ENDPOINT_URL_S3"), QStringLiteral("http://127.0.0.1:5000"));
+        p.pathStyle = true;
+        spec = StoreSpec::resolve(p, QString(), env, home.path());
+        QVERIFY2(spec.ok(), qPrintable(spec.error().toString()));
+        QVERIFY2(spec->describe().startsWith(QStringLiteral("s3://bucket at http://127.0.0.1:5000/bucket (path-style")),
+                 qPrintable(spec->describe()));
+        p.server = QStringLiteral("http://given:1");
+        spec = StoreSpec::resolve(p, QString(), env, home.path());
+        QVERIFY2(spec->describe().startsWith(QStringLiteral("s3://bucket at http://given:1/bucket (path-style")),
+                 qPrintable(spec->describe()));
+        // Typed-in keys: the profile is all there is (no AWS conventions).
+        p.server = QStringLiteral("http://typed:2");
+        p.credentials = CredentialMode::AccessKey;
+        p.accessKey = QStringLiteral("AKIATYPED");
+        p.pathStyle.reset();
+        spec = StoreSpec::resolve(p, QStringLiteral("typedsecretvalue"), env, home.path());
+        QVERIFY2(spec->describe().contains(QStringLiteral("region us-east-1 from default")), qPrintable(spec->describe()));
+        // A bad proxy stops the profile with the variable named, the password not.
+        env.insert(QStringLiteral("HTTP_PROXY"), QStringLiteral("ftp://proxyuser:proxypassword@p"));
+        spec = StoreSpec::resolve(p, QStringLiteral("typedsecretvalue"), env, home.path());
+        QVERIFY(!spec.ok());
+        QVERIFY2(spec.error().message().contains(QStringLiteral("HTTP_PROXY")), qPrintable(spec.error().message()));
+        QVERIFY(!spec.error().message().contains(QStringLiteral("proxypassword")));
     }
 
     void connectToLocalStore()
