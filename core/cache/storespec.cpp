@@ -31,6 +31,7 @@ Result<StoreSpec> StoreSpec::resolve(const StoreSettings &settings, const QProce
     S3ClientConfig config;
     config.endpoint = *endpoint;
     config.caBundlePath = settings.caBundle;
+    config.objectOptions = settings.objectOptions;
     config.credentials = settings.credentials;
     spec.m_anonymous = settings.anonymous;
     if (config.credentials.isEmpty() && !settings.anonymous) {

@@ -63,6 +63,7 @@ struct Config
     Endpoint resolvedEndpoint;        // resolveEndpoint(endpoint), for S3 stores only
     Credentials credentials;          // explicit only; empty -> resolveCredentialChain() at run time
     QString caBundle;                 // absolute path, may be empty
+    ObjectWriteOptions objectOptions; // sse, sse_kms_key_id, sse_bucket_key, storage_class, tags
 
     // object
     QString bucket;

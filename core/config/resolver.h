@@ -7,6 +7,7 @@
 //                            format, restore keys and the default-branch fallback
 //   5. resolvework.cpp       what the action does: timeout, age, booleans, compression level,
 //                            restore size limit, CA bundle, outputs
+//   6. resolveupload.cpp     what written objects ask of the server: encryption, storage class, tags
 // Internal to core/config.
 
 #include "config.h"
@@ -29,6 +30,7 @@ private:
     Error resolveWorkspace();
     Error resolveKey();
     Error resolveWork();
+    Error resolveUpload();
 
     // Looks a parameter up and records its source; secrets are registered and recorded masked.
     Result<std::optional<ParameterValue>> lookup(const QString &name, AwsVariables aws = AwsVariables::Include);

@@ -43,6 +43,7 @@ struct S3ClientConfig
     Endpoint endpoint;
     Credentials credentials;            // empty -> requests are sent unsigned (anonymous)
     QString caBundlePath;               // extra PEM CA certificates; TLS verification always on
+    ObjectWriteOptions objectOptions;   // encryption, storage class, tags of every object written
     int inactivityTimeoutMs = 60'000;   // per request; restarted by every byte sent or received
     QDeadlineTimer deadline = QDeadlineTimer(QDeadlineTimer::Forever);  // whole operation
     RetryPolicy retry;
