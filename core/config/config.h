@@ -101,6 +101,7 @@ struct Config
     bool failOnMiss = false;
     bool strict = false;
     bool lookupOnly = false;          // restore: report hit/miss without downloading
+    bool workspaceOwner = false;      // restore as root: entries take the workspace's owner
     QString velaOutputs;              // VELA_OUTPUTS, may be empty
 
     // Every parameter that some source set, with that source; the values of secret parameters

@@ -98,6 +98,8 @@ QList<Parameter> makeTable()
          .metavar = u"S"_s,
          .help = u"restore: refuse an archive that unpacks to more (file sizes, holes included, + 512 B an "
                  "entry): 500MB, 20GiB; 0: no limit"_s},
+        {.name = u"workspace_owner"_s, .kind = ValueKind::Bool, .defaultValue = u"true"_s, .actions = restore,
+         .help = u"restore as root: restored entries belong to the workspace folder's owner (false: to root)"_s},
         {.name = u"strict"_s, .kind = ValueKind::Bool, .defaultValue = u"false"_s,
          .actions = restore | rebuild | flush,
          .help = u"exit 1 on transient errors and corrupt archives instead of a warning"_s},
