@@ -7,6 +7,7 @@
 #include "s3/s3client.h"
 
 #include <QBuffer>
+#include <QCryptographicHash>
 #include <QLocale>
 #include <QSignalSpy>
 #include <QTcpServer>
@@ -160,6 +161,7 @@ private slots:
     void invalidInputNeverReachesTheNetwork();
     void wireMatchesWhatWasSigned();
     void objectOptionsOnlyWhereAnObjectIsCreated();
+    void deleteObjectsCarriesContentMd5();
 };
 
 void TestS3Client::retriesThrottlingThenSucceeds_data()
@@ -438,6 +440,18 @@ void TestS3Client::objectOptionsOnlyWhereAnObjectIsCreated()
             QVERIFY2(!it.value().contains("STREAMING-"), it.value().constData());
         }
     }
+}
+
+// AWS (and servers that follow it strictly) refuse a DeleteObjects without Content-MD5.
+void TestS3Client::deleteObjectsCarriesContentMd5()
+{
+    FaultServer server({answer(200, "OK", {}, "<DeleteResult><Deleted><Key>a</Key></Deleted></DeleteResult>")});
+    S3Client client(configFor(server));
+    const S3CallResult result = run(client, S3Request::deleteObjects({u"a"_s}));
+    QVERIFY2(!result.error, qPrintable(result.error.toString()));
+    const SeenRequest &seen = server.seen.first();
+    QVERIFY(!seen.body.isEmpty());
+    QCOMPARE(seen.headers.value("content-md5"), QCryptographicHash::hash(seen.body, QCryptographicHash::Md5).toBase64());
 }
 
 QTEST_GUILESS_MAIN(TestS3Client)
