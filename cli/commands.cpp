@@ -128,6 +128,7 @@ int runRestore(const Config &config, ObjectStore &store)
     options.workspace = config.workspace;
     options.lookupOnly = config.lookupOnly;
     options.extract.maxTotalBytes = config.maxRestoreBytes;
+    options.extract.ownerFromWorkspace = config.workspaceOwner;
     if (config.mounts.isEmpty()) {
         for (auto it = config.templates.cbegin(); it != config.templates.cend(); ++it) {
             if (it.value().contains(QStringLiteral("hashFiles"))) {

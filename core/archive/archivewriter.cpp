@@ -106,7 +106,9 @@ Error ArchiveWriter::writeTar(const TreeSnapshot &snapshot, QIODevice *sink, con
                      QStringLiteral("%1: %2").arg(context, QString::fromUtf8(archive_error_string(a))));
     };
 
-    archive_write_set_format_pax_restricted(a);
+    // Full pax, not "restricted": an mtime with nanoseconds then gets a pax record (a whole-second one
+    // still gets none, so entries cost no more), and restored build outputs keep exact timestamps.
+    archive_write_set_format_pax(a);
     // Unblocked: libarchive hands each write straight to the sink instead of copying every byte
     // into 64 KiB blocks first (the encoder and the upload buffer their own way); no padding.
     archive_write_set_bytes_per_block(a, 0);

@@ -23,6 +23,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <optional>
+
 namespace s3cache {
 
 namespace {
@@ -166,6 +168,12 @@ public:
         }
         if (m_duplicates > DuplicatesShown)
             reportWarning(m_warnings, QStringLiteral("in all, %1 entries of the cache repeated a name restored before").arg(m_duplicates));
+        if (m_ownerFailures > 0)
+            reportWarning(m_warnings, QStringLiteral("%1 restored entries could not be given to the workspace's owner %2:%3 "
+                                                     "(%4): they belong to root")
+                                          .arg(QString::number(m_ownerFailures), QString::number(m_owner->first),
+                                               QString::number(m_owner->second),
+                                               QString::fromLocal8Bit(strerror(m_ownerErrno))));
         if (m_stats.modesStripped > 0) {
             reportWarning(m_warnings, QStringLiteral("%1 entries of the cache had setuid, setgid or sticky bits: restored without "
                                      "them (a cache never grants privileges)")
@@ -190,6 +198,18 @@ private:
     };
 
     bool cancelled() const { return m_cancel && m_cancel->isCancelled(); }
+    // Gives a created entry to the workspace's owner (ExtractOptions::ownerFromWorkspace); a
+    // failure (NFS with root squashing) is counted and reported once, never fatal.
+    void own(const QByteArray &path)
+    {
+        if (m_owner && lchown(path.constData(), m_owner->first, m_owner->second) != 0)
+            ownerFailed(errno);
+    }
+    void ownerFailed(int errnum)
+    {
+        ++m_ownerFailures;
+        m_ownerErrno = errnum;
+    }
     QString staged(const QString &rel) const { return rel.isEmpty() ? m_tree : m_tree + u'/' + rel; }
     QString target(const QString &rel) const { return m_workspace + u'/' + rel; }
 
@@ -201,6 +221,8 @@ private:
             return Error(ErrorKind::InvalidInput, QStringLiteral("InvalidWorkspace"),
                          QStringLiteral("workspace %1 is not a directory").arg(workspace));
         m_workspace = fsNameFromBytes(canonical);
+        if (m_options.ownerFromWorkspace && geteuid() == 0 && (st.st_uid != 0 || st.st_gid != 0))
+            m_owner = {st.st_uid, st.st_gid};
         QByteArray pattern = fsPath(m_workspace + u'/' + stagingPrefix() + QStringLiteral("XXXXXX"));
         if (!mkdtemp(pattern.data()))
             return ioError(QStringLiteral("create a staging directory in"), m_workspace, errno);
@@ -308,6 +330,7 @@ private:
             return conflict(path, QStringLiteral("is a symbolic link in the zip's central directory, but its data is no link target"));
         if (unlink(out.constData()) != 0 || symlink(target.constData(), out.constData()) != 0)
             return ioError(QStringLiteral("create the symbolic link"), staged(path), errno);
+        own(out);
         if (!setTimes(staged(path), st.st_mtim.tv_sec, qint32(st.st_mtim.tv_nsec)))
             return ioError(QStringLiteral("set the time of"), staged(path), errno);
         m_staged.insert(path, TreeEntry::Symlink);
@@ -374,6 +397,7 @@ private:
                     return conflict(entry, QStringLiteral("needs \"%1\" to be a directory, but the archive made it a file").arg(prefix));
                 return ioError(QStringLiteral("create"), staged(prefix), errno);
             }
+            own(fsPath(staged(prefix)));
             m_staged.insert(prefix, TreeEntry::Directory);
         }
         *exists = false;
@@ -475,6 +499,8 @@ private:
         case TreeEntry::Directory:
             if (!exists && !createReplacing(outPath, info.path, [&] { return mkdir(outPath.constData(), 0700) == 0; }))
                 return ioError(QStringLiteral("create"), out, errno);
+            if (!exists)
+                own(outPath);
             m_staged.insert(path, TreeEntry::Directory);
             m_directories.insert(path, {safeMode(info.mode, info.type), info.mtime, entry.mtimeNsec});
             break;
@@ -483,6 +509,7 @@ private:
                 return conflict(info.path, QStringLiteral("is a symbolic link without a target"));
             if (!createReplacing(outPath, info.path, [&] { return symlink(fsPath(info.linkTarget).constData(), outPath.constData()) == 0; }))
                 return ioError(QStringLiteral("create the symbolic link"), out, errno);
+            own(outPath);
             m_staged.insert(path, TreeEntry::Symlink);
             if (!setTimes(out, info.mtime, entry.mtimeNsec))
                 return ioError(QStringLiteral("set the time of"), out, errno);
@@ -548,6 +575,8 @@ private:
         });
         if (!error && entry.info.size > end && ftruncate(fd, off_t(entry.info.size)) != 0)
             error = ioError(QStringLiteral("extend"), out, errno);
+        if (!error && m_owner && fchown(fd, m_owner->first, m_owner->second) != 0)
+            ownerFailed(errno);
         if (!error && fchmod(fd, safeMode(entry.info.mode, entry.info.type)) != 0)
             error = ioError(QStringLiteral("set the mode of"), out, errno);
         const struct timespec times[2] = {{0, UTIME_OMIT}, {time_t(entry.info.mtime), long(entry.mtimeNsec)}};
@@ -741,6 +770,7 @@ private:
             if (st.st_nlink > 1)
                 m_copied.insert({quint64(st.st_dev), quint64(st.st_ino)}, {to, final});
         }
+        own(dst);
         if (utimensat(AT_FDCWD, dst.constData(), times, AT_SYMLINK_NOFOLLOW) != 0)
             return ioError(QStringLiteral("set the time of"), to, errno);
         return {};
@@ -798,6 +828,9 @@ private:
     QHash<QString, TreeEntry::Type> m_staged;
     static constexpr int DuplicatesShown = 5;
     int m_duplicates = 0;
+    std::optional<std::pair<uid_t, gid_t>> m_owner;  // running as root: the workspace's owner
+    qint64 m_ownerFailures = 0;
+    int m_ownerErrno = 0;
     QSet<QString> m_diskChecked;               // workspace paths known not to be symbolic links
     QMap<QString, DirectoryAttributes> m_directories;
 };

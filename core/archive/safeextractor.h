@@ -6,7 +6,8 @@
 // only to regular files extracted earlier from this archive, caps on path depth and length, entry
 // count and total size (a decompression bomb is refused). Symbolic links are restored as links,
 // whatever their target, and never followed. Setuid and setgid bits are never restored, nor the
-// sticky bit on files (a cache may come from another repository's build and CI restores as root).
+// sticky bit on files (a cache may come from another repository's build and CI restores as root),
+// nor the owners stored in the archive (see ExtractOptions::ownerFromWorkspace).
 //
 // Entries are extracted into a staging directory inside the workspace (.s3cache-staging-XXXXXX),
 // then moved into place: a new path is renamed whole; a directory that exists on both sides is
@@ -42,6 +43,11 @@ struct ExtractOptions
     int maxPathDepth = 256;
     int maxPathLength = 4096;  // bytes (UTF-8)
     bool requireDigest = false;  // the writer recorded a digest (metadata says so): refuse an archive without it
+    // Running as root: every entry the restore creates takes the owner and group of the workspace
+    // directory (a container restoring as root into a uid-1000 workspace must leave files that
+    // user's build can change). Directories that existed are left as they are. Off, or not root:
+    // entries belong to the restoring user. Owners stored in the archive are never used.
+    bool ownerFromWorkspace = false;
 };
 
 // Rolls back every restore into `workspace` that was killed half-way (kill -9, power loss: its

@@ -18,6 +18,9 @@ Result<ObjectStorePtr> openStore(const Config &config, const QProcessEnvironment
     }
     settings.credentials = config.credentials;
     settings.caBundle = config.caBundle;
+    settings.objectOptions = config.objectOptions;
+    if (config.fileStore && !config.objectOptions.isEmpty())
+        Log::warn(QStringLiteral("sse, storage_class and tags apply to S3 servers only: the file:// store ignores them"));
     const Result<StoreSpec> spec = StoreSpec::resolve(settings, env, QDir::homePath());
     if (!spec.ok())
         return spec.error();

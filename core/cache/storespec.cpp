@@ -36,6 +36,7 @@ Result<StoreSpec> StoreSpec::resolve(const StoreSettings &settings, const QProce
     config.endpoint = *endpoint;
     config.caBundlePath = settings.caBundle;
     config.proxy = *proxy;
+    config.objectOptions = settings.objectOptions;
     config.credentials = settings.credentials;
     spec.m_anonymous = settings.anonymous;
     if (config.credentials.isEmpty() && !settings.anonymous) {

@@ -26,6 +26,7 @@ struct StoreSettings
     Credentials credentials;      // given; empty -> the environment and the AWS chain, unless anonymous
     bool anonymous = false;       // unsigned requests, no credential lookup
     QString caBundle;             // extra PEM CA certificates
+    ObjectWriteOptions objectOptions;  // S3 only: encryption, storage class, tags of written objects
     QString context;              // names the settings in errors ("profile 'minio'"); may be empty
 };
 

@@ -69,6 +69,7 @@ struct Config
     QString caBundle;                 // absolute path, may be empty (ca_bundle, else AWS_CA_BUNDLE, a profile's)
     QString endpointsIgnoredBy;       // AWS_IGNORE_CONFIGURED_ENDPOINT_URLS (or the profile's), when it applied
     ProxySettings proxy;              // from the environment (s3/proxy.h), for describe()
+    ObjectWriteOptions objectOptions; // sse, sse_kms_key_id, sse_bucket_key, storage_class, tags
 
     // object
     QString bucket;
@@ -107,6 +108,7 @@ struct Config
     bool failOnMiss = false;
     bool strict = false;
     bool lookupOnly = false;          // restore: report hit/miss without downloading
+    bool workspaceOwner = false;      // restore as root: entries take the workspace's owner
     QString velaOutputs;              // VELA_OUTPUTS, may be empty
 
     // Every parameter that some source set, with that source; the values of secret parameters

@@ -108,10 +108,24 @@ QList<Parameter> makeTable()
          .metavar = u"S"_s,
          .help = u"restore: refuse an archive that unpacks to more (file sizes, holes included, + 512 B an "
                  "entry): 500MB, 20GiB; 0: no limit"_s},
+        {.name = u"workspace_owner"_s, .kind = ValueKind::Bool, .defaultValue = u"true"_s, .actions = restore,
+         .help = u"restore as root: restored entries belong to the workspace folder's owner (false: to root)"_s},
         {.name = u"strict"_s, .kind = ValueKind::Bool, .defaultValue = u"false"_s,
          .actions = restore | rebuild | flush,
          .help = u"exit 1 on transient errors and corrupt archives instead of a warning"_s},
         {.name = u"ca_bundle"_s, .defaultText = u"AWS_CA_BUNDLE, else the AWS profile's, else the system's"_s, .metavar = u"FILE"_s, .help = u"extra CA certificates (PEM) for TLS"_s},
+        {.name = u"sse"_s, .defaultText = u"the bucket's default"_s, .actions = rebuild, .metavar = u"MODE"_s,
+         .help = u"server-side encryption of written caches: AES256, aws:kms, aws:kms:dsse (SSE-C is refused)"_s},
+        {.name = u"sse_kms_key_id"_s, .defaultText = u"the account's aws/s3 key"_s, .actions = rebuild,
+         .metavar = u"KEY"_s, .help = u"KMS key id, ARN or alias for sse aws:kms or aws:kms:dsse"_s},
+        {.name = u"sse_bucket_key"_s, .kind = ValueKind::Bool, .defaultText = u"the bucket's setting"_s,
+         .actions = rebuild, .help = u"use an S3 Bucket Key with sse aws:kms (fewer KMS requests)"_s},
+        {.name = u"storage_class"_s, .defaultText = u"the bucket's default (STANDARD)"_s, .actions = rebuild,
+         .metavar = u"CLASS"_s,
+         .help = u"storage class of written caches: STANDARD_IA, INTELLIGENT_TIERING, ... (GLACIER and "
+                 "DEEP_ARCHIVE are refused: a restore could not read them)"_s},
+        {.name = u"tags"_s, .kind = ValueKind::List, .actions = rebuild, .metavar = u"K=V,..."_s,
+         .help = u"object tags of written caches for lifecycle rules: team=web,env=ci (at most 10)"_s},
     };
 }
 

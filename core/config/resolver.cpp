@@ -49,7 +49,7 @@ Result<Config> Resolver::run()
 {
     for (Error (Resolver::*step)() : {&Resolver::resolveAction, &Resolver::resolveCredentials,
                                       &Resolver::resolveStore, &Resolver::resolveWorkspace, &Resolver::resolveKey,
-                                      &Resolver::resolveWork}) {
+                                      &Resolver::resolveWork, &Resolver::resolveUpload}) {
         const Error error = (this->*step)();
         if (error)
             return error;

@@ -8,6 +8,7 @@
 //                            format, restore keys and the default-branch fallback
 //   5. resolvework.cpp       what the action does: timeout, age, booleans, compression level,
 //                            restore size limit, CA bundle (else AWS_CA_BUNDLE, a profile's), outputs
+//   6. resolveupload.cpp     what written objects ask of the server: encryption, storage class, tags
 // Internal to core/config.
 
 #include "awss3settings.h"
@@ -31,6 +32,7 @@ private:
     Error resolveWorkspace();
     Error resolveKey();
     Error resolveWork();
+    Error resolveUpload();
 
     // Looks a parameter up and records its source; secrets are registered and recorded masked.
     Result<std::optional<ParameterValue>> lookup(const QString &name, AwsVariables aws = AwsVariables::Include);

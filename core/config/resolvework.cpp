@@ -32,7 +32,8 @@ Error Resolver::resolveWork()
                                std::pair{QStringLiteral("dry_run"), &m_config.dryRun},
                                std::pair{QStringLiteral("fail_on_miss"), &m_config.failOnMiss},
                                std::pair{QStringLiteral("strict"), &m_config.strict},
-                               std::pair{QStringLiteral("lookup_only"), &m_config.lookupOnly}}) {
+                               std::pair{QStringLiteral("lookup_only"), &m_config.lookupOnly},
+                               std::pair{QStringLiteral("workspace_owner"), &m_config.workspaceOwner}}) {
         const Result<QVariant> flag = value(name);
         if (!flag.ok())
             return flag.error();

@@ -577,6 +577,7 @@ S3Client::S3Client(S3ClientConfig config, QObject *parent)
 {
     if (!m_config.clock)
         m_config.clock = [] { return QDateTime::currentDateTimeUtc(); };
+    m_objectHeaders = S3Request::objectWriteHeaders(m_config.objectOptions);
     Log::registerSecret(m_config.credentials.secretKey);
     Log::registerSecret(m_config.credentials.sessionToken);
 
@@ -681,6 +682,8 @@ QNetworkRequest S3Client::buildRequest(const S3Request &request, const QByteArra
     HeaderList headers;
     headers.append({QByteArrayLiteral("host"), endpoint.hostHeader()});
     headers += request.headers;
+    if (request.createsObject())
+        headers += m_objectHeaders;
     headers += extraHeaders;
     if (!m_config.credentials.isEmpty()) {
         SigV4Signer::Request signing{request.method, path, request.query, headers, payloadHash};

@@ -146,6 +146,7 @@ private:
     Error m_configError;  // e.g. an unreadable CA bundle: every call fails with it
     QNetworkAccessManager *m_network = nullptr;  // created in the client's thread on first use
     QSslConfiguration m_sslConfiguration;
+    HeaderList m_objectHeaders;  // S3Request::objectWriteHeaders(config.objectOptions)
     QList<S3Call *> m_calls;    // unfinished, started or queued
     QQueue<S3Call *> m_queue;   // not yet started
     int m_running = 0;

@@ -45,6 +45,7 @@ struct S3ClientConfig
     Credentials credentials;            // empty -> requests are sent unsigned (anonymous)
     QString caBundlePath;               // extra PEM CA certificates; TLS verification always on
     ProxySettings proxy;                // HTTPS_PROXY/HTTP_PROXY/NO_PROXY (proxy.h); empty: direct
+    ObjectWriteOptions objectOptions;   // encryption, storage class, tags of every object written
     int inactivityTimeoutMs = 60'000;   // per request; restarted by every byte sent or received
     QDeadlineTimer deadline = QDeadlineTimer(QDeadlineTimer::Forever);  // whole operation
     RetryPolicy retry;

@@ -121,6 +121,15 @@ QString S3ErrorParser::hintFor(const QString &code)
             {QStringLiteral("ProxyAuthenticationRequired"),
              QStringLiteral("the proxy wants other credentials: check the user:password@ in HTTPS_PROXY/HTTP_PROXY, "
                             "or name the server in NO_PROXY")},
+            {QStringLiteral("InvalidObjectState"),
+             QStringLiteral("the object is in an archive storage class (GLACIER or DEEP_ARCHIVE, perhaps moved there "
+                            "by a lifecycle rule): exclude cache keys from that rule, or restore it with "
+                            "RestoreObject first")},
+            {QStringLiteral("InvalidStorageClass"), QStringLiteral("this server does not offer that storage_class")},
+            {QStringLiteral("InvalidEncryptionAlgorithmError"), QStringLiteral("this server does not offer that sse mode")},
+            {QStringLiteral("KMS.NotFoundException"),
+             QStringLiteral("the KMS key of sse_kms_key_id does not exist in the bucket's region")},
+            {QStringLiteral("KMS.DisabledException"), QStringLiteral("the KMS key of sse_kms_key_id is disabled")},
             {QStringLiteral("TlsError"),
              QStringLiteral("is this an http:// endpoint? Then write the server as http://...; if its certificate "
                             "comes from a private CA, give ca_bundle")},

@@ -3,6 +3,7 @@
 #include "s3xml.h"
 
 #include <QCryptographicHash>
+#include <QUrl>
 
 #include <algorithm>
 
@@ -65,6 +66,28 @@ QByteArray contentMd5(const QByteArray &body)
 }
 
 } // namespace
+
+HeaderList S3Request::objectWriteHeaders(const ObjectWriteOptions &options)
+{
+    HeaderList headers;
+    if (!options.serverSideEncryption.isEmpty()) {
+        headers.append({QByteArrayLiteral("x-amz-server-side-encryption"), options.serverSideEncryption.toLatin1()});
+        if (!options.kmsKeyId.isEmpty())
+            headers.append({QByteArrayLiteral("x-amz-server-side-encryption-aws-kms-key-id"), options.kmsKeyId.toUtf8()});
+        if (options.bucketKeyEnabled)
+            headers.append({QByteArrayLiteral("x-amz-server-side-encryption-bucket-key-enabled"),
+                            *options.bucketKeyEnabled ? QByteArrayLiteral("true") : QByteArrayLiteral("false")});
+    }
+    if (!options.storageClass.isEmpty())
+        headers.append({QByteArrayLiteral("x-amz-storage-class"), options.storageClass.toLatin1()});
+    if (!options.tags.isEmpty()) {
+        QByteArrayList pairs;
+        for (const auto &[key, value] : options.tags)
+            pairs << QUrl::toPercentEncoding(key) + '=' + QUrl::toPercentEncoding(value);
+        headers.append({QByteArrayLiteral("x-amz-tagging"), pairs.join('&')});
+    }
+    return headers;
+}
 
 QString S3Request::operationName() const
 {

@@ -73,6 +73,14 @@ struct S3Request
     static S3Request deleteObjects(const QStringList &keys);
     static S3Request deleteObject(const QString &key);
 
+    // The headers of `options` (x-amz-server-side-encryption..., x-amz-storage-class,
+    // x-amz-tagging), for the operations that create an object.
+    static HeaderList objectWriteHeaders(const ObjectWriteOptions &options);
+    bool createsObject() const
+    {
+        return operation == S3Operation::PutObject || operation == S3Operation::CreateMultipartUpload;
+    }
+
     // The InvalidInput error for a key we cannot send, or no error.
     static Error checkKey(const QString &key);
     // The InvalidInput error for user metadata S3 cannot carry in headers, or no error.

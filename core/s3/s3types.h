@@ -8,6 +8,8 @@
 #include <QString>
 #include <QStringList>
 
+#include <optional>
+
 namespace s3cache {
 
 struct Credentials
@@ -17,6 +19,23 @@ struct Credentials
     QString sessionToken;
     QString source;  // where they came from, for `config` ("CACHE_S3_ACCESS_KEY", "profile default", "IMDSv2")
     bool isEmpty() const { return accessKey.isEmpty() && secretKey.isEmpty(); }
+};
+
+// What the server is asked to do with every object a store writes: server-side encryption,
+// storage class and tags, as bucket policies and lifecycle rules on CI buckets demand. Sent on
+// PutObject and CreateMultipartUpload only (never on UploadPart, which S3 refuses them on);
+// checked by the resolver (resolveupload.cpp), so the values here are valid.
+struct ObjectWriteOptions
+{
+    QString serverSideEncryption;         // "", "AES256", "aws:kms" or "aws:kms:dsse"
+    QString kmsKeyId;                     // with aws:kms*: key id, ARN or alias; empty: the aws/s3 key
+    std::optional<bool> bucketKeyEnabled; // with aws:kms*: the S3 Bucket Key; unset: the bucket's setting
+    QString storageClass;                 // "": the bucket's default (STANDARD)
+    QList<QPair<QString, QString>> tags;  // key=value, in the order given
+    bool isEmpty() const
+    {
+        return serverSideEncryption.isEmpty() && storageClass.isEmpty() && tags.isEmpty();
+    }
 };
 
 struct ByteRange

@@ -2,9 +2,11 @@
 merge: read-only folders (Go's module cache), mode-000 folders, a folder that is a volume of
 another file system, and kill -9 between any two steps (the next run puts everything back)."""
 import glob
+import io
 import os
 import shutil
 import subprocess
+import tarfile
 import unittest
 
 from common import CLI, TempDirTestCase, clean_env, run_cli, snapshot, write
@@ -101,14 +103,81 @@ class Workspaces(TempDirTestCase):
         self.addCleanup(subprocess.run, ["umount", f"{ws}/.gradle"])
         write(f"{ws}/.gradle/caches/sub/b.txt", b"old")
         write(f"{ws}/.gradle/mine.txt", b"not in the cache")
+        os.chown(ws, 1000, 1000)  # entries copied onto the other file system take the workspace's owner too
         self.assertRan(run_cli(env=self.env("restore", ".gradle,node_modules"), cwd=ws))
         self.assertEqual(snapshot(f"{ws}/.gradle", skip=("mine.txt",)), snapshot(f"{src}/.gradle"))
+        for copied in ("caches/a.bin", "caches/b-link", "caches/sub/b.txt"):
+            self.assertEqual(os.lstat(f"{ws}/.gradle/{copied}").st_uid, 1000, copied)
         with open(f"{ws}/.gradle/mine.txt", "rb") as f:
             self.assertEqual(f.read(), b"not in the cache")
         a = os.stat(f"{ws}/.gradle/caches/a.bin")
         self.assertEqual(a.st_nlink, 2)
         self.assertNotEqual(a.st_dev, os.stat(ws).st_dev)
         self.assertEqual(self.staging_dirs(ws), [])
+
+    def test_restored_as_root_belongs_to_the_workspace_owner(self):
+        if os.geteuid() != 0:
+            self.skipTest("needs root: the workspace's owner is only given to entries when restoring as root")
+        src = self.path("src")
+        write(f"{src}/node_modules/pkg/index.js", b"module.exports = 1;\n")
+        write(f"{src}/node_modules/pkg/lib/deep/x.js", b"x")
+        os.makedirs(f"{src}/node_modules/.bin")
+        os.symlink("../pkg/index.js", f"{src}/node_modules/.bin/pkg")
+        write(f"{src}/keep/new.txt", b"n")
+        self.rebuild_from(src, "node_modules,keep")
+
+        def restore_into(name, **extra):
+            ws = self.path(name)
+            os.makedirs(f"{ws}/keep")
+            os.chown(f"{ws}/keep", 1001, 1001)  # a folder that exists keeps its owner
+            os.chown(ws, 1000, 1000)
+            self.assertRan(run_cli(env=self.env("restore", "node_modules,keep", **extra), cwd=ws))
+            return ws
+
+        ws = restore_into("ws")
+        owners = {}
+        for d, dirs, files in os.walk(f"{ws}/node_modules"):
+            for name in [d] + [os.path.join(d, n) for n in dirs + files]:
+                st = os.lstat(name)
+                owners[os.path.relpath(name, ws)] = (st.st_uid, st.st_gid)
+        self.assertIn("node_modules/.bin/pkg", owners)
+        self.assertEqual({o for o in owners.values()}, {(1000, 1000)}, owners)
+        self.assertEqual(os.stat(f"{ws}/keep").st_uid, 1001)
+        self.assertEqual(os.stat(f"{ws}/keep/new.txt").st_uid, 1000)
+        # What `npm ci` as the workspace's user then does: change and remove what was restored.
+        os.chmod(self.tmp, 0o755)
+        as_user = ["setpriv", "--reuid=1000", "--regid=1000", "--clear-groups"]
+        subprocess.run(as_user + ["sh", "-c", f"echo y >> {ws}/node_modules/pkg/index.js && rm -r {ws}/node_modules/pkg"],
+                       check=True)
+
+        ws = restore_into("ws-root", PARAMETER_WORKSPACE_OWNER="false")
+        self.assertEqual(os.stat(f"{ws}/node_modules/pkg/index.js").st_uid, 0)
+        self.assertEqual(os.lstat(f"{ws}/node_modules/.bin/pkg").st_uid, 0)
+
+    def test_sub_second_mtimes_round_trip(self):
+        src = self.path("src")
+        write(f"{src}/target/debug/app", b"\x7fELF")
+        write(f"{src}/target/debug/whole", b"w")
+        os.symlink("app", f"{src}/target/debug/current")
+        stamps = {"target/debug/app": 1_700_000_000_123_456_789, "target/debug/whole": 1_700_000_000_000_000_000,
+                  "target/debug": 1_700_000_001_987_654_321}
+        os.utime(f"{src}/target/debug/current", ns=(1, 1_700_000_002_000_000_001), follow_symlinks=False)
+        for rel, ns in stamps.items():
+            os.utime(f"{src}/{rel}", ns=(ns, ns))
+        stamps["target/debug/current"] = 1_700_000_002_000_000_001
+        self.rebuild_from(src, "target")
+        ws = self.path("ws")
+        os.makedirs(ws)
+        self.assertRan(run_cli(env=self.env("restore", "target"), cwd=ws))
+        for rel, ns in stamps.items():
+            self.assertEqual(os.lstat(f"{ws}/{rel}").st_mtime_ns, ns, rel)
+        # An independent reader sees the same times in the archive (pax records).
+        [archive] = glob.glob(self.path("store", "bkt", "acme", "webapp", "archive.tar.zst"))
+        tar_bytes = subprocess.run(["zstd", "-dc", archive], check=True, capture_output=True).stdout
+        with tarfile.open(fileobj=io.BytesIO(tar_bytes)) as tar:
+            app = tar.getmember("target/debug/app")
+            self.assertEqual(app.pax_headers.get("mtime"), "1700000000.123456789")
+            self.assertNotIn("mtime", tar.getmember("target/debug/whole").pax_headers)  # whole seconds: no record
 
     def test_killed_at_any_step_of_the_merge_is_rolled_back_by_the_next_run(self):
         src = self.path("src")

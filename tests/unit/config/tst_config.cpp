@@ -58,6 +58,7 @@ private slots:
     void mounts_data();
     void mounts();
     void defaultsAndValues();
+    void objectWriteOptions();
 
     void durations_data();
     void durations();
@@ -497,6 +498,28 @@ void TestConfig::mounts()
     QCOMPARE(c->mounts, expected);
 }
 
+void TestConfig::objectWriteOptions()
+{
+    Result<Config> c = resolve({}, pluginRestore);
+    QVERIFY2(c.ok(), qPrintable(c.error().message()));
+    QVERIFY(c->objectOptions.isEmpty());
+    QVERIFY(!c->objectOptions.bucketKeyEnabled.has_value());
+
+    c = resolve({QStringLiteral("--sse=AWS:KMS"), QStringLiteral("--sse-kms-key-id=alias/ci cache"),
+                 QStringLiteral("--sse-bucket-key=false"), QStringLiteral("--storage-class=standard_ia")},
+                with(pluginRestore, {QStringLiteral("PARAMETER_TAGS=[\"team=web\", \"note=a b&c\", \"empty=\"]")}));
+    QVERIFY2(c.ok(), qPrintable(c.error().message()));
+    QCOMPARE(c->objectOptions.serverSideEncryption, QStringLiteral("aws:kms"));
+    QCOMPARE(c->objectOptions.kmsKeyId, QStringLiteral("alias/ci cache"));
+    QCOMPARE(c->objectOptions.bucketKeyEnabled, std::optional<bool>(false));
+    QCOMPARE(c->objectOptions.storageClass, QStringLiteral("STANDARD_IA"));
+    const QList<QPair<QString, QString>> tags{{QStringLiteral("team"), QStringLiteral("web")},
+                                              {QStringLiteral("note"), QStringLiteral("a b&c")},
+                                              {QStringLiteral("empty"), QString()}};
+    QCOMPARE(c->objectOptions.tags, tags);
+    QVERIFY2(c->describe().contains(QStringLiteral("STANDARD_IA")), qPrintable(c->describe()));
+}
+
 void TestConfig::defaultsAndValues()
 {
     Result<Config> c = resolve({}, pluginRestore);
@@ -880,6 +903,21 @@ void TestConfig::badInput_data()
     row("secret-without-access-key", {}, {s("CACHE_S3_ACCESS_KEY=")}, {s("access_key: not set, but secret_key is (from CACHE_S3_SECRET_KEY)")});
     row("token-without-pair", {}, {s("CACHE_S3_ACCESS_KEY="), s("CACHE_S3_SECRET_KEY="), s("PARAMETER_SESSION_TOKEN=") + sessionToken},
         {s("session_token: set (from PARAMETER_SESSION_TOKEN) without access_key and secret_key")});
+    row("sse-c", {}, {s("PARAMETER_SSE=SSE-C")}, {s("sse: 'SSE-C' (from PARAMETER_SSE): SSE-C"), s("not supported")});
+    row("sse-unknown", {}, {s("PARAMETER_SSE=rot13")}, {s("sse: 'rot13' (from PARAMETER_SSE) is not one of AES256, aws:kms")});
+    row("kms-key-without-kms", {}, {s("PARAMETER_SSE=AES256"), s("PARAMETER_SSE_KMS_KEY_ID=alias/ci")},
+        {s("sse_kms_key_id: set (from PARAMETER_SSE_KMS_KEY_ID) but sse is not aws:kms")});
+    row("bucket-key-without-kms", {s("--sse-bucket-key")}, {}, {s("sse_bucket_key: set (from --sse-bucket-key) but sse is not aws:kms")});
+    row("glacier", {}, {s("PARAMETER_STORAGE_CLASS=glacier")}, {s("storage_class: GLACIER (from PARAMETER_STORAGE_CLASS) keeps objects offline")});
+    row("deep-archive", {s("--storage-class=DEEP_ARCHIVE")}, {}, {s("storage_class: DEEP_ARCHIVE (from --storage-class)")});
+    row("storage-class-junk", {}, {s("PARAMETER_STORAGE_CLASS=cold storage")}, {s("storage_class: 'cold storage' (from PARAMETER_STORAGE_CLASS) is not")});
+    row("tag-without-value", {}, {s("PARAMETER_TAGS=team")}, {s("tags: 'team' (from PARAMETER_TAGS) is not key=value")});
+    row("tag-empty-key", {s("--tags==x")}, {}, {s("tags: '=x' (from --tags) is not key=value")});
+    row("tag-aws-prefix", {}, {s("PARAMETER_TAGS=aws:owner=me")}, {s("uses the prefix aws:")});
+    row("tag-repeated", {}, {s("PARAMETER_TAGS=a=1,a=2")}, {s("tags: 'a=2' (from PARAMETER_TAGS) repeats the key a")});
+    row("tag-key-too-long", {}, {s("PARAMETER_TAGS=") + QString(129, u'k') + s("=v")}, {s("is too long: S3 allows keys of 128")});
+    row("eleven-tags", {}, {s("PARAMETER_TAGS=a=1,b=2,c=3,d=4,e=5,f=6,g=7,h=8,i=9,j=10,k=11")},
+        {s("tags: 11 tags (from PARAMETER_TAGS); S3 allows at most 10")});
 }
 
 void TestConfig::badInput()

@@ -7,6 +7,7 @@
 #include "s3/s3client.h"
 
 #include <QBuffer>
+#include <QCryptographicHash>
 #include <QLocale>
 #include <QSignalSpy>
 #include <QTcpServer>
@@ -159,6 +160,8 @@ private slots:
     void resumesInterruptedDownload();
     void invalidInputNeverReachesTheNetwork();
     void wireMatchesWhatWasSigned();
+    void objectOptionsOnlyWhereAnObjectIsCreated();
+    void deleteObjectsCarriesContentMd5();
 };
 
 void TestS3Client::retriesThrottlingThenSucceeds_data()
@@ -391,6 +394,64 @@ void TestS3Client::wireMatchesWhatWasSigned()
     QCOMPARE(seen.headers.value("x-amz-content-sha256"), SigV4Signer::payloadHash("part"));  // plain http: signed payload
     QVERIFY(seen.headers.value("authorization").startsWith("AWS4-HMAC-SHA256 Credential=AKID/"));
     QCOMPARE(seen.headers.value("accept-encoding"), QByteArray("identity"));
+}
+
+// Encryption, storage class and tags go on PutObject and CreateMultipartUpload, signed; never on
+// UploadPart (S3 refuses them there). No upload is aws-chunked or carries a trailing checksum,
+// which R2, Ceph and others reject.
+void TestS3Client::objectOptionsOnlyWhereAnObjectIsCreated()
+{
+    const QByteArray created = "<InitiateMultipartUploadResult><UploadId>u1</UploadId></InitiateMultipartUploadResult>";
+    FaultServer server({answer(200, "OK", {{"ETag", "\"e\""}}), answer(200, "OK", {}, created),
+                        answer(200, "OK", {{"ETag", "\"p\""}})});
+    S3ClientConfig config = configFor(server);
+    config.objectOptions.serverSideEncryption = u"aws:kms"_s;
+    config.objectOptions.kmsKeyId = u"alias/ci"_s;
+    config.objectOptions.bucketKeyEnabled = true;
+    config.objectOptions.storageClass = u"STANDARD_IA"_s;
+    config.objectOptions.tags = {{u"team"_s, u"web"_s}, {u"note"_s, u"a b&c=d"_s}};
+    S3Client client(config);
+    for (S3Request request : {S3Request::putObject(u"k"_s, "body", {}, {}),
+                              S3Request::createMultipartUpload(u"k"_s, {}, {}),
+                              S3Request::uploadPart(u"k"_s, u"u1"_s, 1, "part")}) {
+        const S3CallResult result = run(client, request);
+        QVERIFY2(!result.error, qPrintable(result.error.toString()));
+    }
+    QCOMPARE(server.seen.size(), 3);
+    for (int i = 0; i < 2; ++i) {
+        const QMap<QByteArray, QByteArray> &headers = server.seen[i].headers;
+        QCOMPARE(headers.value("x-amz-server-side-encryption"), QByteArray("aws:kms"));
+        QCOMPARE(headers.value("x-amz-server-side-encryption-aws-kms-key-id"), QByteArray("alias/ci"));
+        QCOMPARE(headers.value("x-amz-server-side-encryption-bucket-key-enabled"), QByteArray("true"));
+        QCOMPARE(headers.value("x-amz-storage-class"), QByteArray("STANDARD_IA"));
+        QCOMPARE(headers.value("x-amz-tagging"), QByteArray("team=web&note=a%20b%26c%3Dd"));
+        const QByteArray signedHeaders = headers.value("authorization");
+        for (const char *name : {"x-amz-server-side-encryption", "x-amz-storage-class", "x-amz-tagging"})
+            QVERIFY2(signedHeaders.contains(name), signedHeaders.constData());
+    }
+    for (const SeenRequest &seen : server.seen) {
+        for (auto it = seen.headers.cbegin(); it != seen.headers.cend(); ++it) {
+            if (seen.requestLine.contains("partNumber="))
+                QVERIFY2(!it.key().startsWith("x-amz-server-side") && it.key() != "x-amz-storage-class"
+                             && it.key() != "x-amz-tagging", it.key().constData());
+            QVERIFY2(!it.key().startsWith("x-amz-checksum") && it.key() != "x-amz-trailer"
+                         && it.key() != "x-amz-decoded-content-length" && it.key() != "content-encoding",
+                     it.key().constData());
+            QVERIFY2(!it.value().contains("STREAMING-"), it.value().constData());
+        }
+    }
+}
+
+// AWS (and servers that follow it strictly) refuse a DeleteObjects without Content-MD5.
+void TestS3Client::deleteObjectsCarriesContentMd5()
+{
+    FaultServer server({answer(200, "OK", {}, "<DeleteResult><Deleted><Key>a</Key></Deleted></DeleteResult>")});
+    S3Client client(configFor(server));
+    const S3CallResult result = run(client, S3Request::deleteObjects({u"a"_s}));
+    QVERIFY2(!result.error, qPrintable(result.error.toString()));
+    const SeenRequest &seen = server.seen.first();
+    QVERIFY(!seen.body.isEmpty());
+    QCOMPARE(seen.headers.value("content-md5"), QCryptographicHash::hash(seen.body, QCryptographicHash::Md5).toBase64());
 }
 
 QTEST_GUILESS_MAIN(TestS3Client)

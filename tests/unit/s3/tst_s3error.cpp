@@ -174,7 +174,8 @@ void TestS3Error::wellKnownCodesComeWithAHint()
         {u"SignatureDoesNotMatch"_s, u"secret key"_s},      {u"InvalidAccessKeyId"_s, u"access key id"_s},
         {u"RequestTimeTooSkewed"_s, u"clock"_s},            {u"AuthorizationHeaderMalformed"_s, u"region"_s},
         {u"PermanentRedirect"_s, u"region"_s},              {u"AccessDenied"_s, u"permissions"_s},
-        {u"ExpiredToken"_s, u"session token"_s},
+        {u"ExpiredToken"_s, u"session token"_s},            {u"InvalidObjectState"_s, u"lifecycle rule"_s},
+        {u"KMS.NotFoundException"_s, u"sse_kms_key_id"_s},  {u"InvalidStorageClass"_s, u"storage_class"_s},
     };
     for (const auto &[code, words] : cases) {
         const Error error = S3ErrorParser::fromResponse(403, doc(code), u"HeadObject s3://b/k"_s);
