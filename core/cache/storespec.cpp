@@ -42,10 +42,19 @@ Result<StoreSpec> StoreSpec::resolve(const StoreSettings &settings, const QProce
             config.credentials = {envKey, envSecret, env.value(QStringLiteral("AWS_SESSION_TOKEN")),
                                   QStringLiteral("AWS_ACCESS_KEY_ID")};
         } else {
-            const Result<Credentials> chain = resolveCredentialChain(env, homeDir);
+            // Web identity, profiles, container, instance metadata: a provider that refreshes
+            // temporary credentials before they expire; its first credentials are fetched here.
+            const Result<CredentialProviderPtr> chain = resolveCredentialProvider(env, homeDir, settings.caBundle);
             if (!chain.ok())
-                return chain.error();
-            config.credentials = *chain;
+                return chain.error().withContext(settings.context);
+            if (*chain) {
+                const Result<Credentials> first = (*chain)->credentials();
+                if (!first.ok())
+                    return first.error().withContext(settings.context);
+                config.credentials = *first;
+                if ((*chain)->refreshable())
+                    config.credentialProvider = *chain;
+            }
         }
     }
     Log::registerSecret(config.credentials.secretKey);
