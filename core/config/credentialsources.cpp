@@ -188,7 +188,7 @@ Result<QStringList> splitCommandLine(const QString &commandLine)
     }
     if (quote != None)
         return configError(QStringLiteral("CredentialProcess"), QStringLiteral("unterminated %1 quote")
-                                                                    .arg(quote == Single ? u'\'' : u'"'));
+                                                                    .arg(quote == Single ? QStringLiteral("'") : QStringLiteral("\"")));
     if (inWord)
         words << word;
     if (words.isEmpty())

@@ -120,7 +120,7 @@ S3Connection::Private::~Private()
 
 // `cleanupTimeoutMs` >= 0: a cleanup request, detached from the context's cancellation and
 // the deadline and bounded by this timeout instead.
-PendingS3CallPtr S3Connection::start(S3Request request, int cleanupTimeoutMs) const
+PendingS3CallPtr S3Connection::start(S3Request request, int cleanupTimeoutMs, bool retryExpired) const
 {
     if (cleanupTimeoutMs >= 0) {
         request.deadline = QDeadlineTimer(cleanupTimeoutMs);
@@ -146,11 +146,11 @@ PendingS3CallPtr S3Connection::start(S3Request request, int cleanupTimeoutMs) co
             state->result.error = credentials.error().withContext(request.operationName());
             return std::make_shared<PendingCall>(std::move(state), nullptr);
         }
-        if (provider->refreshable()) {
+        if (retryExpired && provider->refreshable()) {
             retry = [connection = *this, request, used = *credentials, cleanupTimeoutMs]() mutable {
                 connection.d->config.credentialProvider->invalidate(used);
                 request.credentials.reset();
-                return connection.start(std::move(request), cleanupTimeoutMs);
+                return connection.start(std::move(request), cleanupTimeoutMs, false);
             };
         }
         request.credentials = *credentials;
@@ -216,6 +216,8 @@ S3CallResult S3Connection::headObject(const QString &key)
         const S3CallResult probe = run(S3Request::getObject(key, ByteRange{0, 0}, {}));
         if (probe.error.httpStatus() == status)
             result.error = probe.error;
+        else if (!probe.error && d->config.credentialProvider && d->config.credentialProvider->refreshable())
+            result = run(S3Request::headObject(key));  // the probe refreshed expired credentials: ask again
     }
     return result;
 }

@@ -157,7 +157,9 @@ public:
 
 private:
     struct Private;
-    PendingS3CallPtr start(S3Request request, int cleanupTimeoutMs = -1) const;
+    // `retryExpired`: an expired-credentials answer is retried once with refreshed ones (false
+    // for that retry itself).
+    PendingS3CallPtr start(S3Request request, int cleanupTimeoutMs = -1, bool retryExpired = true) const;
     S3CallResult run(S3Request request) const;
 
     std::shared_ptr<Private> d;
