@@ -1,7 +1,9 @@
 #pragma once
 // S3Request: every input of one S3 operation in one struct (minio-go style). The builders check
 // their input (a bad key or metadata makes `invalid` an InvalidInput error, and the call fails
-// with it without touching the network); S3Client turns a request into signed HTTP.
+// with it without touching the network); S3Client turns a request into signed HTTP. Besides S3's
+// operations, ServiceCall carries a form POST or GET to another endpoint (STS, the container
+// credentials endpoint) over the same stack.
 
 #include "s3types.h"
 #include "sigv4signer.h"
