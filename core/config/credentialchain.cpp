@@ -311,7 +311,7 @@ Result<CredentialProviderPtr> resolveCredentialProvider(const QProcessEnvironmen
     if (!files.ok())
         return files.error();
     const Chain chain{env, std::move(*files), caBundlePath};
-    const ProviderResult picked = pickProvider(chain);
+    ProviderResult picked = pickProvider(chain);
     if (!picked.ok() || !*picked)
         return picked;
     const Result<Credentials> first = (*picked)->credentials();

@@ -33,14 +33,6 @@ bool httpAllowedHost(const QString &host)
         || address == QHostAddress(QStringLiteral("169.254.170.23")) || address == QHostAddress(QStringLiteral("fd00:ec2::23"));
 }
 
-QDateTime parseTime(const QString &text)
-{
-    QDateTime time = QDateTime::fromString(text, Qt::ISODateWithMs);
-    if (!time.isValid())
-        time = QDateTime::fromString(text, Qt::ISODate);
-    return time.toUTC();
-}
-
 } // namespace
 
 QString ContainerCredentialsSettings::link() const
@@ -141,7 +133,7 @@ Result<Credentials> parseCredentialsJson(const QByteArray &json, bool processFor
         return malformed(QStringLiteral("the JSON lacks AccessKeyId or SecretAccessKey"));
     const QString expiration = object.value(QLatin1String("Expiration")).toString();
     if (!expiration.isEmpty()) {
-        credentials.expiration = parseTime(expiration);
+        credentials.expiration = parseAwsTime(expiration);
         if (!credentials.expiration.isValid())
             return malformed(QStringLiteral("Expiration '%1' is not an ISO 8601 time").arg(expiration));
     }
@@ -219,7 +211,7 @@ Result<Credentials> runCredentialProcess(const QString &commandLine, const QProc
     }
     const QByteArray out = process.readAllStandardOutput();
     // Register whatever key material it printed before its stderr can appear in a message.
-    const Result<Credentials> parsed = parseCredentialsJson(out, true, link);
+    Result<Credentials> parsed = parseCredentialsJson(out, true, link);
     QString stderrText = Log::printable(Log::mask(QString::fromUtf8(process.readAllStandardError()).trimmed()));
     if (stderrText.size() > maxStderrShown)
         stderrText = stderrText.left(maxStderrShown) + QStringLiteral("...");

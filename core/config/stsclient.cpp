@@ -27,14 +27,6 @@ Error invalid(const QString &message)
     return Error(ErrorKind::InvalidInput, QStringLiteral("StsEndpoint"), message);
 }
 
-QDateTime parseExpiration(const QString &text)
-{
-    QDateTime time = QDateTime::fromString(text, Qt::ISODateWithMs);
-    if (!time.isValid())
-        time = QDateTime::fromString(text, Qt::ISODate);
-    return time.toUTC();
-}
-
 Result<Credentials> callSts(const StsSettings &sts, const Credentials &signer, const QString &action,
                             const QueryItems &form, const QString &link)
 {
@@ -132,6 +124,14 @@ Result<Credentials> assumeRoleWithWebIdentity(const StsSettings &sts, const QStr
     return callSts(sts, Credentials(), QStringLiteral("AssumeRoleWithWebIdentity"), form, link);
 }
 
+QDateTime parseAwsTime(const QString &text)
+{
+    QDateTime time = QDateTime::fromString(text, Qt::ISODateWithMs);
+    if (!time.isValid())
+        time = QDateTime::fromString(text, Qt::ISODate);
+    return time.toUTC();
+}
+
 Result<Credentials> parseStsCredentials(const QByteArray &xml, const QString &link)
 {
     QXmlStreamReader reader(xml);
@@ -169,7 +169,7 @@ Result<Credentials> parseStsCredentials(const QByteArray &xml, const QString &li
         return malformed(QStringLiteral("is not XML (%1)").arg(reader.errorString()));
     if (credentials.accessKey.isEmpty() || credentials.secretKey.isEmpty() || credentials.sessionToken.isEmpty())
         return malformed(QStringLiteral("has no Credentials with AccessKeyId, SecretAccessKey and SessionToken"));
-    credentials.expiration = parseExpiration(expiration);
+    credentials.expiration = parseAwsTime(expiration);
     if (!expiration.isEmpty() && !credentials.expiration.isValid())
         return malformed(QStringLiteral("has an Expiration that is not an ISO 8601 time: '%1'").arg(expiration));
     return credentials;

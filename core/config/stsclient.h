@@ -19,6 +19,7 @@
 #include "s3/s3types.h"
 #include "util/result.h"
 
+#include <QDateTime>
 #include <QProcessEnvironment>
 #include <QUrl>
 
@@ -47,6 +48,10 @@ Result<Credentials> assumeRole(const StsSettings &sts, const Credentials &source
                                const AssumeRoleParameters &parameters, const QString &link);
 Result<Credentials> assumeRoleWithWebIdentity(const StsSettings &sts, const QString &token,
                                               const AssumeRoleParameters &parameters, const QString &link);
+
+// An ISO 8601 time as the credential sources write it ("2026-12-01T20:15:00Z", with or without
+// fractional seconds), in UTC; invalid when it is none.
+QDateTime parseAwsTime(const QString &text);
 
 // The <Credentials> of an AssumeRole* answer (Expiration may carry fractional seconds).
 Result<Credentials> parseStsCredentials(const QByteArray &xml, const QString &link);

@@ -79,6 +79,12 @@ class ChainTestCase(TempDirTestCase):
         for name in ("moto", "moto_iam"):
             self.secrets.append(server(name)["secret_key"])
 
+    def proxied(self, name):
+        """The server `name` and a fault proxy in front of it that records every request."""
+        proxy = FaultProxy(server(name)["endpoint"]).start()
+        self.addCleanup(proxy.stop)
+        return server(name), proxy
+
     def env(self, endpoint, bucket, action, **extra):
         return clean_env(HOME=self.home, PARAMETER_ACTION=action, PARAMETER_SERVER=endpoint, PARAMETER_ROOT=bucket,
                          PARAMETER_MOUNT="node_modules", VELA_REPO_ORG="acme", VELA_REPO_NAME="webapp", **extra)
@@ -127,9 +133,7 @@ class ChainTestCase(TempDirTestCase):
 class WebIdentity(ChainTestCase):
     def setUp(self):
         super().setUp()
-        self.moto = server("moto")
-        self.proxy = FaultProxy(self.moto["endpoint"]).start()
-        self.addCleanup(self.proxy.stop)
+        self.moto, self.proxy = self.proxied("moto")
         self.token_file = self.path("token")
         write(self.token_file, WEB_TOKEN.encode() + b"\n")
         self.role = "arn:aws:iam::123456789012:role/ci-" + uuid.uuid4().hex[:6]
@@ -178,9 +182,7 @@ class WebIdentity(ChainTestCase):
 class AssumeRoleProfile(ChainTestCase):
     def setUp(self):
         super().setUp()
-        self.iam = server("moto_iam")
-        self.proxy = FaultProxy(self.iam["endpoint"]).start()
-        self.addCleanup(self.proxy.stop)
+        self.iam, self.proxy = self.proxied("moto_iam")
         self.session = "s3cache-role-" + uuid.uuid4().hex[:8]
         write(os.path.join(self.home, ".aws", "credentials"),
               f"[base]\naws_access_key_id = {self.iam['access_key']}\n"
