@@ -151,6 +151,7 @@ private slots:
 
     void container();
     void containerTokenFileReadEachTime();
+    void containerUris();
     void containerErrors_data();
     void containerErrors();
     void containerRefreshesSoonExpiring();
@@ -687,6 +688,33 @@ void TestCredentials::containerTokenFileReadEachTime()
     const Result<Credentials> fresh = fetchContainerCredentials(settings);
     QVERIFY2(fresh.ok(), qPrintable(fresh.error().message()));
     QCOMPARE(fresh->accessKey, QStringLiteral("ASIACONTAINER0000001"));
+}
+
+void TestCredentials::containerUris()
+{
+    // RELATIVE_URI goes to the ECS agent's address and wins over FULL_URI.
+    const Result<std::optional<ContainerCredentialsSettings>> relative = containerCredentialsSettings(
+        environment({QStringLiteral("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=/v2/credentials/0f3e?x=1"),
+                     QStringLiteral("AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:1/creds")}),
+        {});
+    QVERIFY2(relative.ok(), qPrintable(relative.error().message()));
+    QVERIFY(relative->has_value());
+    QCOMPARE((*relative)->url.toString(), QStringLiteral("http://169.254.170.2/v2/credentials/0f3e?x=1"));
+    QCOMPARE((*relative)->link(), QStringLiteral("container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI)"));
+    // http only to loopback and the ECS / EKS Pod Identity addresses; https anywhere.
+    for (const char *url : {"http://127.0.0.2:8080/c", "http://[::1]/c", "http://localhost/c", "http://169.254.170.23/v1/credentials",
+                            "http://[fd00:ec2::23]/v1/credentials", "https://creds.example.com/x"}) {
+        const auto ok = containerCredentialsSettings(
+            environment({QStringLiteral("AWS_CONTAINER_CREDENTIALS_FULL_URI=") + QLatin1String(url)}), {});
+        QVERIFY2(ok.ok() && ok->has_value(), url);
+    }
+    for (const char *url : {"http://creds.example.com/x", "http://169.254.169.254/latest", "http://10.0.0.1/c"}) {
+        const auto refused = containerCredentialsSettings(
+            environment({QStringLiteral("AWS_CONTAINER_CREDENTIALS_FULL_URI=") + QLatin1String(url)}), {});
+        QVERIFY2(!refused.ok(), url);
+    }
+    const auto none = containerCredentialsSettings(environment({}), {});
+    QVERIFY(none.ok() && !none->has_value());
 }
 
 void TestCredentials::containerErrors_data()
