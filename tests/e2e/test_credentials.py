@@ -166,6 +166,21 @@ class WebIdentity(ChainTestCase):
         for key_id in set(ids):
             self.assertEqual(self.identity(key_id), assumed)
 
+    def test_profile_web_identity_token_file(self):
+        """role_arn + web_identity_token_file in a profile: the same unsigned call."""
+        bucket = new_bucket("moto", "webid")
+        write(os.path.join(self.home, ".aws", "config"),
+              f"[profile oidc]\nrole_arn = {self.role}\nweb_identity_token_file = {self.token_file}\n"
+              f"role_session_name = {self.session}\n".encode())
+        row = self.round_trip(self.proxy.endpoint, bucket, AWS_PROFILE="oidc", AWS_ENDPOINT_URL_STS=self.proxy.endpoint)
+        self.assertIn(f"from web identity: role {self.role} via profile 'oidc' web_identity_token_file", row)
+        ids, unsigned = key_ids(self.proxy)
+        self.assertEqual(unsigned, [("POST", "/")] * 3)
+        assumed = f"arn:aws:sts::123456789012:assumed-role/{self.role.split('/')[-1]}/{self.session}"
+        self.assertGreater(len(ids), 3)
+        for key_id in set(ids):
+            self.assertEqual(self.identity(key_id), assumed)
+
     def test_failures(self):
         bucket = new_bucket("moto", "webid")
         link = f"web identity (AWS_ROLE_ARN {self.role}, AWS_WEB_IDENTITY_TOKEN_FILE "
