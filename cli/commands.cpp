@@ -368,7 +368,7 @@ int runCommand(const QStringList &arguments, const QProcessEnvironment &env)
     }
     Log::setLevel(config->logLevel);
     if (config->action == Action::Config) {
-        return printOut(config->describe() + QLatin1Char('\n'));
+        return printOut(config->describe(describeCredentials(*config, env)) + QLatin1Char('\n'));
     }
 
     Result<ObjectStorePtr> store = openStore(*config, env);

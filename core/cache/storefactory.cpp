@@ -31,6 +31,28 @@ Result<ObjectStorePtr> openStore(const Config &config, const QProcessEnvironment
     return spec->open();
 }
 
+QString describeCredentials(const Config &config, const QProcessEnvironment &env)
+{
+    if (config.fileStore || !config.credentials.isEmpty())
+        return {};
+    StoreSettings settings;
+    settings.endpoint = config.endpoint;
+    settings.caBundle = config.caBundle;
+    const Result<StoreSpec> spec = StoreSpec::resolve(settings, env, QDir::homePath());
+    if (!spec.ok())
+        return QStringLiteral("none: the AWS credential chain failed: %1").arg(spec.error().toString());
+    const Credentials &found = spec->credentials();
+    if (found.isEmpty())
+        return QStringLiteral("none found (parameters, AWS_* variables, ~/.aws files, container, instance metadata): "
+                              "requests are sent unsigned");
+    QString row = QStringLiteral("access key %1 from %2").arg(found.accessKey, spec->credentialSource());
+    if (!found.sessionToken.isEmpty())
+        row += QStringLiteral(", with session token");
+    if (found.expiration.isValid())
+        row += QStringLiteral(", expires %1").arg(found.expiration.toString(Qt::ISODate));
+    return row;
+}
+
 QStringList legacyFallbackKeys(const Config &config)
 {
     if (config.filenameExplicit || !config.path.isEmpty())

@@ -9,6 +9,27 @@
 
 namespace s3cache {
 
+namespace {
+
+// A credential source that fails fails the step like wrong credentials (exit 1), whatever the
+// cause inside the source (a file, a process, an STS answer); a network failure stays one
+// (it may heal).
+Error credentialError(const Error &error, const QString &context)
+{
+    Error result = error.withContext(context);
+    switch (error.kind()) {
+    case ErrorKind::Transient:
+    case ErrorKind::Cancelled:
+    case ErrorKind::Auth:
+    case ErrorKind::AccessDenied:
+        return result;
+    default:
+        return Error(ErrorKind::Auth, result.code(), result.message()).setHint(result.hint()).setHttpStatus(result.httpStatus());
+    }
+}
+
+} // namespace
+
 Result<StoreSpec> StoreSpec::resolve(const StoreSettings &settings, const QProcessEnvironment &env,
                                      const QString &homeDir)
 {
@@ -47,10 +68,19 @@ Result<StoreSpec> StoreSpec::resolve(const StoreSettings &settings, const QProce
             config.credentials = {envKey, envSecret, env.value(QStringLiteral("AWS_SESSION_TOKEN")),
                                   QStringLiteral("AWS_ACCESS_KEY_ID")};
         } else {
-            const Result<Credentials> chain = resolveCredentialChain(env, homeDir);
+            // Web identity, profiles, container, instance metadata: a provider that refreshes
+            // temporary credentials before they expire; its first credentials are fetched here.
+            const Result<CredentialProviderPtr> chain = resolveCredentialProvider(env, homeDir, settings.caBundle);
             if (!chain.ok())
-                return chain.error();
-            config.credentials = *chain;
+                return credentialError(chain.error(), settings.context);
+            if (*chain) {
+                const Result<Credentials> first = (*chain)->credentials();
+                if (!first.ok())
+                    return credentialError(first.error(), settings.context);
+                config.credentials = *first;
+                if ((*chain)->refreshable())
+                    config.credentialProvider = *chain;
+            }
         }
     }
     Log::registerSecret(config.credentials.secretKey);

@@ -5,7 +5,8 @@
 // AWS_DEFAULT_REGION, else us-east-1; a GUI profile in "AWS chain" mode also takes the AWS
 // conventions of config/awss3settings.h, which the CLI's Config has applied already), the proxy
 // (HTTPS_PROXY/HTTP_PROXY/NO_PROXY, s3/proxy.h) and the credentials (those given, else
-// AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, else the AWS chain), and open() makes the store. A store is opened
+// AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, else the AWS chain of credentialchain.h, whose
+// temporary credentials the store's connection refreshes), and open() makes the store. A store is opened
 // once per connection; jobs take views of it (ObjectStore::withContext).
 
 #include "connectionprofile.h"
@@ -43,8 +44,12 @@ public:
 
     ObjectStorePtr open() const;
     bool isLocal() const { return !m_s3.has_value(); }
-    // Where the credentials came from ("typed in", "AWS_ACCESS_KEY_ID", "IMDSv2", "none").
+    // Where the credentials came from: the link of the chain ("typed in", "AWS_ACCESS_KEY_ID",
+    // "web identity: role arn:... via AWS_WEB_IDENTITY_TOKEN_FILE", "container credentials
+    // (AWS_CONTAINER_CREDENTIALS_FULL_URI)", "IMDSv1 role r (IMDSv2 token request ...)", "none").
     QString credentialSource() const;
+    // The first credentials (empty: unsigned, or a local store). Never print the secret parts.
+    Credentials credentials() const { return m_s3 ? m_s3->credentials : Credentials(); }
     // Something the user should know although it works (no credentials: unsigned requests).
     QString notice() const;
     // The store's own description (endpoint, addressing, region); no secrets.

@@ -22,7 +22,7 @@ QString Config::repoPrefix() const
     return scope.isEmpty() ? QString() : scope + u'/';
 }
 
-QString Config::describe() const
+QString Config::describe(const QString &credentialsRow) const
 {
     const bool keyKnown = !path.isEmpty() || (!org.isEmpty() && !repo.isEmpty());
 
@@ -58,7 +58,9 @@ QString Config::describe() const
     if (action == Action::Flush || action == Action::List)
         line(u"scope"_s, repoPrefix().isEmpty() ? u"(whole bucket)"_s : repoPrefix());
     line(u"format"_s, archiveFormatName(format));
-    if (credentials.isEmpty())
+    if (credentials.isEmpty() && !credentialsRow.isEmpty() && !fileStore)
+        line(u"credentials"_s, credentialsRow);
+    else if (credentials.isEmpty())
         line(u"credentials"_s, fileStore ? u"(not used)"_s
                                          : u"none given: AWS profile, then instance metadata, at run time"_s);
     else

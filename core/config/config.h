@@ -121,7 +121,9 @@ struct Config
     // For `s3cache config`: store, addressing, region, bucket, key, format, credentials and every
     // parameter of the table with its value and source. Secrets are "****", the access key is
     // shown partly.
-    QString describe() const;
+    // `credentialsRow`: what `s3cache config` found in the AWS chain (storefactory.h:
+    // describeCredentials); empty: the row says only that the chain runs at run time.
+    QString describe(const QString &credentialsRow = {}) const;
 };
 
 // `velaRoot` empty: S3CACHE_VELA_ROOT from `env`, else "/vela". Registers the secret key and

@@ -64,8 +64,9 @@ public:
 
     // One request on a fresh connection ("Connection: close"); the reply is complete when its
     // Content-Length is reached or the server closes the connection.
+    // `answerTimeoutMs` > 0: no answer within it (once connected) fails with code ImdsNoAnswer.
     Result<HttpReply> request(const QByteArray &method, const QString &path,
-                              const QList<std::pair<QByteArray, QByteArray>> &headers)
+                              const QList<std::pair<QByteArray, QByteArray>> &headers, int answerTimeoutMs = 0)
     {
         const QString url = m_base.toString(QUrl::RemovePath) + path;
         QTcpSocket socket;
@@ -82,6 +83,8 @@ public:
             text += name + ": " + value + "\r\n";
         text += "\r\n";
         socket.write(text);
+        const QDeadlineTimer answerDeadline = answerTimeoutMs > 0 ? QDeadlineTimer(answerTimeoutMs) : m_deadline;
+        const QDeadlineTimer &deadline = answerDeadline < m_deadline ? answerDeadline : m_deadline;
 
         QByteArray data;
         qsizetype headerEnd = -1;
@@ -101,11 +104,14 @@ public:
                 break;
             if (closed || socket.state() != QAbstractSocket::ConnectedState)
                 break;
-            if (!socket.waitForReadyRead(int(m_deadline.remainingTime()))) {
+            if (!socket.waitForReadyRead(int(deadline.remainingTime()))) {
                 if (socket.error() == QAbstractSocket::RemoteHostClosedError) {
                     closed = true;  // take what arrived with the close, then stop
                     continue;
                 }
+                if (data.isEmpty() && answerTimeoutMs > 0 && deadline.hasExpired())
+                    return Error(ErrorKind::Transient, QStringLiteral("ImdsNoAnswer"),
+                                 QStringLiteral("%1: no answer within %2 ms").arg(url, QString::number(answerTimeoutMs)));
                 return unreachable(QStringLiteral("%1: %2").arg(url, m_deadline.hasExpired()
                                        ? QStringLiteral("no answer within %1 ms").arg(m_options.totalTimeoutMs)
                                        : socket.errorString()));
@@ -154,22 +160,40 @@ Result<Credentials> fetchImdsCredentials(const ImdsOptions &options)
                      QStringLiteral("instance metadata endpoint '%1' is not an http://host[:port] URL").arg(options.endpoint));
     MetadataHttp http(base, options);
 
-    const Result<HttpReply> token = http.request("PUT", QStringLiteral("/latest/api/token"), {{tokenTtlHeader, "21600"}});
-    if (!token.ok() && token.error().kind() == ErrorKind::Transient) {
+    const Result<HttpReply> token = http.request("PUT", QStringLiteral("/latest/api/token"), {{tokenTtlHeader, "21600"}},
+                                                 options.tokenTimeoutMs);
+    QString v1Reason;  // not empty: IMDSv1, and why
+    if (!token.ok() && token.error().code() == u"ImdsNoAnswer") {
+        v1Reason = QStringLiteral("IMDSv2 token request got no answer within %1 ms").arg(options.tokenTimeoutMs);
+    } else if (!token.ok() && token.error().kind() == ErrorKind::Transient) {
         Log::debug(QStringLiteral("no instance metadata service: %1").arg(token.error().message()));
         return Credentials();
-    }
-    if (!token.ok())
+    } else if (!token.ok()) {
         return token.error();
-    if (token->status != 200 || token->body.trimmed().isEmpty()) {
+    } else if (token->status == 403 || token->status == 404 || token->status == 405) {
+        v1Reason = QStringLiteral("IMDSv2 token request answered HTTP %1").arg(token->status);
+    } else if (token->status != 200 || token->body.trimmed().isEmpty()) {
         Log::debug(QStringLiteral("instance metadata service at %1 issued no IMDSv2 token (HTTP %2)")
                        .arg(options.endpoint, QString::number(token->status)));
         return Credentials();
     }
-    const QByteArray sessionToken = token->body.trimmed();
+    if (!v1Reason.isEmpty() && options.v1Disabled) {
+        Log::debug(QStringLiteral("instance metadata at %1: %2, and AWS_EC2_METADATA_V1_DISABLED forbids IMDSv1")
+                       .arg(options.endpoint, v1Reason));
+        return Credentials();
+    }
+    const QByteArray sessionToken = v1Reason.isEmpty() ? token->body.trimmed() : QByteArray();
     Log::registerSecret(QString::fromLatin1(sessionToken));
+    QList<std::pair<QByteArray, QByteArray>> tokenHeaders;
+    if (!sessionToken.isEmpty())
+        tokenHeaders.append({tokenHeader, sessionToken});
 
-    const Result<HttpReply> roles = http.request("GET", credentialsPath, {{tokenHeader, sessionToken}});
+    const Result<HttpReply> roles = http.request("GET", credentialsPath, tokenHeaders);
+    if (!roles.ok() && !v1Reason.isEmpty() && roles.error().kind() == ErrorKind::Transient) {
+        Log::debug(QStringLiteral("instance metadata: %1, and IMDSv1 got nothing either: %2")
+                       .arg(v1Reason, roles.error().message()));
+        return Credentials();
+    }
     if (!roles.ok())
         return roles.error().withContext(QStringLiteral("instance metadata: listing the IAM role"));
     if (roles->status == 404) {
@@ -186,7 +210,7 @@ Result<Credentials> fetchImdsCredentials(const ImdsOptions &options)
     if (role.contains(u'/'))
         return malformed(QStringLiteral("instance metadata: role name '%1' contains '/'").arg(role));
 
-    const Result<HttpReply> reply = http.request("GET", credentialsPath + role, {{tokenHeader, sessionToken}});
+    const Result<HttpReply> reply = http.request("GET", credentialsPath + role, tokenHeaders);
     if (!reply.ok())
         return reply.error().withContext(QStringLiteral("instance metadata: credentials of role %1").arg(role));
     if (reply->status != 200)
@@ -210,7 +234,18 @@ Result<Credentials> fetchImdsCredentials(const ImdsOptions &options)
     if (credentials.accessKey.isEmpty() || credentials.secretKey.isEmpty())
         return malformed(QStringLiteral("instance metadata: credentials of role %1 lack AccessKeyId or "
                                         "SecretAccessKey").arg(role));
-    credentials.source = QStringLiteral("IMDSv2 role %1").arg(role);
+    const QString expiration = json.value(QLatin1String("Expiration")).toString();
+    credentials.expiration = QDateTime::fromString(expiration, Qt::ISODateWithMs).toUTC();
+    if (!expiration.isEmpty() && !credentials.expiration.isValid())
+        return malformed(QStringLiteral("instance metadata: credentials of role %1 have an Expiration that is not an "
+                                        "ISO 8601 time").arg(role));
+    if (v1Reason.isEmpty()) {
+        credentials.source = QStringLiteral("IMDSv2 role %1").arg(role);
+    } else {
+        credentials.source = QStringLiteral("IMDSv1 role %1 (%2)").arg(role, v1Reason);
+        Log::warn(QStringLiteral("instance metadata: %1; used IMDSv1 (set AWS_EC2_METADATA_V1_DISABLED=true to forbid it, "
+                                 "or raise the instance's metadata hop limit to 2 for containers)").arg(v1Reason));
+    }
     return credentials;
 }
 

@@ -75,6 +75,10 @@ S3Call::~S3Call()
 
 QString S3Call::target() const
 {
+    if (m_request.operation == S3Operation::ServiceCall) {
+        const Endpoint &endpoint = m_client->config().endpoint;
+        return endpoint.scheme + QStringLiteral("://") + QString::fromLatin1(endpoint.hostHeader()) + m_request.path;
+    }
     const QString bucket = QStringLiteral("s3://") + m_client->config().endpoint.bucket;
     return m_request.key.isEmpty() ? bucket : bucket + u'/' + m_request.key;
 }
@@ -109,11 +113,12 @@ void S3Call::begin()
     if (m_request.deadline.hasExpired())
         return finish(timeoutError());
 
-    // The payload is signed over plain http only; TLS protects it otherwise.
+    // The payload is signed over plain http only; TLS protects it otherwise (S3; other services
+    // always want the body's hash).
     const S3ClientConfig &config = m_client->config();
-    if (config.credentials.isEmpty())
+    if (!m_request.credentials || m_request.credentials->isEmpty())
         m_payloadHash.clear();
-    else if (config.endpoint.scheme == u"https")
+    else if (config.endpoint.scheme == u"https" && m_request.service == u"s3")  // UNSIGNED-PAYLOAD is S3's only
         m_payloadHash = SigV4Signer::unsignedPayload;
     else if (!m_request.payloadHash.isEmpty())
         m_payloadHash = m_request.payloadHash;
@@ -366,6 +371,8 @@ void S3Call::onReplyFinished()
                                                             .arg(QString::fromLatin1(bucketRegion)));
         if (correctClockSkew(error, reply->rawHeader("Date")))
             return startAttempt();
+        if (m_request.operation == S3Operation::ServiceCall)
+            m_result.body = m_responseBody;  // the service's own error document, for the caller
         return failAttempt(error, S3ErrorParser::isRetryable(m_status, error.code()));
     }
 
@@ -466,6 +473,9 @@ Error S3Call::takeSuccess(QNetworkReply *reply)
     case S3Operation::AbortMultipartUpload:
     case S3Operation::DeleteObject:
     case S3Operation::GetObject:
+        return {};
+    case S3Operation::ServiceCall:
+        m_result.body = body;
         return {};
     case S3Operation::HeadObject:
         readObjectInfo(reply);
@@ -619,6 +629,8 @@ QDateTime S3Client::now() const
 
 S3Call *S3Client::start(S3Request request)
 {
+    if (!request.credentials)
+        request.credentials = m_config.credentials;
     auto *call = new S3Call(this, std::move(request));
     m_calls.append(call);
     m_queue.enqueue(call);
@@ -673,7 +685,7 @@ QNetworkRequest S3Client::buildRequest(const S3Request &request, const QByteArra
                                        const HeaderList &extraHeaders) const
 {
     const Endpoint &endpoint = m_config.endpoint;
-    const QString path = endpoint.requestPath(request.key);
+    const QString path = request.operation == S3Operation::ServiceCall ? request.path : endpoint.requestPath(request.key);
     QByteArray url = endpoint.scheme.toLatin1() + "://" + endpoint.hostHeader() + SigV4Signer::canonicalUri(path);
     const QByteArray query = SigV4Signer::urlQueryString(request.query);
     if (!query.isEmpty())
@@ -685,9 +697,10 @@ QNetworkRequest S3Client::buildRequest(const S3Request &request, const QByteArra
     if (request.createsObject())
         headers += m_objectHeaders;
     headers += extraHeaders;
-    if (!m_config.credentials.isEmpty()) {
+    const Credentials &credentials = request.credentials ? *request.credentials : m_config.credentials;
+    if (!credentials.isEmpty()) {
         SigV4Signer::Request signing{request.method, path, request.query, headers, payloadHash};
-        SigV4Signer::sign(&signing, m_config.credentials, endpoint.region, now());
+        SigV4Signer::sign(&signing, credentials, endpoint.region, now(), request.service);
         headers = signing.headers;
     }
 

@@ -5,7 +5,9 @@
 // an S3Call, one QObject per exchange that emits finished() exactly once. A failure of the proxy
 // itself is ProxyError (transient) or ProxyAuthenticationRequired, naming the masked proxy.
 //
-// One place builds and signs requests (S3Client::buildRequest), one place retries
+// One place builds and signs requests (S3Client::buildRequest: with the credentials the request
+// carries, else the configuration's; SigV4 service from the request, so STS calls of the
+// credential chain go through the same stack as S3Operation::ServiceCall), one place retries
 // (S3Call::failAttempt): capped exponential backoff with full jitter on network errors, 5xx,
 // 429/SlowDown and RequestTimeout; never on other 4xx. RequestTimeTooSkewed corrects the clock
 // from the server's Date and retries at once, once. A GET whose bytes already reached the body

@@ -2,6 +2,8 @@
 
 #include "s3client.h"
 
+#include "util/log.h"
+
 #include <QMutex>
 #include <QMutexLocker>
 #include <QThread>
@@ -26,27 +28,64 @@ struct CallState
 class PendingCall final : public PendingS3Call
 {
 public:
-    explicit PendingCall(std::shared_ptr<CallState> state) : m_state(std::move(state)) {}
+    // `retry` (may be empty) sends the request again with refreshed credentials; it is used once,
+    // when the answer says the credentials expired.
+    PendingCall(std::shared_ptr<CallState> state, std::function<PendingS3CallPtr()> retry)
+        : m_state(std::move(state)), m_retry(std::move(retry))
+    {
+    }
 
     bool isFinished() const override
     {
-        QMutexLocker lock(&m_state->mutex);
-        return m_state->finished;
+        {
+            QMutexLocker lock(&m_state->mutex);
+            if (!m_state->finished)
+                return false;
+        }
+        if (PendingS3Call *retried = startRetryIfNeeded())
+            return retried->isFinished();
+        return true;
     }
 
     // The network thread polls the cancellation flags, so a cancelled call finishes on its own.
     const S3CallResult &wait() override
     {
-        QMutexLocker lock(&m_state->mutex);
-        while (!m_state->finished)
-            m_state->done.wait(&m_state->mutex);
+        {
+            QMutexLocker lock(&m_state->mutex);
+            while (!m_state->finished)
+                m_state->done.wait(&m_state->mutex);
+        }
+        if (PendingS3Call *retried = startRetryIfNeeded())
+            return retried->wait();
         return m_state->result;
     }
 
-    void abort() override { m_state->abortFlag->cancel(); }
+    void abort() override
+    {
+        m_state->abortFlag->cancel();
+        QMutexLocker lock(&m_retryMutex);
+        m_retry = {};
+        if (m_retried)
+            m_retried->abort();
+    }
 
 private:
+    // The retried call, started on first need; null when there is none.
+    PendingS3Call *startRetryIfNeeded() const
+    {
+        QMutexLocker lock(&m_retryMutex);
+        if (!m_retried && m_retry && isExpiredCredentialsCode(m_state->result.error.code())) {
+            Log::info(QStringLiteral("%1; refreshing the credentials and sending the request again")
+                          .arg(m_state->result.error.message()));
+            m_retried = std::exchange(m_retry, {})();
+        }
+        return m_retried.get();
+    }
+
     std::shared_ptr<CallState> m_state;
+    mutable QMutex m_retryMutex;
+    mutable std::function<PendingS3CallPtr()> m_retry;
+    mutable PendingS3CallPtr m_retried;
 };
 
 } // namespace
@@ -81,7 +120,7 @@ S3Connection::Private::~Private()
 
 // `cleanupTimeoutMs` >= 0: a cleanup request, detached from the context's cancellation and
 // the deadline and bounded by this timeout instead.
-PendingS3CallPtr S3Connection::start(S3Request request, int cleanupTimeoutMs) const
+PendingS3CallPtr S3Connection::start(S3Request request, int cleanupTimeoutMs, bool retryExpired) const
 {
     if (cleanupTimeoutMs >= 0) {
         request.deadline = QDeadlineTimer(cleanupTimeoutMs);
@@ -95,8 +134,32 @@ PendingS3CallPtr S3Connection::start(S3Request request, int cleanupTimeoutMs) co
     request.warnings = m_context.warnings;
     auto state = std::make_shared<CallState>();
     request.abortFlag = state->abortFlag;
+
+    // Signing credentials: the provider's, asked here in the caller's thread (a refresh may
+    // block on its own network call).
+    const CredentialProviderPtr &provider = d->config.credentialProvider;
+    std::function<PendingS3CallPtr()> retry;
+    if (provider && !request.credentials) {
+        Result<Credentials> credentials = provider->credentials();
+        if (!credentials.ok()) {
+            state->finished = true;
+            state->result.error = credentials.error().withContext(request.operationName());
+            return std::make_shared<PendingCall>(std::move(state), nullptr);
+        }
+        if (retryExpired && provider->refreshable()) {
+            retry = [connection = *this, request, used = *credentials, cleanupTimeoutMs]() mutable {
+                connection.d->config.credentialProvider->invalidate(used);
+                request.credentials.reset();
+                return connection.start(std::move(request), cleanupTimeoutMs, false);
+            };
+        }
+        request.credentials = *credentials;
+    } else if (!request.credentials) {
+        request.credentials = d->config.credentials;
+    }
     // Hash plain-http payloads here, in the caller's thread, so parallel parts hash in parallel.
-    if (d->config.endpoint.scheme != u"https" && !d->config.credentials.isEmpty() && !request.invalid)
+    if (d->config.endpoint.scheme != u"https" && !request.credentials->isEmpty() && !request.invalid
+        && request.payloadHash.isEmpty())
         request.payloadHash = SigV4Signer::payloadHash(request.body);
 
     QMetaObject::invokeMethod(
@@ -114,7 +177,7 @@ PendingS3CallPtr S3Connection::start(S3Request request, int cleanupTimeoutMs) co
             });
         },
         Qt::QueuedConnection);
-    return std::make_shared<PendingCall>(std::move(state));
+    return std::make_shared<PendingCall>(std::move(state), std::move(retry));
 }
 
 S3CallResult S3Connection::run(S3Request request) const
@@ -153,6 +216,8 @@ S3CallResult S3Connection::headObject(const QString &key)
         const S3CallResult probe = run(S3Request::getObject(key, ByteRange{0, 0}, {}));
         if (probe.error.httpStatus() == status)
             result.error = probe.error;
+        else if (!probe.error && d->config.credentialProvider && d->config.credentialProvider->refreshable())
+            result = run(S3Request::headObject(key));  // the probe refreshed expired credentials: ask again
     }
     return result;
 }
@@ -211,6 +276,11 @@ S3CallResult S3Connection::listObjectsV2(const QString &prefix, const QString &c
 S3CallResult S3Connection::deleteObjects(const QStringList &keys)
 {
     return run(S3Request::deleteObjects(keys));
+}
+
+S3CallResult S3Connection::serviceCall(S3Request request)
+{
+    return run(std::move(request));
 }
 
 S3CallResult S3Connection::deleteObject(const QString &key)

@@ -12,8 +12,15 @@
 // fails requests with ErrorKind::Transient, code "Timeout"; retries and clock corrections are
 // reported to its warning sink. Two jobs on two views of one connection never cancel each other.
 //
+// Credentials: with a CredentialProvider in the configuration, the calling thread asks it for
+// valid credentials before posting each request (a refresh may make its own network call, on
+// that thread, never on the network thread), and the request carries them to the client, which
+// signs with them. An answer that says the token expired (isExpiredCredentialsCode) invalidates
+// them and the request is sent once more with fresh ones.
+//
 // Never call the blocking methods from the GUI thread.
 
+#include "credentialprovider.h"
 #include "endpoint.h"
 #include "proxy.h"
 #include "s3types.h"
@@ -43,6 +50,10 @@ struct S3ClientConfig
 {
     Endpoint endpoint;
     Credentials credentials;            // empty -> requests are sent unsigned (anonymous)
+    // When set, S3Connection signs every request with its credentials() instead (temporary
+    // credentials, refreshed before they expire), and an ExpiredToken answer invalidates them and
+    // retries the request once. `credentials` then holds the first ones, for descriptions.
+    CredentialProviderPtr credentialProvider;
     QString caBundlePath;               // extra PEM CA certificates; TLS verification always on
     ProxySettings proxy;                // HTTPS_PROXY/HTTP_PROXY/NO_PROXY (proxy.h); empty: direct
     ObjectWriteOptions objectOptions;   // encryption, storage class, tags of every object written
@@ -71,6 +82,8 @@ class PendingS3Call
 {
 public:
     virtual ~PendingS3Call() = default;
+    // False while a retry with refreshed credentials is still to be sent or running (then this
+    // call starts it, which may block on the credential refresh).
     virtual bool isFinished() const = 0;
     // Blocks until finished (or the cancellation fires: then the request is aborted first).
     virtual const S3CallResult &wait() = 0;
@@ -131,6 +144,10 @@ public:
     S3CallResult deleteObjects(const QStringList &keys);
     S3CallResult deleteObject(const QString &key);
 
+    // A request to another service on the same HTTP stack (S3Operation::ServiceCall: STS, the
+    // container credentials endpoint), under this handle's context.
+    S3CallResult serviceCall(S3Request request);
+
     // Non-blocking variants for parallel transfers.
     PendingS3CallPtr startPutObject(const QString &key, const QByteArray &body,
                                     const QMap<QString, QString> &metadata = {},
@@ -142,7 +159,9 @@ public:
 
 private:
     struct Private;
-    PendingS3CallPtr start(S3Request request, int cleanupTimeoutMs = -1) const;
+    // `retryExpired`: an expired-credentials answer is retried once with refreshed ones (false
+    // for that retry itself).
+    PendingS3CallPtr start(S3Request request, int cleanupTimeoutMs = -1, bool retryExpired = true) const;
     S3CallResult run(S3Request request) const;
 
     std::shared_ptr<Private> d;

@@ -43,7 +43,15 @@ std::optional<S3ErrorBody> S3ErrorParser::parseBody(const QByteArray &xml)
     if (xml.trimmed().isEmpty())
         return std::nullopt;
     QXmlStreamReader reader(xml);
-    if (!reader.readNextStartElement() || reader.name() != u"Error")
+    if (!reader.readNextStartElement())
+        return std::nullopt;
+    // The query protocol (STS) wraps it: <ErrorResponse><Error>...</Error><RequestId>, and
+    // moto (like the EC2 query protocol) adds <Errors> around it.
+    if (reader.name() == u"ErrorResponse" && !reader.readNextStartElement())
+        return std::nullopt;
+    if (reader.name() == u"Errors" && !reader.readNextStartElement())
+        return std::nullopt;
+    if (reader.name() != u"Error")
         return std::nullopt;
     S3ErrorBody body;
     while (reader.readNextStartElement()) {

@@ -104,8 +104,32 @@ QString S3Request::operationName() const
     case S3Operation::ListObjectsV2: return QStringLiteral("ListObjectsV2");
     case S3Operation::DeleteObjects: return QStringLiteral("DeleteObjects");
     case S3Operation::DeleteObject: return QStringLiteral("DeleteObject");
+    case S3Operation::ServiceCall: return actionName.isEmpty() ? QStringLiteral("request") : actionName;
     }
     return QStringLiteral("S3");
+}
+
+S3Request S3Request::formPost(const QString &actionName, const QString &service, const QueryItems &form)
+{
+    S3Request request = make(S3Operation::ServiceCall, "POST", {});
+    request.actionName = actionName;
+    request.service = service;
+    request.path = QStringLiteral("/");
+    request.body = SigV4Signer::canonicalQueryString(form);
+    request.headers.append({QByteArrayLiteral("content-type"),
+                            QByteArrayLiteral("application/x-www-form-urlencoded; charset=utf-8")});
+    return request;
+}
+
+S3Request S3Request::serviceGet(const QString &actionName, const QString &path, const QueryItems &query,
+                                const HeaderList &headers)
+{
+    S3Request request = make(S3Operation::ServiceCall, "GET", {});
+    request.actionName = actionName;
+    request.path = path.isEmpty() ? QStringLiteral("/") : path;
+    request.query = query;
+    request.headers = headers;
+    return request;
 }
 
 Error S3Request::checkKey(const QString &key)

@@ -1,7 +1,9 @@
 #pragma once
 // S3Request: every input of one S3 operation in one struct (minio-go style). The builders check
 // their input (a bad key or metadata makes `invalid` an InvalidInput error, and the call fails
-// with it without touching the network); S3Client turns a request into signed HTTP.
+// with it without touching the network); S3Client turns a request into signed HTTP. Besides S3's
+// operations, ServiceCall carries a form POST or GET to another endpoint (STS, the container
+// credentials endpoint) over the same stack.
 
 #include "s3types.h"
 #include "sigv4signer.h"
@@ -30,6 +32,10 @@ enum class S3Operation {
     ListObjectsV2,
     DeleteObjects,
     DeleteObject,
+    // Not S3: one request to another AWS-style service on the same HTTP stack (STS, the
+    // container credentials endpoint). `path` is the request path, `service` the SigV4 service;
+    // the answer's body lands in S3CallResult::body, also on an error.
+    ServiceCall,
 };
 
 struct S3Request
@@ -49,6 +55,12 @@ struct S3Request
     CancellationPtr abortFlag;     // this request only (PendingS3Call::abort)
     WarningSinkPtr warnings;       // retries and clock corrections are reported here (null: the log)
     QDeadlineTimer deadline = QDeadlineTimer(QDeadlineTimer::Forever);
+    // Signing credentials for this request (S3Connection takes them from the configuration's
+    // CredentialProvider); unset: the client configuration's. Empty: unsigned.
+    std::optional<Credentials> credentials;
+    QString service = QStringLiteral("s3");   // SigV4 service
+    QString path;                // ServiceCall: the decoded request path ("/", "/v2/credentials/x")
+    QString actionName;          // ServiceCall: what operationName() says ("STS AssumeRole")
 
     // "GetObject"
     QString operationName() const;
@@ -72,6 +84,11 @@ struct S3Request
                                    const QString &delimiter);
     static S3Request deleteObjects(const QStringList &keys);
     static S3Request deleteObject(const QString &key);
+    // A form POST (application/x-www-form-urlencoded) to "/" of a query-protocol service (STS).
+    static S3Request formPost(const QString &actionName, const QString &service, const QueryItems &form);
+    // A GET of `path` (with `query`) on a non-S3 endpoint, with extra headers (Authorization).
+    static S3Request serviceGet(const QString &actionName, const QString &path, const QueryItems &query,
+                                const HeaderList &headers);
 
     // The headers of `options` (x-amz-server-side-encryption..., x-amz-storage-class,
     // x-amz-tagging), for the operations that create an object.

@@ -18,7 +18,13 @@ struct Credentials
     QString secretKey;
     QString sessionToken;
     QString source;  // where they came from, for `config` ("CACHE_S3_ACCESS_KEY", "profile default", "IMDSv2")
+    QDateTime expiration = {};  // UTC; invalid: they do not expire (static keys)
     bool isEmpty() const { return accessKey.isEmpty() && secretKey.isEmpty(); }
+    // The same key material (not the same source or expiration).
+    bool sameKeys(const Credentials &other) const
+    {
+        return accessKey == other.accessKey && secretKey == other.secretKey && sessionToken == other.sessionToken;
+    }
 };
 
 // What the server is asked to do with every object a store writes: server-side encryption,

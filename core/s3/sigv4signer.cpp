@@ -176,7 +176,7 @@ QByteArray SigV4Signer::payloadHash(const QByteArray &payload)
 }
 
 void SigV4Signer::sign(Request *request, const Credentials &credentials, const QString &region,
-                       const QDateTime &time)
+                       const QDateTime &time, const QString &service)
 {
     auto &headers = request->headers;
     const auto isAuthHeader = [](const QPair<QByteArray, QByteArray> &h) {
@@ -195,8 +195,8 @@ void SigV4Signer::sign(Request *request, const Credentials &credentials, const Q
                                                   request->payloadHash);
     QByteArray signedHeaders;
     canonicalHeaders(headers, &signedHeaders);
-    const QByteArray scope = credentialScope(time, region);
-    const QByteArray sig = signature(signingKey(credentials.secretKey, time, region),
+    const QByteArray scope = credentialScope(time, region, service);
+    const QByteArray sig = signature(signingKey(credentials.secretKey, time, region, service),
                                      stringToSign(time, scope, canonical));
     headers.append({QByteArrayLiteral("authorization"),
                     authorizationHeader(credentials.accessKey, scope, signedHeaders, sig)});

@@ -1,5 +1,5 @@
 #pragma once
-// AWS Signature Version 4 for S3 (header signing), as small pure functions so that each step can
+// AWS Signature Version 4 for S3 and other services such as STS (header signing), as small pure functions so that each step can
 // be tested alone against the published AWS examples and against botocore:
 //   uriEncode -> canonicalUri / canonicalQueryString -> canonicalRequest -> stringToSign
 //   -> signingKey -> signature -> authorizationHeader;
@@ -82,7 +82,7 @@ public:
     // Adds x-amz-date, x-amz-content-sha256, x-amz-security-token (with a session token) and
     // Authorization to request->headers, signing every header in the list.
     static void sign(Request *request, const Credentials &credentials, const QString &region,
-                     const QDateTime &time);
+                     const QDateTime &time, const QString &service = QStringLiteral("s3"));
 };
 
 } // namespace s3cache

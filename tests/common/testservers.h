@@ -4,7 +4,8 @@
 //   { "servers": { "<name>": { "endpoint": "http://127.0.0.1:PORT", "access_key": "...",
 //                              "secret_key": "...", "region": "us-east-1", "pid": 123 }, ... } }
 // Names: "moto" (no signature checks), "moto_iam" (moto with SigV4 enforced), "s3rver",
-// "moto_tls" (moto over https; its entry adds "ca_bundle": the PEM of the CA that signed it).
+// "moto_tls" (moto over https; its entry adds "ca_bundle": the PEM of the CA that signed it),
+// "moto_iam" adds "role_arn" (a role its user may assume).
 // A test that needs a server and cannot find it fails (never skips).
 
 #include <QString>

@@ -7,8 +7,9 @@
 Servers (the JSON contract is documented in tests/common/testservers.h):
   moto      moto_server, no signature checks
   moto_iam  moto_server with IAM enforcement: INITIAL_NO_AUTH_ACTION_COUNT lets this script
-            create an IAM user, its policy and an access key first; from then on every request
-            must carry a valid SigV4 signature of that key
+            create an IAM user (allowed s3:* and sts:AssumeRole), a role it may assume (the
+            same; its ARN is in "role_arn") and an access key first; from then on every request must
+            carry a valid SigV4 signature of that key or of the role's STS-issued keys
   moto_tls  moto_server over https with a certificate from a throw-away CA (its PEM is in
             "ca_bundle"), to test TLS verification
   s3rver    the npm package s3rver (pinned in tests/package.json), key pair S3RVER/S3RVER
@@ -34,8 +35,11 @@ import urllib.request
 TESTS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REGION = "us-east-1"
 STARTUP_TIMEOUT = 60
-# create_user, put_user_policy, create_access_key: the requests moto_iam serves unauthenticated.
-IAM_SETUP_ACTIONS = 3
+# create_user, put_user_policy, create_role, put_role_policy, create_access_key: the requests
+# moto_iam serves unauthenticated.
+IAM_SETUP_ACTIONS = 5
+# The role the user may assume (tests/e2e/test_credentials.py: profile role_arn + source_profile).
+IAM_ROLE_NAME = "s3cache-ci"
 MARKER_ENV = "S3CACHE_TEST_SERVER"  # set in each server's environment, checked before killing
 
 
@@ -217,7 +221,16 @@ def setup_iam(server):
     iam = client("iam", "bootstrap", "bootstrap")
     iam.create_user(UserName="s3cache-test")
     iam.put_user_policy(UserName="s3cache-test", PolicyName="s3-all", PolicyDocument=json.dumps(
-        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}))
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:*", "sts:AssumeRole"],
+                                                 "Resource": "*"}]}))
+    role = iam.create_role(RoleName=IAM_ROLE_NAME, AssumeRolePolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                 "Principal": {"AWS": "*"}}]}))
+    # sts:AssumeRole too, so that a profile chain can assume the role again with its own keys.
+    iam.put_role_policy(RoleName=IAM_ROLE_NAME, PolicyName="s3-all", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:*", "sts:AssumeRole"],
+                                                 "Resource": "*"}]}))
+    server.extra["role_arn"] = role["Role"]["Arn"]
     key = iam.create_access_key(UserName="s3cache-test")["AccessKey"]
     server.access_key = key["AccessKeyId"]
     server.secret_key = key["SecretAccessKey"]

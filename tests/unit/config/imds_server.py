@@ -10,6 +10,9 @@ token header get 401.
 --mode norole     the role listing answers 404 (no instance profile)
 --mode malformed  the role's credentials are not JSON
 --mode chunked    like ok, the credentials sent with Transfer-Encoding: chunked
+--mode hang-put   the token PUT never gets an answer (a hop limit of 1 seen from a container);
+                  GETs without a token are served (IMDSv1)
+--mode 403-put    the token PUT answers 403; GETs without a token are served (IMDSv1)
 """
 
 import argparse
@@ -24,13 +27,15 @@ CREDENTIALS_PATH = "/latest/meta-data/iam/security-credentials/"
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--mode", choices=["ok", "norole", "malformed", "chunked"], default="ok")
+    parser.add_argument("--mode", choices=["ok", "norole", "malformed", "chunked", "hang-put", "403-put"], default="ok")
     parser.add_argument("--role", default="ci-runner-role")
     parser.add_argument("--access-key", required=True)
     parser.add_argument("--secret-key", required=True)
     parser.add_argument("--session-token", required=True)
     args = parser.parse_args()
     token = "imds-" + secrets.token_hex(16)
+    v1 = args.mode in ("hang-put", "403-put")
+    forever = threading.Event()
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, fmt, *fargs):
@@ -57,6 +62,11 @@ def main():
             self.close_connection = True
 
         def do_PUT(self):
+            if args.mode == "hang-put":
+                forever.wait()  # no answer at all, as when the hop limit drops it
+                return
+            if args.mode == "403-put":
+                return self.reply(403, "")
             if self.path != "/latest/api/token":
                 return self.reply(404, "not found")
             if not self.headers.get("X-aws-ec2-metadata-token-ttl-seconds"):
@@ -64,7 +74,7 @@ def main():
             self.reply(200, token)
 
         def do_GET(self):
-            if self.headers.get("X-aws-ec2-metadata-token") != token:
+            if not v1 and self.headers.get("X-aws-ec2-metadata-token") != token:
                 return self.reply(401, "")
             if self.path == CREDENTIALS_PATH:
                 if args.mode == "norole":
