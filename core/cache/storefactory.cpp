@@ -45,7 +45,7 @@ QString describeCredentials(const Config &config, const QProcessEnvironment &env
     if (found.isEmpty())
         return QStringLiteral("none found (parameters, AWS_* variables, ~/.aws files, container, instance metadata): "
                               "requests are sent unsigned");
-    QString row = QStringLiteral("access key %1 from %2").arg(found.accessKey, spec->credentialSource());
+    QString row = QStringLiteral("access key %1 from %2").arg(Log::maskAccessKeyId(found.accessKey), spec->credentialSource());
     if (!found.sessionToken.isEmpty())
         row += QStringLiteral(", with session token");
     if (found.expiration.isValid())

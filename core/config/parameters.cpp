@@ -49,7 +49,7 @@ QList<Parameter> makeTable()
          .help = u"bucket name, as the plugin calls it"_s},
         {.name = u"bucket"_s, .metavar = u"NAME"_s,
          .help = u"bucket name, the same as root (both set and different is an error)"_s},
-        {.name = u"region"_s, .defaultText = u"from the host, else us-east-1"_s, .metavar = u"NAME"_s,
+        {.name = u"region"_s, .defaultText = u"from the host, else the AWS profile's region, else us-east-1"_s, .metavar = u"NAME"_s,
          .help = u"SigV4 region"_s, .variables = {u"AWS_REGION"_s, u"AWS_DEFAULT_REGION"_s}},
         {.name = u"path_style"_s, .kind = ValueKind::Bool,
          .defaultText = u"auto: AWS → virtual-host, others → path-style"_s,

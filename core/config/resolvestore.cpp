@@ -39,7 +39,7 @@ Error Resolver::resolveCredentials()
             m_config.credentials.sessionToken = (*sessionToken)->value;
         m_config.credentials.source = (*accessKey)->source;
         const QString &id = m_config.credentials.accessKey;
-        show(QStringLiteral("access_key"), id.size() >= 16 ? id.left(4) + maskedValue : maskedValue);
+        show(QStringLiteral("access_key"), Log::maskAccessKeyId(id));
     }
     return {};
 }

@@ -119,6 +119,11 @@ void maskSecrets(QString &text)
 
 } // namespace
 
+QString maskAccessKeyId(const QString &id)
+{
+    return id.size() >= 16 ? id.left(4) + QStringLiteral("****") : QStringLiteral("****");
+}
+
 QString mask(QString text)
 {
     // What is secret by its place, whoever's it is: a URL's password, request signatures and

@@ -29,6 +29,9 @@ bool enabled(LogLevel level);
 // password and the values of Signature=, X-Amz-Signature= and X-Amz-Security-Token.
 void registerSecret(const QString &secret);
 QString mask(QString text);
+// An access key id as s3cache shows it: its first four characters when it has 16 or more (AKIA
+// or ASIA: long-lived or temporary), else nothing: "AKIA****", "****".
+QString maskAccessKeyId(const QString &id);
 
 // `text` on one line with nothing a terminal acts on: newline, carriage return and tab as \n,
 // \r, \t, other control characters (ESC...) as \xHH. Every log line goes through it; printed

@@ -153,8 +153,7 @@ class WebIdentity(ChainTestCase):
         row = self.round_trip(self.proxy.endpoint, bucket, **self.vars)
         self.assertIn(f"from web identity: role {self.role} via AWS_WEB_IDENTITY_TOKEN_FILE, with session token", row)
         assumed = f"arn:aws:sts::123456789012:assumed-role/{self.role.split('/')[-1]}/{self.session}"
-        config_key = re.search(r"access key (\S+) from", row).group(1)
-        self.assertEqual(self.identity(config_key), assumed)
+        self.assertRegex(row, r"access key ASIA\*\*\*\* from")  # temporary, and shown masked
         ids, unsigned = key_ids(self.proxy)
         # One unsigned AssumeRoleWithWebIdentity per run (config, rebuild, restore) ...
         self.assertEqual(unsigned, [("POST", "/")] * 3)
@@ -162,7 +161,6 @@ class WebIdentity(ChainTestCase):
         # key for the rebuild's requests, another for the restore's.
         self.assertGreater(len(ids), 3)
         self.assertEqual(len(set(ids)), 2, set(ids))
-        self.assertNotIn(config_key, ids)
         for key_id in set(ids):
             self.assertEqual(self.identity(key_id), assumed)
 
@@ -248,7 +246,7 @@ class ContainerCredentials(ChainTestCase):
         bucket = new_bucket("moto_iam", "ecs")
         row = self.round_trip(self.iam["endpoint"], bucket, AWS_CONTAINER_CREDENTIALS_FULL_URI=self.endpoint.url,
                               AWS_CONTAINER_AUTHORIZATION_TOKEN=CONTAINER_TOKEN)
-        self.assertIn(f"access key {self.iam['access_key']} from container credentials "
+        self.assertIn(f"access key {self.iam['access_key'][:4]}**** from container credentials "
                       "(AWS_CONTAINER_CREDENTIALS_FULL_URI)", row)
         token_file = self.path("eks-pod-identity-token")
         write(token_file, CONTAINER_TOKEN.encode())
@@ -279,7 +277,7 @@ class CredentialProcess(ChainTestCase):
                     f"print(json.dumps({{'Version': 1, 'AccessKeyId': {iam['access_key']!r}, "
                     f"'SecretAccessKey': {iam['secret_key']!r}}}))\n")
         row = self.round_trip(iam["endpoint"], bucket, AWS_PROFILE="ci")
-        self.assertIn(f"access key {iam['access_key']} from profile 'ci' credential_process", row)
+        self.assertIn(f"access key {iam['access_key'][:4]}**** from profile 'ci' credential_process", row)
 
     def test_failures(self):
         iam = server("moto_iam")

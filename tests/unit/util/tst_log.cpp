@@ -143,6 +143,13 @@ private slots:
         QCOMPARE(Error().withContext(QStringLiteral("ctx")).toString(), QString());
     }
 
+    void accessKeyIdsKeepOnlyTheirKind()
+    {
+        QCOMPARE(Log::maskAccessKeyId(QStringLiteral("ASIARZPUZDIKJBWHPQOR")), QStringLiteral("ASIA****"));
+        QCOMPARE(Log::maskAccessKeyId(QStringLiteral("minioadmin")), QStringLiteral("****"));  // short: nothing
+        QCOMPARE(Log::maskAccessKeyId(QString()), QStringLiteral("****"));
+    }
+
 private:
     QList<QPair<LogLevel, QString>> m_lines;
 };
