@@ -32,7 +32,7 @@ Result<Credentials> callSts(const StsSettings &sts, const Credentials &signer, c
 {
     S3Request request = S3Request::formPost(QStringLiteral("STS ") + action, QStringLiteral("sts"), form);
     request.credentials = signer;  // empty: unsigned (AssumeRoleWithWebIdentity)
-    const Result<QByteArray> body = sendCredentialRequest(sts.endpoint, sts.region, sts.caBundlePath, std::move(request));
+    const Result<QByteArray> body = sendCredentialRequest(sts.endpoint, sts.region, sts.caBundlePath, std::move(request), sts.proxy);
     if (!body.ok()) {
         Error error = body.error().withContext(link);
         const QString hint = stsHint(error.code());
@@ -65,6 +65,10 @@ Result<StsSettings> resolveStsSettings(const QProcessEnvironment &env, const std
     const auto variable = [&env](const char *name) { return env.value(QLatin1String(name)).trimmed(); };
     StsSettings sts;
     sts.caBundlePath = caBundlePath;
+    Result<ProxySettings> proxy = ProxySettings::fromEnvironment(env);
+    if (!proxy.ok())
+        return proxy.error();
+    sts.proxy = std::move(*proxy);
     sts.region = variable("AWS_REGION");
     if (sts.region.isEmpty())
         sts.region = variable("AWS_DEFAULT_REGION");
@@ -176,7 +180,7 @@ Result<Credentials> parseStsCredentials(const QByteArray &xml, const QString &li
 }
 
 Result<QByteArray> sendCredentialRequest(const QUrl &base, const QString &region, const QString &caBundlePath,
-                                         S3Request request)
+                                         S3Request request, const ProxySettings &proxy)
 {
     S3ClientConfig config;
     config.endpoint.scheme = base.scheme();
@@ -185,6 +189,7 @@ Result<QByteArray> sendCredentialRequest(const QUrl &base, const QString &region
     config.endpoint.region = region;
     config.endpoint.pathStyle = true;
     config.caBundlePath = caBundlePath;
+    config.proxy = proxy;
     config.inactivityTimeoutMs = 10'000;
     config.deadline = QDeadlineTimer(requestTimeoutMs);
     config.retry.maxAttempts = 3;

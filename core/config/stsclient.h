@@ -15,6 +15,7 @@
 
 #include "awsconfigfile.h"
 
+#include "s3/proxy.h"
 #include "s3/s3request.h"
 #include "s3/s3types.h"
 #include "util/result.h"
@@ -31,6 +32,7 @@ struct StsSettings
     QString endpointSource;    // "AWS_ENDPOINT_URL_STS", "regional", "global (legacy)"
     QString region;            // signing region
     QString caBundlePath;
+    ProxySettings proxy;       // HTTPS_PROXY/NO_PROXY as for S3: STS is an ordinary AWS host
 };
 
 Result<StsSettings> resolveStsSettings(const QProcessEnvironment &env, const std::optional<AwsProfile> &profile,
@@ -58,8 +60,9 @@ Result<Credentials> parseStsCredentials(const QByteArray &xml, const QString &li
 
 // One request to a credential endpoint (STS, the container endpoint) on the S3 HTTP stack:
 // the body of a 2xx answer, else an error whose code is the server's (STS error XML parsed).
+// `proxy` empty: a direct connection (the container endpoint, a link-local or loopback address).
 Result<QByteArray> sendCredentialRequest(const QUrl &base, const QString &region, const QString &caBundlePath,
-                                         S3Request request);
+                                         S3Request request, const ProxySettings &proxy = {});
 
 // "the role's trust policy ..." for STS's error codes; empty when there is nothing to add.
 QString stsHint(const QString &code);

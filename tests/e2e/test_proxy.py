@@ -138,6 +138,25 @@ class ThroughTheProxy(ProxyTestCase):
         self.assertEqual([r for r in requests if not r.split(" ")[1].startswith("http://127.0.0.1:")], [])
         self.assertEqual(len(boto("moto").list_objects_v2(Bucket=bucket)["Contents"]), 1)
 
+    def test_sts_goes_through_the_proxy_too(self):
+        """Web identity credentials behind a proxy: the STS call is an ordinary AWS request and
+        takes the same proxy as S3 (a runner that can reach AWS only through it needs that)."""
+        proxy = self.start_proxy()
+        bucket = new_bucket("moto", "proxy")
+        moto = server("moto")["endpoint"]
+        token_file = self.path("oidc-token")
+        with open(token_file, "w") as f:
+            f.write("eyJhbGciOiJSUzI1NiJ9.e30.proxied-oidc-token-signature")
+        env = self.step_env("moto", bucket, HTTP_PROXY=proxy.url(), AWS_ENDPOINT_URL_STS=moto,
+                            AWS_ROLE_ARN="arn:aws:iam::123456789012:role/ci-proxied", AWS_WEB_IDENTITY_TOKEN_FILE=token_file)
+        del env["CACHE_S3_ACCESS_KEY"], env["CACHE_S3_SECRET_KEY"]
+        output = self.rebuild_and_restore(env, log_level="debug")
+        self.assertIn("web identity", output)
+        requests = proxy.requests()
+        self.assertEqual(len([r for r in requests if r.startswith(f"POST {moto}/ ")]), 2, requests)  # rebuild, restore
+        self.assertTrue(any(r.startswith(f"PUT {moto}/{bucket}/") for r in requests), requests)
+        self.assertNotIn("proxied-oidc-token-signature", output)
+
     def test_https_endpoint_is_tunnelled_with_connect(self):
         tls_port = port_of(server("moto_tls")["endpoint"])
         proxy = self.start_proxy(connect_ports=[tls_port])
