@@ -33,14 +33,18 @@ def port_of(endpoint):
 
 
 class Tinyproxy:
-    """One tinyproxy in the foreground (-d), its config and log in `directory`."""
+    """One tinyproxy in the foreground (-d), its config and log in `directory`. Its idle Timeout
+    is short: tinyproxy 1.11 waits for the body of an answer to a HEAD (which has none, only a
+    Content-Length) until that Timeout (120 s by default), and the next request on the same
+    kept-alive proxy connection waits behind it. Only absolute-URI requests (http:// endpoints)
+    are affected, not CONNECT tunnels; proxies such as squid answer HEADs properly."""
 
     def __init__(self, directory, connect_ports=(), basic_auth=None):
         if not os.path.exists(TINYPROXY):
             raise RuntimeError("tinyproxy is not installed: run scripts/setup.sh --tests (it installs tinyproxy-bin)")
         self.port = free_port()
         self.log_path = os.path.join(directory, "tinyproxy.log")
-        config = [f"Port {self.port}", "Listen 127.0.0.1", "Timeout 120", f'LogFile "{self.log_path}"',
+        config = [f"Port {self.port}", "Listen 127.0.0.1", "Timeout 15", f'LogFile "{self.log_path}"',
                   "LogLevel Info", "Allow 127.0.0.1", "MaxClients 100", "DisableViaHeader Yes"]
         config += [f"ConnectPort {p}" for p in connect_ports]
         if basic_auth:
