@@ -8,7 +8,9 @@
 
 namespace s3cache {
 
-Result<ObjectStorePtr> openStore(const Config &config, const QProcessEnvironment &env)
+namespace {
+
+StoreSettings storeSettings(const Config &config)
 {
     StoreSettings settings;
     settings.endpoint = config.endpoint;
@@ -19,9 +21,16 @@ Result<ObjectStorePtr> openStore(const Config &config, const QProcessEnvironment
     settings.credentials = config.credentials;
     settings.caBundle = config.caBundle;
     settings.objectOptions = config.objectOptions;
+    return settings;
+}
+
+} // namespace
+
+Result<ObjectStorePtr> openStore(const Config &config, const QProcessEnvironment &env)
+{
     if (config.fileStore && !config.objectOptions.isEmpty())
         Log::warn(QStringLiteral("sse, storage_class and tags apply to S3 servers only: the file:// store ignores them"));
-    const Result<StoreSpec> spec = StoreSpec::resolve(settings, env, QDir::homePath());
+    const Result<StoreSpec> spec = StoreSpec::resolve(storeSettings(config), env, QDir::homePath());
     if (!spec.ok())
         return spec.error();
     if (!spec->notice().isEmpty())
@@ -35,10 +44,7 @@ QString describeCredentials(const Config &config, const QProcessEnvironment &env
 {
     if (config.fileStore || !config.credentials.isEmpty())
         return {};
-    StoreSettings settings;
-    settings.endpoint = config.endpoint;
-    settings.caBundle = config.caBundle;
-    const Result<StoreSpec> spec = StoreSpec::resolve(settings, env, QDir::homePath());
+    const Result<StoreSpec> spec = StoreSpec::resolve(storeSettings(config), env, QDir::homePath());
     if (!spec.ok())
         return QStringLiteral("none: the AWS credential chain failed: %1").arg(spec.error().toString());
     const Credentials &found = spec->credentials();
