@@ -129,6 +129,8 @@ int runRestore(const Config &config, ObjectStore &store)
     options.lookupOnly = config.lookupOnly;
     options.extract.maxTotalBytes = config.maxRestoreBytes;
     options.extract.ownerFromWorkspace = config.workspaceOwner;
+    options.recordUse = config.recordUse;
+    options.crossPlatform = config.crossPlatform;
     if (config.mounts.isEmpty()) {
         for (auto it = config.templates.cbegin(); it != config.templates.cend(); ++it) {
             if (it.value().contains(QStringLiteral("hashFiles"))) {
@@ -152,6 +154,10 @@ int runRestore(const Config &config, ObjectStore &store)
     }
     const Error error = runJob(job, config);
     const RestoreResult &r = job.result();
+    for (const ObjectInfo &o : r.otherPlatform)
+        Log::info(QStringLiteral("passed over %1: it was written on %2 and this is %3 (native binaries in it would "
+                                 "not run here; put {{ os }}/{{ arch }} in the key, or set cross_platform: true)")
+                      .arg(store.uri(o.key), Log::printable(o.metadata.value(Metadata::platform)), r.platform));
     // S3_CACHE_HIT is true only for the exact key (or its legacy archive.tgz name); a near match
     // is restored and reported in S3_CACHE_MATCHED_KEY, so the rebuild step still runs.
     const auto outputs = [&](bool ok) {
@@ -245,33 +251,53 @@ int runRebuild(const Config &config, ObjectStore &store, const QProcessEnvironme
     return ExitOk;
 }
 
+// One row of flush's decision table, the same in a dry run and a real run:
+// "would delete s3://b/k (1.2 GiB, written 20 days ago, last used 3 days ago): older than 14 days".
+QString decisionRow(const ObjectStore &store, const FlushDecision &d, const FlushPolicy &policy, bool dryRun)
+{
+    const QString verb = d.deleted() ? (dryRun ? QStringLiteral("would delete") : QStringLiteral("delete"))
+                                     : (dryRun ? QStringLiteral("would keep") : QStringLiteral("keep"));
+    return QStringLiteral("%1 %2 (%3, written %4 ago, %5): %6")
+        .arg(verb, store.uri(d.cache.key), formatBytes(d.cache.size), age(d.cache.lastModified),
+             d.cache.lastUsed.isValid() ? QStringLiteral("last used %1 ago").arg(age(d.cache.lastUsed))
+                                        : QStringLiteral("never restored"),
+             describeDecision(d, policy));
+}
+
 int runFlush(const Config &config, ObjectStore &store)
 {
     FlushOptions options;
-    options.prefix = config.repoPrefix();
+    options.prefix = config.scopePrefix();
     options.maxAgeSeconds = config.ageSeconds;
+    options.ageFrom = config.ageFromUse ? AgeFrom::Used : AgeFrom::Written;
+    options.maxBytes = config.maxBytes;
     options.dryRun = config.dryRun;
     options.liveUploadSeconds = config.timeoutMs / 1000;
     FlushJob job(store, options);
-    Log::info(QStringLiteral("flushing objects under %1 older than %2").arg(store.uri(options.prefix), formatDuration(config.ageSeconds * 1000)));
+    FlushPolicy announced;
+    announced.maxAgeSeconds = options.maxAgeSeconds;
+    announced.ageFrom = options.ageFrom;
+    announced.maxBytes = options.maxBytes;
+    Log::info(QStringLiteral("flushing objects under %1 %2").arg(store.uri(options.prefix), describePolicy(announced)));
     const Error error = runJob(job, config);
     const FlushResult &r = job.result();
-    if (config.dryRun) {
-        for (const ObjectInfo &o : r.expired)
-            Log::info(QStringLiteral("would delete %1 (%2, %3 old)").arg(store.uri(o.key), formatBytes(o.size), age(o.lastModified)));
-    }
+    for (const FlushDecision &d : r.plan.decisions)
+        Log::info(decisionRow(store, d, r.policy, config.dryRun));
+    for (const ObjectInfo &o : r.orphanMarkers)
+        Log::debug(QStringLiteral("%1 %2: the last-used record of a deleted cache")
+                       .arg(config.dryRun ? QStringLiteral("would delete") : QStringLiteral("delete"), store.uri(o.key)));
     if (error)
         return reportFailure(config, QStringLiteral("flush of %1 (deleted %2 objects before the failure)")
                                          .arg(store.uri(options.prefix), QString::number(r.deleted)), error);
-    qint64 expiredBytes = 0;
-    for (const ObjectInfo &o : r.expired)
-        expiredBytes += std::max<qint64>(0, o.size);
+    const int caches = int(r.plan.decisions.size());
     if (config.dryRun)
-        Log::info(QStringLiteral("dry run: %1 of %2 objects are older than the age; %3 would be freed")
-                      .arg(QString::number(r.expired.size()), QString::number(r.scanned), formatBytes(expiredBytes)));
+        Log::info(QStringLiteral("dry run: %1 of %2 objects would be deleted; %3 would be freed, %4 kept")
+                      .arg(QString::number(r.plan.deletedCount()), QString::number(caches),
+                           formatBytes(r.plan.deletedBytes), formatBytes(r.plan.keptBytes)));
     else
-        Log::info(QStringLiteral("flushed %1 of %2 objects, freed %3")
-                      .arg(QString::number(r.deleted), QString::number(r.scanned), formatBytes(r.bytesFreed)));
+        Log::info(QStringLiteral("flushed %1 of %2 objects, freed %3, kept %4")
+                      .arg(QString::number(r.deleted), QString::number(caches), formatBytes(r.bytesFreed),
+                           formatBytes(r.plan.keptBytes)));
     for (const MultipartUploadInfo &u : r.staleUploads)
         Log::info(QStringLiteral("unfinished upload of %1, started %2 ago").arg(store.uri(u.key), age(u.initiated)));
     if (r.uploadsError)  // a warning: the objects are flushed (s3rver has no ListMultipartUploads)
@@ -285,7 +311,7 @@ int runFlush(const Config &config, ObjectStore &store)
 
 int runList(const Config &config, ObjectStore &store)
 {
-    const QString prefix = config.path.isEmpty() ? config.repoPrefix() : config.path;
+    const QString prefix = config.path.isEmpty() ? config.scopePrefix() : config.path;
     ListJob job(store, prefix);
     const Error error = runJob(job, config);
     if (error)
@@ -293,9 +319,12 @@ int runList(const Config &config, ObjectStore &store)
     QString text;
     qint64 total = 0;
     for (const ObjectInfo &o : job.objects()) {
-        text += QStringLiteral("%1  %2  %3  %4\n")
+        text += QStringLiteral("%1  %2  %3  %4  %5\n")
                     .arg(formatBytes(o.size).rightJustified(10), o.lastModified.toString(Qt::ISODate),
-                         age(o.lastModified).rightJustified(9), Log::printable(o.key));
+                         age(o.lastModified).rightJustified(9),
+                         (o.lastUsed.isValid() ? QStringLiteral("used %1 ago").arg(age(o.lastUsed))
+                                               : QStringLiteral("never used")).leftJustified(18),
+                         Log::printable(o.key));
         total += std::max<qint64>(0, o.size);
     }
     text += QStringLiteral("%1 objects, %2\n").arg(QString::number(job.objects().size()), formatBytes(total));
@@ -320,9 +349,12 @@ int runInspect(const Config &config, ObjectStore &store)
     if (error)
         return reportFailure(config, QStringLiteral("inspecting %1").arg(store.uri(config.objectKey())), error);
     const InspectResult &r = job.result();
-    QString text = QStringLiteral("object:        %1\nsize:          %2\nlast modified: %3 (%4 old)\netag:          %5\n")
+    QString text = QStringLiteral("object:        %1\nsize:          %2\nlast modified: %3 (%4 old)\nlast used:     %5\netag:          %6\n")
                        .arg(Log::printable(store.uri(r.object.key)), formatBytes(r.object.size), r.object.lastModified.toString(Qt::ISODate),
-                            age(r.object.lastModified), QString::fromLatin1(r.object.etag));
+                            age(r.object.lastModified),
+                            r.object.lastUsed.isValid() ? QStringLiteral("%1 (%2 ago)").arg(r.object.lastUsed.toString(Qt::ISODate), age(r.object.lastUsed))
+                                                        : QStringLiteral("never restored (or not recorded)"),
+                            QString::fromLatin1(r.object.etag));
     for (auto it = r.object.metadata.cbegin(); it != r.object.metadata.cend(); ++it)
         text += QStringLiteral("meta %1: %2\n").arg(Log::printable(it.key()), Log::printable(it.value()));
     text += QStringLiteral("format:        %1\nentries:\n").arg(r.stats.format);

@@ -3,13 +3,11 @@
 // (CI logs), e.g. "restore: 45% 120.0 MiB of 266.7 MiB at 80.0 MiB/s".
 
 #include "cache/job.h"
+#include "util/humanformat.h"
 
 #include <QElapsedTimer>
 
 namespace s3cache {
-
-QString formatBytes(qint64 bytes);
-QString formatDuration(qint64 ms);
 
 class ProgressPrinter
 {

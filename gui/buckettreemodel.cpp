@@ -115,6 +115,7 @@ QVariant BucketTreeModel::data(const QModelIndex &index, int role) const
         case ObjectsColumn: return n->isObject ? QString() : Format::count(n->objects);
         case ModifiedColumn: return Format::dateTime(n->newest);
         case AgeColumn: return Format::age(age);
+        case LastUsedColumn: return n->lastUsed.isValid() ? Format::dateTime(n->lastUsed) : tr("never");
         }
         break;
     case SortRole:
@@ -124,6 +125,7 @@ QVariant BucketTreeModel::data(const QModelIndex &index, int role) const
         case ObjectsColumn: return n->objects;
         case ModifiedColumn: return n->newest;
         case AgeColumn: return age;
+        case LastUsedColumn: return n->lastUsed;
         }
         break;
     case PathRole: return n->path;
@@ -144,7 +146,8 @@ QVariant BucketTreeModel::data(const QModelIndex &index, int role) const
     case Qt::ToolTipRole: {
         QString tip = n->path;
         if (n->isObject)
-            tip += QStringLiteral("\n%1, modified %2 (%3 ago)").arg(Format::bytes(n->bytes), Format::dateTime(n->newest), Format::age(age));
+            tip += QStringLiteral("\n%1, modified %2 (%3 ago)").arg(Format::bytes(n->bytes), Format::dateTime(n->newest), Format::age(age))
+                   + (n->lastUsed.isValid() ? tr("\nlast used %1").arg(Format::dateTime(n->lastUsed)) : tr("\nnever used"));
         else
             tip += QStringLiteral("\n%1 objects, %2; oldest %3 ago").arg(Format::count(n->objects), Format::bytes(n->bytes), Format::age(age));
         if (isExpired(n))
@@ -171,8 +174,11 @@ QVariant BucketTreeModel::headerData(int section, Qt::Orientation orientation, i
         case ObjectsColumn: return tr("Objects");
         case ModifiedColumn: return tr("Last modified");
         case AgeColumn: return tr("Age");
+        case LastUsedColumn: return tr("Last used");
         }
     }
+    if (role == Qt::ToolTipRole && section == LastUsedColumn)
+        return tr("When a restore last used the cache (recorded by s3cache restore); for a folder, the latest below it");
     if (role == Qt::ToolTipRole && section == AgeColumn)
         return tr("Age of the object; for a folder, of its oldest object");
     if (role == Qt::ToolTipRole && section == ModifiedColumn)

@@ -17,7 +17,7 @@ class BucketTreeModel : public QAbstractItemModel, private BucketObserver
 {
     Q_OBJECT
 public:
-    enum Column { NameColumn, SizeColumn, ObjectsColumn, ModifiedColumn, AgeColumn, ColumnCount };
+    enum Column { NameColumn, SizeColumn, ObjectsColumn, ModifiedColumn, AgeColumn, LastUsedColumn, ColumnCount };
     enum Role {
         SortRole = Qt::UserRole + 1,  // numbers for the numeric columns, the name otherwise
         PathRole,                     // object key, or folder prefix with its trailing '/'

@@ -232,7 +232,7 @@ void CacheActions::onFlushStarted(FlushJob *job)
             return;
         }
         QStringList keys;
-        for (const ObjectInfo &o : job->result().expired)
+        for (const ObjectInfo &o : job->result().plan.deleted())
             keys << o.key;
         m_view->model()->removeObjects(keys);
         emit message(tr("Age flush deleted %1 objects").arg(Format::count(job->result().deleted)));

@@ -142,6 +142,7 @@ void DetailsPane::showNode(const BucketNode *node, const QDateTime &now)
         addField(m_info, tr("Total size"), Format::bytes(node->bytes));
         addField(m_info, tr("Newest"), Format::dateTime(node->newest));
         addField(m_info, tr("Oldest"), QStringLiteral("%1 (%2 old)").arg(Format::dateTime(node->oldest), age));
+        addField(m_info, tr("Last used"), node->lastUsed.isValid() ? Format::dateTime(node->lastUsed) : tr("never"));
         return;
     }
     m_key = node->path;
@@ -149,6 +150,10 @@ void DetailsPane::showNode(const BucketNode *node, const QDateTime &now)
     m_title->setToolTip(node->path);
     addField(m_info, tr("Size"), QStringLiteral("%1 (%2 bytes)").arg(Format::bytes(node->bytes), Format::count(node->bytes)));
     addField(m_info, tr("Last modified"), QStringLiteral("%1 (%2 old)").arg(Format::dateTime(node->newest), age));
+    addField(m_info, tr("Last used"), node->lastUsed.isValid()
+                                          ? QStringLiteral("%1 (%2 ago)").arg(Format::dateTime(node->lastUsed),
+                                                                              Format::age(BucketSummary::ageSeconds(node->lastUsed, now)))
+                                          : tr("never (no restore recorded)"));
     m_metaBox->show();
     m_inspect->show();
     m_table->show();

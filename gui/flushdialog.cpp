@@ -4,8 +4,10 @@
 #include "messagebanner.h"
 #include "session.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
+#include <QDoubleSpinBox>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -39,7 +41,8 @@ QString uploadsText(const FlushResult &r, bool preview)
 
 FlushDialog::FlushDialog(Session *session, const QString &prefix, int ageDays, QWidget *parent)
     : QDialog(parent), m_session(session), m_prefix(new QLineEdit(prefix, this)), m_scope(new QLabel(this)),
-      m_age(new QSpinBox(this)), m_unit(new QComboBox(this)), m_banner(new MessageBanner(this)), m_result(new QLabel(this)),
+      m_age(new QSpinBox(this)), m_unit(new QComboBox(this)), m_ageFrom(new QComboBox(this)),
+      m_budgetOn(new QCheckBox(tr("Keep at most"), this)), m_budget(new QDoubleSpinBox(this)), m_banner(new MessageBanner(this)), m_result(new QLabel(this)),
       m_list(new QTreeWidget(this)), m_previewButton(new QPushButton(tr("&Preview"), this)),
       m_runButton(new QPushButton(tr("&Delete"), this))
 {
@@ -52,24 +55,45 @@ FlushDialog::FlushDialog(Session *session, const QString &prefix, int ageDays, Q
     m_unit->addItems({tr("hours"), tr("days"), tr("weeks")});
     m_unit->setCurrentIndex(1);
     m_unit->setAccessibleName(tr("Age unit"));
+    m_ageFrom->addItems({tr("since written"), tr("since last used")});
+    m_ageFrom->setAccessibleName(tr("Age counts from"));
+    m_ageFrom->setToolTip(tr("Since last used: a cache restored recently stays however long ago it was written; one "
+                             "never restored counts from its write."));
+    m_budget->setDecimals(3);
+    m_budget->setRange(0.001, 1'000'000);
+    m_budget->setValue(10);
+    m_budget->setSuffix(tr(" GiB"));
+    m_budget->setEnabled(false);
+    m_budget->setAccessibleName(tr("Size budget"));
+    m_budgetOn->setToolTip(tr("After the age, delete the least recently used caches until the prefix holds at most "
+                              "this."));
     m_result->setWordWrap(true);
     m_result->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_list->setHeaderLabels({tr("Key"), tr("Size"), tr("Last modified")});
+    m_list->setHeaderLabels({tr("Key"), tr("Size"), tr("Written"), tr("Last used"), tr("Decision")});
     m_list->setRootIsDecorated(false);
     m_list->setUniformRowHeights(true);
     m_list->header()->setSectionResizeMode(0, QHeaderView::Stretch);
-    m_list->setAccessibleName(tr("Objects the flush would delete"));
+    m_list->setAccessibleName(tr("What the flush would delete and keep"));
+    m_list->setSortingEnabled(true);
     m_runButton->setEnabled(false);
     m_previewButton->setDefault(true);
 
     auto *ageRow = new QHBoxLayout;
     ageRow->addWidget(m_age);
     ageRow->addWidget(m_unit);
+    ageRow->addWidget(m_ageFrom);
     ageRow->addStretch(1);
+    auto *budgetRow = new QHBoxLayout;
+    budgetRow->addWidget(m_budgetOn);
+    budgetRow->addWidget(m_budget);
+    budgetRow->addStretch(1);
+    auto *ageLabel = new QLabel(tr("Older &than:"), this);
+    ageLabel->setBuddy(m_age);
     auto *form = new QFormLayout;
     form->addRow(tr("P&refix:"), m_prefix);
     form->addRow(QString(), m_scope);
-    form->addRow(tr("Older &than:"), ageRow);
+    form->addRow(ageLabel, ageRow);
+    form->addRow(tr("Budget:"), budgetRow);
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);
     buttons->addButton(m_previewButton, QDialogButtonBox::ActionRole);
     buttons->addButton(m_runButton, QDialogButtonBox::DestructiveRole);
@@ -84,6 +108,10 @@ FlushDialog::FlushDialog(Session *session, const QString &prefix, int ageDays, Q
     connect(m_prefix, &QLineEdit::textChanged, this, &FlushDialog::invalidatePreview);
     connect(m_age, &QSpinBox::valueChanged, this, &FlushDialog::invalidatePreview);
     connect(m_unit, &QComboBox::currentIndexChanged, this, &FlushDialog::invalidatePreview);
+    connect(m_ageFrom, &QComboBox::currentIndexChanged, this, &FlushDialog::invalidatePreview);
+    connect(m_budgetOn, &QCheckBox::toggled, m_budget, &QWidget::setEnabled);
+    connect(m_budgetOn, &QCheckBox::toggled, this, &FlushDialog::invalidatePreview);
+    connect(m_budget, &QDoubleSpinBox::valueChanged, this, &FlushDialog::invalidatePreview);
     connect(m_previewButton, &QPushButton::clicked, this, &FlushDialog::preview);
     connect(m_runButton, &QPushButton::clicked, this, &FlushDialog::run);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
@@ -105,6 +133,9 @@ FlushOptions FlushDialog::options() const
     if (!o.prefix.isEmpty() && !o.prefix.endsWith(QLatin1Char('/')))
         o.prefix += QLatin1Char('/');
     o.maxAgeSeconds = qint64(m_age->value()) * kUnitSeconds[m_unit->currentIndex()];
+    o.ageFrom = m_ageFrom->currentIndex() == 1 ? AgeFrom::Used : AgeFrom::Written;
+    if (m_budgetOn->isChecked())
+        o.maxBytes = qint64(m_budget->value() * double(qint64(1) << 30));
     return o;
 }
 
@@ -133,6 +164,9 @@ void FlushDialog::setBusy(bool busy)
     m_prefix->setEnabled(!busy);
     m_age->setEnabled(!busy);
     m_unit->setEnabled(!busy);
+    m_ageFrom->setEnabled(!busy);
+    m_budgetOn->setEnabled(!busy);
+    m_budget->setEnabled(!busy && m_budgetOn->isChecked());
     if (busy)
         m_runButton->setEnabled(false);
 }
@@ -167,25 +201,29 @@ void FlushDialog::preview()
             return;
         }
         const FlushResult &r = job->result();
-        qint64 bytes = 0;
-        for (const ObjectInfo &object : r.expired)
-            bytes += std::max<qint64>(0, object.size);
+        const int doomed = r.plan.deletedCount();
+        m_list->setSortingEnabled(false);
         m_list->setUpdatesEnabled(false);
-        for (qsizetype i = 0; i < r.expired.size() && i < kMaxListed; ++i) {
-            const ObjectInfo &object = r.expired.at(i);
-            auto *item = new QTreeWidgetItem(m_list, {object.key, Format::bytes(object.size), Format::dateTime(object.lastModified)});
+        for (qsizetype i = 0; i < r.plan.decisions.size() && i < kMaxListed; ++i) {
+            const FlushDecision &d = r.plan.decisions.at(i);
+            const QString decision = (d.deleted() ? tr("Delete: %1") : tr("Keep: %1")).arg(describeDecision(d, r.policy));
+            auto *item = new QTreeWidgetItem(m_list, {d.cache.key, Format::bytes(d.cache.size), Format::dateTime(d.cache.lastModified),
+                                                      d.cache.lastUsed.isValid() ? Format::dateTime(d.cache.lastUsed) : tr("never"),
+                                                      decision});
             item->setTextAlignment(1, Qt::AlignRight | Qt::AlignVCenter);
         }
         m_list->setUpdatesEnabled(true);
-        QString text = tr("%1 of %2 objects are older than %3: %4 would be freed.")
-                           .arg(Format::count(r.expired.size()), Format::count(r.scanned), Format::age(o.maxAgeSeconds),
-                                Format::bytes(bytes));
-        if (r.expired.size() > kMaxListed)
+        m_list->setSortingEnabled(true);
+        m_list->sortByColumn(4, Qt::AscendingOrder);  // "Delete" rows first
+        QString text = tr("%1 of %2 caches would be deleted (%3), %4 kept.")
+                           .arg(Format::count(doomed), Format::count(r.plan.decisions.size()),
+                                Format::bytes(r.plan.deletedBytes), Format::bytes(r.plan.keptBytes));
+        if (r.plan.decisions.size() > kMaxListed)
             text += tr(" The first %1 are listed.").arg(Format::count(kMaxListed));
         m_result->setText(text + uploadsText(r, true));
-        if (!r.expired.isEmpty()) {
+        if (doomed > 0 || !r.orphanMarkers.isEmpty()) {
             m_previewed = o;
-            m_runButton->setText(tr("&Delete %1 objects (%2)").arg(Format::count(r.expired.size()), Format::bytes(bytes)));
+            m_runButton->setText(tr("&Delete %1 caches (%2)").arg(Format::count(doomed), Format::bytes(r.plan.deletedBytes)));
             m_runButton->setEnabled(true);
         }
         emit previewFinished();

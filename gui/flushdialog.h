@@ -1,7 +1,9 @@
 #pragma once
-// FlushDialog: age-flush with a preview. Pick a prefix and an age, see what a dry run would
-// delete (objects, bytes to free), then run exactly that flush (same prefix, age and reference
-// time) with progress and a summary. Any edit after the preview requires a new preview.
+// FlushDialog: flush with a preview. Pick a prefix, an age (counted from the write or from the
+// last use) and optionally a size budget, see the dry run's decision table (every cache: size,
+// written, last used, delete or keep and why: flushplan.h, as the CLI prints it), then run
+// exactly that flush (same prefix, policy and reference time) with progress and a summary. Any
+// edit after the preview requires a new preview.
 // Shown non-modally; the flush itself is handed to the owner (flushStarted) so that it keeps
 // running and is reported even when the dialog is closed.
 
@@ -10,10 +12,12 @@
 #include <QDialog>
 #include <QPointer>
 
+class QCheckBox;
 class QComboBox;
 class QLabel;
 class QLineEdit;
 class QPushButton;
+class QDoubleSpinBox;
 class QSpinBox;
 class QTreeWidget;
 
@@ -35,6 +39,9 @@ public:
     QLineEdit *prefixEdit() const { return m_prefix; }
     QSpinBox *ageSpin() const { return m_age; }
     QComboBox *unitCombo() const { return m_unit; }
+    QComboBox *ageFromCombo() const { return m_ageFrom; }
+    QCheckBox *budgetCheck() const { return m_budgetOn; }
+    QDoubleSpinBox *budgetSpin() const { return m_budget; }  // GiB
     QPushButton *previewButton() const { return m_previewButton; }
     QPushButton *runButton() const { return m_runButton; }
     QTreeWidget *previewList() const { return m_list; }
@@ -59,6 +66,9 @@ private:
     QLabel *m_scope;
     QSpinBox *m_age;
     QComboBox *m_unit;
+    QComboBox *m_ageFrom;
+    QCheckBox *m_budgetOn;
+    QDoubleSpinBox *m_budget;
     MessageBanner *m_banner;
     QLabel *m_result;
     QTreeWidget *m_list;

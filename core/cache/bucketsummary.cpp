@@ -22,7 +22,10 @@ void recomputeAges(BucketNode *folder)
 {
     folder->oldest = {};
     folder->newest = {};
+    folder->lastUsed = {};
     for (const auto &child : folder->children) {
+        if (child->lastUsed.isValid() && (!folder->lastUsed.isValid() || child->lastUsed > folder->lastUsed))
+            folder->lastUsed = child->lastUsed;
         if (child->oldest.isValid() && (!folder->oldest.isValid() || child->oldest < folder->oldest))
             folder->oldest = child->oldest;
         if (child->newest.isValid() && (!folder->newest.isValid() || child->newest > folder->newest))
@@ -46,6 +49,7 @@ void setObject(BucketNode *node, const ObjectInfo &object)
     node->objects = 1;
     node->oldest = object.lastModified;
     node->newest = object.lastModified;
+    node->lastUsed = object.lastUsed;
 }
 
 template<typename Visit>
@@ -162,6 +166,8 @@ void BucketSummary::addObjects(const QList<ObjectInfo> &objects)
                 if (object.lastModified.isValid() && (!folder->newest.isValid() || object.lastModified > folder->newest))
                     folder->newest = object.lastModified;
             }
+            if (object.lastUsed.isValid() && (!folder->lastUsed.isValid() || object.lastUsed > folder->lastUsed))
+                folder->lastUsed = object.lastUsed;
             markChanged(folder);
         }
     }

@@ -1,6 +1,6 @@
 #pragma once
 // BucketSummary: the objects of a bucket grouped into a tree by key segment ('/'), with totals
-// per folder (bytes, object count, oldest and newest LastModified). It is built page by page
+// per folder (bytes, object count, oldest and newest LastModified, latest use). It is built page by page
 // while a listing runs and updated when objects are deleted, so 100,000 objects never need a
 // rebuild. The GUI's tree model is a thin view of it; the numbers behind the charts (space by
 // repository, age histogram) and the selections behind delete are computed here too.
@@ -27,6 +27,7 @@ struct BucketNode
     qint64 objects = 0;    // 1, or the number of objects below the folder
     QDateTime oldest;      // the object's LastModified, or the oldest/newest below the folder
     QDateTime newest;
+    QDateTime lastUsed;    // the object's last recorded use (lastused.h), or the latest below the folder
     BucketNode *parent = nullptr;
     int row = 0;           // index in parent->children
     std::vector<std::unique_ptr<BucketNode>> children;

@@ -1,19 +1,35 @@
 #include "deletejob.h"
 
+#include "lastused.h"
+
+#include <QSet>
+
 namespace s3cache {
 
 Error deleteObjects(ObjectStore &store, const QList<ObjectInfo> &objects, const Cancellation *cancellation,
                     DeleteResult &result, const DeleteProgress &onBatch)
 {
+    // Each object's last-used marker goes in the same batch, right after it (an even batch size
+    // never splits the pair). Only markers a listing saw are deleted: deleting a key that does not
+    // exist would leave a delete marker in a versioned bucket. A marker left behind is harmless
+    // (flush removes markers without a cache), so its failures are not reported.
+    static_assert(ObjectStore::maxRemoveBatch % 2 == 0);
     QStringList keys;
+    QSet<QString> markers;
     QHash<QString, qint64> sizes;
+    qsizetype objectCount = 0;
     qint64 totalBytes = 0;
     for (const ObjectInfo &o : objects) {
         if (sizes.contains(o.key))
             continue;
         keys << o.key;
+        ++objectCount;
         sizes.insert(o.key, std::max<qint64>(0, o.size));
         totalBytes += std::max<qint64>(0, o.size);
+        if (o.lastUsed.isValid()) {
+            keys << LastUsed::markerKey(o.key);
+            markers.insert(keys.last());
+        }
     }
     Error firstRefusal;
     Error stop;
@@ -24,24 +40,28 @@ Error deleteObjects(ObjectStore &store, const QList<ObjectInfo> &objects, const 
         }
         const RemoveResult removed = store.remove(keys.mid(i, ObjectStore::maxRemoveBatch));
         for (const QString &key : removed.deleted) {
+            if (markers.contains(key))
+                continue;
             result.deleted << key;
             result.bytesFreed += sizes.value(key);
         }
         for (const auto &[key, error] : removed.failed) {
+            if (markers.contains(key))
+                continue;
             result.failed << key;
             if (!firstRefusal)
                 firstRefusal = error;
         }
         stop = removed.error;
         if (onBatch)
-            onBatch(result, keys.size(), totalBytes);
+            onBatch(result, objectCount, totalBytes);
     }
     const Error error = stop ? stop : firstRefusal;
     if (!error || error.kind() == ErrorKind::Cancelled)
         return error;
-    const qsizetype left = keys.size() - result.deleted.size();
+    const qsizetype left = objectCount - result.deleted.size();
     return error.withContext(QStringLiteral("%1 of %2 objects not deleted").arg(QString::number(left),
-                                                                                 QString::number(keys.size())));
+                                                                                 QString::number(objectCount)));
 }
 
 DeleteJob::DeleteJob(ObjectStore &store, QList<ObjectInfo> objects, QObject *parent)

@@ -20,7 +20,8 @@ struct DeleteResult
     QStringList failed;  // keys the store refused (the error names the first)
 };
 
-// Deletes `objects` (a key listed twice counts once). Keys refused by the store do not stop the
+// Deletes `objects` (a key listed twice counts once), each with its last-used marker when it has
+// one (ObjectInfo::lastUsed set by a cache listing; lastused.h). Keys refused by the store do not stop the
 // other batches; a batch that fails as a whole, or the cancellation, stops the deletion. Returns
 // the first error, with the number of keys that were not deleted; `result` holds what was.
 // `onBatch` is called after every batch with the result so far and the keys and bytes in all.

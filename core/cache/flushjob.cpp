@@ -1,40 +1,114 @@
 #include "flushjob.h"
 
 #include "deletejob.h"
+#include "lastused.h"
 
-#include "util/log.h"
+#include <QSet>
 
 namespace s3cache {
+
+struct FlushJob::Listing
+{
+    QList<ObjectInfo> caches;
+    QList<ObjectInfo> orphanMarkers;
+    int scanned = 0;
+};
 
 FlushJob::FlushJob(ObjectStore &store, FlushOptions options, QObject *parent)
     : Job(parent), m_store(store), m_options(std::move(options))
 {
 }
 
+Error FlushJob::listCaches(ObjectStore &store, Listing &listing)
+{
+    CacheListing caches;
+    const Error error = store.list(m_options.prefix, [&](const QList<ObjectInfo> &page) {
+        listing.scanned += int(page.size());
+        caches.add(page);
+        reportProgress({JobPhase::List, 0, -1, listing.scanned});
+        return !isCancelled();
+    });
+    listing.caches = caches.caches();
+    listing.orphanMarkers = caches.orphanMarkers();
+    if (error)
+        return error;
+    return isCancelled() ? cancelledError() : Error();
+}
+
 Error FlushJob::run()
 {
     const ObjectStorePtr store = m_store.withContext(callContext());
-    const QDateTime now = m_options.now.isValid() ? m_options.now : QDateTime::currentDateTimeUtc();
-    const QDateTime cutoff = now.addSecs(-m_options.maxAgeSeconds);
-    Error error = store->list(m_options.prefix, [&](const QList<ObjectInfo> &page) {
-        for (const ObjectInfo &o : page) {
-            ++m_result.scanned;
-            if (o.lastModified < cutoff)
-                m_result.expired << o;
-        }
-        reportProgress({JobPhase::List, 0, -1, m_result.scanned});
-        return !isCancelled();
-    });
-    if (error)
-        return error;
-    if (isCancelled())
-        return cancelledError();
-    if (!m_options.dryRun && !m_result.expired.isEmpty()) {
-        if (Error e = deleteExpired(*store))
+    FlushPolicy &policy = m_result.policy;
+    policy.now = m_options.now.isValid() ? m_options.now : QDateTime::currentDateTimeUtc();
+    policy.maxAgeSeconds = m_options.maxAgeSeconds;
+    policy.ageFrom = m_options.ageFrom;
+    policy.maxBytes = m_options.maxBytes;
+
+    Listing first;
+    if (Error e = listCaches(*store, first))
+        return e;
+    m_result.scanned = first.scanned;
+    m_result.plan = planFlush(first.caches, policy);
+    m_result.orphanMarkers = first.orphanMarkers;
+    if (!m_options.dryRun && (m_result.plan.deletedCount() > 0 || !m_result.orphanMarkers.isEmpty())) {
+        if (Error e = deletePlanned(*store))
             return e;
     }
-    findStaleUploads(*store, std::min(cutoff, now.addSecs(-m_options.liveUploadSeconds)));
+    findStaleUploads(*store, std::min(policy.now.addSecs(-policy.maxAgeSeconds),
+                                      policy.now.addSecs(-m_options.liveUploadSeconds)));
     return isCancelled() ? cancelledError() : Error();
+}
+
+Error FlushJob::deletePlanned(ObjectStore &store)
+{
+    // The state each planned deletion was decided on; a second listing must show the same.
+    const auto state = [](const ObjectInfo &o) {
+        return std::tuple(o.etag, o.lastModified, o.lastUsed, o.size);
+    };
+    QHash<QString, decltype(state(ObjectInfo()))> planned;
+    for (const ObjectInfo &o : m_result.plan.deleted())
+        planned.insert(o.key, state(o));
+    QSet<QString> orphans;
+    for (const ObjectInfo &o : std::as_const(m_result.orphanMarkers))
+        orphans.insert(o.key);
+
+    Listing second;
+    if (Error e = listCaches(store, second))
+        return e;
+    m_result.plan = planFlush(second.caches, m_result.policy);
+    QList<ObjectInfo> doomed;
+    qint64 changedBytes = 0;
+    for (FlushDecision &d : m_result.plan.decisions) {
+        if (!d.deleted())
+            continue;
+        const auto it = planned.constFind(d.cache.key);
+        if (it != planned.cend() && *it == state(d.cache)) {
+            doomed << d.cache;
+            continue;
+        }
+        d.reason = FlushDecision::Reason::Changed;
+        changedBytes += std::max<qint64>(0, d.cache.size);
+    }
+    m_result.plan.deletedBytes -= changedBytes;
+    m_result.plan.keptBytes += changedBytes;
+    m_result.orphanMarkers.clear();
+    for (const ObjectInfo &o : std::as_const(second.orphanMarkers)) {
+        if (orphans.contains(o.key))
+            m_result.orphanMarkers << o;
+    }
+    QSet<QString> cacheKeys;
+    for (const ObjectInfo &o : std::as_const(doomed))
+        cacheKeys.insert(o.key);
+    doomed += m_result.orphanMarkers;
+    DeleteResult removed;
+    const Error error = deleteObjects(store, doomed, cancellation().get(), removed,
+                                      [this](const DeleteResult &done, qsizetype keys, qint64) {
+                                          reportProgress({JobPhase::Delete, done.bytesFreed, -1, done.deleted.size(), keys}, true);
+                                      });
+    m_result.deleted = int(std::count_if(removed.deleted.cbegin(), removed.deleted.cend(),
+                                         [&cacheKeys](const QString &key) { return cacheKeys.contains(key); }));
+    m_result.bytesFreed = removed.bytesFreed;
+    return error;
 }
 
 void FlushJob::findStaleUploads(ObjectStore &store, const QDateTime &cutoff)
@@ -57,17 +131,6 @@ void FlushJob::findStaleUploads(ObjectStore &store, const QDateTime &cutoff)
         }
         ++m_result.abortedUploads;
     }
-}
-
-Error FlushJob::deleteExpired(ObjectStore &store)
-{
-    DeleteResult removed;
-    return deleteObjects(store, m_result.expired, cancellation().get(), removed,
-                         [this](const DeleteResult &done, qsizetype keys, qint64) {
-                             m_result.deleted = int(done.deleted.size());
-                             m_result.bytesFreed = done.bytesFreed;
-                             reportProgress({JobPhase::Delete, done.bytesFreed, -1, done.deleted.size(), keys}, true);
-                         });
 }
 
 } // namespace s3cache

@@ -1,10 +1,19 @@
 #pragma once
-// FlushJob: delete the objects under a prefix whose LastModified is older than a maximum age.
-// Lists every page first (ListObjectsV2 pagination), then deletes in batches of at most 1000.
+// FlushJob: delete the caches under a prefix that the flush policy gives up (flushplan.h: by age
+// from the write or from the last use, then by a size budget, least recently used first), with
+// their last-used markers, and the markers whose cache is gone.
+//
+// Lists every page first (ListObjectsV2 pagination) and plans from that listing. A real run then
+// lists again just before it deletes and deletes only what both listings give up in the same
+// state: a cache rebuilt or restored (its use recorded) while the flush ran is kept
+// (Reason::Changed), so a flush never deletes a cache a build has just written or started to
+// restore. Deletes in batches of at most 1000.
+//
 // Then aborts the multipart uploads under the prefix that a killed rebuild left behind: those
 // started before the age cutoff and longer ago than `liveUploadSeconds` (a rebuild's deadline:
 // no running s3cache can own them). Interrupted half-way, it can simply be run again.
 
+#include "flushplan.h"
 #include "job.h"
 #include "objectstore.h"
 
@@ -16,6 +25,8 @@ struct FlushOptions
 {
     QString prefix;           // with a trailing '/' so that org/repo-other is never touched
     qint64 maxAgeSeconds = defaultFlushAgeSeconds();
+    AgeFrom ageFrom = AgeFrom::Written;
+    qint64 maxBytes = -1;     // the budget; -1: none
     bool dryRun = false;
     QDateTime now;            // the reference time; invalid -> current UTC time
     qint64 liveUploadSeconds = 600;  // uploads younger than this may belong to a running rebuild
@@ -23,9 +34,11 @@ struct FlushOptions
 
 struct FlushResult
 {
-    int scanned = 0;
-    QList<ObjectInfo> expired;  // objects older than the age (deleted unless dry run)
-    int deleted = 0;
+    int scanned = 0;             // objects listed (markers included)
+    FlushPolicy policy;          // as applied (with the reference time)
+    FlushPlan plan;              // every cache with its decision (deleted unless dry run)
+    QList<ObjectInfo> orphanMarkers;  // last-used markers whose cache is gone (deleted unless dry run)
+    int deleted = 0;             // caches deleted
     qint64 bytesFreed = 0;
     QList<MultipartUploadInfo> staleUploads;  // unfinished uploads to abort (aborted unless dry run)
     int abortedUploads = 0;
@@ -43,7 +56,9 @@ protected:
     Error run() override;
 
 private:
-    Error deleteExpired(ObjectStore &store);
+    struct Listing;
+    Error listCaches(ObjectStore &store, Listing &listing);
+    Error deletePlanned(ObjectStore &store);
     void findStaleUploads(ObjectStore &store, const QDateTime &cutoff);
 
     ObjectStore &m_store;

@@ -1,5 +1,6 @@
 #include "inspectjob.h"
 
+#include "lastused.h"
 #include "objectlookup.h"
 
 #include "rebuildjob.h"
@@ -18,6 +19,7 @@ Error InspectJob::run()
     if (!info.ok())
         return info.error();
     m_result.object = *info;
+    lookUpLastUse(*store, m_result.object);
     Result<std::unique_ptr<ObjectStream>> stream = store->openRead(*info);
     if (!stream.ok())
         return stream.error();

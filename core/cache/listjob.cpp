@@ -1,5 +1,7 @@
 #include "listjob.h"
 
+#include "lastused.h"
+
 namespace s3cache {
 
 ListJob::ListJob(ObjectStore &store, QString prefix, QObject *parent)
@@ -10,11 +12,16 @@ ListJob::ListJob(ObjectStore &store, QString prefix, QObject *parent)
 Error ListJob::run()
 {
     const ObjectStorePtr store = m_store.withContext(callContext());
-    return store->list(m_prefix, [this](const QList<ObjectInfo> &page) {
-        m_objects += page;
-        reportProgress({JobPhase::List, 0, -1, m_objects.size()});
+    CacheListing caches;
+    qint64 listed = 0;
+    const Error error = store->list(m_prefix, [&](const QList<ObjectInfo> &page) {
+        caches.add(page);
+        listed += page.size();
+        reportProgress({JobPhase::List, 0, -1, listed});
         return !isCancelled();
     });
+    m_objects = caches.caches();
+    return error;
 }
 
 } // namespace s3cache

@@ -1,5 +1,6 @@
 #pragma once
-// ListJob: every object under a prefix (all pages), with size and LastModified.
+// ListJob: every cache under a prefix (all pages), with size, LastModified and last use; the
+// last-used markers themselves are not in it (lastused.h).
 
 #include "job.h"
 #include "objectstore.h"

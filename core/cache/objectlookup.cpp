@@ -1,5 +1,7 @@
 #include "objectlookup.h"
 
+#include "lastused.h"
+
 #include "util/log.h"
 
 namespace s3cache {
@@ -49,8 +51,8 @@ Result<ObjectInfo> findNewestObject(ObjectStore &store, const QString &prefix)
     ObjectInfo newest;
     const Error error = store.list(prefix, [&newest](const QList<ObjectInfo> &page) {
         for (const ObjectInfo &o : page) {
-            if (o.key.endsWith(u'/'))
-                continue;  // a folder marker, not a cache
+            if (!isCacheKey(o.key))
+                continue;  // a folder placeholder or a last-used marker, not a cache
             if (newest.key.isEmpty() || o.lastModified > newest.lastModified
                 || (o.lastModified == newest.lastModified && o.key > newest.key))
                 newest = o;

@@ -1,5 +1,7 @@
 #include "pagedlistjob.h"
 
+#include "lastused.h"
+
 namespace s3cache {
 
 PagedListJob::PagedListJob(ObjectStore &store, QString prefix, QObject *parent)
@@ -11,11 +13,14 @@ PagedListJob::PagedListJob(ObjectStore &store, QString prefix, QObject *parent)
 Error PagedListJob::run()
 {
     const ObjectStorePtr store = m_store.withContext(callContext());
-    return store->list(m_prefix, [this](const QList<ObjectInfo> &objects) {
+    CacheListing caches;
+    return store->list(m_prefix, [&](const QList<ObjectInfo> &objects) {
         if (isCancelled())
             return false;
-        m_count += objects.size();
-        emit page(objects);
+        const QList<ObjectInfo> added = caches.add(objects);
+        m_count += added.size();
+        // A cache whose marker came in a later page is handed on again: receivers update it in place.
+        emit page(added + caches.takeUpdated());
         reportProgress({JobPhase::List, 0, -1, m_count.load()});
         return true;
     });

@@ -1,5 +1,6 @@
 #pragma once
-// PagedListJob: every object under a prefix, handed over page by page as the listing runs
+// PagedListJob: every cache under a prefix with its last use (last-used markers are joined, not
+// handed on: lastused.h), handed over page by page as the listing runs
 // (ListObjectsV2 pages of up to 1000), so that a browser can show 100,000 objects without
 // waiting for the last page or holding the whole listing twice. page() is emitted from the
 // worker thread; receivers in other threads get it queued, in order, before finished().
@@ -18,6 +19,7 @@ public:
     qint64 count() const { return m_count.load(); }
 
 signals:
+    // New caches, and caches handed on before whose last use is known now (update them in place).
     void page(const QList<s3cache::ObjectInfo> &objects);
 
 protected:

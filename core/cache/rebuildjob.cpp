@@ -4,6 +4,9 @@
 
 #include "archive/safeextractor.h"
 #include "util/log.h"
+#include "util/platform.h"
+
+#include <QUrl>
 
 namespace s3cache {
 
@@ -57,8 +60,11 @@ Error RebuildJob::run()
     const Result<ObjectInfo> existing = findFirstObject(*store, {m_options.key});
     if (!existing.ok())
         return existing.error();
+    // A cache of another platform is replaced even with the same files: this platform's restores
+    // refuse it.
     if (existing->metadata.value(Metadata::fingerprint) == m_result.fingerprint
-        && existing->metadata.value(Metadata::format) == format && !existing->key.isEmpty()) {
+        && existing->metadata.value(Metadata::format) == format
+        && existing->metadata.value(Metadata::platform, platformName()) == platformName() && !existing->key.isEmpty()) {
         m_result.outcome = RebuildResult::Outcome::Unchanged;
         m_result.objectSize = existing->size;
         return {};
@@ -74,6 +80,9 @@ Error RebuildJob::run()
     metadata.insert(Metadata::files, QString::number(snapshot->fileCount));
     metadata.insert(Metadata::bytes, QString::number(snapshot->totalFileBytes));
     metadata.insert(Metadata::version, QStringLiteral(S3CACHE_VERSION));
+    metadata.insert(Metadata::platform, platformName());
+    if (const QByteArray mounts = QUrl::toPercentEncoding(m_options.mounts.join(u','), "/,*?!._-~[]{}"); mounts.size() <= 1024)
+        metadata.insert(Metadata::mounts, QString::fromLatin1(mounts));
     if (writesArchiveDigest(*snapshot, m_options.archive.format))
         metadata.insert(Metadata::digest, Metadata::digestV1);
 

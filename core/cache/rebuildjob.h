@@ -47,6 +47,12 @@ inline const QString version = QStringLiteral("s3cache-version");
 // "v1" when the archive ends with its digest (archivedigest.h): a restore then refuses one without.
 inline const QString digest = QStringLiteral("s3cache-digest");
 inline const QString digestV1 = QStringLiteral("v1");
+// Where the cache was written: "linux/amd64" (util/platform.h), and the mount set it was written
+// from (the mounts joined by ',', percent-encoded beyond ASCII; left out when longer than 1 KiB).
+// A restore refuses a cache of another platform (restorejob.h); caches without (the Go plugin's,
+// earlier s3cache's) restore anywhere.
+inline const QString platform = QStringLiteral("s3cache-platform");
+inline const QString mounts = QStringLiteral("s3cache-mounts");
 }
 
 class RebuildJob : public Job

@@ -1,11 +1,13 @@
 #include "restorejob.h"
 
+#include "lastused.h"
 #include "objectlookup.h"
 #include "rebuildjob.h"
 
 #include "archive/contentstate.h"
 
 #include "util/log.h"
+#include "util/platform.h"
 
 #include <QFile>
 #include <QThread>
@@ -76,13 +78,25 @@ void recordRestoredContents(const QString &workspace, const QHash<QByteArray, QB
 
 } // namespace
 
+bool RestoreJob::acceptable(const ObjectInfo &found)
+{
+    const QString written = found.metadata.value(Metadata::platform);
+    if (found.key.isEmpty() || written.isEmpty() || written == m_result.platform || m_options.crossPlatform)
+        return true;
+    m_result.otherPlatform << found;
+    return false;
+}
+
 Result<ObjectInfo> RestoreJob::find(ObjectStore &store)
 {
+    m_result.platform = platformName();
     QStringList keys{m_options.key};
     keys += m_options.fallbackKeys;
     Result<ObjectInfo> found = findFirstObject(store, keys);
-    if (!found.ok() || !found->key.isEmpty()) {
-        m_result.exact = found.ok();
+    if (!found.ok())
+        return found;
+    if (!found->key.isEmpty() && acceptable(*found)) {
+        m_result.exact = true;
         return found;
     }
     for (const KeyLookup &lookup : std::as_const(m_options.nearKeys)) {
@@ -91,7 +105,7 @@ Result<ObjectInfo> RestoreJob::find(ObjectStore &store)
         found = lookup.prefix ? findNewestObject(store, lookup.key) : findFirstObject(store, {lookup.key});
         if (!found.ok())
             return found;
-        if (!found->key.isEmpty()) {
+        if (!found->key.isEmpty() && acceptable(*found)) {
             m_result.matchedBy = lookup;
             return found;
         }
@@ -112,6 +126,12 @@ Error RestoreJob::run()
     m_result.object = *found;
     if (m_options.lookupOnly)
         return {};
+    if (m_options.recordUse) {
+        m_result.recordError = recordUse(*store, found->key);
+        if (m_result.recordError)
+            warn(QStringLiteral("could not record the use of %1 (flush by last use and budgets will see it unused): %2")
+                     .arg(store->uri(found->key), m_result.recordError.toString()));
+    }
 
     Result<std::unique_ptr<ObjectStream>> stream = store->openRead(*found);
     if (!stream.ok())

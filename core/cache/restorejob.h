@@ -1,7 +1,9 @@
 #pragma once
 // RestoreJob: find the cache object (the key, then each fallback key, then each near key in
-// order), stream it from the store into the safe extractor, all-or-nothing into the workspace.
-// A missing object is a cache miss, not an error. With lookupOnly the object is only found.
+// order; a cache of another platform is passed over), record its use (one small write, before
+// the download, so that a flush running meanwhile sees it used), stream it from the store into
+// the safe extractor, all-or-nothing into the workspace. A missing object is a cache miss, not
+// an error. With lookupOnly the object is only found.
 
 #include "job.h"
 #include "objectstore.h"
@@ -29,6 +31,10 @@ struct RestoreOptions
     QString workspace;
     ExtractOptions extract;
     bool lookupOnly = false;     // find the object, download nothing
+    bool recordUse = true;       // on a hit (not lookupOnly), record the use before downloading (lastused.h)
+    // A cache that records another platform (Metadata::platform) is passed over like a miss (the
+    // next key is tried) unless crossPlatform; one without a record restores anywhere.
+    bool crossPlatform = false;
 };
 
 struct RestoreResult
@@ -39,6 +45,9 @@ struct RestoreResult
     QString matchedKey;
     ObjectInfo object;
     ArchiveStats stats;
+    QList<ObjectInfo> otherPlatform;  // caches found but passed over: written on another platform
+    QString platform;                 // this one, what they were compared with (platformName())
+    Error recordError;                // recording the use failed (a warning: the restore went on)
 };
 
 class RestoreJob : public Job
@@ -53,6 +62,8 @@ protected:
 
 private:
     Result<ObjectInfo> find(ObjectStore &store);
+    // Whether a found candidate may be restored here (else it is noted in otherPlatform).
+    bool acceptable(const ObjectInfo &found);
 
     ObjectStore &m_store;
     RestoreOptions m_options;

@@ -22,6 +22,13 @@ QString Config::repoPrefix() const
     return scope.isEmpty() ? QString() : scope + u'/';
 }
 
+QString Config::scopePrefix() const
+{
+    if (!scopeAll)
+        return repoPrefix();
+    return prefix.isEmpty() ? QString() : prefix + u'/';
+}
+
 QString Config::describe(const QString &credentialsRow) const
 {
     const bool keyKnown = !path.isEmpty() || (!org.isEmpty() && !repo.isEmpty());
@@ -56,7 +63,7 @@ QString Config::describe(const QString &credentialsRow) const
         line(u"default branch"_s, u"%1 (%2), then: %3"_s.arg(defaultBranch, defaultBranchSource, fallback.join(u", "_s)));
     }
     if (action == Action::Flush || action == Action::List)
-        line(u"scope"_s, repoPrefix().isEmpty() ? u"(whole bucket)"_s : repoPrefix());
+        line(u"scope"_s, scopePrefix().isEmpty() ? u"(whole bucket)"_s : scopePrefix());
     line(u"format"_s, archiveFormatName(format));
     if (credentials.isEmpty() && !credentialsRow.isEmpty() && !fileStore)
         line(u"credentials"_s, credentialsRow);

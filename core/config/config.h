@@ -90,8 +90,10 @@ struct Config
 
     // Full object key: path if set, else prefix/org/repo/filename (one '/' between segments).
     QString objectKey() const;
-    // "prefix/org/repo/" when org and repo are known, else "prefix/", else "" (flush, list scope).
+    // "prefix/org/repo/" when org and repo are known, else "prefix/", else "".
     QString repoPrefix() const;
+    // What flush and list cover: repoPrefix(), or with scope: all "prefix/" (else "").
+    QString scopePrefix() const;
 
     // work
     QString workspace;                // absolute
@@ -100,6 +102,11 @@ struct Config
     // The defaults of these are the parameter table's (parameters.cpp); resolveConfig sets them.
     qint64 timeoutMs = 0;
     qint64 ageSeconds = 0;
+    bool ageFromUse = false;          // age_from: used
+    qint64 maxBytes = -1;             // max_size; -1: no budget
+    bool scopeAll = false;            // scope: all (flush, list: the whole prefix)
+    bool recordUse = true;            // restore: record the use of a hit
+    bool crossPlatform = false;       // restore: caches of other platforms too
     int compressionLevel = -1;        // -1: the codec's default
     // restore refuses archives that unpack to more (file sizes with holes, 512 bytes an entry);
     // 0: no limit. The default stops bombs (a 10 KB sparse tar declaring 10 TB) and no real cache.

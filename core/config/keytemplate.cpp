@@ -2,8 +2,9 @@
 
 #include "filehash.h"
 
+#include "util/platform.h"
+
 #include <QDateTime>
-#include <QSysInfo>
 
 namespace s3cache {
 
@@ -40,21 +41,6 @@ bool isIdentifierChar(QChar c)
     return c.isLetterOrNumber() || c == u'_';
 }
 
-// Go's GOARCH names, which drone-cache's {{ arch }} prints.
-QString goArch()
-{
-    QString arch = QSysInfo::buildCpuArchitecture();
-    if (arch == u"x86_64")
-        return u"amd64"_s;
-    if (arch == u"i386")
-        return u"386"_s;
-    if (arch == u"power64")
-        return u"ppc64"_s;
-    if (arch == u"power64le")
-        return u"ppc64le"_s;
-    return arch;  // arm64, arm, riscv64, s390x, mips64 ... are spelled the same
-}
-
 } // namespace
 
 const QStringList &TemplateContext::knownVariables()
@@ -87,8 +73,8 @@ TemplateContext TemplateContext::fromEnvironment(const QProcessEnvironment &env,
     context.workspace = workspace;
     context.excludedPaths = excludedPaths;
     context.epoch = QDateTime::currentSecsSinceEpoch();
-    context.os = QSysInfo::kernelType();
-    context.arch = goArch();
+    context.os = platformOs();
+    context.arch = platformArch();
     return context;
 }
 

@@ -90,8 +90,18 @@ QList<Parameter> makeTable()
         {.name = u"timeout"_s, .kind = ValueKind::Seconds, .defaultValue = u"10m"_s, .metavar = u"D"_s,
          .help = u"whole-operation deadline, every phase on every store; bare number = seconds"_s},
         {.name = u"age"_s, .kind = ValueKind::Days, .defaultValue = u"14"_s, .actions = flush, .metavar = u"D"_s,
-         .help = u"flush: delete objects older than this, and abort unfinished uploads older than this and than "
-                 "the timeout; bare number = days (a bare 0 is refused: write 0s)"_s},
+         .help = u"flush: delete caches older than this (counted from age_from), and abort unfinished uploads "
+                 "older than this and than the timeout; bare number = days (a bare 0 is refused: write 0s)"_s},
+        {.name = u"age_from"_s, .defaultValue = u"written"_s, .actions = flush, .metavar = u"W"_s,
+         .help = u"flush: what age counts from: written (the last write, the plugin's meaning) or used (the last "
+                 "restore or write; a cache never restored counts from its write)"_s},
+        {.name = u"max_size"_s, .kind = ValueKind::Size, .defaultText = u"no budget"_s, .actions = flush,
+         .metavar = u"S"_s,
+         .help = u"flush: then delete the least recently used caches until the scope holds at most this: 20GiB, "
+                 "500MB"_s},
+        {.name = u"scope"_s, .defaultValue = u"repo"_s, .actions = flush | list, .metavar = u"S"_s,
+         .help = u"flush, list: repo (prefix/org/repo/) or all (everything under prefix, every repository: for an "
+                 "operator cleaning a shared bucket)"_s},
         {.name = u"compression_level"_s, .kind = ValueKind::Integer,
          .defaultText = u"codec default (zstd 3, gzip 6)"_s, .actions = rebuild, .metavar = u"N"_s,
          .help = levelRanges()},
@@ -108,6 +118,12 @@ QList<Parameter> makeTable()
          .metavar = u"S"_s,
          .help = u"restore: refuse an archive that unpacks to more (file sizes, holes included, + 512 B an "
                  "entry): 500MB, 20GiB; 0: no limit"_s},
+        {.name = u"record_use"_s, .kind = ValueKind::Bool, .defaultValue = u"true"_s, .actions = restore,
+         .help = u"restore: record each hit's use for list, flush by age_from: used and max_size (one small "
+                 "write next to the cache; false for read-only credentials)"_s},
+        {.name = u"cross_platform"_s, .kind = ValueKind::Bool, .defaultValue = u"false"_s, .actions = restore,
+         .help = u"restore: also restore caches written on another os/arch (by default they are passed over: "
+                 "native binaries in them would not run)"_s},
         {.name = u"workspace_owner"_s, .kind = ValueKind::Bool, .defaultValue = u"true"_s, .actions = restore,
          .help = u"restore as root: restored entries belong to the workspace folder's owner (false: to root)"_s},
         {.name = u"strict"_s, .kind = ValueKind::Bool, .defaultValue = u"false"_s,

@@ -93,10 +93,15 @@ Error Resolver::resolveKey()
         if (m_config.org.isEmpty() != m_config.repo.isEmpty())
             return invalidParameter(QStringLiteral("flush: org and repo must be given together (org '%1', repo '%2')")
                        .arg(m_config.org, m_config.repo));
-        if (m_config.repoPrefix().isEmpty())
-            return invalidParameter(QStringLiteral("flush: no scope; give --org and --repo or a prefix (refusing to flush "
-                                                   "the whole bucket)"));
     }
+    const Result<bool> scope = choice(QStringLiteral("scope"), QStringLiteral("all"), QStringLiteral("repo"));
+    if (!scope.ok())
+        return scope.error();
+    m_config.scopeAll = *scope;
+    // The whole bucket is flushed only when asked for by name.
+    if (action == Action::Flush && m_config.scopePrefix().isEmpty() && !m_config.scopeAll)
+        return invalidParameter(QStringLiteral("flush: no scope; give --org and --repo or a prefix (refusing to flush "
+                                               "the whole bucket; scope: all with no prefix means it)"));
     if (Error e = resolveRestoreKeys())
         return e;
     return resolveDefaultBranch();

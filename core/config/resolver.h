@@ -40,6 +40,8 @@ private:
     // QVariant; recorded in Config::resolved as shown by formatParameterValue().
     Result<QVariant> value(const QString &name);
     void show(const QString &name, const QString &value, const QString &source = {});
+    // A parameter that takes one of two words: true for `yes`, false for `no` (the default's).
+    Result<bool> choice(const QString &name, const QString &yes, const QString &no);
     // "<name>: cannot parse 'x': ... (from SOURCE)"
     static Error badValue(const QString &name, const ParameterValue &v, const Error &parseError);
     // One parameter of the key, normalised; keepTrailingSlash for path (a list prefix).

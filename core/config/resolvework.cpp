@@ -6,6 +6,18 @@
 
 namespace s3cache {
 
+Result<bool> Resolver::choice(const QString &name, const QString &yes, const QString &no)
+{
+    const Result<QVariant> v = value(name);
+    if (!v.ok())
+        return v.error();
+    const QString text = v->toString();
+    if (text != yes && text != no)
+        return invalidParameter(QStringLiteral("%1: '%2' (from %3) is neither %4 nor %5")
+                                    .arg(name, text, m_config.sources.value(name).source, no, yes));
+    return text == yes;
+}
+
 Error Resolver::resolveWork()
 {
     const Result<QVariant> timeout = value(QStringLiteral("timeout"));
@@ -28,12 +40,30 @@ Error Resolver::resolveWork()
         return invalidParameter(QStringLiteral("age: '%1' (from %2) would delete every cache in scope; write 0s if "
                                                "that is what you want").arg(given.value, given.source));
 
+    const Result<bool> ageFrom = choice(QStringLiteral("age_from"), QStringLiteral("used"), QStringLiteral("written"));
+    if (!ageFrom.ok())
+        return ageFrom.error();
+    m_config.ageFromUse = *ageFrom;
+    const Result<QVariant> maxSize = value(QStringLiteral("max_size"));
+    if (!maxSize.ok())
+        return maxSize.error();
+    if (maxSize->isValid()) {
+        m_config.maxBytes = maxSize->toLongLong();
+        if (m_config.maxBytes <= 0)
+            return invalidParameter(QStringLiteral("max_size: '%1' (from %2) would delete every cache in scope; write "
+                                                   "age: 0s if that is what you want")
+                                        .arg(m_config.sources.value(QStringLiteral("max_size")).value,
+                                             m_config.sources.value(QStringLiteral("max_size")).source));
+    }
+
     for (auto [name, field] : {std::pair{QStringLiteral("preserve_path"), &m_config.preservePath},
                                std::pair{QStringLiteral("dry_run"), &m_config.dryRun},
                                std::pair{QStringLiteral("fail_on_miss"), &m_config.failOnMiss},
                                std::pair{QStringLiteral("strict"), &m_config.strict},
                                std::pair{QStringLiteral("lookup_only"), &m_config.lookupOnly},
-                               std::pair{QStringLiteral("workspace_owner"), &m_config.workspaceOwner}}) {
+                               std::pair{QStringLiteral("workspace_owner"), &m_config.workspaceOwner},
+                               std::pair{QStringLiteral("record_use"), &m_config.recordUse},
+                               std::pair{QStringLiteral("cross_platform"), &m_config.crossPlatform}}) {
         const Result<QVariant> flag = value(name);
         if (!flag.ok())
             return flag.error();

@@ -58,6 +58,9 @@ struct ObjectInfo
     QByteArray etag;         // as sent by the server, quotes stripped
     QString contentType;
     QMap<QString, QString> metadata;  // x-amz-meta-* without the prefix, names lower-case
+    // The cache's last recorded use (core/cache/lastused.h), set by cache listings and lookups;
+    // invalid: never recorded, or not looked up. Stores never set it.
+    QDateTime lastUsed;
 };
 
 struct ListPage

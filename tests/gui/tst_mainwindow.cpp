@@ -22,9 +22,11 @@
 #include "session.h"
 #include "spacechart.h"
 
+#include "cache/lastused.h"
 #include "cache/rebuildjob.h"
 
 #include <QAction>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
 #include <QFileDialog>
@@ -402,15 +404,61 @@ private slots:
         QCOMPARE(dialog->ageSpin()->value(), 14);
         QVERIFY(!dialog->runButton()->isEnabled());
 
+        // Every cache of the prefix is listed with its decision, those to delete first.
+        const auto decisions = [dialog] {
+            QStringList out;
+            for (int i = 0; i < dialog->previewList()->topLevelItemCount(); ++i)
+                out << dialog->previewList()->topLevelItem(i)->text(0) + u' ' + dialog->previewList()->topLevelItem(i)->text(4);
+            return out;
+        };
         QSignalSpy previewed(dialog, &FlushDialog::previewFinished);
         dialog->previewButton()->click();
         QVERIFY(previewed.wait(30000));
-        QCOMPARE(dialog->previewList()->topLevelItemCount(), 2);  // 40 and 20 days old
-        QVERIFY2(dialog->resultText().startsWith(QStringLiteral("2 of 3 objects")), qPrintable(dialog->resultText()));
+        QCOMPARE(dialog->previewList()->topLevelItemCount(), 3);
+        QVERIFY2(decisions().filter(QStringLiteral(" Delete: older than 14 days")).size() == 2, qPrintable(decisions().join(u'\n')));  // 40 and 20 days old
+        QVERIFY2(decisions().last().startsWith(kWeb + QStringLiteral(" Keep: within the age")), qPrintable(decisions().join(u'\n')));
+        QVERIFY2(dialog->resultText().startsWith(QStringLiteral("2 of 3 caches would be deleted")), qPrintable(dialog->resultText()));
         QVERIFY(dialog->runButton()->isEnabled());
-        QVERIFY2(dialog->runButton()->text().contains(QStringLiteral("2 objects")), qPrintable(dialog->runButton()->text()));
+        QVERIFY2(dialog->runButton()->text().contains(QStringLiteral("2 caches")), qPrintable(dialog->runButton()->text()));
         QVERIFY(test::saveScreenshot(dialog, QStringLiteral("flush-preview")));
         QVERIFY(store().head(kApi).ok());  // a preview deletes nothing
+
+        // Counted from the last use, the old archive.tgz that a restore used just now stays.
+        LocalStore local = store();
+        QVERIFY(!recordUse(local, kWebOld));
+        dialog->ageFromCombo()->setCurrentIndex(1);
+        QVERIFY(!dialog->runButton()->isEnabled());
+        previewed.clear();
+        dialog->previewButton()->click();
+        QVERIFY(previewed.wait(30000));
+        QVERIFY2(decisions().first().startsWith(kApi + QStringLiteral(" Delete: not used for 14 days")), qPrintable(decisions().join(u'\n')));
+        QVERIFY2(decisions().filter(QStringLiteral(" Delete:")).size() == 1, qPrintable(decisions().join(u'\n')));
+        QVERIFY(dialog->previewList()->findItems(kWebOld, Qt::MatchExactly).first()->text(3) != QStringLiteral("never"));
+
+        // A budget evicts the least recently used: a 3 MiB cache written 5 days ago and never
+        // restored goes, the small ones fit in 1 MiB.
+        const QString big = QStringLiteral("ci-cache/acme/big/archive.tar");
+        {
+            auto writer = local.openWrite(big, {}, 3 << 20);
+            QVERIFY(writer.ok());
+            (*writer)->write(QByteArray(3 << 20, 'b'));
+            QVERIFY(!(*writer)->commit());
+            QVERIFY(test::setLocalAge(local, big, 5 * kDay));
+        }
+        dialog->budgetCheck()->setChecked(true);
+        dialog->budgetSpin()->setValue(0.001);
+        QCOMPARE(dialog->options().maxBytes, qint64(0.001 * double(1 << 30)));
+        previewed.clear();
+        dialog->previewButton()->click();
+        QVERIFY(previewed.wait(30000));
+        QCOMPARE(dialog->previewList()->topLevelItemCount(), 4);
+        QVERIFY2(decisions().contains(big + QStringLiteral(" Delete: over the 1.0 MiB budget, least recently used")),
+                 qPrintable(decisions().join(u'\n')));
+        QCOMPARE(decisions().filter(QStringLiteral(" Delete:")).size(), 2);  // and kApi, by age
+        QCOMPARE(decisions().filter(QStringLiteral(" Keep: within the age and the budget")).size(), 2);
+        QVERIFY(!local.remove({big}).error);
+        dialog->budgetCheck()->setChecked(false);
+        dialog->ageFromCombo()->setCurrentIndex(0);
 
         // Changing the age invalidates the preview.
         dialog->ageSpin()->setValue(30);
@@ -418,14 +466,16 @@ private slots:
         previewed.clear();
         dialog->previewButton()->click();
         QVERIFY(previewed.wait(30000));
-        QCOMPARE(dialog->previewList()->topLevelItemCount(), 1);
-        QCOMPARE(dialog->previewList()->topLevelItem(0)->text(0), kWebOld);
+        QCOMPARE(dialog->previewList()->topLevelItemCount(), 3);
+        QVERIFY2(decisions().first().startsWith(kWebOld + QStringLiteral(" Delete: older than 30 days")), qPrintable(decisions().join(u'\n')));
+        QCOMPARE(decisions().filter(QStringLiteral(" Delete:")).size(), 1);
 
         QSignalSpy flushed(dialog, &FlushDialog::flushFinished);
         dialog->runButton()->click();
         QVERIFY(flushed.wait(30000));
         QVERIFY2(dialog->resultText().startsWith(QStringLiteral("Deleted 1 objects")), qPrintable(dialog->resultText()));
         QCOMPARE(store().head(kWebOld).error().kind(), ErrorKind::NotFound);
+        QCOMPARE(store().head(LastUsed::markerKey(kWebOld)).error().kind(), ErrorKind::NotFound);  // with its cache
         QVERIFY(store().head(kApi).ok());
         QVERIFY(store().head(kOld).ok());  // outside the prefix
         QTRY_VERIFY(!node(w.get(), kWebOld));

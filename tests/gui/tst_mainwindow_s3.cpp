@@ -243,7 +243,7 @@ private slots:
         QSignalSpy previewed(flush, &FlushDialog::previewFinished);
         flush->previewButton()->click();
         QVERIFY(previewed.wait(60000));
-        QVERIFY2(flush->resultText().startsWith(QStringLiteral("0 of 2 objects")), qPrintable(flush->resultText()));
+        QVERIFY2(flush->resultText().startsWith(QStringLiteral("0 of 2 caches would be deleted")), qPrintable(flush->resultText()));
         QVERIFY(!flush->runButton()->isEnabled());
         flush->close();
 

@@ -394,7 +394,7 @@ private slots:
         fo.dryRun = true;
         FlushJob preview(store, fo);
         QVERIFY(!preview.exec());
-        QCOMPARE(preview.result().expired.size(), 2);
+        QCOMPARE(preview.result().plan.deletedCount(), 2);
         QCOMPARE(preview.result().deleted, 0);
         QVERIFY(store.head(QStringLiteral("acme/webapp/a.tar.zst")).ok());
 
