@@ -158,7 +158,8 @@ public:
             return;
         m_done = true;
         m_file.close();
-        m_file.remove();
+        if (!m_file.fileName().isEmpty())  // empty when start() could not create it
+            m_file.remove();
         close();
     }
 

@@ -129,7 +129,9 @@ Error RestoreJob::run()
     if (m_options.recordUse) {
         m_result.recordError = recordUse(*store, found->key);
         if (m_result.recordError)
-            warn(QStringLiteral("could not record the use of %1 (flush by last use and budgets will see it unused): %2")
+            warn(QStringLiteral("could not record the use of %1: %2; the restore goes on (flush by age_from: used and "
+                                "max_size see the cache as unused since its last recorded use; record_use: false stops "
+                                "trying, e.g. with read-only credentials)")
                      .arg(store->uri(found->key), m_result.recordError.toString()));
     }
 

@@ -88,8 +88,26 @@ def write(path, data=b"", mode=None, mtime=None):
         os.utime(path, (mtime, mtime))
 
 
+MARKER = ".s3cache-used"  # a cache's last-use marker (core/cache/lastused.h): KEY + MARKER
+
+
+def cache_keys(keys):
+    """The keys that are caches, without the last-use markers that restores write next to them."""
+    return [k for k in keys if not k.endswith(MARKER)]
+
+
+# What a rebuild and a restore of the default key leave in a bucket.
+CACHE_AND_MARKER = ["acme/webapp/archive.tar.zst", "acme/webapp/archive.tar.zst" + MARKER]
+
+
+def keys_of(client, bucket):
+    """Every key in a bucket (one page), sorted, by a boto3 client."""
+    return sorted(o["Key"] for o in client.list_objects_v2(Bucket=bucket).get("Contents", []))
+
+
 def stored_keys(backend, bucket, store_dir):
-    """Every object key in the bucket, sorted: from the file store's folder or by listing."""
+    """Every object key in the bucket (last-use markers too), sorted: from the file store's folder
+    or by listing."""
     if backend == "file":
         root = os.path.join(store_dir, bucket)
         out = []

@@ -7,7 +7,7 @@ source."""
 import os
 import unittest
 
-from common import TempDirTestCase, boto, clean_env, make_tree, new_bucket, run_cli, server, snapshot
+from common import CACHE_AND_MARKER, TempDirTestCase, boto, clean_env, keys_of, make_tree, new_bucket, run_cli, server, snapshot
 
 
 class AwsEndpoints(TempDirTestCase):
@@ -44,14 +44,14 @@ class AwsEndpoints(TempDirTestCase):
         env = self.env_without_server("moto", bucket, AWS_ENDPOINT_URL_S3=endpoint,
                                       AWS_ENDPOINT_URL="http://127.0.0.1:9")
         self.rebuild_and_restore(env)
-        self.assertEqual(len(boto("moto").list_objects_v2(Bucket=bucket)["Contents"]), 1)
+        self.assertEqual(keys_of(boto("moto"), bucket), CACHE_AND_MARKER)
         self.assertIn(f"{endpoint} (AWS_ENDPOINT_URL_S3)", self.config_output(env))
 
     def test_only_aws_endpoint_url(self):
         bucket = new_bucket("moto", "ep")
         env = self.env_without_server("moto", bucket, AWS_ENDPOINT_URL=server("moto")["endpoint"])
         self.rebuild_and_restore(env)
-        self.assertEqual(len(boto("moto").list_objects_v2(Bucket=bucket)["Contents"]), 1)
+        self.assertEqual(keys_of(boto("moto"), bucket), CACHE_AND_MARKER)
 
     def test_only_a_profiles_services_section(self):
         bucket = new_bucket("moto", "ep")
@@ -62,7 +62,7 @@ class AwsEndpoints(TempDirTestCase):
             f"[services local-moto]\ns3 =\n  endpoint_url = {endpoint}\n")
         env = self.env_without_server("moto", bucket, HOME=home, AWS_PROFILE="ci")
         self.rebuild_and_restore(env)
-        self.assertEqual(len(boto("moto").list_objects_v2(Bucket=bucket)["Contents"]), 1)
+        self.assertEqual(keys_of(boto("moto"), bucket), CACHE_AND_MARKER)
         out = self.config_output(env)
         self.assertIn(f"{endpoint} ([services local-moto] of profile ci in {home}/.aws/config)", out)
         self.assertIn(f"eu-west-1 (from profile ci in {home}/.aws/config)", out)
@@ -73,7 +73,7 @@ class AwsEndpoints(TempDirTestCase):
         home = self.home_with_config(f"[default]\nendpoint_url = {endpoint}\n")
         env = self.env_without_server("moto", bucket, HOME=home)
         self.rebuild_and_restore(env)
-        self.assertEqual(len(boto("moto").list_objects_v2(Bucket=bucket)["Contents"]), 1)
+        self.assertEqual(keys_of(boto("moto"), bucket), CACHE_AND_MARKER)
         # Ignored: the endpoint is AWS's own (only shown; no request leaves the machine).
         out = self.config_output(dict(env, AWS_IGNORE_CONFIGURED_ENDPOINT_URLS="true"))
         self.assertIn(f"https://{bucket}.s3.us-east-1.amazonaws.com (virtual-host", out)
@@ -90,7 +90,7 @@ class AwsEndpoints(TempDirTestCase):
         self.assertIn("TlsError", proc.stderr)
         # ... with AWS_CA_BUNDLE it is trusted.
         self.rebuild_and_restore(dict(env, AWS_CA_BUNDLE=s["ca_bundle"]))
-        self.assertEqual(client.list_objects_v2(Bucket=bucket)["KeyCount"], 1)
+        self.assertEqual(keys_of(client, bucket), CACHE_AND_MARKER)
         self.assertIn(f"{s['ca_bundle']} (from AWS_CA_BUNDLE)", self.config_output(dict(env, AWS_CA_BUNDLE=s["ca_bundle"])))
         # A profile's ca_bundle does the same.
         home = self.home_with_config(f"[default]\nca_bundle = {s['ca_bundle']}\n")

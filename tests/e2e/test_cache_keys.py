@@ -6,7 +6,7 @@ import os
 import time
 import unittest
 
-from common import TempDirTestCase, boto, stored_keys, new_bucket, run_cli, snapshot, vela_env, wait_until, write
+from common import TempDirTestCase, boto, cache_keys, stored_keys, new_bucket, run_cli, snapshot, vela_env, wait_until, write
 
 NPM = 'npm-{{ hashFiles "**/package-lock.json" }}.tar.zst'
 
@@ -42,7 +42,7 @@ class CacheKeysMixin:
         return env
 
     def keys(self):
-        return stored_keys(self.BACKEND, self.bucket, self.path("store"))
+        return cache_keys(stored_keys(self.BACKEND, self.bucket, self.path("store")))
 
     def project(self, name, lock, deps=None):
         """A checkout with a lock file; `deps` fills node_modules (the mount) as an install would."""

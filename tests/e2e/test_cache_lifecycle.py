@@ -302,6 +302,26 @@ class LifecycleMixin:
 class FileStoreLifecycle(LifecycleMixin, TempDirTestCase):
     BACKEND = "file"
 
+    def test_a_store_that_refuses_the_record_warns_once_and_restores(self):
+        key = PREFIX + "archive.tar.zst"
+        self.rebuild_key(key, {"a.js": b"a"})
+        subprocess.run(["chmod", "-R", "a-w,a+rX", self.store], check=True)
+        self.addCleanup(subprocess.run, ["chmod", "-R", "u+w", self.store])
+        ws = self.path("ws")
+        os.makedirs(ws)
+        command = [os.environ["S3CACHE_CLI"]]
+        if os.geteuid() == 0:  # root writes anyway: restore as nobody, as a read-only mount would
+            os.chmod(self.tmp, 0o755)
+            os.chown(ws, 65534, 65534)
+            command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] + command
+        proc = subprocess.run(command, env=self.env("restore"), cwd=ws, capture_output=True, text=True, timeout=120)
+        self.assertRan(proc)
+        self.assertIn("cache hit: restored", proc.stderr)
+        self.assertEqual(proc.stderr.count("WARN"), 1, proc.stderr)
+        self.assertRegex(proc.stderr, r"WARN  could not record the use of \S+: .*Permission denied.*record_use: false")
+        self.assertNotIn("QFile", proc.stderr)
+        self.assertTrue(os.path.exists(os.path.join(ws, "node_modules/a.js")))
+
 
 class MotoLifecycle(LifecycleMixin, TempDirTestCase):
     BACKEND = "moto"

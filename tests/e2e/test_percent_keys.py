@@ -9,7 +9,7 @@ import os
 import re
 import unittest
 
-from common import TempDirTestCase, make_tree, new_bucket, run_cli, stored_keys, vela_env
+from common import TempDirTestCase, cache_keys, make_tree, new_bucket, run_cli, stored_keys, vela_env
 
 PLACEHOLDERS = "%1 %2 %L1"
 
@@ -36,7 +36,7 @@ class PercentKeysMixin:
         return self.assertRan(run_cli(env=self.env(action, **params), cwd=self.ws), code)
 
     def keys(self):
-        return stored_keys(self.BACKEND, self.bucket, self.store)
+        return cache_keys(stored_keys(self.BACKEND, self.bucket, self.store))
 
     def uri(self, key):
         """What the CLI prints for a key: QUrl::fromLocalFile(...).toString() for the file:// store."""

@@ -15,7 +15,7 @@ import subprocess
 import unittest
 import urllib.parse
 
-from common import TempDirTestCase, boto, clean_env, make_tree, new_bucket, run_cli, server, snapshot, wait_until
+from common import CACHE_AND_MARKER, TempDirTestCase, boto, clean_env, keys_of, make_tree, new_bucket, run_cli, server, snapshot, wait_until
 
 TINYPROXY = shutil.which("tinyproxy") or "/usr/bin/tinyproxy"
 PROXY_USER = "s3cproxyuser"
@@ -140,7 +140,7 @@ class ThroughTheProxy(ProxyTestCase):
         self.assertTrue(any(r.startswith("PUT " + prefix) for r in requests), requests)
         self.assertTrue(any(r.startswith("GET " + prefix) for r in requests), requests)
         self.assertEqual([r for r in requests if not r.split(" ")[1].startswith("http://127.0.0.1:")], [])
-        self.assertEqual(len(boto("moto").list_objects_v2(Bucket=bucket)["Contents"]), 1)
+        self.assertEqual(keys_of(boto("moto"), bucket), CACHE_AND_MARKER)
 
     def test_sts_goes_through_the_proxy_too(self):
         """Web identity credentials behind a proxy: the STS call is an ordinary AWS request and
@@ -174,7 +174,7 @@ class ThroughTheProxy(ProxyTestCase):
         self.assertTrue(connects, proxy.log())
         self.assertTrue(all(r.startswith(f"CONNECT {host}:{tls_port} ") for r in connects), connects)
         self.assertEqual([r for r in proxy.requests() if not r.startswith("CONNECT ")], [])  # nothing in clear
-        self.assertEqual(client.list_objects_v2(Bucket=bucket)["KeyCount"], 1)
+        self.assertEqual(keys_of(client, bucket), CACHE_AND_MARKER)
 
     def test_proxy_basic_auth_and_the_credentials_are_never_printed(self):
         proxy = self.start_proxy(basic_auth=(PROXY_USER, PROXY_PASSWORD))
