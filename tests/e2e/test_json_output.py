@@ -301,10 +301,12 @@ class JsonMixin:
         self.assertEqual(doc["parameters"]["output"], {"value": "json", "source": "PARAMETER_OUTPUT", "template": None})
         self.assertEqual(doc["parameters"]["root"]["value"], self.bucket)
         self.assertEqual(doc["store"]["type"], "file" if self.BACKEND == "file" else "s3")
-        # The text shows the same rows.
+        # The text shows the same rows (but output's, which is text there).
         env = self.env("config")
-        del env["PARAMETER_OUTPUT"]
-        text = run_cli(env=env).stdout
+        env["PARAMETER_OUTPUT"] = "text"
+        text = run_cli(env=env, cwd=self.tmp).stdout
+        self.assertIn("  output             text (PARAMETER_OUTPUT)", text)
+        del doc["parameters"]["output"]
         for name, row in doc["parameters"].items():
             self.assertIn(f"  {name:<18} {row['value'] or '-'} ({row['source']}", text)
 

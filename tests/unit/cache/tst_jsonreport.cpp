@@ -357,7 +357,7 @@ void TestJsonReport::configJsonShowsWhatTheTextShows()
     env.insert(QStringLiteral("CACHE_S3_SESSION_TOKEN"), token);
     env.insert(QStringLiteral("HTTPS_PROXY"), QStringLiteral("http://proxyuser:ProxyPassw0rdSecret@proxy.corp:3128"));
     env.insert(QStringLiteral("PARAMETER_OUTPUT"), QStringLiteral("json"));
-    const Result<CommandLine> cmd = parseCommandLine({QStringLiteral("config"), QStringLiteral("--bucket"), QStringLiteral("ci"),
+    const Result<CommandLine> cmd = parseCommandLine({QStringLiteral("config"), QStringLiteral("--bucket"), QStringLiteral("ci-cache"),
                                                       QStringLiteral("--server"), QStringLiteral("https://s3.us-west-2.amazonaws.com"),
                                                       QStringLiteral("--org"), QStringLiteral("acme"), QStringLiteral("--repo"),
                                                       QStringLiteral("webapp")});
