@@ -57,7 +57,8 @@ QJsonValue masked(const QJsonValue &value)
     case QJsonValue::String: return Log::mask(value.toString());
     case QJsonValue::Array: {
         QJsonArray out;
-        for (const QJsonValue &item : value.toArray())
+        const QJsonArray array = value.toArray();
+        for (const auto &item : array)
             out.append(masked(item));
         return out;
     }
