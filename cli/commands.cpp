@@ -6,6 +6,7 @@
 #include "cache/flushjob.h"
 #include "cache/listjob.h"
 #include "cache/inspectjob.h"
+#include "cache/jsonreport.h"
 #include "cache/rebuildjob.h"
 #include "cache/restorejob.h"
 #include "cache/storefactory.h"
@@ -35,9 +36,8 @@ bool isTerminal() { return ::isatty(STDERR_FILENO) == 1; }
 // Writes the command's output. A reader that stops early (`s3cache inspect | head`) ends it
 // quietly with exit 0, as in ls or git log (main() ignores SIGPIPE, so the write fails with
 // EPIPE instead of killing us); any other failure (a full disk behind `>`) fails the command.
-int printOut(const QString &text)
+int printOut(const QByteArray &bytes)
 {
-    const QByteArray bytes = text.toUtf8();
     const bool written = std::fwrite(bytes.constData(), 1, size_t(bytes.size()), stdout) == size_t(bytes.size());
     if (std::fflush(stdout) == 0 && written)
         return ExitOk;
@@ -46,6 +46,25 @@ int printOut(const QString &text)
     Log::error(QStringLiteral("cannot write the output: %1").arg(QString::fromLocal8Bit(std::strerror(errno))));
     return ExitFailed;
 }
+
+int printOut(const QString &text)
+{
+    return printOut(text.toUtf8());
+}
+
+// With `output: json`: prints the document of `command` (schema, exit code, the error if any,
+// then `fields`) and returns `exitCode`, or the failure to write it. Callers build `fields`
+// with jsonreport.h; the text output and the logs stay as they are.
+int printJson(const QString &command, const QJsonObject &fields, int exitCode, const Error &error = {},
+              const QString &context = {})
+{
+    QJsonObject document = JsonReport::document(command, exitCode, &error, context);
+    JsonReport::merge(document, fields);
+    const int written = printOut(JsonReport::toJsonLine(document));
+    return exitCode != ExitOk ? exitCode : written;
+}
+
+bool jsonOutput(const Config &config) { return config.output == OutputFormat::Json; }
 
 QString age(const QDateTime &when)
 {
@@ -113,6 +132,14 @@ int reportFailure(const Config &config, const QString &what, const Error &error)
     }
 }
 
+// reportFailure() for the commands that print nothing but their document when they fail: with
+// `output: json`, the document of `command` with only the error.
+int reportFailureOf(const Config &config, const QString &command, const QString &what, const Error &error)
+{
+    const int code = reportFailure(config, what, error);
+    return jsonOutput(config) ? printJson(command, {}, code, error, what) : code;
+}
+
 QString describeLookup(const ObjectStore &store, const KeyLookup &lookup)
 {
     return lookup.prefix ? QStringLiteral("the newest under %1 (%2)").arg(store.uri(lookup.key), lookup.origin)
@@ -158,6 +185,14 @@ int runRestore(const Config &config, ObjectStore &store)
         Log::info(QStringLiteral("passed over %1: it was written on %2 and this is %3 (native binaries in it would "
                                  "not run here; put {{ os }}/{{ arch }} in the key, or set cross_platform: true)")
                       .arg(store.uri(o.key), Log::printable(o.metadata.value(Metadata::platform)), r.platform));
+    const QString what = QStringLiteral("restore of %1").arg(store.uri(r.matchedKey.isEmpty() ? options.key : r.matchedKey));
+    const auto done = [&](int code) {
+        if (!jsonOutput(config))
+            return code;
+        const JsonReport::RestoreSummary summary{.key = options.key, .lookupOnly = config.lookupOnly,
+                                                 .ok = !error, .elapsedMs = job.elapsedMs()};
+        return printJson(QStringLiteral("restore"), JsonReport::restoreJson(r, summary), code, error, what);
+    };
     // S3_CACHE_HIT is true only for the exact key (or its legacy archive.tgz name); a near match
     // is restored and reported in S3_CACHE_MATCHED_KEY, so the rebuild step still runs.
     const auto outputs = [&](bool ok) {
@@ -168,7 +203,7 @@ int runRestore(const Config &config, ObjectStore &store)
     };
     if (error) {
         outputs(false);
-        return reportFailure(config, QStringLiteral("restore of %1").arg(store.uri(r.matchedKey.isEmpty() ? options.key : r.matchedKey)), error);
+        return done(reportFailure(config, what, error));
     }
     outputs(true);
     if (!r.hit) {
@@ -179,7 +214,7 @@ int runRestore(const Config &config, ObjectStore &store)
             tried << (lookup.prefix ? QStringLiteral("under ") : QString()) + store.uri(lookup.key);
         Log::info(QStringLiteral("cache miss: no object at %1%2").arg(store.uri(options.key),
             tried.isEmpty() ? QString() : QStringLiteral(" nor %1").arg(tried.join(QStringLiteral(", ")))));
-        return config.failOnMiss ? ExitFailed : ExitOk;
+        return done(config.failOnMiss ? ExitFailed : ExitOk);
     }
     const QString kind = r.exact ? QStringLiteral("cache hit")
                                  : QStringLiteral("partial cache hit (no object at %1; matched by %2 %3)")
@@ -187,14 +222,14 @@ int runRestore(const Config &config, ObjectStore &store)
     if (config.lookupOnly) {
         Log::info(QStringLiteral("%1: %2 exists (%3, %4 old); lookup only, nothing downloaded")
                       .arg(kind, store.uri(r.matchedKey), formatBytes(r.object.size), age(r.object.lastModified)));
-        return ExitOk;
+        return done(ExitOk);
     }
     const qint64 ms = std::max<qint64>(1, job.elapsedMs());
     Log::info(QStringLiteral("%1: restored %2 (%3, %4 old, format %5): %6 files, %7 in %8 (%9/s)")
                   .arg(kind, store.uri(r.matchedKey), formatBytes(r.object.size), age(r.object.lastModified),
                        r.stats.format, QString::number(r.stats.files), formatBytes(r.stats.bytesIn), formatDuration(ms),
                        formatBytes(r.object.size * 1000 / ms)));
-    return ExitOk;
+    return done(ExitOk);
 }
 
 int runRebuild(const Config &config, ObjectStore &store, const QProcessEnvironment &env)
@@ -225,8 +260,16 @@ int runRebuild(const Config &config, ObjectStore &store, const QProcessEnvironme
     for (const QString &s : r.unreadable)
         Log::warn(QStringLiteral("%1 cannot be read by this user: left out of the cache").arg(s));
     writeOutputs(config, {{QStringLiteral("S3_CACHE_KEY"), options.key}});
+    const QString what = QStringLiteral("rebuild of %1").arg(store.uri(options.key));
+    const auto done = [&](int code) {
+        if (!jsonOutput(config))
+            return code;
+        const JsonReport::RebuildSummary summary{.key = options.key, .format = archiveFormatName(options.archive.format),
+                                                 .ok = !error, .elapsedMs = job.elapsedMs()};
+        return printJson(QStringLiteral("rebuild"), JsonReport::rebuildJson(r, summary), code, error, what);
+    };
     if (error)
-        return reportFailure(config, QStringLiteral("rebuild of %1").arg(store.uri(options.key)), error);
+        return done(reportFailure(config, what, error));
     switch (r.outcome) {
     case RebuildResult::Outcome::NothingToCache:
         Log::warn(QStringLiteral("nothing to cache: none of the mounts exist; nothing uploaded"));
@@ -248,7 +291,7 @@ int runRebuild(const Config &config, ObjectStore &store, const QProcessEnvironme
         break;
     }
     }
-    return ExitOk;
+    return done(ExitOk);
 }
 
 // One row of flush's decision table, the same in a dry run and a real run:
@@ -281,14 +324,22 @@ int runFlush(const Config &config, ObjectStore &store)
     Log::info(QStringLiteral("flushing objects under %1 %2").arg(store.uri(options.prefix), describePolicy(announced)));
     const Error error = runJob(job, config);
     const FlushResult &r = job.result();
+    const QString what = QStringLiteral("flush of %1 (deleted %2 objects before the failure)")
+                             .arg(store.uri(options.prefix), QString::number(r.deleted));
+    const auto done = [&](int code) {
+        if (!jsonOutput(config))
+            return code;
+        const JsonReport::FlushSummary summary{.prefix = options.prefix, .dryRun = options.dryRun, .ok = !error,
+                                               .elapsedMs = job.elapsedMs()};
+        return printJson(QStringLiteral("flush"), JsonReport::flushJson(r, summary), code, error, what);
+    };
     for (const FlushDecision &d : r.plan.decisions)
         Log::info(decisionRow(store, d, r.policy, config.dryRun));
     for (const ObjectInfo &o : r.orphanMarkers)
         Log::debug(QStringLiteral("%1 %2: the last-used record of a deleted cache")
                        .arg(config.dryRun ? QStringLiteral("would delete") : QStringLiteral("delete"), store.uri(o.key)));
     if (error)
-        return reportFailure(config, QStringLiteral("flush of %1 (deleted %2 objects before the failure)")
-                                         .arg(store.uri(options.prefix), QString::number(r.deleted)), error);
+        return done(reportFailure(config, what, error));
     const int caches = int(r.plan.decisions.size());
     if (config.dryRun)
         Log::info(QStringLiteral("dry run: %1 of %2 objects would be deleted; %3 would be freed, %4 kept")
@@ -306,7 +357,7 @@ int runFlush(const Config &config, ObjectStore &store)
         Log::info(config.dryRun ? QStringLiteral("dry run: %1 unfinished uploads would be aborted").arg(r.staleUploads.size())
                                 : QStringLiteral("aborted %1 of %2 unfinished uploads")
                                       .arg(QString::number(r.abortedUploads), QString::number(r.staleUploads.size())));
-    return ExitOk;
+    return done(ExitOk);
 }
 
 int runList(const Config &config, ObjectStore &store)
@@ -314,8 +365,11 @@ int runList(const Config &config, ObjectStore &store)
     const QString prefix = config.path.isEmpty() ? config.scopePrefix() : config.path;
     ListJob job(store, prefix);
     const Error error = runJob(job, config);
+    const QString what = QStringLiteral("listing %1").arg(store.uri(prefix));
     if (error)
-        return reportFailure(config, QStringLiteral("listing %1").arg(store.uri(prefix)), error);
+        return reportFailureOf(config, QStringLiteral("list"), what, error);
+    if (jsonOutput(config))
+        return printJson(QStringLiteral("list"), JsonReport::listJson(prefix, job.objects()), ExitOk);
     QString text;
     qint64 total = 0;
     for (const ObjectInfo &o : job.objects()) {
@@ -346,9 +400,12 @@ int runInspect(const Config &config, ObjectStore &store)
 {
     InspectJob job(store, config.objectKey());
     const Error error = runJob(job, config);
+    const QString what = QStringLiteral("inspecting %1").arg(store.uri(config.objectKey()));
     if (error)
-        return reportFailure(config, QStringLiteral("inspecting %1").arg(store.uri(config.objectKey())), error);
+        return reportFailureOf(config, QStringLiteral("inspect"), what, error);
     const InspectResult &r = job.result();
+    if (jsonOutput(config))
+        return printJson(QStringLiteral("inspect"), JsonReport::inspectJson(r), ExitOk);
     QString text = QStringLiteral("object:        %1\nsize:          %2\nlast modified: %3 (%4 old)\nlast used:     %5\netag:          %6\n")
                        .arg(Log::printable(store.uri(r.object.key)), formatBytes(r.object.size), r.object.lastModified.toString(Qt::ISODate),
                             age(r.object.lastModified),
@@ -382,10 +439,17 @@ void cancelRunningJob()
 
 int runCommand(const QStringList &arguments, const QProcessEnvironment &env)
 {
+    // Failures before the configuration is resolved are reported as the output parameter asks
+    // (for a command line that does not parse, only its environment and Vela files can ask).
+    const auto usageFailure = [&env](const CommandLine &cmd, const Error &error) {
+        if (requestedOutputFormat(cmd, env) != OutputFormat::Json)
+            return int(ExitUsage);
+        return printJson(QStringLiteral("error"), {}, ExitUsage, error);
+    };
     const Result<CommandLine> cmd = parseCommandLine(arguments);
     if (!cmd.ok()) {
         Log::error(cmd.error().message() + QStringLiteral(" (see s3cache --help)"));
-        return ExitUsage;
+        return usageFailure(CommandLine{}, cmd.error());
     }
     if (cmd->help) {
         return printOut(usageText(cmd->action));
@@ -396,16 +460,19 @@ int runCommand(const QStringList &arguments, const QProcessEnvironment &env)
     const Result<Config> config = resolveConfig(*cmd, env);
     if (!config.ok()) {
         Log::error(config.error().message());
-        return ExitUsage;
+        return usageFailure(*cmd, config.error());
     }
     Log::setLevel(config->logLevel);
     if (config->action == Action::Config) {
-        return printOut(config->describe(describeCredentials(*config, env)) + QLatin1Char('\n'));
+        const CredentialsReport credentials = describeCredentials(*config, env);
+        if (jsonOutput(*config))
+            return printJson(QStringLiteral("config"), JsonReport::configJson(config->report(credentials)), ExitOk);
+        return printOut(config->describe(credentials) + QLatin1Char('\n'));
     }
 
     Result<ObjectStorePtr> store = openStore(*config, env);
     if (!store.ok())
-        return reportFailure(*config, QStringLiteral("opening the store"), store.error());
+        return reportFailureOf(*config, actionName(config->action), QStringLiteral("opening the store"), store.error());
     Log::debug(QStringLiteral("store: %1").arg((*store)->describe()));
     switch (config->action) {
     case Action::Restore: return runRestore(*config, **store);

@@ -40,23 +40,33 @@ Result<ObjectStorePtr> openStore(const Config &config, const QProcessEnvironment
     return spec->open();
 }
 
-QString describeCredentials(const Config &config, const QProcessEnvironment &env)
+CredentialsReport describeCredentials(const Config &config, const QProcessEnvironment &env)
 {
+    CredentialsReport report;
     if (config.fileStore || !config.credentials.isEmpty())
-        return {};
+        return report;
     const Result<StoreSpec> spec = StoreSpec::resolve(storeSettings(config), env, QDir::homePath());
-    if (!spec.ok())
-        return QStringLiteral("none: the AWS credential chain failed: %1").arg(spec.error().toString());
+    if (!spec.ok()) {
+        report.error = spec.error().toString();
+        report.text = QStringLiteral("none: the AWS credential chain failed: %1").arg(report.error);
+        return report;
+    }
     const Credentials &found = spec->credentials();
-    if (found.isEmpty())
-        return QStringLiteral("none found (parameters, AWS_* variables, ~/.aws files, container, instance metadata): "
-                              "requests are sent unsigned");
-    QString row = QStringLiteral("access key %1 from %2").arg(Log::maskAccessKeyId(found.accessKey), spec->credentialSource());
-    if (!found.sessionToken.isEmpty())
-        row += QStringLiteral(", with session token");
+    if (found.isEmpty()) {
+        report.text = QStringLiteral("none found (parameters, AWS_* variables, ~/.aws files, container, instance "
+                                     "metadata): requests are sent unsigned");
+        return report;
+    }
+    report.source = spec->credentialSource();
+    report.accessKeyId = Log::maskAccessKeyId(found.accessKey);
+    report.sessionToken = !found.sessionToken.isEmpty();
+    report.expiration = found.expiration;
+    report.text = QStringLiteral("access key %1 from %2").arg(report.accessKeyId, report.source);
+    if (report.sessionToken)
+        report.text += QStringLiteral(", with session token");
     if (found.expiration.isValid())
-        row += QStringLiteral(", expires %1").arg(found.expiration.toString(Qt::ISODate));
-    return row;
+        report.text += QStringLiteral(", expires %1").arg(found.expiration.toString(Qt::ISODate));
+    return report;
 }
 
 QStringList legacyFallbackKeys(const Config &config)

@@ -17,9 +17,9 @@ Result<ObjectStorePtr> openStore(const Config &config, const QProcessEnvironment
 
 // For `s3cache config` when no key was given: runs the AWS chain and says which link gave which
 // access key id ("access key ASIA... from web identity: role ... via AWS_WEB_IDENTITY_TOKEN_FILE,
-// with session token, expires 2026-..."), or why it failed (as text: `config` never fails on it).
+// with session token, expires 2026-..."), or why it failed (`config` never fails on it).
 // Empty for a file store or given keys. May do network I/O.
-QString describeCredentials(const Config &config, const QProcessEnvironment &env);
+CredentialsReport describeCredentials(const Config &config, const QProcessEnvironment &env);
 
 // Keys restore tries after config.objectKey(): the Go plugin's `archive.tgz` at the same place
 // when `filename` was not set explicitly (docs/behaviour.md §5).

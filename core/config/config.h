@@ -48,6 +48,7 @@
 #include "util/log.h"
 #include "util/result.h"
 
+#include <QDateTime>
 #include <QMap>
 #include <QProcessEnvironment>
 #include <QString>
@@ -55,10 +56,64 @@
 
 namespace s3cache {
 
+// What the command prints on stdout (the `output` parameter): text, or one JSON document
+// (core/cache/jsonreport.h; README "Machine-readable output"). Logs go to stderr either way.
+enum class OutputFormat { Text, Json };
+
+// Where the credentials of a run come from, as `s3cache config` shows them (values masked: the
+// access key id as Log::maskAccessKeyId shows it, never a secret).
+struct CredentialsReport
+{
+    QString text;            // the `credentials:` row
+    QString source;          // "CACHE_S3_ACCESS_KEY", "web identity: role ...", ...; empty: none
+    QString accessKeyId;     // masked ("AKIA****")
+    bool sessionToken = false;
+    QDateTime expiration;    // temporary credentials; invalid: they do not expire
+    QString error;           // the AWS chain failed: why
+};
+
+// What `s3cache config` shows, as data: Config::describe() prints it as text and
+// jsonreport.h as JSON, so both show the same values, masked the same way.
+struct ConfigReport
+{
+    struct ParameterRow
+    {
+        QString name;
+        QString value;         // as resolved or given ("****" for secrets); empty: none
+        QString source;        // "PARAMETER_ROOT", "default", "default: AWS chain", "not set"
+        QString templateText;  // the template the value was evaluated from, if any
+    };
+
+    QString action;
+    bool fileStore = false;
+    QString storeDirectory;         // file:// store: the bucket's folder
+    QString endpoint;               // S3: the resolved endpoint
+    QString addressing;             // "path-style" or "virtual-host"
+    QString region;
+    QString regionSource;
+    QString endpointsIgnoredBy;     // AWS_IGNORE_CONFIGURED_ENDPOINT_URLS (or the profile's)
+    QString proxy;                  // ProxySettings::describeFor (credentials masked)
+    QString caBundle;
+    QString caBundleSource;
+    QString bucket;
+    QString key;                    // empty: not known (no path, no org and repo)
+    QStringList restoreKeys;
+    QString defaultBranch;          // the default-branch fallback, when it applies
+    QString defaultBranchSource;
+    QStringList defaultBranchKeys;  // its key, then its restore keys
+    bool hasScope = false;          // flush and list
+    QString scope;                  // repoPrefix(); empty: the whole bucket
+    QString format;
+    CredentialsReport credentials;
+    QString workspace;
+    QList<ParameterRow> parameters; // every row of the parameter table, in its order
+};
+
 struct Config
 {
     Action action = Action::Restore;
     LogLevel logLevel = LogLevel::Info;
+    OutputFormat output = OutputFormat::Text;
 
     // storage
     bool fileStore = false;
@@ -128,14 +183,22 @@ struct Config
     // For `s3cache config`: store, addressing, region, bucket, key, format, credentials and every
     // parameter of the table with its value and source. Secrets are "****", the access key is
     // shown partly.
-    // `credentialsRow`: what `s3cache config` found in the AWS chain (storefactory.h:
+    // `chain`: what `s3cache config` found in the AWS chain (storefactory.h:
     // describeCredentials); empty: the row says only that the chain runs at run time.
-    QString describe(const QString &credentialsRow = {}) const;
+    ConfigReport report(const CredentialsReport &chain = {}) const;
+    // report() as text, every line through Log::mask.
+    QString describe(const CredentialsReport &chain = {}) const;
 };
 
 // `velaRoot` empty: S3CACHE_VELA_ROOT from `env`, else "/vela". Registers the secret key and
 // session token with Log::registerSecret as soon as they are read.
 Result<Config> resolveConfig(const CommandLine &cmd, const QProcessEnvironment &env,
                              const QString &velaRoot = {});
+
+// The output format `cmd` and `env` ask for, read on its own: when resolveConfig() fails, its
+// error is still reported in the format asked for. Text when unset or not a valid format (that
+// error is resolveConfig's to report).
+OutputFormat requestedOutputFormat(const CommandLine &cmd, const QProcessEnvironment &env,
+                                   const QString &velaRoot = {});
 
 } // namespace s3cache

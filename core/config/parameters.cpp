@@ -34,6 +34,9 @@ QList<Parameter> makeTable()
          .help = u"restore, rebuild (also upload), flush; manual: list, inspect, config (or the first argument)"_s},
         {.name = u"log_level"_s, .defaultValue = u"info"_s, .metavar = u"L"_s,
          .help = u"trace, debug, info, warn, error, fatal, panic"_s},
+        {.name = u"output"_s, .defaultValue = u"text"_s, .metavar = u"FORMAT"_s,
+         .help = u"text, or json: list, inspect and config print one JSON document, restore, rebuild and flush "
+                 "end with a JSON summary; on stdout (logs stay on stderr)"_s},
         {.name = u"server"_s,
          .defaultText = u"AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL, else the AWS profile's, else the AWS regional endpoint"_s, .metavar = u"URL"_s,
          .help = u"endpoint: https://host[:port], http://..., a bare host (https), or file:///dir for a local "

@@ -18,7 +18,22 @@ std::optional<QStringList> keySegments(const QString &text)
     return segments;
 }
 
+std::optional<OutputFormat> parseOutputFormat(const QString &text)
+{
+    if (text.compare(u"text"_s, Qt::CaseInsensitive) == 0)
+        return OutputFormat::Text;
+    if (text.compare(u"json"_s, Qt::CaseInsensitive) == 0)
+        return OutputFormat::Json;
+    return std::nullopt;
+}
+
 } // namespace
+
+OutputFormat requestedOutputFormat(const CommandLine &cmd, const QProcessEnvironment &env, const QString &velaRoot)
+{
+    const std::optional<ParameterValue> given = ParameterSource(cmd.flags, env, velaRoot).get(u"output"_s);
+    return given ? parseOutputFormat(given->value).value_or(OutputFormat::Text) : OutputFormat::Text;
+}
 
 Error invalidParameter(const QString &message)
 {
@@ -139,6 +154,15 @@ Error Resolver::resolveAction()
     if (!Log::parseLevel(level->toString(), &m_config.logLevel))
         return invalidParameter(u"log_level: unknown level '%1' (from %2); expected trace, debug, info, warn, "
                                 "error, fatal or panic"_s.arg(level->toString(), m_config.resolved.value(u"log_level"_s).source));
+
+    const Result<QVariant> output = value(u"output"_s);
+    if (!output.ok())
+        return output.error();
+    const std::optional<OutputFormat> format = parseOutputFormat(output->toString());
+    if (!format)
+        return invalidParameter(u"output: unknown format '%1' (from %2); expected text or json"_s.arg(
+            output->toString(), m_config.resolved.value(u"output"_s).source));
+    m_config.output = *format;
     return {};
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 // The steps of resolveConfig() (config.h), one file each, run in this order by Resolver::run():
-//   1. resolver.cpp          action and log level (beside the helpers every step uses)
+//   1. resolver.cpp          action, log level and output (beside the helpers every step uses)
 //   2. resolvestore.cpp      credentials, then the store (server, bucket, region, addressing,
 //                            with the AWS conventions of awss3settings.h; proxies)
 //   3. resolveworkspace.cpp  workspace and mounts: the key templates hash files below them
