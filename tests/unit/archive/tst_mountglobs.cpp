@@ -62,6 +62,7 @@ private slots:
         write(QStringLiteral("package.json"), "{}");
         write(QStringLiteral("node_modules/a/index.js"));
         write(QStringLiteral("node_modules/.cache/babel/x.json"));
+        QVERIFY(QDir().mkpath(ws() + QStringLiteral("/node_modules/.bin")));
         QVERIFY(QFile::link(QStringLiteral("../a/index.js"), ws() + QStringLiteral("/node_modules/.bin/a")));
         for (const char *p : {"web", "api", "docs"}) {
             const QString pkg = QStringLiteral("packages/") + QLatin1String(p);
