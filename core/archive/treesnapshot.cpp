@@ -764,22 +764,21 @@ Result<TreeSnapshot> scanMounts(const QString &workspace, const QStringList &mou
 
     // A glob that selected nothing is reported like a mount that does not exist. The walk does
     // not match a pattern below a folder a later pattern decides alone; what it archived there
-    // counts too.
+    // counts too. An exclude that matched nothing is worth a debug line only.
     QList<bool> matched = walker.matched();
     for (qsizetype index = 0; index < patterns.size(); ++index) {
         const PathSelection::Pattern &pattern = patterns.at(index);
         if (matched.at(index) || missing.at(index) || (!pattern.exclude && pattern.glob.isLiteral()))
             continue;
+        if (pattern.exclude) {
+            Log::debug(QStringLiteral("mount %1 excludes nothing the walk looked at").arg(pattern.given));
+            continue;
+        }
         for (qsizetype e = 0; e < snapshot.size() && !matched.at(index); ++e) {
             const TreeEntry entry = snapshot.at(e);
             matched[index] = pattern.glob.matches(entry.source, entry.type == TreeEntry::Directory);
         }
-        if (matched.at(index))
-            continue;
-        if (pattern.exclude)
-            Log::debug(QStringLiteral("mount %1 excludes nothing").arg(pattern.given));
-        else
-            missing[index] = true;
+        missing[index] = !matched.at(index);
     }
     for (qsizetype index = 0; index < patterns.size(); ++index) {
         if (missing.at(index))
