@@ -13,6 +13,7 @@
 #include "config/config.h"
 #include "config/usage.h"
 #include "util/log.h"
+#include "util/pathglob.h"
 
 #include <QDateTime>
 #include <QFile>
@@ -254,7 +255,8 @@ int runRebuild(const Config &config, ObjectStore &store, const QProcessEnvironme
     const Error error = runJob(job, config);
     const RebuildResult &r = job.result();
     for (const QString &m : r.missingMounts)
-        Log::warn(QStringLiteral("mount %1 does not exist in %2: skipped").arg(m, config.workspace));
+        Log::warn((isGlobPattern(m) ? QStringLiteral("mount %1 matches nothing in %2: skipped")
+                                    : QStringLiteral("mount %1 does not exist in %2: skipped")).arg(m, config.workspace));
     for (const QString &s : r.skipped)
         Log::info(QStringLiteral("%1 is a device, fifo or socket: not cached").arg(s));
     for (const QString &s : r.unreadable)

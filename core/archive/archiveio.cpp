@@ -25,23 +25,6 @@ QString stagingPrefix()
     return reservedPrefix() + QStringLiteral("staging-");
 }
 
-std::optional<QString> normalizeRelativePath(const QString &path)
-{
-    QStringList parts;
-    for (const QString &part : path.split(u'/', Qt::SkipEmptyParts)) {
-        if (part == u".")
-            continue;
-        if (part == u"..") {
-            if (parts.isEmpty())
-                return std::nullopt;
-            parts.removeLast();
-            continue;
-        }
-        parts << part;
-    }
-    return parts.join(u'/');
-}
-
 ScopedLocale::ScopedLocale(const char *name)
 {
     m_locale = newlocale(LC_CTYPE_MASK, name, nullptr);

@@ -35,9 +35,6 @@ constexpr qint64 ArchiveBlockSize = 1024 * 1024;
 QString reservedPrefix();
 QString stagingPrefix();
 
-// "a/./b//c/../d" -> "a/b/d"; nullopt when ".." climbs above the start. "" and "." -> "".
-std::optional<QString> normalizeRelativePath(const QString &path);
-
 // libarchive converts names between an archive's charset and the C library's locale, chosen per
 // archive when it is created. This switches the calling thread (only) to the LC_CTYPE of `name`
 // ("C", "C.UTF-8") for the lifetime of the object, whatever the process's locale is.

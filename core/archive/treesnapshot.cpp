@@ -4,6 +4,7 @@
 
 #include "util/contentdigest.h"
 #include "util/log.h"
+#include "util/pathglob.h"
 #include "util/sha256.h"
 
 #include <QDir>
@@ -128,13 +129,20 @@ Result<QList<Child>> readDirectory(const QByteArray &abs)
 // end: it takes the directory the walker will reach last, reads it, and goes on with that one's
 // subdirectories, last first. The two meet in the middle; the walker reads what the helper has
 // not (take), and waits only for a directory the helper is reading. The helper pauses while it
-// holds HeldLimit children, so memory stays bounded whatever the tree.
+// holds HeldLimit children, so memory stays bounded whatever the tree. Both enter only the
+// directories the mounts' PathSelection says a walk must enter, each carrying its verdict.
 class DirectoryPrefetcher
 {
 public:
     static constexpr qsizetype HeldLimit = 16384;
 
-    DirectoryPrefetcher() : m_thread([this] { work(); }) {}
+    using Verdict = PathSelection::Verdict;
+
+    // `workspace`: the absolute path the directories' paths begin with.
+    DirectoryPrefetcher(const PathSelection &selection, const QByteArray &workspace)
+        : m_selection(selection), m_workspaceLength(workspace.size()), m_thread([this] { work(); })
+    {
+    }
     ~DirectoryPrefetcher()
     {
         {
@@ -146,16 +154,17 @@ public:
     }
     Q_DISABLE_COPY_MOVE(DirectoryPrefetcher)
 
-    // `children` of `dir` (just taken) that the walker will enter, in the order it will.
-    void expect(const QByteArray &dir, const QList<const Child *> &children)
+    // `children` of `dir` (just taken) that the walker will enter, in the order it will, with
+    // their verdicts.
+    void expect(const QByteArray &dir, const QList<std::pair<const Child *, Verdict>> &children)
     {
         {
             const std::lock_guard lock(m_mutex);
             for (auto child = children.crbegin(); child != children.crend(); ++child) {
-                const QByteArray path = dir + '/' + (*child)->name;
+                const QByteArray path = dir + '/' + child->first->name;
                 if (m_slots.contains(path))
                     continue;  // `dir` was the helper's: it announced them itself
-                m_slots.emplace(path);
+                m_slots.insert(path, Slot{Slot::Queued, {}, child->second});
                 m_queue.push_front(path);
             }
         }
@@ -188,6 +197,7 @@ private:
     {
         enum State { Queued, Running, Done } state = Queued;
         std::optional<Result<QList<Child>>> result;
+        Verdict verdict;  // the directory's, among the mounts
     };
 
     void work()
@@ -203,17 +213,27 @@ private:
             if (slot == m_slots.end() || slot->state != Slot::Queued)
                 continue;  // the walker read it itself
             slot->state = Slot::Running;
+            const Verdict verdict = slot->verdict;
             lock.unlock();
             Result<QList<Child>> result = readDirectory(abs);
+            QList<std::pair<QByteArray, Verdict>> entered;  // what the walker will enter, as it decides
+            if (result.ok()) {
+                for (const Child &child : *result) {
+                    if (!S_ISDIR(child.st.st_mode))
+                        continue;
+                    const QByteArray path = abs + '/' + child.name;
+                    const Verdict v = verdict.settled ? verdict
+                                                      : m_selection.verdict(verdict, QByteArrayView(path).sliced(m_workspaceLength + 1), true);
+                    if (m_selection.selects(v) || v.enter)
+                        entered.append({path, v});
+                }
+            }
             lock.lock();
             if (result.ok()) {
                 m_held += result->size();
-                for (const Child &child : *result) {  // the last one ends up next
-                    if (S_ISDIR(child.st.st_mode)) {
-                        const QByteArray path = abs + '/' + child.name;
-                        m_slots.emplace(path);
-                        m_queue.push_back(path);
-                    }
+                for (const auto &[path, v] : std::as_const(entered)) {  // the last one ends up next
+                    m_slots.insert(path, Slot{Slot::Queued, {}, v});
+                    m_queue.push_back(path);
                 }
             }
             const auto done = m_slots.find(abs);  // the walker waits for a running slot: still there
@@ -223,6 +243,8 @@ private:
         }
     }
 
+    const PathSelection &m_selection;
+    const qsizetype m_workspaceLength;
     std::mutex m_mutex;
     std::condition_variable m_changed;
     std::deque<QByteArray> m_queue;  // front: what the walker wants soonest; back: the helper's end
@@ -235,15 +257,40 @@ private:
 class Walker
 {
 public:
-    Walker(TreeSnapshot &snapshot, const Cancellation *cancel) : m_snapshot(snapshot), m_cancel(cancel) {}
+    using Verdict = PathSelection::Verdict;
 
-    // Adds the entry at `abs` (already lstat'ed) as `stored`, and below it when it is a directory;
-    // `relative` is its workspace-relative path (for messages).
+    Walker(TreeSnapshot &snapshot, const PathSelection &selection, const Cancellation *cancel)
+        : m_snapshot(snapshot), m_selection(selection), m_cancel(cancel),
+          m_matched(selection.patterns().size(), false),
+          m_prefetcher(selection, QFile::encodeName(snapshot.workspace))
+    {
+    }
+
+    // Which patterns matched something the walk looked at.
+    const QList<bool> &matched() const { return m_matched; }
+    Verdict rootVerdict(const QByteArray &relative, const struct stat &st)
+    {
+        return m_selection.verdictFromRoot(relative, S_ISDIR(st.st_mode), &m_matched);
+    }
+
+    // Adds the entry at `abs` (already lstat'ed) as `stored` when the mounts select it (`verdict`),
+    // and what they select below it when it is a directory; `relative` is its workspace-relative
+    // path.
     Error visit(const QByteArray &abs, const QByteArray &stored, const QByteArray &relative, const struct stat &st,
-                const QByteArray &linkTarget)
+                const QByteArray &linkTarget, const Verdict &verdict)
     {
         if (m_cancel && m_cancel->isCancelled())
             return Error(ErrorKind::Cancelled, QStringLiteral("Cancelled"), QStringLiteral("scanning the mounts was cancelled"));
+        if (!m_selection.selects(verdict)) {
+            // Not archived; a folder only looked into when a later pattern may select something below.
+            if (!S_ISDIR(st.st_mode) || !verdict.enter)
+                return {};
+            if (!mayAccess(st, S_IRUSR | S_IXUSR)) {
+                m_snapshot.unreadable << QFile::decodeName(relative);
+                return {};
+            }
+            return visitChildren(abs, stored, relative, false, verdict);
+        }
         const quint32 mode = st.st_mode & 07777;
         if ((S_ISDIR(st.st_mode) && !mayAccess(st, S_IRUSR | S_IXUSR)) || (S_ISREG(st.st_mode) && !mayAccess(st, S_IRUSR))) {
             m_snapshot.unreadable << QFile::decodeName(relative);
@@ -251,7 +298,7 @@ public:
         }
         if (S_ISDIR(st.st_mode)) {
             m_snapshot.append(stored, TreeEntry::Directory, 0, st.st_mtim.tv_sec, qint32(st.st_mtim.tv_nsec), mode);
-            return visitChildren(abs, stored, relative, false);
+            return visitChildren(abs, stored, relative, false, verdict);
         }
         if (S_ISLNK(st.st_mode)) {
             m_snapshot.append(stored, TreeEntry::Symlink, linkTarget.size(), st.st_mtim.tv_sec, qint32(st.st_mtim.tv_nsec), mode,
@@ -276,24 +323,34 @@ public:
         return {};
     }
 
-    // The children of directory `abs`, sorted by name; `stored`/`relative` are their prefixes.
-    Error visitChildren(const QByteArray &abs, const QByteArray &stored, const QByteArray &relative, bool workspaceRoot)
+    // The children of directory `abs` (whose verdict is `verdict`), sorted by name;
+    // `stored`/`relative` are their prefixes.
+    Error visitChildren(const QByteArray &abs, const QByteArray &stored, const QByteArray &relative, bool workspaceRoot,
+                        const Verdict &verdict)
     {
         const Result<QList<Child>> children = m_prefetcher.take(abs);
         if (!children.ok())
             return children.error();
         const auto skipped = [&](const Child &child) { return workspaceRoot && child.name.startsWith(m_reservedPrefix); };
-        QList<const Child *> directories;
-        for (const Child &child : *children) {
-            if (S_ISDIR(child.st.st_mode) && !skipped(child))
-                directories << &child;
+        QList<Verdict> verdicts(children->size(), verdict);
+        QList<std::pair<const Child *, Verdict>> directories;
+        for (qsizetype i = 0; i < children->size(); ++i) {
+            const Child &child = children->at(i);
+            if (skipped(child))
+                continue;
+            const bool directory = S_ISDIR(child.st.st_mode);
+            if (!verdict.settled)
+                verdicts[i] = m_selection.verdict(verdict, joined(relative, child.name), directory, &m_matched);
+            if (directory && (m_selection.selects(verdicts.at(i)) || verdicts.at(i).enter))
+                directories.append({&child, verdicts.at(i)});
         }
         m_prefetcher.expect(abs, directories);
-        for (const Child &child : *children) {
+        for (qsizetype i = 0; i < children->size(); ++i) {
+            const Child &child = children->at(i);
             if (skipped(child))
                 continue;
             if (Error e = visit(abs + '/' + child.name, joined(stored, child.name), joined(relative, child.name), child.st,
-                                child.linkTarget))
+                                child.linkTarget, verdicts.at(i)))
                 return e;
         }
         return {};
@@ -320,7 +377,9 @@ private:
     }
 
     TreeSnapshot &m_snapshot;
+    const PathSelection &m_selection;
     const Cancellation *m_cancel;
+    QList<bool> m_matched;  // per pattern
     const uid_t m_euid = geteuid();
     const QList<gid_t> m_groups = processGroups();
     const QByteArray m_reservedPrefix = QFile::encodeName(reservedPrefix());
@@ -611,38 +670,50 @@ Result<TreeSnapshot> scanMounts(const QString &workspace, const QStringList &mou
         return Error(ErrorKind::InvalidInput, QStringLiteral("InvalidWorkspace"),
                      QStringLiteral("workspace %1 is not a directory").arg(snapshot.workspace));
 
-    QList<Mount> found;
     for (const QString &given : mounts) {
         if (given.isEmpty())
             return invalidMount(QStringLiteral("\"\""), QStringLiteral("is empty"));
-        if (given.startsWith(u'/'))
+        qsizetype bangs = 0;  // a leading '!' excludes (util/pathglob.h)
+        while (bangs < given.size() && given.at(bangs) == u'!')
+            ++bangs;
+        if (given.mid(bangs).startsWith(u'/'))
             return invalidMount(given, QStringLiteral("is an absolute path; mounts are relative to the workspace"));
-        const std::optional<QString> rel = normalizeRelativePath(given);
-        if (!rel)
-            return invalidMount(given, QStringLiteral("leaves the workspace (..)"));
-        Mount mount{given, *rel, {}, {}};
-        bool missing = false;
-        const QStringList parts = rel->split(u'/', Qt::SkipEmptyParts);
+    }
+    const Result<PathSelection> selection = PathSelection::compile(mounts);
+    if (!selection.ok())
+        return Error(ErrorKind::InvalidInput, QStringLiteral("InvalidMount"), QStringLiteral("mount ") + selection.error().message());
+    const QList<PathSelection::Pattern> &patterns = selection->patterns();
+
+    // Where the walk starts: each literal include, and each glob's literal folder (base()).
+    QList<Mount> found;
+    QList<bool> missing(patterns.size(), false);
+    for (qsizetype index = 0; index < patterns.size(); ++index) {
+        const PathSelection::Pattern &pattern = patterns.at(index);
+        if (pattern.exclude)
+            continue;
+        const bool literal = pattern.glob.isLiteral();
+        Mount mount{pattern.given, literal ? pattern.glob.text() : pattern.glob.base(), {}, {}};
+        const QStringList parts = mount.rel.split(u'/', Qt::SkipEmptyParts);
         QString prefix;
-        for (qsizetype i = 0; i < parts.size() && !missing; ++i) {
+        for (qsizetype i = 0; i < parts.size() && !missing.at(index); ++i) {
             prefix += (prefix.isEmpty() ? QString() : QStringLiteral("/")) + parts.at(i);
             const QByteArray abs = QFile::encodeName(snapshot.workspace + u'/' + prefix);
+            const bool through = i + 1 < parts.size() || !literal;  // a glob goes through its base
             if (lstat(abs.constData(), &mount.st) != 0) {
                 if (errno != ENOENT && errno != ENOTDIR)
                     return scanError(QStringLiteral("inspect"), abs, errno);
-                missing = true;
-            } else if (i + 1 < parts.size() && S_ISLNK(mount.st.st_mode)) {
-                return invalidMount(given, QStringLiteral("passes through the symbolic link %1").arg(prefix));
-            } else if (i + 1 < parts.size() && !S_ISDIR(mount.st.st_mode)) {
-                missing = true;
+                missing[index] = true;
+            } else if (through && S_ISLNK(mount.st.st_mode)) {
+                return invalidMount(pattern.given, QStringLiteral("passes through the symbolic link %1").arg(prefix));
+            } else if (through && !S_ISDIR(mount.st.st_mode)) {
+                missing[index] = true;
             }
         }
         if (parts.isEmpty())
             mount.st = wsStat;
-        mount.stored = S_ISDIR(mount.st.st_mode) || preservePath ? mount.rel : mount.rel.mid(mount.rel.lastIndexOf(u'/') + 1);
-        if (missing)
-            snapshot.missingMounts << given;
-        else
+        mount.stored = S_ISDIR(mount.st.st_mode) || preservePath || !literal
+            ? mount.rel : mount.rel.mid(mount.rel.lastIndexOf(u'/') + 1);
+        if (!missing.at(index))
             found << mount;
     }
 
@@ -662,13 +733,18 @@ Result<TreeSnapshot> scanMounts(const QString &workspace, const QStringList &mou
                          QStringLiteral("two mounts would both be stored as %1 (%2)").arg(kept.at(i).stored, kept.at(i).rel));
     }
 
-    Walker walker(snapshot, cancel);
+    // One walk below each start; what is archived is what the patterns select (excludes included),
+    // and only folders where something may be selected are read.
+    Walker walker(snapshot, *selection, cancel);
     for (const Mount &m : kept) {
         const QByteArray rel = QFile::encodeName(m.rel);
         const QByteArray abs = QFile::encodeName(snapshot.workspace) + (rel.isEmpty() ? QByteArray() : '/' + rel);
+        const PathSelection::Verdict verdict = walker.rootVerdict(rel, m.st);
         if (rel.isEmpty()) {
-            if (Error e = walker.visitChildren(abs, QByteArray(), QByteArray(), true))
-                return e;
+            if (selection->selects(verdict) || verdict.enter) {
+                if (Error e = walker.visitChildren(abs, QByteArray(), QByteArray(), true, verdict))
+                    return e;
+            }
             continue;
         }
         QByteArray linkTarget;
@@ -679,10 +755,34 @@ Result<TreeSnapshot> scanMounts(const QString &workspace, const QStringList &mou
             linkTarget = std::move(*target);
         }
         const QByteArray stored = QFile::encodeName(m.stored);
-        if (stored != rel)
-            snapshot.setSource(snapshot.size(), rel);
-        if (Error e = walker.visit(abs, stored, rel, m.st, linkTarget))
+        const qsizetype first = snapshot.size();
+        if (Error e = walker.visit(abs, stored, rel, m.st, linkTarget, verdict))
             return e;
+        if (stored != rel && snapshot.size() > first)
+            snapshot.setSource(first, rel);
+    }
+
+    // A glob that selected nothing is reported like a mount that does not exist. The walk does
+    // not match a pattern below a folder a later pattern decides alone; what it archived there
+    // counts too. An exclude that matched nothing is worth a debug line only.
+    QList<bool> matched = walker.matched();
+    for (qsizetype index = 0; index < patterns.size(); ++index) {
+        const PathSelection::Pattern &pattern = patterns.at(index);
+        if (matched.at(index) || missing.at(index) || (!pattern.exclude && pattern.glob.isLiteral()))
+            continue;
+        if (pattern.exclude) {
+            Log::debug(QStringLiteral("mount %1 excludes nothing the walk looked at").arg(pattern.given));
+            continue;
+        }
+        for (qsizetype e = 0; e < snapshot.size() && !matched.at(index); ++e) {
+            const TreeEntry entry = snapshot.at(e);
+            matched[index] = pattern.glob.matches(entry.source, entry.type == TreeEntry::Directory);
+        }
+        missing[index] = !matched.at(index);
+    }
+    for (qsizetype index = 0; index < patterns.size(); ++index) {
+        if (missing.at(index))
+            snapshot.missingMounts << patterns.at(index).given;
     }
     if (Error e = digestContents(snapshot, state, floor, cancel))
         return e;

@@ -44,7 +44,7 @@ class TreeSnapshot
 {
 public:
     QString workspace;
-    QStringList missingMounts;  // mounts that do not exist (the caller warns and skips them)
+    QStringList missingMounts;  // mounts that do not exist, globs that match nothing (the caller warns)
     QStringList skipped;        // devices, fifos, sockets: workspace-relative paths
     QStringList unreadable;     // files and folders this user may not read: left out, like tar does
     qint64 totalFileBytes = 0;
@@ -110,11 +110,15 @@ private:
     mutable QByteArray m_unhashedMarker;    // random, made once: see fingerprint()
 };
 
-// Walks the mounts once. Refuses (ErrorKind::InvalidInput, naming the mount) absolute mounts and
-// mounts that leave the workspace through ".." or pass through a symbolic link; nested and
-// duplicate mounts are archived once. A directory mount keeps its workspace-relative path
-// (a/b/dir -> a/b/dir/...); a file mount is stored by its base name unless preservePath is set
-// (the Go plugin's behaviour). Symbolic links are recorded, never followed.
+// Walks the mounts once. `mounts` are paths, globs and '!' excludes, evaluated in order as
+// util/pathglob.h's PathSelection says (later patterns win; an exclude also takes things out of
+// an included folder). Refuses (ErrorKind::InvalidInput, naming the mount) absolute mounts and
+// mounts that leave the workspace through ".." or pass through a symbolic link (for a glob: its
+// literal folder, base()); nested and duplicate mounts are archived once. A glob is walked from
+// its literal folder only, never into a symbolic link, and only into folders where something may
+// be selected. A directory mount keeps its workspace-relative path (a/b/dir -> a/b/dir/...), as
+// does everything a glob selects; a literal file mount is stored by its base name unless
+// preservePath is set (the Go plugin's behaviour). Symbolic links are recorded, never followed.
 //
 // Then every regular file gets its content digest: from `state` when the file's lstat stamp
 // matches its record exactly (nothing is read), else by reading it (in 1 MiB blocks, cancellable

@@ -57,9 +57,9 @@ Result<QString> fileChecksum(const QString &workspace, const QString &path)
     return QString::fromLatin1(*hash);
 }
 
-Result<QString> hashFiles(const QString &workspace, const QStringList &patterns, const QStringList &excludedPaths)
+Result<QString> hashFiles(const QString &workspace, const QStringList &patterns, const QStringList &mounts)
 {
-    const Result<QStringList> files = matchFiles(workspace, patterns, excludedPaths);
+    const Result<QStringList> files = matchFiles(workspace, patterns, mounts);
     if (!files.ok())
         return files.error();
     if (files->isEmpty()) {

@@ -17,6 +17,6 @@ Result<QString> fileChecksum(const QString &workspace, const QString &path);
 // order, i.e. what `sha256sum FILES | sha256sum` prints with the files sorted by path. No
 // matching file is an error (a key that follows nothing would never change).
 Result<QString> hashFiles(const QString &workspace, const QStringList &patterns,
-                          const QStringList &excludedPaths = {});
+                          const QStringList &mounts = {});
 
 } // namespace s3cache

@@ -1,11 +1,12 @@
 #include "filematch.h"
 
+#include "util/pathglob.h"
+
 #include <QDir>
 #include <QFileInfo>
-#include <QRegularExpression>
 #include <QSet>
 
-#include <limits>
+#include <algorithm>
 
 namespace s3cache {
 
@@ -13,99 +14,20 @@ using namespace Qt::StringLiterals;
 
 namespace {
 
-// Workspace-relative, '/'-separated, without "./"; std::nullopt when absolute or with "..".
-std::optional<QString> relativePattern(const QString &pattern)
-{
-    if (pattern.startsWith(u'/'))
-        return std::nullopt;
-    QStringList segments;
-    for (const QString &s : pattern.split(u'/', Qt::SkipEmptyParts)) {
-        if (s == u"..")
-            return std::nullopt;
-        if (s != u".")
-            segments << s;
-    }
-    return segments.join(u'/');
-}
-
-bool hasWildcard(const QString &segment)
-{
-    return segment.contains(u'*') || segment.contains(u'?') || segment.contains(u'[');
-}
-
-QRegularExpression globRegex(const QString &pattern)
-{
-    QString re = u"^"_s;
-    const qsizetype n = pattern.size();
-    for (qsizetype i = 0; i < n; ++i) {
-        const QChar c = pattern[i];
-        if (c == u'*') {
-            if (i + 1 < n && pattern[i + 1] == u'*') {
-                const bool segmentStart = i == 0 || pattern[i - 1] == u'/';
-                i += 1;
-                if (segmentStart && i + 1 == n) {
-                    re += u".*"_s;                  // "dir/**": everything below
-                } else if (segmentStart && pattern[i + 1] == u'/') {
-                    re += u"(?:.*/)?"_s;            // "**/": any number of folders, also none
-                    i += 1;
-                } else {
-                    re += u"[^/]*"_s;               // "a**b" is just "a*b"
-                }
-            } else {
-                re += u"[^/]*"_s;
-            }
-        } else if (c == u'?') {
-            re += u"[^/]"_s;
-        } else if (c == u'[') {
-            const qsizetype close = pattern.indexOf(u']', i + 2);
-            if (close < 0) {
-                re += u"\\["_s;
-                continue;
-            }
-            QString body = pattern.mid(i + 1, close - i - 1);
-            QString cls = u"["_s;
-            if (body.startsWith(u'!') || body.startsWith(u'^')) {
-                cls += u"^/"_s;
-                body = body.mid(1);
-            }
-            for (const QChar b : std::as_const(body))
-                cls += b == u'-' ? QString(b) : QRegularExpression::escape(QString(b));
-            re += cls + u']';
-            i = close;
-        } else {
-            re += QRegularExpression::escape(QString(c));
-        }
-    }
-    return QRegularExpression(re + u'$');
-}
-
-struct CompiledPattern
-{
-    QString text;
-    QRegularExpression regex;
-    QString base;        // literal leading folders: the walk starts there
-    int maxDepth = 0;    // levels below `base` a match can be at; INT_MAX with "**"
-    bool exclude = false;
-};
-
 class FileWalker
 {
 public:
-    FileWalker(QString workspace, QString canonicalRoot, const QStringList &excluded)
-        : m_workspace(std::move(workspace)), m_root(std::move(canonicalRoot))
+    FileWalker(QString workspace, QString canonicalRoot, const PathSelection &mounts)
+        : m_workspace(std::move(workspace)), m_root(std::move(canonicalRoot)), m_mounts(mounts)
     {
-        for (const QString &e : excluded) {
-            const QString clean = QDir::cleanPath(e);
-            if (!clean.isEmpty() && clean != u".")
-                m_excluded << clean;
-        }
     }
 
-    // Every regular file (or symlink to a file inside the workspace) below `base`, at most
-    // `depth` levels down, as workspace-relative paths.
-    void walk(const QString &base, int depth, QSet<QString> *out) const
+    // Every regular file (or symlink to a file inside the workspace) below `base` (whose verdict
+    // among the mounts is `verdict`), at most `depth` levels down, that the mounts do not select,
+    // as workspace-relative paths.
+    void walk(const QString &base, const PathSelection::Verdict &verdict, int depth, QSet<QString> *out) const
     {
-        if (depth <= 0 || isSkipped(base) || base.split(u'/').contains(u".git"_s))
+        if (depth <= 0 || (m_mounts.selects(verdict) && verdict.settled) || base.split(u'/').contains(u".git"_s))
             return;
         const QFileInfo baseInfo(base.isEmpty() ? m_workspace : m_workspace + u'/' + base);
         if (!base.isEmpty() && (baseInfo.isSymbolicLink() || !baseInfo.isDir()))
@@ -114,15 +36,20 @@ public:
             .entryInfoList(QDir::AllEntries | QDir::Hidden | QDir::System | QDir::NoDotAndDotDot, QDir::Name);
         for (const QFileInfo &entry : entries) {
             const QString rel = base.isEmpty() ? entry.fileName() : base + u'/' + entry.fileName();
-            if (entry.fileName() == u".git" || isSkipped(rel))
+            if (entry.fileName() == u".git")
                 continue;
-            if (entry.isSymbolicLink()) {
+            const QByteArray path = QFile::encodeName(rel);
+            const bool directory = entry.isDir() && !entry.isSymbolicLink();
+            const PathSelection::Verdict v = m_mounts.verdict(verdict, path, directory);
+            if (directory) {
+                walk(rel, v, depth - 1, out);
+            } else if (m_mounts.selects(v)) {
+                continue;  // cached: restore brings it back
+            } else if (entry.isSymbolicLink()) {
                 // Never into a linked folder; a linked file only when it stays in the workspace.
                 const QString target = entry.canonicalFilePath();
                 if (!target.isEmpty() && isInside(target, m_root) && QFileInfo(target).isFile())
                     out->insert(rel);
-            } else if (entry.isDir()) {
-                walk(rel, depth - 1, out);
             } else if (entry.isFile()) {
                 out->insert(rel);
             }
@@ -130,18 +57,9 @@ public:
     }
 
 private:
-    bool isSkipped(const QString &rel) const
-    {
-        for (const QString &e : m_excluded) {
-            if (rel == e || rel.startsWith(e + u'/'))
-                return true;
-        }
-        return false;
-    }
-
     QString m_workspace;
     QString m_root;
-    QStringList m_excluded;
+    const PathSelection &m_mounts;
 };
 
 } // namespace
@@ -162,54 +80,53 @@ Error keyFilesError(const QString &message)
     return Error(ErrorKind::InvalidInput, u"KeyFiles"_s, message);
 }
 
-Result<QStringList> matchFiles(const QString &workspace, const QStringList &patterns, const QStringList &excludedPaths)
+Result<QStringList> matchFiles(const QString &workspace, const QStringList &patterns, const QStringList &mounts)
 {
     const QString root = canonicalWorkspace(workspace);
     if (root.isEmpty())
         return keyFilesError(u"the workspace %1 does not exist"_s.arg(workspace));
-    QList<CompiledPattern> compiled;
+    struct Compiled
+    {
+        PathGlob glob;
+        bool exclude = false;
+    };
+    QList<Compiled> compiled;
     for (const QString &original : patterns) {
-        CompiledPattern c;
-        c.text = original;
-        QString text = original;
-        if (text.startsWith(u'!')) {
-            c.exclude = true;
-            text = text.mid(1);
-        }
-        const std::optional<QString> relative = relativePattern(text);
-        if (!relative || relative->isEmpty())
+        const bool exclude = original.startsWith(u'!');
+        Result<PathGlob> glob = PathGlob::compile(exclude ? original.mid(1) : original);
+        if (!glob.ok() || glob->segmentCount() == 0)
             return keyFilesError(u"pattern \"%1\" must name files relative to the workspace (no leading '/', "
                                  "no '..')"_s.arg(original));
-        c.regex = globRegex(*relative);
-        if (!c.regex.isValid())
-            return keyFilesError(u"pattern \"%1\" is not a valid glob: %2"_s.arg(original, c.regex.errorString()));
-        const QStringList segments = relative->split(u'/');
-        QStringList base;
-        for (qsizetype s = 0; s + 1 < segments.size() && !hasWildcard(segments[s]); ++s)
-            base << segments[s];
-        c.base = base.join(u'/');
-        c.maxDepth = relative->contains(u"**") ? std::numeric_limits<int>::max()
-                                                : static_cast<int>(segments.size() - base.size());
-        compiled << c;
+        compiled << Compiled{std::move(*glob), exclude};
     }
+    // A mount of the whole workspace does not leave everything out (hashFiles would match nothing).
+    QStringList leftOut;
+    for (const QString &mount : mounts) {
+        if (isGlobPattern(mount) || normalizeRelativePath(mount).value_or(u"."_s) != QString())
+            leftOut << mount;
+    }
+    const Result<PathSelection> selection = PathSelection::compile(leftOut);
+    if (!selection.ok())
+        return keyFilesError(u"mount "_s + selection.error().message());
 
-    const FileWalker walker(workspace, root, excludedPaths);
+    const FileWalker walker(workspace, root, *selection);
     QSet<QString> matched;
-    for (const CompiledPattern &c : std::as_const(compiled)) {
+    for (const Compiled &c : std::as_const(compiled)) {
         if (c.exclude)
             continue;
         QSet<QString> candidates;
-        walker.walk(c.base, c.maxDepth, &candidates);
+        walker.walk(c.glob.base(), selection->verdictFromRoot(QFile::encodeName(c.glob.base()), true),
+                    c.glob.depthBelowBase(), &candidates);
         for (const QString &file : std::as_const(candidates)) {
-            if (c.regex.match(file).hasMatch())
+            if (c.glob.matches(QFile::encodeName(file), false))
                 matched.insert(file);
         }
     }
-    for (const CompiledPattern &c : std::as_const(compiled)) {
+    for (const Compiled &c : std::as_const(compiled)) {
         if (!c.exclude)
             continue;
         for (auto it = matched.begin(); it != matched.end();) {
-            if (c.regex.match(*it).hasMatch())
+            if (c.glob.matches(QFile::encodeName(*it), false))
                 it = matched.erase(it);
             else
                 ++it;

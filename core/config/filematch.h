@@ -10,13 +10,15 @@
 namespace s3cache {
 
 // The files hashFiles() hashes, workspace-relative and sorted by their UTF-8 bytes. Patterns are
-// relative globs: `*` and `?` within one path segment, `[abc]`/`[!abc]` classes, `**` any number
-// of segments; a pattern starting with '!' removes its matches. `.git` (folder or file, at any
-// depth) and `excludedPaths` are never looked into; symlinked folders are not entered, and
-// symlinked files count only when they resolve to a file inside the workspace. Errors are
-// ErrorKind::InvalidInput with code "KeyFiles".
+// relative globs (util/pathglob.h): `*` and `?` within one path segment, `[abc]`/`[!abc]`
+// classes, `**` any number of segments; a pattern starting with '!' removes its matches,
+// wherever it stands. `.git` (folder or file, at any depth) is never looked into, nor is what
+// `mounts` (the mount parameter's patterns, util/pathglob.h's PathSelection: what rebuild
+// archives) selects, except that a mount of the whole workspace leaves nothing out. Symlinked
+// folders are not entered, and symlinked files count only when they resolve to a file inside the
+// workspace. Errors are ErrorKind::InvalidInput with code "KeyFiles".
 Result<QStringList> matchFiles(const QString &workspace, const QStringList &patterns,
-                               const QStringList &excludedPaths = {});
+                               const QStringList &mounts = {});
 
 // The workspace with its symlinks resolved; empty when it does not exist.
 QString canonicalWorkspace(const QString &workspace);

@@ -39,8 +39,9 @@ struct TemplateContext
     QMap<QString, QString> variables;
     // Absolute; checksum and hashFiles read files below it and nowhere else.
     QString workspace;
-    // Workspace-relative paths hashFiles does not look into: the mounts, which are what the cache
-    // restores, so restore and rebuild hash the same files.
+    // The mount patterns (workspace-relative paths, globs, '!' excludes): hashFiles leaves out
+    // what they select, which is what the cache restores, so restore and rebuild hash the same
+    // files (filematch.h).
     QStringList excludedPaths;
     qint64 epoch = 0;
     QString os;

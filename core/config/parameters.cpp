@@ -85,9 +85,11 @@ QList<Parameter> makeTable()
          .flagAliases = {u"key"_s}},
         {.name = u"mount"_s, .kind = ValueKind::List, .defaultText = u"required for rebuild"_s,
          .actions = restore | rebuild, .metavar = u"A,B"_s,
-         .help = u"files and folders to cache, relative to the workspace"_s},
+         .help = u"files and folders to cache, relative to the workspace; globs (**/node_modules, packages/*/dist) and "
+                 "excludes (!**/node_modules/.cache), in order, later ones winning"_s},
         {.name = u"preserve_path"_s, .kind = ValueKind::Bool, .defaultValue = u"false"_s, .actions = rebuild,
-         .help = u"store file mounts with their relative directory (else by base name, as the Go plugin did)"_s},
+         .help = u"store file mounts with their relative directory (else by base name, as the Go plugin did; what a "
+                 "glob selects always keeps its path)"_s},
         {.name = u"workspace"_s, .defaultText = u"current directory"_s, .actions = restore | rebuild,
          .metavar = u"DIR"_s, .help = u"the folder mounts are relative to"_s},
         {.name = u"timeout"_s, .kind = ValueKind::Seconds, .defaultValue = u"10m"_s, .metavar = u"D"_s,

@@ -483,6 +483,12 @@ void TestConfig::mounts_data()
     QTest::newRow("duplicates") << "a,./a,b" << QStringList{QStringLiteral("a"), QStringLiteral("b")};
     QTest::newRow("whole-workspace") << "." << QStringList{QStringLiteral(".")};
     QTest::newRow("dotdot-name-inside") << "..cache" << QStringList{QStringLiteral("..cache")};
+    QTest::newRow("globs-and-excludes") << "**/node_modules,!**/node_modules/.cache,./packages/*/dist/"
+        << QStringList{QStringLiteral("**/node_modules"), QStringLiteral("!**/node_modules/.cache"), QStringLiteral("packages/*/dist/")};
+    QTest::newRow("absolute-glob-inside") << "$WS/packages/*/dist" << QStringList{QStringLiteral("packages/*/dist")};
+    QTest::newRow("literal-exclude-cleaned") << "a,!./a/b/" << QStringList{QStringLiteral("a"), QStringLiteral("!a/b")};
+    // With excludes the order counts: of two equal patterns the last one stays.
+    QTest::newRow("duplicates-with-excludes") << "a,!a/b,a" << QStringList{QStringLiteral("!a/b"), QStringLiteral("a")};
 }
 
 void TestConfig::mounts()
@@ -872,6 +878,12 @@ void TestConfig::badInput_data()
     row("mount-bad-json", {}, {s("PARAMETER_MOUNT=[\"a\""), s("PARAMETER_ACTION=rebuild")},
         {s("mount: cannot parse"), s("(from PARAMETER_MOUNT)")});
     row("rebuild-without-mount", {}, {s("PARAMETER_ACTION=rebuild")}, {s("mount: not set")});
+    row("mount-glob-dotdot", {s("rebuild"), s("--mount=**/../x")}, {},
+        {s("mount: '**/../x' (from --mount) leaves the workspace (..)")});
+    row("mount-glob-absolute-outside", {}, {s("PARAMETER_ACTION=rebuild"), s("PARAMETER_MOUNT=/etc/*")},
+        {s("mount: '/etc/*' (from PARAMETER_MOUNT) is outside the workspace")});
+    row("mount-only-excludes", {s("rebuild"), s("--mount=!a")}, {}, {s("mount: only excludes")});
+    row("mount-lone-bang", {s("rebuild"), s("--mount=a,!")}, {}, {s("mount: '!' (from --mount) names nothing")});
     row("server-ftp", {}, {s("PARAMETER_SERVER=ftp://x")}, {s("server: unsupported scheme 'ftp' in 'ftp://x' (from PARAMETER_SERVER)")});
     row("server-file-without-dir", {}, {s("PARAMETER_SERVER=file://")}, {s("server: 'file://' (from PARAMETER_SERVER) names no directory")});
     row("server-ip-virtual-host", {}, {s("PARAMETER_SERVER=http://10.0.0.1:9000"), s("PARAMETER_PATH_STYLE=false")},

@@ -264,6 +264,16 @@ void TestKeyTemplate::matchFiles_data()
     QTest::newRow("no-mounts") << l({"**/package-lock.json"}) << QStringList()
                                << l({"app/package-lock.json", "dir/.hidden/package-lock.json",
                                      "node_modules/dep/package-lock.json", "package-lock.json"});
+    // Mount globs and excludes: hashFiles leaves out exactly what rebuild archives.
+    QTest::newRow("mount-glob-skipped") << l({"**/package-lock.json"}) << l({"**/node_modules"})
+                                        << l({"app/package-lock.json", "dir/.hidden/package-lock.json", "package-lock.json"});
+    QTest::newRow("mount-exclude-is-hashed") << l({"**/package-lock.json"}) << l({"node_modules", "!node_modules/dep"})
+                                             << l({"app/package-lock.json", "dir/.hidden/package-lock.json",
+                                                   "node_modules/dep/package-lock.json", "package-lock.json"});
+    QTest::newRow("mount-glob-files") << l({"**/package-lock.json"}) << l({"*/package-lock.json", "node_modules"})
+                                      << l({"dir/.hidden/package-lock.json", "package-lock.json"});
+    QTest::newRow("mount-glob-dot-folder") << l({"**/package-lock.json"}) << l({"**/.hidden", "node_modules"})
+                                           << l({"app/package-lock.json", "package-lock.json"});
     QTest::newRow("mount-dot-is-not-everything") << l({"go.sum"}) << l({"."}) << l({"go.sum"});
     QTest::newRow("git-never") << l({".git/*", "sub/.git/*"}) << mounts << QStringList();
     QTest::newRow("negation") << l({"**/*.sum", "!**/x*"}) << mounts << l({"go.sum", "sub/linked.sum"});
