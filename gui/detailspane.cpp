@@ -191,10 +191,13 @@ void DetailsPane::showMetadata(const ObjectInfo &info)
     addField(m_meta, tr("Content size"), bytes.isEmpty() ? tr("(not set)") : Format::bytes(bytes.toLongLong()));
     addField(m_meta, tr("Written by"), meta.contains(Metadata::version) ? QStringLiteral("s3cache ") + meta.value(Metadata::version)
                                                                        : tr("unknown (not written by s3cache)"));
+    addField(m_meta, tr("Platform"), meta.contains(Metadata::platform)
+                                         ? meta.value(Metadata::platform)
+                                         : tr("not recorded (restores on any platform)"));
     addField(m_meta, tr("ETag"), QString::fromLatin1(info.etag));
     for (auto it = meta.cbegin(); it != meta.cend(); ++it) {
         if (it.key() != Metadata::format && it.key() != Metadata::fingerprint && it.key() != Metadata::files
-            && it.key() != Metadata::bytes && it.key() != Metadata::version)
+            && it.key() != Metadata::bytes && it.key() != Metadata::version && it.key() != Metadata::platform)
             addField(m_meta, it.key(), it.value());
     }
     emit metadataShown(info.key);

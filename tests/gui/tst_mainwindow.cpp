@@ -23,6 +23,7 @@
 #include "spacechart.h"
 
 #include "cache/lastused.h"
+#include "util/platform.h"
 #include "cache/rebuildjob.h"
 
 #include <QAction>
@@ -255,6 +256,8 @@ private slots:
         QCOMPARE(details->field(QStringLiteral("Fingerprint")), head.metadata.value(Metadata::fingerprint));
         QCOMPARE(details->field(QStringLiteral("Files")), head.metadata.value(Metadata::files));
         QVERIFY(details->field(QStringLiteral("Written by")).startsWith(QStringLiteral("s3cache ")));
+        QCOMPARE(details->field(QStringLiteral("Platform")), platformName());
+        QCOMPARE(details->field(QStringLiteral("Last used")), QStringLiteral("never (no restore recorded)"));
 
         QSignalSpy inspected(details, &DetailsPane::inspectFinished);
         w->actions()->inspect()->trigger();
