@@ -56,7 +56,7 @@ Error deleteObjects(ObjectStore &store, const QList<ObjectInfo> &objects, const 
         if (onBatch)
             onBatch(result, objectCount, totalBytes);
     }
-    const Error error = stop ? stop : firstRefusal;
+    Error error = stop ? stop : firstRefusal;
     if (!error || error.kind() == ErrorKind::Cancelled)
         return error;
     const qsizetype left = objectCount - result.deleted.size();

@@ -22,7 +22,7 @@ FlushJob::FlushJob(ObjectStore &store, FlushOptions options, QObject *parent)
 Error FlushJob::listCaches(ObjectStore &store, Listing &listing)
 {
     CacheListing caches;
-    const Error error = store.list(m_options.prefix, [&](const QList<ObjectInfo> &page) {
+    Error error = store.list(m_options.prefix, [&](const QList<ObjectInfo> &page) {
         listing.scanned += int(page.size());
         caches.add(page);
         reportProgress({JobPhase::List, 0, -1, listing.scanned});
@@ -101,7 +101,7 @@ Error FlushJob::deletePlanned(ObjectStore &store)
         cacheKeys.insert(o.key);
     doomed += m_result.orphanMarkers;
     DeleteResult removed;
-    const Error error = deleteObjects(store, doomed, cancellation().get(), removed,
+    Error error = deleteObjects(store, doomed, cancellation().get(), removed,
                                       [this](const DeleteResult &done, qsizetype keys, qint64) {
                                           reportProgress({JobPhase::Delete, done.bytesFreed, -1, done.deleted.size(), keys}, true);
                                       });

@@ -14,7 +14,7 @@ Error ListJob::run()
     const ObjectStorePtr store = m_store.withContext(callContext());
     CacheListing caches;
     qint64 listed = 0;
-    const Error error = store->list(m_prefix, [&](const QList<ObjectInfo> &page) {
+    Error error = store->list(m_prefix, [&](const QList<ObjectInfo> &page) {
         caches.add(page);
         listed += page.size();
         reportProgress({JobPhase::List, 0, -1, listed});

@@ -11,7 +11,7 @@ QString platformOs()
 
 QString platformArch()
 {
-    const QString arch = QSysInfo::buildCpuArchitecture();
+    QString arch = QSysInfo::buildCpuArchitecture();
     if (arch == u"x86_64")
         return QStringLiteral("amd64");
     if (arch == u"i386")
