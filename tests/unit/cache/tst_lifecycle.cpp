@@ -183,6 +183,19 @@ private:
         return keys;
     }
 
+    // A workspace with node_modules/x.js, to be cached at `key`.
+    RebuildOptions rebuildOptions(const QString &key)
+    {
+        const QString ws = m_dir.path() + QStringLiteral("/ws");
+        QDir(ws).removeRecursively();
+        writeFile(ws + QStringLiteral("/node_modules/x.js"), "x");
+        RebuildOptions rebuild;
+        rebuild.key = key;
+        rebuild.workspace = ws;
+        rebuild.mounts = {QStringLiteral("node_modules")};
+        return rebuild;
+    }
+
 private slots:
     void init()
     {
@@ -280,13 +293,7 @@ private slots:
     void restoreRecordsItsUseAndRestoreKeysNeverPickAMarker()
     {
         LocalStore store(storeRoot(), QStringLiteral("b"));
-        const QString ws = m_dir.path() + QStringLiteral("/ws");
-        QDir(ws).removeRecursively();
-        writeFile(ws + QStringLiteral("/node_modules/x.js"), "x");
-        RebuildOptions rebuild;
-        rebuild.key = QStringLiteral("acme/web/main-1/archive.tar.zst");
-        rebuild.workspace = ws;
-        rebuild.mounts = {QStringLiteral("node_modules")};
+        const RebuildOptions rebuild = rebuildOptions(QStringLiteral("acme/web/main-1/archive.tar.zst"));
         RebuildJob written(store, rebuild);
         QVERIFY(!written.exec());
         QCOMPARE(written.result().outcome, RebuildResult::Outcome::Uploaded);
@@ -329,13 +336,7 @@ private slots:
     void restorePassesOverACacheOfAnotherPlatform()
     {
         LocalStore store(storeRoot(), QStringLiteral("b"));
-        const QString ws = m_dir.path() + QStringLiteral("/ws");
-        QDir(ws).removeRecursively();
-        writeFile(ws + QStringLiteral("/node_modules/x.js"), "x");
-        RebuildOptions rebuild;
-        rebuild.key = QStringLiteral("acme/web/archive.tar.zst");
-        rebuild.workspace = ws;
-        rebuild.mounts = {QStringLiteral("node_modules")};
+        const RebuildOptions rebuild = rebuildOptions(QStringLiteral("acme/web/archive.tar.zst"));
         RebuildJob written(store, rebuild);
         QVERIFY(!written.exec());
 
