@@ -72,7 +72,11 @@ FlushDialog::FlushDialog(Session *session, const QString &prefix, int ageDays, Q
     m_list->setHeaderLabels({tr("Key"), tr("Size"), tr("Written"), tr("Last used"), tr("Decision")});
     m_list->setRootIsDecorated(false);
     m_list->setUniformRowHeights(true);
+    m_list->header()->setStretchLastSection(false);
     m_list->header()->setSectionResizeMode(0, QHeaderView::Stretch);
+    for (int column = 1; column < m_list->columnCount(); ++column)
+        m_list->header()->setSectionResizeMode(column, QHeaderView::ResizeToContents);
+    m_list->setTextElideMode(Qt::ElideMiddle);  // keys differ at their ends: org/repo/.../archive
     m_list->setAccessibleName(tr("What the flush would delete and keep"));
     m_list->setSortingEnabled(true);
     m_runButton->setEnabled(false);
@@ -103,7 +107,7 @@ FlushDialog::FlushDialog(Session *session, const QString &prefix, int ageDays, Q
     layout->addWidget(m_result);
     layout->addWidget(m_list, 1);
     layout->addWidget(buttons);
-    resize(fontMetrics().averageCharWidth() * 100, fontMetrics().height() * 30);
+    resize(fontMetrics().averageCharWidth() * 150, fontMetrics().height() * 30);
 
     connect(m_prefix, &QLineEdit::textChanged, this, &FlushDialog::invalidatePreview);
     connect(m_age, &QSpinBox::valueChanged, this, &FlushDialog::invalidatePreview);

@@ -3,6 +3,8 @@
 // screenshot (see README, "GUI"). Not a test.
 #include "guitest.h"
 
+#include "cache/lastused.h"
+
 #include <QCoreApplication>
 #include <QDir>
 #include <QFile>
@@ -27,16 +29,17 @@ int main(int argc, char *argv[])
         int files;
         int kib;      // incompressible bytes per file
         double days;  // age
+        double usedDays = -1;  // when a restore last used it (days ago); -1: never
     };
     const Cache caches[] = {
-        {"vela/acme/webapp/archive.tar.zst", 60, 90, 0.1},
+        {"vela/acme/webapp/archive.tar.zst", 60, 90, 0.1, 0.02},
         {"vela/acme/webapp/archive.tgz", 40, 70, 45},
-        {"vela/acme/api/archive.tar.zst", 30, 40, 1.5},
-        {"vela/acme/mobile/archive.tar.zst", 45, 80, 9},
-        {"vela/platform/auth-service/archive.tar.zst", 20, 30, 3},
+        {"vela/acme/api/archive.tar.zst", 30, 40, 1.5, 0.3},
+        {"vela/acme/mobile/archive.tar.zst", 45, 80, 9, 0.5},
+        {"vela/platform/auth-service/archive.tar.zst", 20, 30, 3, 2},
         {"vela/platform/gateway/archive.tar.zst", 25, 60, 0.5},
         {"vela/platform/gateway/archive.tgz", 25, 40, 120},
-        {"vela/data/etl/archive.tar.zst", 35, 50, 16},
+        {"vela/data/etl/archive.tar.zst", 35, 50, 16, 1},
         {"vela/data/ml-models/archive.tar.zst", 12, 400, 35},
         {"vela/data/notebooks/archive.tar.zst", 15, 20, 70},
     };
@@ -59,6 +62,9 @@ int main(int argc, char *argv[])
             return 1;
         }
         if (!test::setLocalAge(store, key, qint64(c.days * 86400)))
+            return 1;
+        if (c.usedDays >= 0
+            && (recordUse(store, key) || !test::setLocalAge(store, LastUsed::markerKey(key), qint64(c.usedDays * 86400))))
             return 1;
         QDir(workspace).removeRecursively();
     }
