@@ -189,5 +189,9 @@ class MotoMountGlobs(MountGlobsMixin, TempDirTestCase):
     BACKEND = "moto"
 
 
+class S3rverMountGlobs(MountGlobsMixin, TempDirTestCase):
+    BACKEND = "s3rver"
+
+
 if __name__ == "__main__":
     unittest.main()
