@@ -29,7 +29,7 @@ QList<ObjectInfo> CacheListing::add(const QList<ObjectInfo> &page)
     }
     QList<ObjectInfo> added;
     for (const ObjectInfo &o : page) {
-        if (!isCacheKey(o.key))
+        if (LastUsed::isMarker(o.key))
             continue;
         ObjectInfo cache = o;
         if (const auto marker = m_markers.constFind(o.key); marker != m_markers.cend())

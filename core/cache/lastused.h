@@ -31,7 +31,8 @@ bool isCacheKey(const QString &key);
 // The later of the last recorded use and the last write: a cache is used when it is written too.
 QDateTime lastUseOf(const ObjectInfo &cache);
 
-// Joins a listing's markers with their caches, page by page (a marker sorts after its cache, but
+// Joins a listing's markers with their caches, page by page. Every other object is handed on as
+// it is (a folder placeholder "dir/" too: list shows it and flush deletes it as before) (a marker sorts after its cache, but
 // a page may end between them; on stores that do not sort, a marker may even come first).
 class CacheListing
 {

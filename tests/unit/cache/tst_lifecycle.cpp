@@ -274,7 +274,8 @@ private slots:
         CacheListing listing;
         // The cache ends one page, its marker begins the next: handed on again, updated.
         QCOMPARE(listing.add({cache(QStringLiteral("r/a.tar.zst"), 10, kNow.addDays(-3))}).first().lastUsed, QDateTime());
-        QVERIFY(listing.add({marker, cache(QStringLiteral("r/dir/"), 0, kNow)}).isEmpty());  // no folder placeholder
+        // A folder placeholder is an object like any other (list shows it, flush deletes it).
+        QCOMPARE(listing.add({marker, cache(QStringLiteral("r/dir/"), 0, kNow)}).size(), 1);
         const QList<ObjectInfo> updated = listing.takeUpdated();
         QCOMPARE(updated.size(), 1);
         QCOMPARE(updated.first().lastUsed, used);
@@ -285,7 +286,7 @@ private slots:
                                                      cache(QStringLiteral("r/b.tgz"), 5, kNow)});
         QCOMPARE(added.size(), 1);
         QCOMPARE(added.first().lastUsed, used);
-        QCOMPARE(listing.caches().size(), 2);
+        QCOMPARE(listing.caches().size(), 3);
         QCOMPARE(listing.orphanMarkers().size(), 1);
         QCOMPARE(listing.orphanMarkers().first().key, LastUsed::markerKey(QStringLiteral("r/gone")));
     }
