@@ -105,8 +105,11 @@ Error FlushJob::deletePlanned(ObjectStore &store)
                                       [this](const DeleteResult &done, qsizetype keys, qint64) {
                                           reportProgress({JobPhase::Delete, done.bytesFreed, -1, done.deleted.size(), keys}, true);
                                       });
-    m_result.deleted = int(std::count_if(removed.deleted.cbegin(), removed.deleted.cend(),
-                                         [&cacheKeys](const QString &key) { return cacheKeys.contains(key); }));
+    for (const QString &key : std::as_const(removed.deleted)) {
+        if (cacheKeys.contains(key))
+            m_result.deletedKeys.insert(key);
+    }
+    m_result.deleted = int(m_result.deletedKeys.size());
     m_result.bytesFreed = removed.bytesFreed;
     return error;
 }

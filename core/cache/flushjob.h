@@ -19,6 +19,8 @@
 
 #include "config/parameters.h"
 
+#include <QSet>
+
 namespace s3cache {
 
 struct FlushOptions
@@ -39,6 +41,7 @@ struct FlushResult
     FlushPlan plan;              // every cache with its decision (deleted unless dry run)
     QList<ObjectInfo> orphanMarkers;  // last-used markers whose cache is gone (deleted unless dry run)
     int deleted = 0;             // caches deleted
+    QSet<QString> deletedKeys;   // ... their keys (what the server confirmed, also when the flush failed)
     qint64 bytesFreed = 0;
     QList<MultipartUploadInfo> staleUploads;  // unfinished uploads to abort (aborted unless dry run)
     int abortedUploads = 0;

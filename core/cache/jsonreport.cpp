@@ -299,16 +299,17 @@ QJsonObject rebuildJson(const RebuildResult &result, const RebuildSummary &summa
 
 QJsonObject flushJson(const FlushResult &result, const FlushSummary &summary)
 {
-    // What is known of each object: deleted (a flush that succeeded deleted them all), not
-    // deleted (a dry run), or not known (it failed after deleting some).
-    std::optional<bool> deleted;
-    if (summary.dryRun)
-        deleted = false;
-    else if (summary.ok)
-        deleted = true;
+    // What is known of each object to delete: deleted (a flush that succeeded deleted them all;
+    // one that failed, those the server confirmed), not deleted (a dry run), or not known.
     QJsonArray objects;
-    for (const FlushDecision &d : result.plan.decisions)
+    for (const FlushDecision &d : result.plan.decisions) {
+        std::optional<bool> deleted;
+        if (summary.dryRun)
+            deleted = false;
+        else if (summary.ok || result.deletedKeys.contains(d.cache.key))
+            deleted = true;
         objects.append(decisionJson(d, result.policy, deleted));
+    }
 
     std::optional<bool> aborted;
     if (summary.dryRun)

@@ -52,7 +52,7 @@ QJsonObject objectJson(const ObjectInfo &object);
 // One row of flush's decision table: objectJson(), "decision" ("delete" or "keep"), "reason"
 // ("old", "over_budget", "kept", "changed": see flushplan.h), "reason_text" (the CLI's words),
 // and "deleted": true (deleted), false (kept, or a dry run), null (to delete, but the flush
-// failed before it was confirmed).
+// failed before the server confirmed it).
 QJsonObject decisionJson(const FlushDecision &decision, const FlushPolicy &policy, std::optional<bool> deleted);
 // One unfinished multipart upload flush aborts: key, upload_id, initiated(_epoch), "aborted"
 // (true, false on a dry run, null when not all of them could be aborted).

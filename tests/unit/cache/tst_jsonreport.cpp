@@ -289,12 +289,13 @@ void TestJsonReport::flushSaysWhatItDeleted()
     QCOMPARE(d.value(u"expired_bytes").toInteger(), 30);
     QVERIFY(!d.value(u"uploads").toObject().value(u"stale").toArray().at(0).toObject().value(u"aborted").toBool(true));
 
-    // Failed half-way: which objects went is not known (the count is).
+    // Failed half-way: what the server confirmed is deleted, the rest is not known.
     FlushResult half = r;
     half.deleted = 1;
+    half.deletedKeys = {QStringLiteral("p/a")};
     half.abortedUploads = 0;
     const QJsonObject h = JsonReport::flushJson(half, {.prefix = QStringLiteral("p/"), .ok = false});
-    QCOMPARE(deletedFlags(h), (QList<QJsonValue>{false, QJsonValue::Null, QJsonValue::Null}));
+    QCOMPARE(deletedFlags(h), (QList<QJsonValue>{false, true, QJsonValue::Null}));
     QCOMPARE(h.value(u"deleted").toInt(), 1);
     QVERIFY(h.value(u"uploads").toObject().value(u"stale").toArray().at(0).toObject().value(u"aborted").isNull());
 }
