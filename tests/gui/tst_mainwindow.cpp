@@ -28,6 +28,7 @@
 
 #include <QAction>
 #include <QCheckBox>
+#include <QLabel>
 #include <QComboBox>
 #include <QDir>
 #include <QFileDialog>
@@ -406,6 +407,11 @@ private slots:
         QCOMPARE(dialog->prefixEdit()->text(), QStringLiteral("ci-cache/acme/"));
         QCOMPARE(dialog->ageSpin()->value(), 14);
         QVERIFY(!dialog->runButton()->isEnabled());
+        // "Older &than:" is Alt+T for the age, not a literal ampersand.
+        const QList<QLabel *> labels = dialog->findChildren<QLabel *>();
+        QVERIFY(std::any_of(labels.cbegin(), labels.cend(), [dialog](const QLabel *l) {
+            return l->text() == QStringLiteral("Older &than:") && l->buddy() == dialog->ageSpin();
+        }));
 
         // Every cache of the prefix is listed with its decision, those to delete first.
         const auto decisions = [dialog] {
