@@ -9,11 +9,10 @@ namespace s3cache {
 Error deleteObjects(ObjectStore &store, const QList<ObjectInfo> &objects, const Cancellation *cancellation,
                     DeleteResult &result, const DeleteProgress &onBatch)
 {
-    // Each object's last-used marker goes in the same batch, right after it (an even batch size
-    // never splits the pair). Only markers a listing saw are deleted: deleting a key that does not
-    // exist would leave a delete marker in a versioned bucket. A marker left behind is harmless
-    // (flush removes markers without a cache), so its failures are not reported.
-    static_assert(ObjectStore::maxRemoveBatch % 2 == 0);
+    // Each object's last-used marker goes right after it, so nearly always in the same batch.
+    // Only markers a listing saw are deleted: deleting a key that does not exist would leave a
+    // delete marker in a versioned bucket. A marker left behind is harmless (flush removes
+    // markers without a cache), so its failures are not reported.
     QStringList keys;
     QSet<QString> markers;
     QHash<QString, qint64> sizes;

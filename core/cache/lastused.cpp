@@ -1,5 +1,8 @@
 #include "lastused.h"
 
+#include <algorithm>
+#include <utility>
+
 namespace s3cache {
 
 bool isCacheKey(const QString &key)
