@@ -178,6 +178,43 @@ class TempDirTestCase(unittest.TestCase):
         return proc
 
 
+class BackendMixin:
+    """A fresh bucket for each test on BACKEND ("file", "moto", "s3rver"; the file:// store lives
+    in the test's folder, self.store), the step's environment for it, and direct access that does
+    not go through s3cache. Mixed in before TempDirTestCase."""
+    BACKEND = None
+    BUCKET_TAG = "e2e"
+
+    def setUp(self):
+        super().setUp()
+        self.store = self.path("store")
+        if self.BACKEND == "file":
+            self.bucket = "caches"
+        else:
+            self.bucket = new_bucket(self.BACKEND, self.BUCKET_TAG)
+            self.s3 = boto(self.BACKEND)
+
+    def env(self, action, **params):
+        if self.BACKEND == "file":
+            params["file_root"] = "file://" + self.store
+        return vela_env(self.BACKEND, self.bucket, action, **params)
+
+    def get_object(self, key):
+        if self.BACKEND == "file":
+            with open(os.path.join(self.store, self.bucket, key), "rb") as f:
+                return f.read()
+        return self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+
+    def put_object(self, key, data):
+        if self.BACKEND == "file":
+            write(os.path.join(self.store, self.bucket, key), data)
+        else:
+            self.s3.put_object(Bucket=self.bucket, Key=key, Body=data)
+
+    def keys(self):
+        return stored_keys(self.BACKEND, self.bucket, self.store)
+
+
 def wait_until(predicate, timeout=30, interval=0.05):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -14,28 +14,14 @@ import tarfile
 import time
 import unittest
 
-from common import TempDirTestCase, boto, new_bucket, run_cli, vela_env, wait_until, write
+from common import BackendMixin, TempDirTestCase, run_cli, wait_until, write
 
 PREFIX = "acme/webapp/"
 MARKER = ".s3cache-used"
 
 
-class LifecycleMixin:
-    BACKEND = None
-
-    def setUp(self):
-        super().setUp()
-        if self.BACKEND == "file":
-            self.bucket = "caches"
-            self.store = self.path("store")
-        else:
-            self.bucket = new_bucket(self.BACKEND)
-            self.s3 = boto(self.BACKEND)
-
-    def env(self, action, **params):
-        if self.BACKEND == "file":
-            params["file_root"] = "file://" + self.store
-        return vela_env(self.BACKEND, self.bucket, action, **params)
+class LifecycleMixin(BackendMixin):
+    BUCKET_TAG = "life"
 
     def run_action(self, action, code=0, cwd=None, **params):
         return self.assertRan(run_cli(env=self.env(action, **params), cwd=cwd or self.tmp), code)
@@ -45,14 +31,10 @@ class LifecycleMixin:
 
     def put(self, key, data, age_days=None):
         """An object written directly (flush never reads caches); on file:// optionally backdated."""
-        if self.BACKEND == "file":
-            path = os.path.join(self.store, self.bucket, key)
-            write(path, data)
-            if age_days is not None:
-                when = datetime.datetime.now().timestamp() - age_days * 86400
-                os.utime(path, (when, when))
-        else:
-            self.s3.put_object(Bucket=self.bucket, Key=key, Body=data)
+        self.put_object(key, data)
+        if self.BACKEND == "file" and age_days is not None:
+            when = datetime.datetime.now().timestamp() - age_days * 86400
+            os.utime(os.path.join(self.store, self.bucket, key), (when, when))
 
     def listing(self):
         """key -> (size, LastModified as a datetime), markers included."""

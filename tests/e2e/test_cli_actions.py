@@ -9,46 +9,13 @@ import tarfile
 import time
 import unittest
 
-from common import (TempDirTestCase, boto, clean_env, make_tree, new_bucket, run_cli, server, snapshot, stored_keys,
-                    vela_env, wait_until, write)
+from common import (BackendMixin, TempDirTestCase, boto, clean_env, make_tree, new_bucket, run_cli, server, snapshot,
+                    wait_until, write)
 
 KEY = "acme/webapp/archive.tar.zst"
 
 
-class ActionsMixin:
-    BACKEND = None
-
-    def setUp(self):
-        super().setUp()
-        if self.BACKEND == "file":
-            self.bucket = "caches"
-            self.file_root = "file://" + self.path("store")
-        else:
-            self.bucket = new_bucket(self.BACKEND)
-            self.s3 = boto(self.BACKEND)
-
-    def env(self, action, **params):
-        if self.BACKEND == "file":
-            params["file_root"] = self.file_root
-        return vela_env(self.BACKEND, self.bucket, action, **params)
-
-    def get_object(self, key):
-        if self.BACKEND == "file":
-            with open(os.path.join(self.path("store"), self.bucket, key), "rb") as f:
-                return f.read()
-        return self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
-
-    def put_object(self, key, data):
-        if self.BACKEND == "file":
-            path = os.path.join(self.path("store"), self.bucket, key)
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            with open(path, "wb") as f:
-                f.write(data)
-        else:
-            self.s3.put_object(Bucket=self.bucket, Key=key, Body=data)
-
-    def keys(self):
-        return stored_keys(self.BACKEND, self.bucket, self.path("store"))
+class ActionsMixin(BackendMixin):
 
     def rebuild(self, ws, **params):
         params.setdefault("mount", [".gradle", "node_modules"])

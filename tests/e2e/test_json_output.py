@@ -11,7 +11,7 @@ import tarfile
 import unittest
 from datetime import datetime, timezone
 
-from common import TempDirTestCase, boto, clean_env, make_tree, new_bucket, run_cli, server, stored_keys, vela_env
+from common import BackendMixin, TempDirTestCase, clean_env, make_tree, run_cli, server
 
 KEY = "acme/webapp/archive.tar.zst"
 SECRET = "JsonSecretKeyThatMustNeverBePrinted0123"
@@ -23,23 +23,12 @@ def iso_epoch(text):
     return int(datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp())
 
 
-class JsonMixin:
-    BACKEND = None
-
-    def setUp(self):
-        super().setUp()
-        if self.BACKEND == "file":
-            self.bucket = "caches"
-            self.file_root = "file://" + self.path("store")
-        else:
-            self.bucket = new_bucket(self.BACKEND, tag="json")
-            self.s3 = boto(self.BACKEND)
+class JsonMixin(BackendMixin):
+    BUCKET_TAG = "json"
 
     def env(self, action, **params):
-        if self.BACKEND == "file":
-            params["file_root"] = self.file_root
         params.setdefault("output", "json")
-        return vela_env(self.BACKEND, self.bucket, action, **params)
+        return super().env(action, **params)
 
     def document(self, proc, command, code=0):
         """The one JSON document on stdout, with its common fields checked."""
@@ -60,9 +49,6 @@ class JsonMixin:
         params.setdefault("mount", [".gradle", "node_modules"])
         return self.run_json("rebuild", cwd=ws, **params)
 
-    def keys(self):
-        return stored_keys(self.BACKEND, self.bucket, self.path("store"))
-
     def stored(self, key):
         """Size and LastModified (epoch seconds) as the store itself says."""
         if self.BACKEND == "file":
@@ -71,14 +57,8 @@ class JsonMixin:
         head = self.s3.head_object(Bucket=self.bucket, Key=key)
         return head["ContentLength"], int(head["LastModified"].timestamp())
 
-    def object_bytes(self, key):
-        if self.BACKEND == "file":
-            with open(os.path.join(self.path("store"), self.bucket, key), "rb") as f:
-                return f.read()
-        return self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
-
     def tar_members(self, key):
-        raw = subprocess.run(["zstd", "-dc"], input=self.object_bytes(key), capture_output=True, check=True).stdout
+        raw = subprocess.run(["zstd", "-dc"], input=self.get_object(key), capture_output=True, check=True).stdout
         with tarfile.open(fileobj=io.BytesIO(raw)) as tar:
             return tar.getmembers()
 
@@ -246,15 +226,6 @@ class JsonMixin:
         self.assertEqual(self.keys(), ["acme/webapp-other/c.tar.zst"])
         if self.BACKEND != "s3rver":  # s3rver has no ListMultipartUploads: uploads.error says so
             self.assertEqual(doc["uploads"], {"stale": [], "aborted": 0, "error": None})
-
-    def put_object(self, key, data):
-        if self.BACKEND == "file":
-            path = os.path.join(self.path("store"), self.bucket, key)
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            with open(path, "wb") as f:
-                f.write(data)
-        else:
-            self.s3.put_object(Bucket=self.bucket, Key=key, Body=data)
 
     def test_failures_are_an_error_object(self):
         doc, proc = self.run_json("inspect", path="acme/webapp/missing.tar.zst", code=1)

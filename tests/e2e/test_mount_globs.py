@@ -12,7 +12,7 @@ import subprocess
 import tarfile
 import unittest
 
-from common import TempDirTestCase, boto, new_bucket, run_cli, snapshot, stored_keys, vela_env, write
+from common import BackendMixin, TempDirTestCase, run_cli, snapshot, stored_keys, write
 
 KEY = "acme/webapp/archive.tar.zst"
 MOUNTS = ["**/node_modules", "!**/node_modules/.cache", "packages/*/dist", "!**/*.map"]
@@ -65,34 +65,20 @@ def hash_files(ws, paths):
     return sha256(listing.encode())
 
 
-class MountGlobsMixin:
-    BACKEND = None
+class MountGlobsMixin(BackendMixin):
+    BUCKET_TAG = "globs"
 
     def setUp(self):
         super().setUp()
-        if self.BACKEND == "file":
-            self.bucket = "caches"
-            self.file_root = "file://" + self.path("store")
-        else:
-            self.bucket = new_bucket(self.BACKEND, "globs")
-            self.s3 = boto(self.BACKEND)
         self.ws = self.path("checkout", "ws")
         self.selected = make_monorepo(self.ws)
 
     def env(self, action, **params):
-        if self.BACKEND == "file":
-            params["file_root"] = self.file_root
         params.setdefault("mount", MOUNTS)
-        return vela_env(self.BACKEND, self.bucket, action, **params)
+        return super().env(action, **params)
 
     def run_step(self, action, ws=None, code=0, **params):
         return self.assertRan(run_cli(env=self.env(action, **params), cwd=ws or self.ws), code)
-
-    def get_object(self, key):
-        if self.BACKEND == "file":
-            with open(os.path.join(self.path("store"), self.bucket, key), "rb") as f:
-                return f.read()
-        return self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
 
     def archived_paths(self, key=KEY):
         raw = subprocess.run(["zstd", "-dc"], input=self.get_object(key), capture_output=True, check=True).stdout
