@@ -141,7 +141,7 @@ void DetailsPane::showNode(const BucketNode *node, const QDateTime &now)
         addField(m_info, tr("Objects"), Format::count(node->objects));
         addField(m_info, tr("Total size"), Format::bytes(node->bytes));
         addField(m_info, tr("Newest"), Format::dateTime(node->newest));
-        addField(m_info, tr("Oldest"), QStringLiteral("%1 (%2 old)").arg(Format::dateTime(node->oldest), age));
+        addField(m_info, tr("Oldest"), tr("%1 (written %2)").arg(Format::dateTime(node->oldest), Format::ago(BucketSummary::ageSeconds(node->oldest, now))));
         addField(m_info, tr("Last used"), node->lastUsed.isValid() ? Format::dateTime(node->lastUsed) : tr("never"));
         return;
     }
@@ -149,10 +149,10 @@ void DetailsPane::showNode(const BucketNode *node, const QDateTime &now)
     m_title->setText(node->path);
     m_title->setToolTip(node->path);
     addField(m_info, tr("Size"), QStringLiteral("%1 (%2 bytes)").arg(Format::bytes(node->bytes), Format::count(node->bytes)));
-    addField(m_info, tr("Last modified"), QStringLiteral("%1 (%2 old)").arg(Format::dateTime(node->newest), age));
+    addField(m_info, tr("Last modified"), tr("%1 (%2)").arg(Format::dateTime(node->newest), Format::ago(BucketSummary::ageSeconds(node->newest, now))));
     addField(m_info, tr("Last used"), node->lastUsed.isValid()
-                                          ? QStringLiteral("%1 (%2 ago)").arg(Format::dateTime(node->lastUsed),
-                                                                              Format::age(BucketSummary::ageSeconds(node->lastUsed, now)))
+                                          ? tr("%1 (%2)").arg(Format::dateTime(node->lastUsed),
+                                                              Format::ago(BucketSummary::ageSeconds(node->lastUsed, now)))
                                           : tr("never (no restore recorded)"));
     m_metaBox->show();
     m_inspect->show();
@@ -217,8 +217,8 @@ void DetailsPane::inspect()
     m_cancel->show();
     m_inspect->setEnabled(false);
     connect(job, &Job::progress, this, [this](const JobProgress &p) {
-        m_inspectStatus->setText(tr("Reading the archive: %1 of %2, %3 entries")
-                                     .arg(Format::bytes(p.bytesDone), Format::bytes(p.bytesTotal), Format::count(p.itemsDone)));
+        m_inspectStatus->setText(tr("Reading the archive: %1 of %2, %n entry(s)", nullptr, int(p.itemsDone))
+                                     .arg(Format::bytes(p.bytesDone), Format::bytes(p.bytesTotal)));
     });
     connect(job, &Job::finished, this, [this, job] {
         m_inspectJob = nullptr;
@@ -239,9 +239,8 @@ void DetailsPane::inspect()
         for (const ArchiveEntryInfo &e : r.entries)
             unpacked += e.type == TreeEntry::File ? e.size : 0;
         m_entries->setEntries(r.entries);
-        m_inspectStatus->setText(tr("%1 entries%2, %3 unpacked (%4)")
-                                     .arg(Format::count(r.entries.size()), r.truncated ? tr(" (first ones only)") : QString(),
-                                          Format::bytes(unpacked), r.stats.format));
+        m_inspectStatus->setText(tr("%n entry(s)%1, %2 unpacked (%3)", nullptr, int(r.entries.size()))
+                                     .arg(r.truncated ? tr(" (first ones only)") : QString(), Format::bytes(unpacked), r.stats.format));
         emit inspectFinished(m_key);
     });
     m_session->start(job);

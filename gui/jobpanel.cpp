@@ -41,6 +41,8 @@ JobProgressWidget *JobPanel::track(Job *job, const QString &title, std::function
     connect(row, &JobProgressWidget::dismissed, this, [this, row] {
         m_rows->removeWidget(row);
         row->deleteLater();
+        if (m_rows->count() == 0)
+            emit emptied();
     });
     emit jobTracked();
     return row;
@@ -56,6 +58,14 @@ QList<JobProgressWidget *> JobPanel::rows() const
     return rows;
 }
 
+int JobPanel::runningCount() const
+{
+    int running = 0;
+    for (const JobProgressWidget *row : rows())
+        running += row->isFinished() ? 0 : 1;
+    return running;
+}
+
 void JobPanel::dismissFinished()
 {
     for (JobProgressWidget *row : rows()) {
@@ -64,6 +74,8 @@ void JobPanel::dismissFinished()
             row->deleteLater();
         }
     }
+    if (m_rows->count() == 0)
+        emit emptied();
 }
 
 } // namespace s3cache

@@ -3,6 +3,7 @@
 #include "connectionbar.h"
 #include "mainwindow.h"
 #include "screenshotter.h"
+#include "translations.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -15,6 +16,7 @@ int main(int argc, char *argv[])
 {
     QApplication app(argc, argv);
     Q_INIT_RESOURCE(s3cache);  // the icons live in the static s3cache-gui-lib
+    installTranslations(&app);
     QApplication::setOrganizationName(QStringLiteral("s3cache"));
     QApplication::setApplicationName(QStringLiteral("s3cache-gui"));
     QApplication::setApplicationDisplayName(QStringLiteral("s3cache"));
@@ -40,13 +42,16 @@ int main(int argc, char *argv[])
     const QCommandLineOption screenshotOption(QStringLiteral("screenshot"),
                                               QStringLiteral("Save an image of the window to <file> once the listing finished, then quit."),
                                               QStringLiteral("file"));
-    parser.addOptions({profileOption, serverOption, bucketOption, regionOption, screenshotOption});
+    const QCommandLineOption screenshotViewOption(QStringLiteral("screenshot-view"),
+                                                  QStringLiteral("What --screenshot shows: tree, caches or space."),
+                                                  QStringLiteral("view"), QStringLiteral("tree"));
+    parser.addOptions({profileOption, serverOption, bucketOption, regionOption, screenshotOption, screenshotViewOption});
     parser.process(app);
 
     QSettings settings;
     MainWindow window(&settings, QStringLiteral("s3cache-gui"));
     if (parser.isSet(screenshotOption))
-        new Screenshotter(&window, parser.value(screenshotOption));
+        new Screenshotter(&window, parser.value(screenshotOption), parser.value(screenshotViewOption));
     window.show();
 
     ConnectionBar *bar = window.connectionBar();
