@@ -122,6 +122,16 @@ QList<QAction *> CacheActions::all() const
     return {m_refresh, m_inspect, m_restore, m_download, m_delete, m_flush};
 }
 
+QMessageBox *CacheActions::nonEmptyQuestion() const
+{
+    return m_nonEmptyQuestion;
+}
+
+QMenu *CacheActions::contextMenu() const
+{
+    return m_contextMenu;
+}
+
 FlushDialog *CacheActions::flushDialog() const
 {
     return m_flushDialog;

@@ -51,8 +51,8 @@ public:
     QString restoreCommandFor(const QString &key) const;
     // Restores into `folder`, first asking when it is not empty (answered through open()).
     void restoreAsking(const QString &key, const QString &folder);
-    QMessageBox *nonEmptyQuestion() const { return m_nonEmptyQuestion; }
-    QMenu *contextMenu() const { return m_contextMenu; }  // the tree's open context menu
+    QMessageBox *nonEmptyQuestion() const;
+    QMenu *contextMenu() const;  // the open context menu of the tree or the Caches table
 
     // The flows after their dialogs, for callers that already know the answer.
     RestoreJob *startRestore(const QString &key, const QString &folder);

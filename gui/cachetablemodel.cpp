@@ -10,13 +10,13 @@ namespace s3cache {
 
 CacheTableModel::CacheTableModel(BucketTreeModel *tree, QObject *parent) : QAbstractTableModel(parent), m_tree(tree)
 {
-    connect(tree, &QAbstractItemModel::rowsInserted, this, [this](const QModelIndex &parent, int first, int last) {
-        const BucketNode *p = m_tree->node(parent);
+    connect(tree, &QAbstractItemModel::rowsInserted, this, [this](const QModelIndex &where, int first, int last) {
+        const BucketNode *p = m_tree->node(where);
         for (int row = first; row <= last; ++row)
             addUnder(p->children[size_t(row)].get());
     });
-    connect(tree, &QAbstractItemModel::rowsAboutToBeRemoved, this, [this](const QModelIndex &parent, int first, int last) {
-        const BucketNode *p = m_tree->node(parent);
+    connect(tree, &QAbstractItemModel::rowsAboutToBeRemoved, this, [this](const QModelIndex &where, int first, int last) {
+        const BucketNode *p = m_tree->node(where);
         QList<const BucketNode *> gone;
         for (int row = first; row <= last; ++row)
             collect(p->children[size_t(row)].get(), gone);

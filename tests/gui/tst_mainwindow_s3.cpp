@@ -2,6 +2,7 @@
 // signature): a profile with typed-in credentials whose secret, with no keychain service,
 // stays in memory for the session only; Test connection showing the server's own error codes;
 // browse, inspect, restore, delete and an age-flush preview on a seeded bucket.
+#include "bucketproxymodel.h"
 #include "bucketview.h"
 #include "buckettreemodel.h"
 #include "cacheactions.h"
@@ -33,6 +34,7 @@
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QTemporaryDir>
+#include <QToolButton>
 #include <QTreeWidget>
 
 using namespace s3cache;
