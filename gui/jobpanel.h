@@ -33,6 +33,7 @@ signals:
 
 private:
     QVBoxLayout *m_rows;
+    QWidget *m_scroll;
 };
 
 } // namespace s3cache
