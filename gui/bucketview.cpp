@@ -95,7 +95,7 @@ BucketView::BucketView(Session *session, QWidget *parent)
     m_tree->viewport()->installEventFilter(this);
     connect(header, &QHeaderView::sectionResized, this, [this](int logical) {
         if (logical != BucketTreeModel::NameColumn)
-            QMetaObject::invokeMethod(this, &BucketView::fitNameColumn, Qt::QueuedConnection);
+            scheduleFit();
     });
 
     m_table->setModel(m_cacheProxy);
@@ -112,13 +112,16 @@ BucketView::BucketView(Session *session, QWidget *parent)
     QHeaderView *tableHeader = m_table->horizontalHeader();
     tableHeader->setStretchLastSection(false);
     tableHeader->setSectionResizeMode(CacheTableModel::KeyColumn, QHeaderView::Interactive);
-    for (int c = CacheTableModel::RepositoryColumn; c < CacheTableModel::ColumnCount; ++c)
+    for (int c = CacheTableModel::BranchColumn; c < CacheTableModel::ColumnCount; ++c)
         tableHeader->setSectionResizeMode(c, QHeaderView::ResizeToContents);
+    tableHeader->setSectionResizeMode(CacheTableModel::RepositoryColumn, QHeaderView::Interactive);
     m_table->viewport()->installEventFilter(this);
     connect(tableHeader, &QHeaderView::sectionResized, this, [this](int logical) {
         if (logical != CacheTableModel::KeyColumn)
-            QMetaObject::invokeMethod(this, &BucketView::fitNameColumn, Qt::QueuedConnection);
+            scheduleFit();
     });
+    connect(m_cacheProxy, &QAbstractItemModel::rowsInserted, this, &BucketView::scheduleFit);
+    connect(m_cacheProxy, &QAbstractItemModel::modelReset, this, &BucketView::scheduleFit);
     m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_summary->setAccessibleName(tr("Caches summary"));
     auto *cachesPage = new QWidget(this);
@@ -264,22 +267,49 @@ QString BucketView::cachesSummary() const
     return tr("%n cache(s), %1; %2 older than %3", nullptr, int(caches)).arg(Format::bytes(bytes), Format::bytes(oldBytes), age);
 }
 
+void BucketView::scheduleFit()
+{
+    if (m_fitQueued)
+        return;
+    m_fitQueued = true;
+    QTimer::singleShot(0, this, [this] {
+        m_fitQueued = false;
+        fitNameColumn();
+    });
+}
+
 void BucketView::fitNameColumn()
 {
-    const int nameMin = m_tree->indentation() * 4 + m_tree->iconSize().width() + 16
+    // sizeHintForColumn() is public in QAbstractItemView only.
+    const QAbstractItemView *tree = m_tree;
+    const QAbstractItemView *table = m_table;
+    // At least a file name four folders deep, more when the open rows need it (up to 60 % of
+    // the width); never less than what the numbers leave.
+    const int nameMin = m_tree->indentation() * 5 + m_tree->iconSize().width() + 16
                         + fontMetrics().horizontalAdvance(QStringLiteral("archive.tar.zst"));
     QHeaderView *header = m_tree->header();
     int others = 0;
     for (int c = BucketTreeModel::SizeColumn; c < BucketTreeModel::ColumnCount; ++c)
         others += header->isSectionHidden(c) ? 0 : header->sectionSize(c);
-    header->resizeSection(BucketTreeModel::NameColumn, std::max(nameMin, m_tree->viewport()->width() - others));
+    const int treeWidth = m_tree->viewport()->width();
+    const int nameWanted = std::max(nameMin, std::min(tree->sizeHintForColumn(BucketTreeModel::NameColumn), treeWidth * 3 / 5));
+    header->resizeSection(BucketTreeModel::NameColumn, std::max(nameWanted, treeWidth - others));
 
+    // The table: the key in full if it fits in about half the width, the repository next; the
+    // other columns are as wide as their contents. What is left goes to the key.
     QHeaderView *tableHeader = m_table->horizontalHeader();
+    tableHeader->setSectionHidden(CacheTableModel::BranchColumn, !m_cacheModel->hasBranches());
     others = 0;
-    for (int c = CacheTableModel::RepositoryColumn; c < CacheTableModel::ColumnCount; ++c)
+    for (int c = CacheTableModel::BranchColumn; c < CacheTableModel::ColumnCount; ++c)
         others += tableHeader->isSectionHidden(c) ? 0 : tableHeader->sectionSize(c);
+    const int available = m_table->viewport()->width();
     const int keyMin = fontMetrics().horizontalAdvance(QStringLiteral("ci-cache/acme/archive.tar.zst"));
-    tableHeader->resizeSection(CacheTableModel::KeyColumn, std::max(keyMin, m_table->viewport()->width() - others));
+    const int keyWanted = std::max(keyMin, std::min(table->sizeHintForColumn(CacheTableModel::KeyColumn), available * 11 / 20));
+    const int repoMin = fontMetrics().averageCharWidth() * 10;
+    const int repoWanted = std::max(repoMin, table->sizeHintForColumn(CacheTableModel::RepositoryColumn));
+    const int repo = std::clamp(available - others - keyWanted, repoMin, repoWanted);
+    tableHeader->resizeSection(CacheTableModel::RepositoryColumn, repo);
+    tableHeader->resizeSection(CacheTableModel::KeyColumn, std::max(keyWanted, available - others - repo));
 }
 
 qint64 BucketView::ageThresholdSeconds() const
@@ -476,7 +506,7 @@ void BucketView::onFilterChanged(const QString &text)
 bool BucketView::eventFilter(QObject *watched, QEvent *event)
 {
     if ((watched == m_tree->viewport() || watched == m_table->viewport()) && event->type() == QEvent::Resize)
-        QMetaObject::invokeMethod(this, &BucketView::fitNameColumn, Qt::QueuedConnection);
+        scheduleFit();
     if (watched == m_filter && (event->type() == QEvent::ShortcutOverride || event->type() == QEvent::KeyPress)) {
         const auto *key = static_cast<QKeyEvent *>(event);
         // Esc clears the filter (and goes back to the tree once it is empty).

@@ -98,6 +98,7 @@ private:
     bool eventFilter(QObject *watched, QEvent *event) override;
     void updateFooter();
     void fitNameColumn();
+    void scheduleFit();
 
     Session *m_session;
     BucketTreeModel *m_model;
@@ -119,7 +120,8 @@ private:
     QPointer<PagedListJob> m_listJob;
     bool m_listingIncomplete = false;
     bool m_listingTimedOut = false;
-    bool m_expandQueued = false;  // new matches arrived: expand once the page is in
+    bool m_expandQueued = false;
+    bool m_fitQueued = false;  // new matches arrived: expand once the page is in
     QSet<QString> m_seen;  // keys the listing in progress has handed over
 };
 

@@ -27,6 +27,8 @@ CacheTableModel::CacheTableModel(BucketTreeModel *tree, QObject *parent) : QAbst
         for (int row : rows) {
             if (row < 0)
                 continue;
+            if (!parseCacheKey(m_rows[row]->path).branch.isEmpty())
+                --m_branches;
             beginRemoveRows({}, row, row);
             m_rows.removeAt(row);
             endRemoveRows();
@@ -70,6 +72,8 @@ void CacheTableModel::addUnder(const BucketNode *node)
     for (const BucketNode *n : objects) {
         m_rowOf.insert(n, int(m_rows.size()));
         m_rows << n;
+        if (!parseCacheKey(n->path).branch.isEmpty())
+            ++m_branches;
     }
     endInsertRows();
 }
@@ -80,8 +84,12 @@ void CacheTableModel::rebuild()
     m_rows.clear();
     m_rowOf.clear();
     collect(m_tree->summary().root(), m_rows);
-    for (int i = 0; i < m_rows.size(); ++i)
+    m_branches = 0;
+    for (int i = 0; i < m_rows.size(); ++i) {
         m_rowOf.insert(m_rows[i], i);
+        if (!parseCacheKey(m_rows[i]->path).branch.isEmpty())
+            ++m_branches;
+    }
     endResetModel();
 }
 

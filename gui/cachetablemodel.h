@@ -21,6 +21,8 @@ public:
     explicit CacheTableModel(BucketTreeModel *tree, QObject *parent = nullptr);
 
     const BucketNode *node(const QModelIndex &index) const;
+    // Whether any key has a branch folder (the view hides the Branch column otherwise).
+    bool hasBranches() const { return m_branches > 0; }
     QModelIndex indexOf(const BucketNode *node) const;
 
     int rowCount(const QModelIndex &parent = {}) const override;
@@ -36,6 +38,7 @@ private:
     BucketTreeModel *m_tree;
     QList<const BucketNode *> m_rows;
     QHash<const BucketNode *, int> m_rowOf;
+    int m_branches = 0;  // rows whose key has a branch
 };
 
 } // namespace s3cache

@@ -13,6 +13,7 @@
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QScrollArea>
 #include <QLabel>
 #include <QPushButton>
 #include <QSortFilterProxyModel>
@@ -60,14 +61,26 @@ DetailsPane::DetailsPane(Session *session, QWidget *parent)
     inspectRow->addWidget(m_inspect);
     inspectRow->addWidget(m_cancel);
     inspectRow->addWidget(m_inspectStatus, 1);
+    // The fields scroll when the pane is short (a large font, QT_SCALE_FACTOR=1.5) instead of
+    // being squeezed over each other; the entries table takes the rest.
+    auto *fields = new QWidget;
+    auto *fieldsLayout = new QVBoxLayout(fields);
+    fieldsLayout->setContentsMargins(0, 0, 0, 0);
+    fieldsLayout->addWidget(m_title);
+    fieldsLayout->addWidget(m_banner);
+    fieldsLayout->addLayout(m_info);
+    fieldsLayout->addWidget(m_metaBox);
+    fieldsLayout->addStretch(1);
+    auto *fieldsScroll = new QScrollArea(this);
+    fieldsScroll->setWidget(fields);
+    fieldsScroll->setWidgetResizable(true);
+    fieldsScroll->setFrameShape(QFrame::NoFrame);
+    fieldsScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     auto *layout = new QVBoxLayout(this);
-    layout->addWidget(m_title);
-    layout->addWidget(m_banner);
-    layout->addLayout(m_info);
-    layout->addWidget(m_metaBox);
+    layout->addWidget(fieldsScroll);
     layout->addLayout(inspectRow);
     layout->addWidget(m_table, 1);
-    layout->addStretch(0);  // takes the space only while the table is hidden (folders)
+    m_table->setMinimumHeight(m_table->verticalHeader()->defaultSectionSize() * 5);
 
     connect(m_inspect, &QPushButton::clicked, this, &DetailsPane::inspect);
     connect(m_cancel, &QPushButton::clicked, this, &DetailsPane::cancelInspect);

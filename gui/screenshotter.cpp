@@ -71,6 +71,7 @@ void Screenshotter::captureWhenReady()
 void Screenshotter::capture()
 {
     m_window->chart()->setMode(SpaceChart::Mode::Repositories);
+    m_window->chart()->refresh();
     if (m_view == QLatin1String("space"))
         m_window->tabs()->setCurrentWidget(m_window->chart());
     if (!m_window->grab().save(m_file)) {

@@ -35,6 +35,8 @@ public:
     QTreeWidget *table() const { return m_table; }
 
     static constexpr int kTopRepositories = 12;
+    // Redraws now (the view redraws by itself, a moment after the listing changed).
+    void refresh() { rebuild(); }
 
 signals:
     void updated();

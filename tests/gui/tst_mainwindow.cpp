@@ -29,6 +29,7 @@
 
 #include <QAction>
 #include <QCheckBox>
+#include <QAbstractSpinBox>
 #include <QClipboard>
 #include <QHeaderView>
 #include <QMenu>
@@ -842,6 +843,42 @@ private slots:
                     >= view->cacheTable()->fontMetrics().horizontalAdvance(QStringLiteral("ci-cache/acme/archive.tar.zst")));
         QVERIFY(test::saveScreenshot(w.get(), QStringLiteral("narrow-640")));
         view->showCaches(false);
+        closeWindow(w);
+    }
+
+    // Accessibility: every input of the window and its dialogs has a label (its buddy) or an
+    // accessible name, so a screen reader can say what it is.
+    void everyInputHasALabelOrName()
+    {
+        auto w = openConnected();
+        w->connectionBar()->editProfile();
+        QVERIFY(w->connectionBar()->dialog());
+        w->actions()->flush()->trigger();
+        QVERIFY(w->actions()->flushDialog());
+        QStringList unnamed;
+        QList<QWidget *> roots{w.get(), w->connectionBar()->dialog(), w->actions()->flushDialog()};
+        for (QWidget *root : roots) {
+            QSet<const QWidget *> buddies;
+            for (const QLabel *label : root->findChildren<QLabel *>())
+                if (label->buddy())
+                    buddies.insert(label->buddy());
+            QList<QWidget *> inputs;
+            for (QWidget *input : root->findChildren<QWidget *>()) {
+                const bool isInput = qobject_cast<QLineEdit *>(input) || qobject_cast<QAbstractSpinBox *>(input)
+                                     || qobject_cast<QComboBox *>(input)
+                                     || (qobject_cast<QAbstractItemView *>(input) && !qobject_cast<QHeaderView *>(input));
+                // The line edit inside a spin box or a combo box is part of it.
+                const bool part = qobject_cast<QAbstractSpinBox *>(input->parentWidget())
+                                  || qobject_cast<QComboBox *>(input->parentWidget())
+                                  || (input->parentWidget() && qobject_cast<QComboBox *>(input->parentWidget()->parentWidget()));
+                if (isInput && !part && input->accessibleName().isEmpty() && !buddies.contains(input))
+                    unnamed << QStringLiteral("%1 in %2").arg(QString::fromLatin1(input->metaObject()->className()),
+                                                              QString::fromLatin1(root->metaObject()->className()));
+            }
+        }
+        QVERIFY2(unnamed.isEmpty(), qPrintable(unnamed.join(QStringLiteral(", "))));
+        w->actions()->flushDialog()->close();
+        w->connectionBar()->dialog()->reject();
         closeWindow(w);
     }
 
