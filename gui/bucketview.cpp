@@ -305,7 +305,7 @@ void BucketView::fitNameColumn()
     const int available = m_table->viewport()->width();
     const int keyMin = fontMetrics().horizontalAdvance(QStringLiteral("ci-cache/acme/archive.tar.zst"));
     const int keyWanted = std::max(keyMin, std::min(table->sizeHintForColumn(CacheTableModel::KeyColumn), available * 11 / 20));
-    const int repoMin = fontMetrics().averageCharWidth() * 10;
+    const int repoMin = fontMetrics().averageCharWidth() * 14;
     const int repoWanted = std::max(repoMin, table->sizeHintForColumn(CacheTableModel::RepositoryColumn));
     const int repo = std::clamp(available - others - keyWanted, repoMin, repoWanted);
     tableHeader->resizeSection(CacheTableModel::RepositoryColumn, repo);

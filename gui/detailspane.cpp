@@ -20,6 +20,8 @@
 #include <QTableView>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 namespace s3cache {
 
 DetailsPane::DetailsPane(Session *session, QWidget *parent)
@@ -52,7 +54,13 @@ DetailsPane::DetailsPane(Session *session, QWidget *parent)
     m_table->verticalHeader()->hide();
     m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 6);
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    m_table->horizontalHeader()->setSectionResizeMode(ArchiveEntryModel::PathColumn, QHeaderView::Stretch);
+    // The path keeps at least half the width (the other columns give way, the table scrolls
+    // sideways): fitPathColumn().
+    m_table->horizontalHeader()->setSectionResizeMode(ArchiveEntryModel::PathColumn, QHeaderView::Interactive);
+    connect(m_table->horizontalHeader(), &QHeaderView::sectionResized, this, [this](int logical) {
+        if (logical != ArchiveEntryModel::PathColumn)
+            QMetaObject::invokeMethod(this, &DetailsPane::fitPathColumn, Qt::QueuedConnection);
+    });
     m_table->setWordWrap(false);
     m_table->setTextElideMode(Qt::ElideMiddle);
     m_table->setAccessibleName(tr("Archive entries"));
@@ -64,6 +72,7 @@ DetailsPane::DetailsPane(Session *session, QWidget *parent)
     // The fields scroll when the pane is short (a large font, QT_SCALE_FACTOR=1.5) instead of
     // being squeezed over each other; the entries table takes the rest.
     auto *fields = new QWidget;
+    m_fields = fields;
     auto *fieldsLayout = new QVBoxLayout(fields);
     fieldsLayout->setContentsMargins(0, 0, 0, 0);
     fieldsLayout->addWidget(m_title);
@@ -76,15 +85,51 @@ DetailsPane::DetailsPane(Session *session, QWidget *parent)
     fieldsScroll->setWidgetResizable(true);
     fieldsScroll->setFrameShape(QFrame::NoFrame);
     fieldsScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_fieldsScroll = fieldsScroll;
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(fieldsScroll);
     layout->addLayout(inspectRow);
     layout->addWidget(m_table, 1);
     m_table->setMinimumHeight(m_table->verticalHeader()->defaultSectionSize() * 5);
 
+    connect(this, &DetailsPane::metadataShown, this, &DetailsPane::updateFieldsHeight, Qt::QueuedConnection);
+    connect(proxy, &QAbstractItemModel::modelReset, this,
+            [this] { QMetaObject::invokeMethod(this, &DetailsPane::fitPathColumn, Qt::QueuedConnection); });
+    connect(proxy, &QAbstractItemModel::layoutChanged, this,
+            [this] { QMetaObject::invokeMethod(this, &DetailsPane::fitPathColumn, Qt::QueuedConnection); });
+    connect(proxy, &QAbstractItemModel::rowsInserted, this,
+            [this] { QMetaObject::invokeMethod(this, &DetailsPane::fitPathColumn, Qt::QueuedConnection); });
     connect(m_inspect, &QPushButton::clicked, this, &DetailsPane::inspect);
     connect(m_cancel, &QPushButton::clicked, this, &DetailsPane::cancelInspect);
     showNode(nullptr, {});
+}
+
+void DetailsPane::resizeEvent(QResizeEvent *event)
+{
+    QWidget::resizeEvent(event);
+    updateFieldsHeight();
+    QMetaObject::invokeMethod(this, &DetailsPane::fitPathColumn, Qt::QueuedConnection);
+}
+
+void DetailsPane::fitPathColumn()
+{
+    QHeaderView *header = m_table->horizontalHeader();
+    int others = 0;
+    for (int c = 0; c < header->count(); ++c)
+        others += c == ArchiveEntryModel::PathColumn || header->isSectionHidden(c) ? 0 : header->sectionSize(c);
+    const int width = m_table->viewport()->width();
+    header->resizeSection(ArchiveEntryModel::PathColumn, std::max(width / 2, width - others));
+}
+
+void DetailsPane::updateFieldsHeight()
+{
+    if (!m_fields)
+        return;
+    m_fields->layout()->activate();
+    const int wanted = m_fields->sizeHint().height();
+    const int limit = m_table->isHidden() ? height() : height() / 2;
+    m_fieldsScroll->setMaximumHeight(wanted);
+    m_fieldsScroll->setMinimumHeight(std::min(wanted, std::max(limit, fontMetrics().height() * 4)));
 }
 
 QString DetailsPane::field(const QString &label) const
@@ -135,6 +180,7 @@ void DetailsPane::stopJobs()
 void DetailsPane::showNode(const BucketNode *node, const QDateTime &now)
 {
     stopJobs();
+    QMetaObject::invokeMethod(this, &DetailsPane::updateFieldsHeight, Qt::QueuedConnection);
     clearFields();
     m_banner->clear();
     m_entries->setEntries({});
