@@ -642,6 +642,7 @@ private slots:
         auto w = openConnected();
         w->resize(1000, 700);
         w->bucketView()->setAgeThresholdDays(9);
+        w->jobsDock()->show();  // saved as open: the next start must not reopen it empty (bug 6)
         w->close();
         QVERIFY(!w->isVisible());
         closeWindow(w);
@@ -651,6 +652,7 @@ private slots:
         QCOMPARE(again->size(), QSize(1000, 700));
         QCOMPARE(again->connectionBar()->currentProfile(), QStringLiteral("local"));
         QCOMPARE(again->bucketView()->ageSpin()->value(), 9);
+        QVERIFY(!again->jobsDock()->isVisible());
         closeWindow(again);
     }
 
