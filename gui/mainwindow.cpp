@@ -211,6 +211,8 @@ void MainWindow::buildMenus(QDockWidget *jobsDock)
 
     QMenu *cache = menuBar()->addMenu(tr("&Cache"));
     cache->addActions(m_actions->all());
+    cache->addSeparator();
+    cache->addActions(m_actions->copyActions());  // their shortcuts work from the menu bar too
 
     QMenu *view = menuBar()->addMenu(tr("&View"));
     view->addAction(tr("&Filter"), QKeySequence::Find, m_bucketView, &BucketView::focusFilter);
