@@ -2,6 +2,8 @@
 
 #include "buckettreemodel.h"
 
+#include <functional>
+
 namespace s3cache {
 
 BucketProxyModel::BucketProxyModel(QObject *parent) : QSortFilterProxyModel(parent)
@@ -69,6 +71,37 @@ bool BucketProxyModel::matches(const BucketNode *node) const
     }
     m_matches.insert(node, any);
     return any;
+}
+
+bool BucketProxyModel::accepts(const BucketNode *node) const
+{
+    return m_filter.isEmpty() || matches(node);
+}
+
+BucketProxyModel::Totals BucketProxyModel::matchingTotals() const
+{
+    Totals totals;
+    if (!m_model)
+        return totals;
+    const std::function<void(const BucketNode *)> add = [&](const BucketNode *node) {
+        if (m_filter.isEmpty() || node->path.contains(m_filter, Qt::CaseInsensitive)) {
+            totals.objects += node->objects;
+            totals.bytes += node->bytes;
+            return;
+        }
+        if (node->isObject)
+            return;
+        for (const auto &child : node->children)
+            add(child.get());
+    };
+    const BucketNode *root = m_model->summary().root();
+    if (m_filter.isEmpty()) {
+        totals = {root->objects, root->bytes};
+        return totals;
+    }
+    for (const auto &child : root->children)
+        add(child.get());
+    return totals;
 }
 
 bool BucketProxyModel::filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const

@@ -24,6 +24,16 @@ public:
 
     void setBucketModel(BucketTreeModel *model);
     void setFilterText(const QString &text);
+    QString filterText() const { return m_filter; }
+    // The objects the filter lets through (all of them without a filter), and their bytes.
+    struct Totals
+    {
+        qint64 objects = 0;
+        qint64 bytes = 0;
+    };
+    Totals matchingTotals() const;
+    // Whether the object or folder matches the filter itself or holds a match.
+    bool accepts(const BucketNode *node) const;
 
 protected:
     bool filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const override;

@@ -106,11 +106,13 @@ QVariant BucketTreeModel::data(const QModelIndex &index, int role) const
     if (!index.isValid())
         return {};
     const BucketNode *n = node(index);
-    const qint64 age = BucketSummary::ageSeconds(n->oldest, m_now);
+    // The age beside the date: of the newest object for a folder, as its "Last modified" is;
+    // the shading marks a folder that holds older objects (the tooltip says how old).
+    const qint64 age = BucketSummary::ageSeconds(n->isObject ? n->oldest : n->newest, m_now);
     switch (role) {
     case Qt::DisplayRole:
         switch (index.column()) {
-        case NameColumn: return n->name.isEmpty() ? QStringLiteral("(empty)") : n->name;
+        case NameColumn: return n->name.isEmpty() ? tr("(empty)") : n->name;
         case SizeColumn: return Format::bytes(n->bytes);
         case ObjectsColumn: return n->isObject ? QString() : Format::count(n->objects);
         case ModifiedColumn: return Format::dateTime(n->newest);
@@ -146,10 +148,11 @@ QVariant BucketTreeModel::data(const QModelIndex &index, int role) const
     case Qt::ToolTipRole: {
         QString tip = n->path;
         if (n->isObject)
-            tip += QStringLiteral("\n%1, modified %2 (%3 ago)").arg(Format::bytes(n->bytes), Format::dateTime(n->newest), Format::age(age))
+            tip += tr("\n%1, modified %2 (%3)").arg(Format::bytes(n->bytes), Format::dateTime(n->newest), Format::ago(age))
                    + (n->lastUsed.isValid() ? tr("\nlast used %1").arg(Format::dateTime(n->lastUsed)) : tr("\nnever used"));
         else
-            tip += QStringLiteral("\n%1 objects, %2; oldest %3 ago").arg(Format::count(n->objects), Format::bytes(n->bytes), Format::age(age));
+            tip += tr("\n%n object(s), %1; newest written %2, oldest %3", nullptr, int(n->objects))
+                       .arg(Format::bytes(n->bytes), Format::ago(age), Format::ago(BucketSummary::ageSeconds(n->oldest, m_now)));
         if (isExpired(n))
             tip += n->isObject ? tr("\nOlder than the age threshold (%1)").arg(Format::age(m_threshold))
                                : tr("\nHolds objects older than the age threshold (%1)").arg(Format::age(m_threshold));
@@ -180,7 +183,8 @@ QVariant BucketTreeModel::headerData(int section, Qt::Orientation orientation, i
     if (role == Qt::ToolTipRole && section == LastUsedColumn)
         return tr("When a restore last used the cache (recorded by s3cache restore); for a folder, the latest below it");
     if (role == Qt::ToolTipRole && section == AgeColumn)
-        return tr("Age of the object; for a folder, of its oldest object");
+        return tr("Time since the object was written; for a folder, since its newest object (a shaded folder holds "
+                  "objects older than the highlight age)");
     if (role == Qt::ToolTipRole && section == ModifiedColumn)
         return tr("For a folder, the newest object below it");
     return {};

@@ -12,6 +12,8 @@
 #include <QPointer>
 
 class QAction;
+class QMenu;
+class QMessageBox;
 class QWidget;
 
 namespace s3cache {
@@ -37,7 +39,20 @@ public:
     QAction *download() const { return m_download; }
     QAction *remove() const { return m_delete; }
     QAction *flush() const { return m_flush; }
+    QAction *copyKey() const { return m_copyKey; }
+    QAction *copyUri() const { return m_copyUri; }
+    QAction *copyCommand() const { return m_copyCommand; }
     QList<QAction *> all() const;
+    QList<QAction *> copyActions() const { return {m_copyKey, m_copyUri, m_copyCommand}; }
+
+    // What the copy actions put on the clipboard for `key`: the key, its s3:// (or file://)
+    // address, and the s3cache command line that restores it.
+    QString uriFor(const QString &key) const;
+    QString restoreCommandFor(const QString &key) const;
+    // Restores into `folder`, first asking when it is not empty (answered through open()).
+    void restoreAsking(const QString &key, const QString &folder);
+    QMessageBox *nonEmptyQuestion() const;
+    QMenu *contextMenu() const;  // the open context menu of the tree or the Caches table
 
     // The flows after their dialogs, for callers that already know the answer.
     RestoreJob *startRestore(const QString &key, const QString &folder);
@@ -48,6 +63,8 @@ public:
 signals:
     // A one-line outcome for the status bar.
     void message(const QString &text);
+    // Enter or a double-click on an object started an inspection.
+    void inspectRequested();
 
 private:
     void updateEnabled();
@@ -68,6 +85,11 @@ private:
     QAction *m_download;
     QAction *m_delete;
     QAction *m_flush;
+    QAction *m_copyKey;
+    QAction *m_copyUri;
+    QAction *m_copyCommand;
+    QPointer<QMessageBox> m_nonEmptyQuestion;
+    QPointer<QMenu> m_contextMenu;
     QPointer<FlushDialog> m_flushDialog;
 };
 

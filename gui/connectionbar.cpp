@@ -7,6 +7,7 @@
 
 #include <QComboBox>
 #include <QHBoxLayout>
+#include <QInputDialog>
 #include <QLabel>
 #include <QPushButton>
 #include <QToolButton>
@@ -50,6 +51,10 @@ ConnectionBar::ConnectionBar(ProfileStore *profiles, Session *session, QWidget *
         if (name != m_awaitingSecret)
             return;
         m_awaitingSecret.clear();
+        if (secret.isEmpty()) {
+            askForSecret(name);
+            return;
+        }
         m_session->connectTo(m_profiles->profile(name), secret);
     });
     connect(m_session, &Session::connecting, this, [this](const QString &what) { setStatus(tr("Connecting to %1\u2026").arg(what)); });
@@ -65,6 +70,40 @@ ConnectionBar::ConnectionBar(ProfileStore *profiles, Session *session, QWidget *
 ProfileDialog *ConnectionBar::dialog() const
 {
     return m_dialog;
+}
+
+QInputDialog *ConnectionBar::secretPrompt() const
+{
+    return m_secretPrompt;
+}
+
+void ConnectionBar::askForSecret(const QString &name)
+{
+    if (m_secretPrompt)
+        m_secretPrompt->close();
+    const ConnectionProfile profile = m_profiles->profile(name);
+    setStatus(tr("Waiting for the secret key of %1").arg(name));
+    auto *prompt = new QInputDialog(window());
+    prompt->setAttribute(Qt::WA_DeleteOnClose);
+    prompt->setWindowTitle(tr("Secret key \u2014 %1").arg(name));
+    prompt->setLabelText(m_profiles->keychain() == ProfileStore::Keychain::Missing
+                             ? tr("No system keychain holds the secret key of access key %1 (profile \"%2\"). Type it to "
+                                  "connect; it is kept for this session only.").arg(profile.accessKey, name)
+                             : tr("The keychain holds no secret key for access key %1 (profile \"%2\"). Type it to "
+                                  "connect.").arg(profile.accessKey, name));
+    prompt->setTextEchoMode(QLineEdit::Password);
+    prompt->setOkButtonText(tr("&Connect"));
+    m_secretPrompt = prompt;
+    connect(prompt, &QInputDialog::textValueSelected, this, [this, name](const QString &secret) {
+        if (secret.isEmpty() || !m_profiles->contains(name)) {
+            setStatus(tr("Not connected"));
+            return;
+        }
+        m_profiles->rememberSecret(name, secret);
+        m_session->connectTo(m_profiles->profile(name), secret);
+    });
+    connect(prompt, &QDialog::rejected, this, [this] { setStatus(tr("Not connected")); });
+    prompt->open();
 }
 
 QString ConnectionBar::currentProfile() const
@@ -84,6 +123,29 @@ void ConnectionBar::reloadProfiles(const QString &select)
     m_combo->setCurrentIndex(index >= 0 ? index : 0);
     m_edit->setEnabled(m_profiles->contains(currentProfile()));
     m_connect->setEnabled(!currentProfile().isEmpty());
+}
+
+QString ConnectionBar::statusText() const
+{
+    return m_status->text();
+}
+
+void ConnectionBar::showListingResult(const Error &error)
+{
+    if (!m_session->isConnected())
+        return;
+    const QString description = m_session->describe();
+    if (!error) {
+        setStatus(tr("Connected: %1").arg(description), description);
+        return;
+    }
+    const QString what = error.code().isEmpty() ? Error::kindName(error.kind()) : error.code();
+    if (error.kind() == ErrorKind::Cancelled)
+        setStatus(tr("Connected: %1 (listing cancelled)").arg(description), description);
+    else if (error.kind() == ErrorKind::Transient)
+        setStatus(tr("Not responding: %1 (%2); press F5 to try again").arg(description, what), error.toString());
+    else
+        setStatus(tr("Listing failed: %1 (%2)").arg(description, what), error.toString());
 }
 
 void ConnectionBar::setStatus(const QString &text, const QString &tooltip)

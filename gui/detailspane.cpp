@@ -13,11 +13,14 @@
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QScrollArea>
 #include <QLabel>
 #include <QPushButton>
 #include <QSortFilterProxyModel>
 #include <QTableView>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 namespace s3cache {
 
@@ -51,7 +54,13 @@ DetailsPane::DetailsPane(Session *session, QWidget *parent)
     m_table->verticalHeader()->hide();
     m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 6);
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    m_table->horizontalHeader()->setSectionResizeMode(ArchiveEntryModel::PathColumn, QHeaderView::Stretch);
+    // The path keeps at least half the width (the other columns give way, the table scrolls
+    // sideways): fitPathColumn().
+    m_table->horizontalHeader()->setSectionResizeMode(ArchiveEntryModel::PathColumn, QHeaderView::Interactive);
+    connect(m_table->horizontalHeader(), &QHeaderView::sectionResized, this, [this](int logical) {
+        if (logical != ArchiveEntryModel::PathColumn)
+            QMetaObject::invokeMethod(this, &DetailsPane::fitPathColumn, Qt::QueuedConnection);
+    });
     m_table->setWordWrap(false);
     m_table->setTextElideMode(Qt::ElideMiddle);
     m_table->setAccessibleName(tr("Archive entries"));
@@ -60,18 +69,67 @@ DetailsPane::DetailsPane(Session *session, QWidget *parent)
     inspectRow->addWidget(m_inspect);
     inspectRow->addWidget(m_cancel);
     inspectRow->addWidget(m_inspectStatus, 1);
+    // The fields scroll when the pane is short (a large font, QT_SCALE_FACTOR=1.5) instead of
+    // being squeezed over each other; the entries table takes the rest.
+    auto *fields = new QWidget;
+    m_fields = fields;
+    auto *fieldsLayout = new QVBoxLayout(fields);
+    fieldsLayout->setContentsMargins(0, 0, 0, 0);
+    fieldsLayout->addWidget(m_title);
+    fieldsLayout->addWidget(m_banner);
+    fieldsLayout->addLayout(m_info);
+    fieldsLayout->addWidget(m_metaBox);
+    fieldsLayout->addStretch(1);
+    auto *fieldsScroll = new QScrollArea(this);
+    fieldsScroll->setWidget(fields);
+    fieldsScroll->setWidgetResizable(true);
+    fieldsScroll->setFrameShape(QFrame::NoFrame);
+    fieldsScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_fieldsScroll = fieldsScroll;
     auto *layout = new QVBoxLayout(this);
-    layout->addWidget(m_title);
-    layout->addWidget(m_banner);
-    layout->addLayout(m_info);
-    layout->addWidget(m_metaBox);
+    layout->addWidget(fieldsScroll);
     layout->addLayout(inspectRow);
     layout->addWidget(m_table, 1);
-    layout->addStretch(0);  // takes the space only while the table is hidden (folders)
+    m_table->setMinimumHeight(m_table->verticalHeader()->defaultSectionSize() * 5);
 
+    connect(this, &DetailsPane::metadataShown, this, &DetailsPane::updateFieldsHeight, Qt::QueuedConnection);
+    connect(proxy, &QAbstractItemModel::modelReset, this,
+            [this] { QMetaObject::invokeMethod(this, &DetailsPane::fitPathColumn, Qt::QueuedConnection); });
+    connect(proxy, &QAbstractItemModel::layoutChanged, this,
+            [this] { QMetaObject::invokeMethod(this, &DetailsPane::fitPathColumn, Qt::QueuedConnection); });
+    connect(proxy, &QAbstractItemModel::rowsInserted, this,
+            [this] { QMetaObject::invokeMethod(this, &DetailsPane::fitPathColumn, Qt::QueuedConnection); });
     connect(m_inspect, &QPushButton::clicked, this, &DetailsPane::inspect);
     connect(m_cancel, &QPushButton::clicked, this, &DetailsPane::cancelInspect);
     showNode(nullptr, {});
+}
+
+void DetailsPane::resizeEvent(QResizeEvent *event)
+{
+    QWidget::resizeEvent(event);
+    updateFieldsHeight();
+    QMetaObject::invokeMethod(this, &DetailsPane::fitPathColumn, Qt::QueuedConnection);
+}
+
+void DetailsPane::fitPathColumn()
+{
+    QHeaderView *header = m_table->horizontalHeader();
+    int others = 0;
+    for (int c = 0; c < header->count(); ++c)
+        others += c == ArchiveEntryModel::PathColumn || header->isSectionHidden(c) ? 0 : header->sectionSize(c);
+    const int width = m_table->viewport()->width();
+    header->resizeSection(ArchiveEntryModel::PathColumn, std::max(width / 2, width - others));
+}
+
+void DetailsPane::updateFieldsHeight()
+{
+    if (!m_fields)
+        return;
+    m_fields->layout()->activate();
+    const int wanted = m_fields->sizeHint().height();
+    const int limit = m_table->isHidden() ? height() : height() / 2;
+    m_fieldsScroll->setMaximumHeight(wanted);
+    m_fieldsScroll->setMinimumHeight(std::min(wanted, std::max(limit, fontMetrics().height() * 4)));
 }
 
 QString DetailsPane::field(const QString &label) const
@@ -122,6 +180,7 @@ void DetailsPane::stopJobs()
 void DetailsPane::showNode(const BucketNode *node, const QDateTime &now)
 {
     stopJobs();
+    QMetaObject::invokeMethod(this, &DetailsPane::updateFieldsHeight, Qt::QueuedConnection);
     clearFields();
     m_banner->clear();
     m_entries->setEntries({});
@@ -141,7 +200,7 @@ void DetailsPane::showNode(const BucketNode *node, const QDateTime &now)
         addField(m_info, tr("Objects"), Format::count(node->objects));
         addField(m_info, tr("Total size"), Format::bytes(node->bytes));
         addField(m_info, tr("Newest"), Format::dateTime(node->newest));
-        addField(m_info, tr("Oldest"), QStringLiteral("%1 (%2 old)").arg(Format::dateTime(node->oldest), age));
+        addField(m_info, tr("Oldest"), tr("%1 (written %2)").arg(Format::dateTime(node->oldest), Format::ago(BucketSummary::ageSeconds(node->oldest, now))));
         addField(m_info, tr("Last used"), node->lastUsed.isValid() ? Format::dateTime(node->lastUsed) : tr("never"));
         return;
     }
@@ -149,10 +208,10 @@ void DetailsPane::showNode(const BucketNode *node, const QDateTime &now)
     m_title->setText(node->path);
     m_title->setToolTip(node->path);
     addField(m_info, tr("Size"), QStringLiteral("%1 (%2 bytes)").arg(Format::bytes(node->bytes), Format::count(node->bytes)));
-    addField(m_info, tr("Last modified"), QStringLiteral("%1 (%2 old)").arg(Format::dateTime(node->newest), age));
+    addField(m_info, tr("Last modified"), tr("%1 (%2)").arg(Format::dateTime(node->newest), Format::ago(BucketSummary::ageSeconds(node->newest, now))));
     addField(m_info, tr("Last used"), node->lastUsed.isValid()
-                                          ? QStringLiteral("%1 (%2 ago)").arg(Format::dateTime(node->lastUsed),
-                                                                              Format::age(BucketSummary::ageSeconds(node->lastUsed, now)))
+                                          ? tr("%1 (%2)").arg(Format::dateTime(node->lastUsed),
+                                                              Format::ago(BucketSummary::ageSeconds(node->lastUsed, now)))
                                           : tr("never (no restore recorded)"));
     m_metaBox->show();
     m_inspect->show();
@@ -217,8 +276,8 @@ void DetailsPane::inspect()
     m_cancel->show();
     m_inspect->setEnabled(false);
     connect(job, &Job::progress, this, [this](const JobProgress &p) {
-        m_inspectStatus->setText(tr("Reading the archive: %1 of %2, %3 entries")
-                                     .arg(Format::bytes(p.bytesDone), Format::bytes(p.bytesTotal), Format::count(p.itemsDone)));
+        m_inspectStatus->setText(tr("Reading the archive: %1 of %2, %n entry(s)", nullptr, int(p.itemsDone))
+                                     .arg(Format::bytes(p.bytesDone), Format::bytes(p.bytesTotal)));
     });
     connect(job, &Job::finished, this, [this, job] {
         m_inspectJob = nullptr;
@@ -239,9 +298,8 @@ void DetailsPane::inspect()
         for (const ArchiveEntryInfo &e : r.entries)
             unpacked += e.type == TreeEntry::File ? e.size : 0;
         m_entries->setEntries(r.entries);
-        m_inspectStatus->setText(tr("%1 entries%2, %3 unpacked (%4)")
-                                     .arg(Format::count(r.entries.size()), r.truncated ? tr(" (first ones only)") : QString(),
-                                          Format::bytes(unpacked), r.stats.format));
+        m_inspectStatus->setText(tr("%n entry(s)%1, %2 unpacked (%3)", nullptr, int(r.entries.size()))
+                                     .arg(r.truncated ? tr(" (first ones only)") : QString(), Format::bytes(unpacked), r.stats.format));
         emit inspectFinished(m_key);
     });
     m_session->start(job);

@@ -49,7 +49,16 @@ signals:
     void metadataShown(const QString &key);
     void inspectFinished(const QString &key);
 
+protected:
+    void resizeEvent(QResizeEvent *event) override;
+
 private:
+    // The fields get their whole height, up to half the pane; beyond that they scroll.
+    void updateFieldsHeight();
+    void fitPathColumn();
+    QWidget *m_fields = nullptr;
+    QWidget *m_fieldsScroll = nullptr;
+
     void clearFields();
     void addField(QFormLayout *form, const QString &label, const QString &value);
     void showMetadata(const ObjectInfo &info);

@@ -29,9 +29,9 @@ QString uploadsText(const FlushResult &r, bool preview)
 {
     QString text;
     if (!r.staleUploads.isEmpty())
-        text += preview ? FlushDialog::tr(" %1 unfinished uploads would be aborted.").arg(Format::count(r.staleUploads.size()))
-                        : FlushDialog::tr(" Aborted %1 of %2 unfinished uploads.").arg(Format::count(r.abortedUploads),
-                                                                                       Format::count(r.staleUploads.size()));
+        text += preview ? FlushDialog::tr(" %n unfinished upload(s) would be aborted.", nullptr, int(r.staleUploads.size()))
+                        : FlushDialog::tr(" Aborted %1 of %n unfinished upload(s).", nullptr, int(r.staleUploads.size()))
+                              .arg(Format::count(r.abortedUploads));
     if (r.uploadsError)
         text += FlushDialog::tr(" Unfinished uploads were left as they are (%1).").arg(r.uploadsError.code());
     return text;
@@ -193,7 +193,7 @@ void FlushDialog::preview()
     m_result->setText(tr("Listing\u2026"));
     setBusy(true);
     connect(job, &Job::progress, this, [this](const JobProgress &p) {
-        m_result->setText(tr("Listing\u2026 %1 objects scanned").arg(Format::count(p.itemsDone)));
+        m_result->setText(tr("Listing\u2026 %n object(s) scanned", nullptr, int(p.itemsDone)));
     });
     connect(job, &Job::finished, this, [this, job, o] {
         m_job = nullptr;
@@ -219,15 +219,14 @@ void FlushDialog::preview()
         m_list->setUpdatesEnabled(true);
         m_list->setSortingEnabled(true);
         m_list->sortByColumn(4, Qt::AscendingOrder);  // "Delete" rows first
-        QString text = tr("%1 of %2 caches would be deleted (%3), %4 kept.")
-                           .arg(Format::count(doomed), Format::count(r.plan.decisions.size()),
-                                Format::bytes(r.plan.deletedBytes), Format::bytes(r.plan.keptBytes));
+        QString text = tr("%1 of %n cache(s) would be deleted (%2), %3 kept.", nullptr, int(r.plan.decisions.size()))
+                           .arg(Format::count(doomed), Format::bytes(r.plan.deletedBytes), Format::bytes(r.plan.keptBytes));
         if (r.plan.decisions.size() > kMaxListed)
             text += tr(" The first %1 are listed.").arg(Format::count(kMaxListed));
         m_result->setText(text + uploadsText(r, true));
         if (doomed > 0 || !r.orphanMarkers.isEmpty()) {
             m_previewed = o;
-            m_runButton->setText(tr("&Delete %1 caches (%2)").arg(Format::count(doomed), Format::bytes(r.plan.deletedBytes)));
+            m_runButton->setText(tr("&Delete %n cache(s) (%1)", nullptr, int(doomed)).arg(Format::bytes(r.plan.deletedBytes)));
             m_runButton->setEnabled(true);
         }
         emit previewFinished();
@@ -251,7 +250,7 @@ void FlushDialog::run()
     m_result->setText(tr("Deleting\u2026"));
     connect(job, &Job::progress, this, [this](const JobProgress &p) {
         if (p.phase == JobPhase::Delete)
-            m_result->setText(tr("Deleting\u2026 %1 of %2 objects").arg(Format::count(p.itemsDone), Format::count(p.itemsTotal)));
+            m_result->setText(tr("Deleting\u2026 %1 of %n object(s)", nullptr, int(p.itemsTotal)).arg(Format::count(p.itemsDone)));
     });
     connect(job, &Job::finished, this, [this, job] {
         m_job = nullptr;
@@ -260,11 +259,12 @@ void FlushDialog::run()
         m_list->clear();
         const FlushResult &r = job->result();
         if (job->error())
-            m_banner->showError(tr("The flush stopped after deleting %1 objects (%2).")
-                                    .arg(Format::count(r.deleted), Format::bytes(r.bytesFreed)),
+            m_banner->showError(job->error().kind() == ErrorKind::Cancelled
+                                    ? tr("The flush was cancelled after deleting %n object(s) (%1).", nullptr, int(r.deleted)).arg(Format::bytes(r.bytesFreed))
+                                    : tr("The flush stopped after deleting %n object(s) (%1).", nullptr, int(r.deleted)).arg(Format::bytes(r.bytesFreed)),
                                 job->error());
         else
-            m_result->setText(tr("Deleted %1 objects, freed %2.").arg(Format::count(r.deleted), Format::bytes(r.bytesFreed))
+            m_result->setText(tr("Deleted %n object(s), freed %1.", nullptr, int(r.deleted)).arg(Format::bytes(r.bytesFreed))
                               + uploadsText(r, false));
         emit flushFinished();
     });

@@ -1,5 +1,8 @@
 #include "format.h"
 
+#include <QCoreApplication>
+#include <QRegularExpression>
+
 namespace s3cache::Format {
 
 QString bytes(qint64 value)
@@ -28,16 +31,25 @@ QString age(qint64 seconds)
     if (seconds < 0)
         return QStringLiteral("?");
     if (seconds < 60)
-        return QStringLiteral("just now");
+        return QStringLiteral("< 1 min");
     const qint64 minutes = seconds / 60;
     if (minutes < 60)
         return QStringLiteral("%1 min").arg(minutes);
     const qint64 hours = minutes / 60;
     if (hours < 24)
-        return QStringLiteral("%1 h %2 min").arg(hours).arg(minutes % 60);
-    if (hours < 7 * 24)
+        return minutes % 60 ? QStringLiteral("%1 h %2 min").arg(hours).arg(minutes % 60) : QStringLiteral("%1 h").arg(hours);
+    if (hours < 7 * 24 && hours % 24)
         return QStringLiteral("%1 d %2 h").arg(hours / 24).arg(hours % 24);
     return QStringLiteral("%1 d").arg(hours / 24);
+}
+
+QString ago(qint64 seconds)
+{
+    if (seconds < 0)
+        return QStringLiteral("?");
+    if (seconds < 60)
+        return QCoreApplication::translate("Format", "just now");
+    return QCoreApplication::translate("Format", "%1 ago").arg(age(seconds));
 }
 
 QString duration(qint64 seconds)
@@ -72,12 +84,43 @@ QString errorHtml(const Error &error)
     QString html = QStringLiteral("<b>%1</b>").arg(head.toHtmlEscaped());
     if (error.httpStatus() > 0)
         html += QStringLiteral(" (HTTP %1)").arg(error.httpStatus());
-    html += QStringLiteral(": ") + error.message().toHtmlEscaped();
+    html += QStringLiteral(": ") + errorMessage(error).toHtmlEscaped();
     if (!error.hint().isEmpty())
         html += QStringLiteral("<br><i>%1</i>").arg(error.hint().toHtmlEscaped());
     if (!error.requestId().isEmpty())
         html += QStringLiteral("<br><small>request id %1</small>").arg(error.requestId().toHtmlEscaped());
     return html;
+}
+
+QString errorMessage(const Error &error)
+{
+    QString message = error.message();
+    // OpenSSL's "error:0A00010B:SSL routines::wrong version number" (through QSslSocket's
+    // "SSL handshake failed: ..."): keep the reason only.
+    static const QRegularExpression openssl(QStringLiteral("(?:SSL handshake failed: ?)?(?:error:[0-9A-Fa-f]+:[^:]*:[^:]*:)+"));
+    const QRegularExpressionMatch match = openssl.match(message);
+    if (match.hasMatch()) {
+        const QString reason = message.mid(match.capturedEnd()).trimmed();
+        message = message.left(match.capturedStart())
+                  + (reason.isEmpty() ? QCoreApplication::translate("Format", "the TLS handshake failed")
+                                      : QCoreApplication::translate("Format", "the TLS handshake failed (%1)").arg(reason));
+    } else if (error.code() == QLatin1String("TlsError")) {
+        message.replace(QStringLiteral("SSL handshake failed"), QCoreApplication::translate("Format", "the TLS handshake failed"));
+    }
+    return message;
+}
+
+QString errorText(const Error &error)
+{
+    if (!error)
+        return QString();
+    QStringList details;
+    if (!error.code().isEmpty())
+        details << error.code();
+    if (error.httpStatus() > 0)
+        details << QStringLiteral("HTTP %1").arg(error.httpStatus());
+    const QString message = errorMessage(error);
+    return details.isEmpty() ? message : QStringLiteral("%1 (%2)").arg(message, details.join(QStringLiteral(", ")));
 }
 
 } // namespace s3cache::Format

@@ -8,9 +8,11 @@
 #include <QScrollArea>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 namespace s3cache {
 
-JobPanel::JobPanel(QWidget *parent) : QWidget(parent), m_rows(new QVBoxLayout)
+JobPanel::JobPanel(QWidget *parent) : QWidget(parent), m_rows(new QVBoxLayout), m_scroll(nullptr)
 {
     auto *content = new QWidget;
     auto *contentLayout = new QVBoxLayout(content);
@@ -21,6 +23,7 @@ JobPanel::JobPanel(QWidget *parent) : QWidget(parent), m_rows(new QVBoxLayout)
     scroll->setWidgetResizable(true);
     scroll->setFrameShape(QFrame::NoFrame);
     scroll->setMinimumHeight(fontMetrics().height() * 5);  // room for one job at least
+    m_scroll = scroll;
     auto *clear = new QPushButton(tr("Dismiss &finished"), this);
     auto *empty = new QLabel(tr("Restores, downloads, deletes and flushes show here."), this);
     empty->setEnabled(false);
@@ -38,9 +41,15 @@ JobProgressWidget *JobPanel::track(Job *job, const QString &title, std::function
 {
     auto *row = new JobProgressWidget(job, title, std::move(summary), this);
     m_rows->insertWidget(0, row);  // newest first
+    // Never shorter than one whole job, outcome line included (a failure's message is the
+    // longest): the panel must not need scrolling to show the only job.
+    const int oneJob = row->sizeHint().height() + fontMetrics().height() * 3;
+    m_scroll->setMinimumHeight(std::max(m_scroll->minimumHeight(), std::min(oneJob, fontMetrics().height() * 14)));
     connect(row, &JobProgressWidget::dismissed, this, [this, row] {
         m_rows->removeWidget(row);
         row->deleteLater();
+        if (m_rows->count() == 0)
+            emit emptied();
     });
     emit jobTracked();
     return row;
@@ -56,6 +65,14 @@ QList<JobProgressWidget *> JobPanel::rows() const
     return rows;
 }
 
+int JobPanel::runningCount() const
+{
+    int running = 0;
+    for (const JobProgressWidget *row : rows())
+        running += row->isFinished() ? 0 : 1;
+    return running;
+}
+
 void JobPanel::dismissFinished()
 {
     for (JobProgressWidget *row : rows()) {
@@ -64,6 +81,8 @@ void JobPanel::dismissFinished()
             row->deleteLater();
         }
     }
+    if (m_rows->count() == 0)
+        emit emptied();
 }
 
 } // namespace s3cache

@@ -22,13 +22,18 @@ public:
     // Shows the job (connect before the job starts); `summary` is called when it succeeded.
     JobProgressWidget *track(Job *job, const QString &title, std::function<QString()> summary = {});
     QList<JobProgressWidget *> rows() const;
+    // Jobs shown that have not finished yet.
+    int runningCount() const;
     void dismissFinished();
 
 signals:
     void jobTracked();
+    // The last row went (dismissed): nothing to show.
+    void emptied();
 
 private:
     QVBoxLayout *m_rows;
+    QWidget *m_scroll;
 };
 
 } // namespace s3cache

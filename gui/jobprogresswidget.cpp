@@ -4,6 +4,7 @@
 #include "wraplabel.h"
 
 #include <QGridLayout>
+#include <QHBoxLayout>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QTextDocumentFragment>
@@ -32,12 +33,21 @@ JobProgressWidget::JobProgressWidget(Job *job, const QString &title, std::functi
     m_bar->setAccessibleName(title);
     m_button->setAccessibleName(tr("Cancel %1").arg(title));
 
+    // Compact: the title, the bar and the button on one line, the progress or outcome below.
+    m_bar->setFixedWidth(fontMetrics().averageCharWidth() * 24);
+    m_bar->setMaximumHeight(fontMetrics().height());
+    m_bar->setTextVisible(false);
     auto *layout = new QGridLayout(this);
+    layout->setContentsMargins(6, 3, 6, 3);
+    layout->setVerticalSpacing(1);
+    m_buttons = new QHBoxLayout;
+    m_buttons->setContentsMargins(0, 0, 0, 0);
+    m_buttons->addWidget(m_button);
     layout->addWidget(m_title, 0, 0);
-    layout->addWidget(m_button, 0, 1, 2, 1, Qt::AlignVCenter);
-    layout->addWidget(m_bar, 1, 0);
-    layout->addWidget(m_status, 2, 0, 1, 2);
-    layout->addWidget(m_warnings, 3, 0, 1, 2);
+    layout->addWidget(m_bar, 0, 1, Qt::AlignVCenter);
+    layout->addLayout(m_buttons, 0, 2, Qt::AlignVCenter);
+    layout->addWidget(m_status, 1, 0, 1, 3);
+    layout->addWidget(m_warnings, 2, 0, 1, 3);
     layout->setColumnStretch(0, 1);
 
     connect(job, &Job::progress, this, &JobProgressWidget::onProgress);
@@ -52,6 +62,16 @@ JobProgressWidget::JobProgressWidget(Job *job, const QString &title, std::functi
             m_status->setText(tr("Cancelling\u2026"));
         }
     });
+}
+
+QPushButton *JobProgressWidget::addAction(const QString &text, const std::function<void()> &action)
+{
+    auto *button = new QPushButton(text, this);
+    button->setAccessibleName(QStringLiteral("%1: %2").arg(m_title->text(), QString(text).remove(QLatin1Char('&'))));
+    connect(button, &QPushButton::clicked, this, action);
+    m_buttons->insertWidget(m_buttons->count() - 1, button);
+    m_actions << button;
+    return button;
 }
 
 QString JobProgressWidget::title() const
@@ -93,9 +113,9 @@ void JobProgressWidget::onProgress(const JobProgress &p)
         parts << Format::bytes(p.bytesDone);
     }
     if (p.itemsTotal > 0)
-        parts << tr("%1 of %2 objects").arg(Format::count(p.itemsDone), Format::count(p.itemsTotal));
+        parts << tr("%1 of %n object(s)", nullptr, int(p.itemsTotal)).arg(Format::count(p.itemsDone));
     else if (p.itemsDone > 0)
-        parts << tr("%1 items").arg(Format::count(p.itemsDone));
+        parts << tr("%n item(s)", nullptr, int(p.itemsDone));
     if (const double rate = m_estimator.bytesPerSecond(); rate > 0) {
         parts << Format::rate(rate);
         if (const qint64 left = m_estimator.secondsLeft(p.bytesTotal); left >= 0)
@@ -113,6 +133,7 @@ void JobProgressWidget::onFinished()
     m_button->setEnabled(true);
     m_button->setAccessibleName(tr("Dismiss %1").arg(m_title->text()));
     m_bar->setRange(0, 1);
+    m_bar->hide();  // the outcome line says it
     if (error.kind() == ErrorKind::Cancelled) {
         m_bar->setValue(0);
         m_status->setText(tr("Cancelled; nothing was changed by the unfinished part."));

@@ -12,6 +12,7 @@
 
 #include <functional>
 
+class QHBoxLayout;
 class QProgressBar;
 class QPushButton;
 
@@ -33,6 +34,9 @@ public:
     // The job's warnings shown so far, one per line.
     QString warningsText() const;
     QPushButton *button() const { return m_button; }
+    // A button beside Dismiss for what to do with the outcome ("Open folder").
+    QPushButton *addAction(const QString &text, const std::function<void()> &action);
+    QList<QPushButton *> actionButtons() const { return m_actions; }
 
 signals:
     void dismissed();
@@ -50,6 +54,8 @@ private:
     WrapLabel *m_warnings;
     QStringList m_warningLines;
     QPushButton *m_button;
+    QList<QPushButton *> m_actions;
+    QHBoxLayout *m_buttons = nullptr;
     TransferEstimator m_estimator;
     bool m_finished = false;
     bool m_failed = false;

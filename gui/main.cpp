@@ -3,6 +3,7 @@
 #include "connectionbar.h"
 #include "mainwindow.h"
 #include "screenshotter.h"
+#include "translations.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -15,6 +16,7 @@ int main(int argc, char *argv[])
 {
     QApplication app(argc, argv);
     Q_INIT_RESOURCE(s3cache);  // the icons live in the static s3cache-gui-lib
+    installTranslations(&app);
     QApplication::setOrganizationName(QStringLiteral("s3cache"));
     QApplication::setApplicationName(QStringLiteral("s3cache-gui"));
     QApplication::setApplicationDisplayName(QStringLiteral("s3cache"));
@@ -26,33 +28,36 @@ int main(int argc, char *argv[])
     QApplication::setWindowIcon(icon);
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("Browse, inspect, restore, delete and age-flush CI build caches."));
+    parser.setApplicationDescription(QCoreApplication::translate("main", "Browse, inspect, restore, delete and age-flush CI build caches."));
     parser.addHelpOption();
     parser.addVersionOption();
-    const QCommandLineOption profileOption(QStringLiteral("profile"), QStringLiteral("Connect with the saved profile <name>."),
+    const QCommandLineOption profileOption(QStringLiteral("profile"), QCoreApplication::translate("main", "Connect with the saved profile <name>."),
                                            QStringLiteral("name"));
     const QCommandLineOption serverOption(QStringLiteral("server"),
-                                          QStringLiteral("Connect to <url> (https://host, host:port, file:///dir) without a "
-                                                         "saved profile; credentials from the AWS chain."),
+                                          QCoreApplication::translate("main", "Connect to <url> (https://host, host:port, file:///dir) without a "
+                                                                                      "saved profile; credentials from the AWS chain."),
                                           QStringLiteral("url"));
-    const QCommandLineOption bucketOption(QStringLiteral("bucket"), QStringLiteral("Bucket for --server."), QStringLiteral("name"));
-    const QCommandLineOption regionOption(QStringLiteral("region"), QStringLiteral("Region for --server."), QStringLiteral("region"));
+    const QCommandLineOption bucketOption(QStringLiteral("bucket"), QCoreApplication::translate("main", "Bucket for --server."), QStringLiteral("name"));
+    const QCommandLineOption regionOption(QStringLiteral("region"), QCoreApplication::translate("main", "Region for --server."), QStringLiteral("region"));
     const QCommandLineOption screenshotOption(QStringLiteral("screenshot"),
-                                              QStringLiteral("Save an image of the window to <file> once the listing finished, then quit."),
+                                              QCoreApplication::translate("main", "Save an image of the window to <file> once the listing finished, then quit."),
                                               QStringLiteral("file"));
-    parser.addOptions({profileOption, serverOption, bucketOption, regionOption, screenshotOption});
+    const QCommandLineOption screenshotViewOption(QStringLiteral("screenshot-view"),
+                                                  QCoreApplication::translate("main", "What --screenshot shows: tree, caches or space."),
+                                                  QStringLiteral("view"), QStringLiteral("tree"));
+    parser.addOptions({profileOption, serverOption, bucketOption, regionOption, screenshotOption, screenshotViewOption});
     parser.process(app);
 
     QSettings settings;
     MainWindow window(&settings, QStringLiteral("s3cache-gui"));
     if (parser.isSet(screenshotOption))
-        new Screenshotter(&window, parser.value(screenshotOption));
+        new Screenshotter(&window, parser.value(screenshotOption), parser.value(screenshotViewOption));
     window.show();
 
     ConnectionBar *bar = window.connectionBar();
     if (parser.isSet(serverOption)) {
         ConnectionProfile profile;
-        profile.name = QStringLiteral("command line");
+        profile.name = QCoreApplication::translate("main", "command line");
         profile.server = parser.value(serverOption);
         profile.bucket = parser.value(bucketOption);
         profile.region = parser.value(regionOption);

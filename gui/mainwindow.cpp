@@ -4,6 +4,7 @@
 #include "buckettreemodel.h"
 #include "cacheactions.h"
 #include "connectionbar.h"
+#include "format.h"
 #include "detailspane.h"
 #include "jobpanel.h"
 #include "messagebanner.h"
@@ -17,11 +18,20 @@
 #include <QDockWidget>
 #include <QLineEdit>
 #include <QMenuBar>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QDir>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QLabel>
 #include <QScreen>
+#include <QStackedWidget>
+#include <QUrl>
 #include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTabWidget>
+#include <QTableView>
 #include <QToolBar>
 #include <QTreeView>
 #include <QVBoxLayout>
@@ -47,12 +57,52 @@ MainWindow::MainWindow(QSettings *settings, const QString &keychainService, QWid
     m_splitter->setStretchFactor(0, 3);
     m_splitter->setStretchFactor(1, 2);
     m_splitter->setChildrenCollapsible(false);
+    // First start: a centred page that says what to do, instead of an empty tree.
+    m_emptyState = new QWidget(this);
+    {
+        auto *title = new QLabel(tr("<h2>No connection yet</h2>"), m_emptyState);
+        auto *text = new QLabel(tr("Connect to the S3 bucket (or the local folder) your CI pipelines keep their caches "
+                                   "in. A profile remembers the server, the bucket and the credentials."),
+                                m_emptyState);
+        text->setWordWrap(true);
+        text->setAlignment(Qt::AlignCenter);
+        text->setMaximumWidth(fontMetrics().averageCharWidth() * 60);
+        auto *newProfile = new QPushButton(tr("&New profile\u2026"), m_emptyState);
+        newProfile->setObjectName(QStringLiteral("emptyNewProfile"));
+        auto *openLocal = new QPushButton(tr("Open a &local folder store\u2026"), m_emptyState);
+        openLocal->setObjectName(QStringLiteral("emptyOpenLocal"));
+        connect(newProfile, &QPushButton::clicked, m_connectionBar, &ConnectionBar::newProfile);
+        connect(openLocal, &QPushButton::clicked, this, [this] {
+            auto *dialog = new QFileDialog(this, tr("Open the bucket folder of a local store"), QDir::homePath());
+            dialog->setFileMode(QFileDialog::Directory);
+            dialog->setOption(QFileDialog::ShowDirsOnly);
+            dialog->setAttribute(Qt::WA_DeleteOnClose);
+            connect(dialog, &QFileDialog::fileSelected, this, &MainWindow::openLocalStore);
+            dialog->open();
+        });
+        auto *buttons = new QHBoxLayout;
+        buttons->addStretch(1);
+        buttons->addWidget(newProfile);
+        buttons->addWidget(openLocal);
+        buttons->addStretch(1);
+        auto *layout = new QVBoxLayout(m_emptyState);
+        layout->addStretch(1);
+        layout->addWidget(title, 0, Qt::AlignHCenter);
+        layout->addWidget(text, 0, Qt::AlignHCenter);
+        layout->addLayout(buttons);
+        layout->addStretch(2);
+    }
+    m_pages = new QStackedWidget(this);
+    m_pages->addWidget(m_emptyState);
+    m_pages->addWidget(m_splitter);
     auto *central = new QWidget(this);
     auto *centralLayout = new QVBoxLayout(central);
     centralLayout->setContentsMargins(4, 4, 4, 0);
     centralLayout->addWidget(m_banner);
-    centralLayout->addWidget(m_splitter, 1);
+    centralLayout->addWidget(m_pages, 1);
     setCentralWidget(central);
+    connect(m_profiles, &ProfileStore::profilesChanged, this, &MainWindow::updateEmptyState);
+    connect(m_session, &Session::connecting, this, &MainWindow::updateEmptyState);
 
     auto *connectionTools = addToolBar(tr("Connection"));
     connectionTools->setObjectName(QStringLiteral("connectionToolBar"));
@@ -65,6 +115,7 @@ MainWindow::MainWindow(QSettings *settings, const QString &keychainService, QWid
     cacheTools->addActions(m_actions->all());
 
     auto *dock = new QDockWidget(tr("Jobs"), this);
+    m_jobsDock = dock;
     dock->setObjectName(QStringLiteral("jobsDock"));
     dock->setWidget(m_jobPanel);
     dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable | QDockWidget::DockWidgetClosable);
@@ -73,10 +124,12 @@ MainWindow::MainWindow(QSettings *settings, const QString &keychainService, QWid
     connect(m_jobPanel, &JobPanel::jobTracked, dock, [this, dock] {
         if (dock->isHidden()) {
             dock->show();
-            resizeDocks({dock}, {fontMetrics().height() * 9}, Qt::Vertical);
+            // Tall enough for a whole job (title, bar, outcome) without scrolling.
+            resizeDocks({dock}, {std::max(m_jobPanel->sizeHint().height(), fontMetrics().height() * 9)}, Qt::Vertical);
         }
         dock->raise();
     });
+    connect(m_jobPanel, &JobPanel::emptied, dock, &QDockWidget::hide);
     buildMenus(dock);
 
     connect(m_bucketView, &BucketView::currentChanged, this, [this](const QString &path) {
@@ -98,16 +151,20 @@ MainWindow::MainWindow(QSettings *settings, const QString &keychainService, QWid
     });
     connect(m_session, &Session::connectFailed, this, [this](const Error &error) {
         m_banner->showError(tr("Cannot connect with profile \"%1\".").arg(m_session->profile().name), error);
-        statusBar()->showMessage(tr("Connection failed: %1").arg(error.toString()));
+        statusBar()->showMessage(tr("Connection failed: %1").arg(Format::errorText(error)));
     });
     connect(m_profiles, &ProfileStore::notice, this, [this](const QString &text) {
         m_banner->showMessage(MessageBanner::Type::Warning, text.toHtmlEscaped());
         statusBar()->showMessage(text);
     });
     connect(m_bucketView, &BucketView::listingFinished, this, [this](const Error &error) {
-        if (error)
-            statusBar()->showMessage(tr("Listing failed: %1").arg(error.toString()));
+        m_connectionBar->showListingResult(error);
+        if (error.kind() == ErrorKind::Cancelled)
+            statusBar()->showMessage(tr("Listing cancelled"));
+        else if (error)
+            statusBar()->showMessage(tr("Listing failed: %1").arg(Format::errorText(error)));
     });
+    connect(m_actions, &CacheActions::inspectRequested, this, [this] { m_tabs->setCurrentWidget(m_details); });
     connect(m_actions, &CacheActions::message, this, [this](const QString &text) { statusBar()->showMessage(text); });
     connect(m_session, &Session::idle, this, [this] {
         if (m_closing)
@@ -115,11 +172,31 @@ MainWindow::MainWindow(QSettings *settings, const QString &keychainService, QWid
     });
 
     restoreState();
+    updateEmptyState();
+    dock->hide();  // a new session has no jobs: the saved state must not reopen an empty panel
+    // The tree starts with the focus, so that the window's Ctrl shortcuts work at once.
+    m_bucketView->activeView()->setFocus(Qt::OtherFocusReason);
     statusBar()->showMessage(m_profiles->names().isEmpty() ? tr("Create a connection profile to start (New\u2026)")
                                                            : tr("Choose a profile and connect"));
 }
 
 MainWindow::~MainWindow() = default;
+
+void MainWindow::updateEmptyState()
+{
+    const bool empty = m_profiles->names().isEmpty() && !m_session->isConnected() && m_connectionBar->currentProfile().isEmpty();
+    m_pages->setCurrentWidget(empty ? m_emptyState : static_cast<QWidget *>(m_splitter));
+}
+
+void MainWindow::openLocalStore(const QString &bucketFolder)
+{
+    const QFileInfo info(QDir::cleanPath(bucketFolder));
+    ConnectionProfile profile;
+    profile.name = tr("local folder %1").arg(info.fileName());
+    profile.server = QUrl::fromLocalFile(info.absolutePath()).toString();
+    profile.bucket = info.fileName();
+    m_connectionBar->connectAdHoc(profile);
+}
 
 void MainWindow::buildMenus(QDockWidget *jobsDock)
 {
@@ -134,10 +211,19 @@ void MainWindow::buildMenus(QDockWidget *jobsDock)
 
     QMenu *cache = menuBar()->addMenu(tr("&Cache"));
     cache->addActions(m_actions->all());
+    cache->addSeparator();
+    cache->addActions(m_actions->copyActions());  // their shortcuts work from the menu bar too
 
     QMenu *view = menuBar()->addMenu(tr("&View"));
     view->addAction(tr("&Filter"), QKeySequence::Find, m_bucketView, &BucketView::focusFilter);
-    view->addAction(tr("Bucket &tree"), QKeySequence(Qt::ALT | Qt::Key_1), this, [this] { m_bucketView->tree()->setFocus(); });
+    view->addAction(tr("&Caches"), QKeySequence(Qt::ALT | Qt::Key_4), this, [this] {
+        m_bucketView->showCaches(true);
+        m_bucketView->cacheTable()->setFocus();
+    });
+    view->addAction(tr("Bucket &tree"), QKeySequence(Qt::ALT | Qt::Key_1), this, [this] {
+        m_bucketView->showCaches(false);
+        m_bucketView->tree()->setFocus();
+    });
     view->addAction(tr("&Details"), QKeySequence(Qt::ALT | Qt::Key_2), this, [this] { m_tabs->setCurrentWidget(m_details); });
     view->addAction(tr("&Space chart"), QKeySequence(Qt::ALT | Qt::Key_3), this, [this] { m_tabs->setCurrentWidget(m_chart); });
     view->addSeparator();
@@ -156,6 +242,7 @@ void MainWindow::restoreState()
     if (!m_splitter->restoreState(m_settings->value(QStringLiteral("window/splitter")).toByteArray()))
         m_splitter->setSizes({width() * 3 / 5, width() * 2 / 5});
     m_bucketView->setAgeThresholdDays(m_settings->value(QStringLiteral("view/ageDays"), int(defaultFlushAgeSeconds() / (24 * 3600))).toInt());
+    m_bucketView->showCaches(m_settings->value(QStringLiteral("view/caches"), false).toBool());
 }
 
 void MainWindow::saveState()
@@ -164,17 +251,52 @@ void MainWindow::saveState()
     m_settings->setValue(QStringLiteral("window/state"), QMainWindow::saveState());
     m_settings->setValue(QStringLiteral("window/splitter"), m_splitter->saveState());
     m_settings->setValue(QStringLiteral("view/ageDays"), int(m_bucketView->ageThresholdSeconds() / (24 * 3600)));
+    m_settings->setValue(QStringLiteral("view/caches"), m_bucketView->showsCaches());
     m_settings->sync();
+}
+
+QMessageBox *MainWindow::quitQuestion() const
+{
+    return m_quitQuestion;
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)
 {
+    const int running = m_jobPanel->runningCount();
+    if (!m_closing && !m_quitConfirmed && running > 0) {
+        // Restores, downloads, deletes and flushes are the user's work: ask before stopping them.
+        event->ignore();
+        if (m_quitQuestion) {
+            m_quitQuestion->raise();
+            return;
+        }
+        auto *box = new QMessageBox(QMessageBox::Question, tr("Quit s3cache"),
+                                    tr("%n job(s) still running. Quit and cancel them?", nullptr, running), QMessageBox::NoButton,
+                                    this);
+        box->setInformativeText(tr("A cancelled restore or download leaves the target as it was; a cancelled delete or "
+                                   "flush keeps what it has not deleted yet."));
+        QPushButton *quit = box->addButton(tr("&Cancel jobs and quit"), QMessageBox::DestructiveRole);
+        QPushButton *keep = box->addButton(tr("&Keep running"), QMessageBox::RejectRole);
+        box->setDefaultButton(keep);
+        box->setEscapeButton(keep);
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        m_quitQuestion = box;
+        connect(box, &QObject::destroyed, this, [this] { m_quitQuestion = nullptr; });
+        connect(box, &QMessageBox::buttonClicked, this, [this, quit](QAbstractButton *clicked) {
+            if (clicked != quit)
+                return;
+            m_quitConfirmed = true;
+            QMetaObject::invokeMethod(this, &QWidget::close, Qt::QueuedConnection);
+        });
+        box->open();
+        return;
+    }
     if (!m_closing)
         saveState();
     if (m_session->runningJobs() > 0) {
         // Jobs hold their stores and files: let them stop cleanly, then close (idle()).
         m_closing = true;
-        statusBar()->showMessage(tr("Cancelling %1 running jobs before closing\u2026").arg(m_session->runningJobs()));
+        statusBar()->showMessage(tr("Cancelling %n running job(s) before closing\u2026", nullptr, m_session->runningJobs()));
         m_session->cancelAll();
         event->ignore();
         return;

@@ -6,8 +6,10 @@
 #include <QMainWindow>
 
 class QDockWidget;
+class QMessageBox;
 class QSettings;
 class QSplitter;
+class QStackedWidget;
 class QTabWidget;
 
 namespace s3cache {
@@ -42,6 +44,13 @@ public:
     QTabWidget *tabs() const { return m_tabs; }
     // Session-level messages: connection failures, keychain notices.
     MessageBanner *banner() const { return m_banner; }
+    QDockWidget *jobsDock() const { return m_jobsDock; }
+    // The first-start page (no profile, not connected): "New profile…", "Open a local folder store…".
+    QWidget *emptyState() const { return m_emptyState; }
+    // Connects to a local folder store: `bucketFolder` is the bucket's folder (its parent the store).
+    void openLocalStore(const QString &bucketFolder);
+    // The "quit while jobs run?" question, while it is open.
+    QMessageBox *quitQuestion() const;
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -63,7 +72,13 @@ private:
     QSplitter *m_splitter;
     QTabWidget *m_tabs;
     MessageBanner *m_banner;
+    QDockWidget *m_jobsDock = nullptr;
+    QStackedWidget *m_pages = nullptr;
+    QWidget *m_emptyState = nullptr;
+    void updateEmptyState();
+    QMessageBox *m_quitQuestion = nullptr;
     bool m_closing = false;
+    bool m_quitConfirmed = false;
 };
 
 } // namespace s3cache

@@ -40,9 +40,24 @@ ProfileDialog::ProfileDialog(ProfileStore *store, const ConnectionProfile &profi
     m_secretKey->setEchoMode(QLineEdit::Password);
     m_secretKey->setPlaceholderText(m_isNew ? QString() : tr("unchanged"));
     m_secretNote->setWordWrap(true);
-    m_secretNote->setText(tr("The secret key is kept in the system keychain, never in a settings file."));
+    switch (store->keychain()) {
+    case ProfileStore::Keychain::Available:
+        m_secretNote->setText(tr("The secret key is kept in the system keychain, never in a settings file."));
+        break;
+    case ProfileStore::Keychain::Missing:
+        m_secretNote->setText(tr("No system keychain answers on this machine: the secret key is kept in memory for this "
+                                 "session only (never in a settings file) and asked for at the next start."));
+        break;
+    case ProfileStore::Keychain::Unknown:
+        m_secretNote->setText(tr("The secret key goes to the system keychain, never to a settings file; without a "
+                                 "keychain it is kept for this session only and asked for at the next start."));
+        break;
+    }
     m_secretNote->setEnabled(false);
     m_save->setDefault(true);
+    // Enter saves, wherever the focus is but on Cancel: Test and Delete never take the default.
+    m_test->setAutoDefault(false);
+    m_delete->setAutoDefault(false);
 
     auto *form = new QFormLayout;
     form->addRow(tr("&Name:"), m_name);
@@ -120,7 +135,6 @@ void ProfileDialog::testConnection()
     const ConnectionProfile p = profile();
     if (p.credentials == CredentialMode::AccessKey && secretKey().isEmpty() && !m_isNew) {
         // Test with the stored secret: ask the keychain first.
-        m_test->setEnabled(false);
         m_banner->showMessage(MessageBanner::Type::Information, tr("Reading the secret key from the keychain\u2026"));
         disconnect(m_secretConnection);
         m_secretConnection = connect(m_store, &ProfileStore::secretRead, this, [this, p](const QString &name, const QString &secret) {
@@ -139,7 +153,10 @@ void ProfileDialog::startTest(const ConnectionProfile &profile, const QString &s
 {
     ConnectJob *job = Session::createConnectJob(profile, secret);
     m_testJob = job;
-    m_test->setEnabled(false);
+    // The button stays enabled (a second click is ignored while the test runs): disabling it
+    // would move the focus to the next button, Cancel, and Enter would then close the dialog
+    // without saving.
+    m_test->setEnabled(true);
     m_banner->showMessage(MessageBanner::Type::Information, tr("Connecting to %1\u2026").arg(profile.describe().toHtmlEscaped()));
     connect(job, &Job::finished, this, [this, job] {
         m_testJob = nullptr;
@@ -150,8 +167,9 @@ void ProfileDialog::startTest(const ConnectionProfile &profile, const QString &s
             return;
         }
         const ConnectResult &r = job->result();
-        QString text = tr("Connected to %1 (credentials: %2). The first listing page holds %3 objects.")
-                           .arg(r.spec->describe(), r.spec->credentialSource(), Format::count(r.firstPageObjects))
+        QString text = tr("Connected to %1 (credentials: %2). The first listing page holds %n object(s).", nullptr,
+                          int(r.firstPageObjects))
+                           .arg(r.spec->describe(), r.spec->credentialSource())
                            .toHtmlEscaped();
         if (!r.notice.isEmpty())
             text += QStringLiteral("<br>") + r.notice.toHtmlEscaped();

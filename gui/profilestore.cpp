@@ -78,11 +78,14 @@ void ProfileStore::writeSecret(const QString &name, const QString &secret)
     job->setKey(name);
     job->setTextData(secret);
     connect(job, &QKeychain::Job::finished, this, [this, name](QKeychain::Job *done) {
-        if (done->error() == QKeychain::NoError)
+        if (done->error() == QKeychain::NoError) {
+            m_keychain = Keychain::Available;
             return;
-        emit notice(tr("No system keychain is available (%1): the secret key of profile \"%2\" is kept in memory "
-                       "for this session only and is not saved.")
-                        .arg(done->errorString(), name));
+        }
+        m_keychain = Keychain::Missing;
+        emit notice(tr("No system keychain answers on this machine: the secret key of profile \"%1\" is kept in memory "
+                       "for this session only and asked for at the next start.")
+                        .arg(name));
     });
     job->start();
 }
@@ -108,12 +111,14 @@ void ProfileStore::readSecret(const QString &name)
         const auto *read = static_cast<QKeychain::ReadPasswordJob *>(done);
         QString secret;
         if (read->error() == QKeychain::NoError) {
+            m_keychain = Keychain::Available;
             secret = read->textData();
             m_sessionSecrets.insert(name, secret);
-        } else if (read->error() != QKeychain::EntryNotFound) {
-            emit notice(tr("Cannot read the secret key of profile \"%1\" from the system keychain: %2. "
-                           "Edit the profile to type it in for this session.")
-                            .arg(name, read->errorString()));
+        } else if (read->error() == QKeychain::EntryNotFound) {
+            m_keychain = Keychain::Available;
+        } else {
+            // No keychain (a headless machine): the caller asks for the secret.
+            m_keychain = Keychain::Missing;
         }
         emit secretRead(name, secret);
     });

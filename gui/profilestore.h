@@ -34,6 +34,12 @@ public:
     // secretRead(name, secret) follows, with an empty secret when none is stored.
     void readSecret(const QString &name);
 
+    // Whether a system keychain answered the last call (Unknown before the first one).
+    enum class Keychain { Unknown, Available, Missing };
+    Keychain keychain() const { return m_keychain; }
+    // Keeps a typed-in secret for this session (and in the keychain when there is one).
+    void rememberSecret(const QString &name, const QString &secret) { writeSecret(name, secret); }
+
     QString lastProfile() const;
     void setLastProfile(const QString &name);
 
@@ -48,6 +54,7 @@ private:
 
     QSettings *m_settings;
     QString m_service;
+    Keychain m_keychain = Keychain::Unknown;
     QHash<QString, QString> m_sessionSecrets;  // this session's secrets, never written anywhere
 };
 

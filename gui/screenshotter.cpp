@@ -16,8 +16,8 @@
 
 namespace s3cache {
 
-Screenshotter::Screenshotter(MainWindow *window, QString file)
-    : QObject(window), m_window(window), m_file(std::move(file))
+Screenshotter::Screenshotter(MainWindow *window, QString file, QString view)
+    : QObject(window), m_window(window), m_file(std::move(file)), m_view(std::move(view))
 {
     connect(window->bucketView(), &BucketView::listingFinished, this, [this](const Error &error) {
         if (error)
@@ -33,6 +33,7 @@ void Screenshotter::onListed()
     disconnect(m_window->bucketView(), nullptr, this, nullptr);
     BucketView *view = m_window->bucketView();
     view->tree()->expandToDepth(2);
+    view->showCaches(m_view == QLatin1String("caches"));
     // The most recently written object makes the most telling details pane.
     const BucketNode *newest = nullptr;
     QList<const BucketNode *> stack{view->model()->summary().root()};
@@ -56,7 +57,7 @@ void Screenshotter::onListed()
         captureWhenReady();
     });
     view->select(newest->path);
-    view->tree()->setFocus();
+    view->activeView()->setFocus();
     m_window->details()->inspect();
 }
 
@@ -70,6 +71,9 @@ void Screenshotter::captureWhenReady()
 void Screenshotter::capture()
 {
     m_window->chart()->setMode(SpaceChart::Mode::Repositories);
+    m_window->chart()->refresh();
+    if (m_view == QLatin1String("space"))
+        m_window->tabs()->setCurrentWidget(m_window->chart());
     if (!m_window->grab().save(m_file)) {
         fail(QStringLiteral("cannot write %1").arg(m_file));
         return;

@@ -3,16 +3,15 @@
 #include "buckettreemodel.h"
 #include "format.h"
 
-#include <QBarCategoryAxis>
-#include <QBarSeries>
-#include <QBarSet>
-#include <QChart>
-#include <QChartView>
+#include "cache/cachekey.h"
+
 #include <QComboBox>
 #include <QHBoxLayout>
-#include <QHorizontalBarSeries>
+#include <QHeaderView>
 #include <QLabel>
-#include <QValueAxis>
+#include <QPainter>
+#include <QStyledItemDelegate>
+#include <QTreeWidget>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -21,46 +20,60 @@ namespace s3cache {
 
 namespace {
 
-// The binary unit that keeps the largest value readable, and its divisor.
-std::pair<QString, double> unitFor(qint64 maxBytes)
-{
-    static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-    double divisor = 1;
-    int unit = 0;
-    while (maxBytes / divisor >= 1024 && unit < 4) {
-        divisor *= 1024;
-        ++unit;
-    }
-    return {QLatin1String(units[unit]), divisor};
-}
+enum Column { LabelColumn, SizeColumn, ObjectsColumn, BarColumn };
+constexpr int kShareRole = Qt::UserRole + 1;  // the row's share of the largest row, 0..1
 
-QString elideMiddle(const QString &text, int maxChars)
+// The bar of a row: its length is the row's bytes against the largest row's, never shorter
+// than a few pixels, so that a small repository is still seen to be there.
+class BarDelegate : public QStyledItemDelegate
 {
-    if (text.size() <= maxChars)
-        return text;
-    const int keep = (maxChars - 1) / 2;
-    return text.left(keep) + QStringLiteral("\u2026") + text.right(maxChars - 1 - keep);
-}
+public:
+    using QStyledItemDelegate::QStyledItemDelegate;
+    void paint(QPainter *painter, const QStyleOptionViewItem &option, const QModelIndex &index) const override
+    {
+        QStyledItemDelegate::paint(painter, option, index);
+        const double share = index.data(kShareRole).toDouble();
+        const QRect area = option.rect.adjusted(2, 3, -2, -3);
+        const int width = share > 0 ? std::max(3, int(area.width() * share)) : 0;
+        painter->fillRect(QRect(area.left(), area.top(), width, area.height()), option.palette.color(QPalette::Highlight));
+    }
+};
 
 } // namespace
 
 SpaceChart::SpaceChart(BucketTreeModel *model, QWidget *parent)
     : QWidget(parent), m_model(model), m_mode(new QComboBox(this)), m_summary(new QLabel(this)),
-      m_view(new QChartView(this))
+      m_table(new QTreeWidget(this))
 {
     m_mode->addItem(tr("Space by repository"));
     m_mode->addItem(tr("Space by age"));
     m_mode->setAccessibleName(tr("Chart"));
+    auto *modeLabel = new QLabel(tr("S&how:"), this);
+    modeLabel->setBuddy(m_mode);
     m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_view->setRenderHint(QPainter::Antialiasing);
-    m_view->setMinimumHeight(fontMetrics().height() * 12);
+    m_table->setColumnCount(4);
+    m_table->setRootIsDecorated(false);
+    m_table->setUniformRowHeights(true);
+    m_table->setAlternatingRowColors(true);
+    m_table->setSelectionMode(QAbstractItemView::NoSelection);
+    m_table->setFocusPolicy(Qt::TabFocus);
+    m_table->setItemDelegateForColumn(BarColumn, new BarDelegate(m_table));
+    m_table->setAccessibleName(tr("Space table"));
+    m_table->setTextElideMode(Qt::ElideMiddle);
+    QHeaderView *header = m_table->header();
+    header->setStretchLastSection(true);
+    header->setSectionResizeMode(LabelColumn, QHeaderView::ResizeToContents);
+    header->setSectionResizeMode(SizeColumn, QHeaderView::ResizeToContents);
+    header->setSectionResizeMode(ObjectsColumn, QHeaderView::ResizeToContents);
+    header->setMinimumSectionSize(fontMetrics().averageCharWidth() * 6);
 
     auto *top = new QHBoxLayout;
+    top->addWidget(modeLabel);
     top->addWidget(m_mode);
     top->addWidget(m_summary, 1);
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(top);
-    layout->addWidget(m_view, 1);
+    layout->addWidget(m_table, 1);
 
     // Coalesce the updates of a streaming listing: one redraw per interval at most.
     m_timer.setSingleShot(true);
@@ -91,64 +104,44 @@ void SpaceChart::rebuild()
 {
     m_timer.stop();
     const BucketNode *root = m_model->summary().root();
-    m_shares = BucketSummary::spaceByRepository(root, kTopRepositories);
+    m_shares = spaceByKeyRepository(root, kTopRepositories);
     m_ages = BucketSummary::ageHistogram(root, m_model->now());
-    m_summary->setText(tr("%1 in %2 objects").arg(Format::bytes(root->bytes), Format::count(root->objects)));
+    m_summary->setText(tr("%1 in %n object(s)", nullptr, int(root->objects)).arg(Format::bytes(root->bytes)));
 
-    auto *chart = new QChart;
-    chart->setAnimationOptions(QChart::NoAnimation);
-    chart->legend()->hide();
-    chart->setMargins(QMargins(4, 4, 4, 4));
-    auto *set = new QBarSet(tr("Size"));
-    QStringList categories;
-    qint64 maxBytes = 0;
-    QAbstractBarSeries *series = nullptr;
+    struct Row
+    {
+        QString label;
+        qint64 bytes;
+        qint64 objects;
+    };
+    QList<Row> rows;
     if (mode() == Mode::Repositories) {
-        // Largest at the top: horizontal bars are drawn bottom-up.
-        for (auto it = m_shares.crbegin(); it != m_shares.crend(); ++it)
-            maxBytes = std::max(maxBytes, it->bytes);
-        const auto [unit, divisor] = unitFor(maxBytes);
-        for (auto it = m_shares.crbegin(); it != m_shares.crend(); ++it) {
-            set->append(double(it->bytes) / divisor);
-            categories << elideMiddle(it->label, 48);
-        }
-        series = new QHorizontalBarSeries;
-        chart->setTitle(tr("Largest repositories (%1)").arg(unit));
+        m_table->setHeaderLabels({tr("Repository"), tr("Size"), tr("Objects"), tr("Share")});
+        for (const SpaceShare &s : std::as_const(m_shares))
+            rows.append({s.label == QLatin1String("other") ? tr("other") : s.label, s.bytes, s.objects});
     } else {
+        m_table->setHeaderLabels({tr("Age"), tr("Size"), tr("Objects"), tr("Share")});
         for (const AgeBucket &b : std::as_const(m_ages))
-            maxBytes = std::max(maxBytes, b.bytes);
-        const auto [unit, divisor] = unitFor(maxBytes);
-        for (const AgeBucket &b : std::as_const(m_ages)) {
-            set->append(double(b.bytes) / divisor);
-            categories << QStringLiteral("%1\n%2 obj.").arg(b.label, Format::count(b.objects));
-        }
-        series = new QBarSeries;
-        chart->setTitle(tr("Space by age of the objects (%1)").arg(unit));
+            rows.append({b.label, b.bytes, b.objects});
     }
-    set->setColor(palette().color(QPalette::Highlight));
-    series->append(set);
-    series->setLabelsVisible(true);
-    series->setLabelsFormat(QStringLiteral("@value"));
-    series->setLabelsPrecision(3);
-    chart->addSeries(series);
-    auto *categoryAxis = new QBarCategoryAxis;
-    categoryAxis->append(categories);
-    auto *valueAxis = new QValueAxis;
-    valueAxis->setLabelFormat(QStringLiteral("%.3g"));
-    const bool horizontal = mode() == Mode::Repositories;
-    chart->addAxis(categoryAxis, horizontal ? Qt::AlignLeft : Qt::AlignBottom);
-    chart->addAxis(valueAxis, horizontal ? Qt::AlignBottom : Qt::AlignLeft);
-    series->attachAxis(categoryAxis);
-    series->attachAxis(valueAxis);
-    double top = 0;
-    for (int i = 0; i < set->count(); ++i)
-        top = std::max(top, set->at(i));
-    valueAxis->setRange(0, top > 0 ? top * 1.1 : 1);
-    valueAxis->applyNiceNumbers();
-
-    QChart *old = m_view->chart();
-    m_view->setChart(chart);
-    delete old;
+    qint64 maxBytes = 0;
+    for (const Row &r : std::as_const(rows))
+        maxBytes = std::max(maxBytes, r.bytes);
+    m_table->clear();
+    QList<QTreeWidgetItem *> items;
+    for (const Row &r : std::as_const(rows)) {
+        auto *item = new QTreeWidgetItem({r.label, Format::bytes(r.bytes), Format::count(r.objects), QString()});
+        item->setToolTip(LabelColumn, r.label);
+        item->setTextAlignment(SizeColumn, Qt::AlignRight | Qt::AlignVCenter);
+        item->setTextAlignment(ObjectsColumn, Qt::AlignRight | Qt::AlignVCenter);
+        const double share = maxBytes > 0 ? double(r.bytes) / double(maxBytes) : 0;
+        item->setData(BarColumn, kShareRole, share);
+        const double ofAll = root->bytes > 0 ? 100.0 * double(r.bytes) / double(root->bytes) : 0;
+        item->setData(BarColumn, Qt::AccessibleTextRole, tr("%1 % of the bucket").arg(ofAll, 0, 'f', 1));
+        item->setToolTip(BarColumn, tr("%1 % of the bucket").arg(ofAll, 0, 'f', 1));
+        items << item;
+    }
+    m_table->addTopLevelItems(items);
     emit updated();
 }
 

@@ -1,17 +1,19 @@
 #pragma once
-// SpaceChart: where the space goes, as a bar chart of the largest repositories or of object
-// ages. The numbers come from BucketSummary; the chart is redrawn at most a few times a second
-// while a listing streams in.
+// SpaceChart: where the space goes, by repository (org/repo from the key, its branch folders
+// counted with it: cachekey.h) or by object age. A table with a bar in each row: every label
+// is readable at any window size, every row has a visible bar (at least a few pixels, the
+// exact size beside it) and the table is its own text alternative for screen readers. The
+// numbers come from BucketSummary; it is redrawn at most a few times a second while a listing
+// streams in.
 
 #include "cache/bucketsummary.h"
 
 #include <QTimer>
 #include <QWidget>
 
-class QChart;
-class QChartView;
 class QComboBox;
 class QLabel;
+class QTreeWidget;
 
 namespace s3cache {
 
@@ -30,8 +32,11 @@ public:
     // The numbers currently drawn.
     const QList<SpaceShare> &shares() const { return m_shares; }
     const QList<AgeBucket> &ages() const { return m_ages; }
+    QTreeWidget *table() const { return m_table; }
 
     static constexpr int kTopRepositories = 12;
+    // Redraws now (the view redraws by itself, a moment after the listing changed).
+    void refresh() { rebuild(); }
 
 signals:
     void updated();
@@ -43,7 +48,7 @@ private:
     BucketTreeModel *m_model;
     QComboBox *m_mode;
     QLabel *m_summary;
-    QChartView *m_view;
+    QTreeWidget *m_table;
     QTimer m_timer;
     QList<SpaceShare> m_shares;
     QList<AgeBucket> m_ages;

@@ -30,10 +30,11 @@ die() { echo "setup: $*" >&2; exit 1; }
 
 # Build: compilers and CMake; Qt 6 (Core, Network, Widgets, Test come with qt6-base-dev; Charts'
 # CMake package needs Qt6OpenGL from libqt6opengl6-dev, and Qt6Gui needs libgl-dev); libarchive,
-# QuaZip, zstd, zlib, OpenSSL's libcrypto, xxHash (content digests); QtKeychain for the GUI; python3 because configuring
-# the tests looks for it.
+# QuaZip, zstd, zlib, OpenSSL's libcrypto, xxHash (content digests); QtKeychain for the GUI; Qt's lupdate and
+# lrelease (qt6-l10n-tools) for the GUI's translations (the .ts the build writes, the .qm it embeds); python3
+# because configuring the tests looks for it.
 packages=(build-essential cmake ninja-build pkg-config ccache
-          qt6-base-dev qt6-base-dev-tools libgl-dev libqt6opengl6-dev qt6-charts-dev qtkeychain-qt6-dev
+          qt6-base-dev qt6-base-dev-tools libgl-dev libqt6opengl6-dev qt6-charts-dev qtkeychain-qt6-dev qt6-l10n-tools
           libarchive-dev libquazip1-qt6-dev libzstd-dev zlib1g-dev libssl-dev libxxhash-dev
           python3)
 # Tests: the archivers the interop tests compare with (GNU tar, zstd, gzip), s3rver's runtime

@@ -7,6 +7,7 @@
 #include <QDirIterator>
 #include <QFile>
 #include <QFileInfo>
+#include <QUrl>
 #include <QWidget>
 
 #include <unistd.h>
@@ -16,6 +17,62 @@ namespace s3cache::test {
 void prepareGuiTestEnvironment()
 {
     qputenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/s3cache-gui-test-bus");
+}
+
+TcpRelay::TcpRelay(const QString &target, QObject *parent) : QObject(parent)
+{
+    const QUrl url(target);
+    m_host = url.host();
+    m_port = quint16(url.port(80));
+    m_server.listen(QHostAddress::LocalHost, 0);
+    connect(&m_server, &QTcpServer::newConnection, this, &TcpRelay::onConnection);
+}
+
+TcpRelay::~TcpRelay()
+{
+    kill();
+}
+
+QString TcpRelay::endpoint() const
+{
+    return QStringLiteral("http://127.0.0.1:%1").arg(m_server.serverPort());
+}
+
+void TcpRelay::kill()
+{
+    m_server.close();
+    for (const QPointer<QTcpSocket> &socket : std::as_const(m_sockets))
+        if (socket)
+            socket->abort();
+    m_sockets.clear();
+}
+
+void TcpRelay::onConnection()
+{
+    while (QTcpSocket *client = m_server.nextPendingConnection()) {
+        auto *upstream = new QTcpSocket(this);
+        client->setParent(this);
+        m_sockets << client << upstream;
+        const auto pipe = [this](QTcpSocket *from, QTcpSocket *to) {
+            connect(from, &QTcpSocket::readyRead, this, [this, from, to] {
+                if (m_hung)
+                    return;  // the bytes wait, unanswered
+                if (to->state() == QAbstractSocket::ConnectedState)
+                    to->write(from->readAll());
+            });
+            connect(from, &QTcpSocket::disconnected, this, [to] {
+                if (to->state() != QAbstractSocket::UnconnectedState)
+                    to->disconnectFromHost();
+            });
+        };
+        pipe(client, upstream);
+        pipe(upstream, client);
+        connect(upstream, &QTcpSocket::connected, this, [this, client, upstream] {
+            if (!m_hung && client->bytesAvailable() > 0)
+                upstream->write(client->readAll());
+        });
+        upstream->connectToHost(m_host, m_port);
+    }
 }
 
 bool saveScreenshot(QWidget *widget, const QString &name)

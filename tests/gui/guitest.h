@@ -4,9 +4,13 @@
 // holds a download until it is cancelled (to test Cancel without racing a fast machine).
 
 #include "cache/localstore.h"
+#include "translations.h"
 
 #include <QApplication>
 #include <QMap>
+#include <QPointer>
+#include <QTcpServer>
+#include <QTcpSocket>
 #include <QTest>
 
 #include <atomic>
@@ -64,6 +68,30 @@ private:
     CancellationPtr m_cancellation;
 };
 
+// A TCP relay in front of a real S3 server (moto), to take the server away under a live
+// session: kill() closes the port and every connection (the server is gone: connection
+// refused); hang() keeps the connections open but passes nothing on (a stopped server, like
+// SIGSTOP, without stopping the shared moto). Runs on the thread that created it.
+class TcpRelay : public QObject
+{
+public:
+    // `target`: "http://127.0.0.1:PORT".
+    explicit TcpRelay(const QString &target, QObject *parent = nullptr);
+    ~TcpRelay() override;
+    QString endpoint() const;  // "http://127.0.0.1:RELAYPORT"
+    void kill();
+    void hang() { m_hung = true; }
+
+private:
+    void onConnection();
+
+    QString m_host;
+    quint16 m_port = 0;
+    QTcpServer m_server;
+    bool m_hung = false;
+    QList<QPointer<QTcpSocket>> m_sockets;
+};
+
 } // namespace s3cache::test
 
 #define S3CACHE_GUI_TEST_MAIN(TestClass)                \
@@ -71,6 +99,7 @@ private:
     {                                                   \
         s3cache::test::prepareGuiTestEnvironment();     \
         QApplication app(argc, argv);                   \
+        s3cache::installTranslations(&app);             \
         TestClass tc;                                   \
         QTEST_SET_MAIN_SOURCE_PATH                      \
         return QTest::qExec(&tc, argc, argv);           \

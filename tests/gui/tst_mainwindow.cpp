@@ -7,6 +7,7 @@
 #include "bucketview.h"
 #include "buckettreemodel.h"
 #include "cacheactions.h"
+#include "cachetablemodel.h"
 #include "connectionbar.h"
 #include "detailspane.h"
 #include "archiveentrymodel.h"
@@ -28,9 +29,16 @@
 
 #include <QAction>
 #include <QCheckBox>
+#include <QAbstractSpinBox>
+#include <QClipboard>
+#include <QHeaderView>
+#include <QMenu>
+#include <QSortFilterProxyModel>
+#include <QTableView>
 #include <QLabel>
 #include <QComboBox>
 #include <QDir>
+#include <QDockWidget>
 #include <QFileDialog>
 #include <QLineEdit>
 #include <QMessageBox>
@@ -297,7 +305,23 @@ private slots:
         QVERIFY2(!row->failed(), qPrintable(row->statusText()));
         QVERIFY2(row->statusText().startsWith(QStringLiteral("Restored")), qPrintable(row->statusText()));
         QCOMPARE(test::treeContents(target), test::treeContents(workspace(QStringLiteral("tool"))));
+        // The Jobs dock shows the whole job, outcome included, without scrolling (bug 6).
+        QVERIFY(w->jobsDock()->isVisible());
+        QTRY_VERIFY(w->jobPanel()->height() >= row->sizeHint().height());
+        // After a restore: "Open folder" beside Dismiss.
+        QCOMPARE(row->actionButtons().size(), 1);
+        QVERIFY(row->actionButtons().first()->text().contains(QStringLiteral("Open folder")));
         QVERIFY(test::saveScreenshot(w.get(), QStringLiteral("restore-done")));
+
+        // The folder is not empty now: restoring there again asks first; Cancel starts nothing.
+        w->actions()->restoreAsking(kTool, target);
+        QMessageBox *question = w->actions()->nonEmptyQuestion();
+        QVERIFY(question);
+        QTRY_VERIFY(question->isVisible());
+        QVERIFY2(question->text().contains(QStringLiteral("not empty")), qPrintable(question->text()));
+        question->button(QMessageBox::Cancel)->click();
+        QTRY_VERIFY(!w->actions()->nonEmptyQuestion());
+        QCOMPARE(w->jobPanel()->rows().size(), 1);
         QDir(target).removeRecursively();
         closeWindow(w);
     }
@@ -482,7 +506,7 @@ private slots:
         QSignalSpy flushed(dialog, &FlushDialog::flushFinished);
         dialog->runButton()->click();
         QVERIFY(flushed.wait(30000));
-        QVERIFY2(dialog->resultText().startsWith(QStringLiteral("Deleted 1 objects")), qPrintable(dialog->resultText()));
+        QVERIFY2(dialog->resultText().startsWith(QStringLiteral("Deleted 1 object,")), qPrintable(dialog->resultText()));
         QCOMPARE(store().head(kWebOld).error().kind(), ErrorKind::NotFound);
         QCOMPARE(store().head(LastUsed::markerKey(kWebOld)).error().kind(), ErrorKind::NotFound);  // with its cache
         QVERIFY(store().head(kApi).ok());
@@ -602,7 +626,7 @@ private slots:
         QTest::keyClick(view->tree(), Qt::Key_Delete);
         QMessageBox *box = nullptr;
         QTRY_VERIFY((box = w->findChild<QMessageBox *>()));
-        QVERIFY(box->text().contains(QStringLiteral("Delete 1 objects")));
+        QVERIFY2(box->text().contains(QStringLiteral("Delete 1 object (")), qPrintable(box->text()));  // not "1 objects"
         box->button(QMessageBox::Cancel)->click();
         QVERIFY(store().head(kTool).ok());
 
@@ -618,6 +642,7 @@ private slots:
         auto w = openConnected();
         w->resize(1000, 700);
         w->bucketView()->setAgeThresholdDays(9);
+        w->jobsDock()->show();  // saved as open: the next start must not reopen it empty (bug 6)
         w->close();
         QVERIFY(!w->isVisible());
         closeWindow(w);
@@ -627,9 +652,258 @@ private slots:
         QCOMPARE(again->size(), QSize(1000, 700));
         QCOMPARE(again->connectionBar()->currentProfile(), QStringLiteral("local"));
         QCOMPARE(again->bucketView()->ageSpin()->value(), 9);
+        QVERIFY(!again->jobsDock()->isVisible());
         closeWindow(again);
     }
 
+    // Issue 17, bug 1 on a local store: a refresh that fails keeps the rows, the expanded
+    // folders and the selection; one that succeeds removes only what is gone, and keeps them too.
+    void refreshKeepsRowsExpansionAndSelection()
+    {
+        auto w = openConnected();
+        BucketView *view = w->bucketView();
+        const auto proxyIndex = [&](const QString &path) {
+            return view->proxy()->mapFromSource(view->model()->indexOf(node(w.get(), path)));
+        };
+        view->tree()->expand(proxyIndex(QStringLiteral("ci-cache/")));
+        view->tree()->expand(proxyIndex(QStringLiteral("ci-cache/acme/")));
+        QVERIFY(view->select(kApi));
+        QVERIFY(w->connectionBar()->statusText().startsWith(QStringLiteral("Connected")));
+
+        auto faults = std::make_shared<test::Faults>();
+        faults->listError = Error(ErrorKind::Transient, QStringLiteral("NetworkError"),
+                                  QStringLiteral("listing: Connection refused"));
+        w->session()->wrapStore([faults](std::shared_ptr<ObjectStore> store) {
+            return std::make_shared<test::FaultyStore>(std::move(store), faults);
+        });
+        QSignalSpy listed(view, &BucketView::listingFinished);
+        QTest::keyClick(view->tree(), Qt::Key_F5);
+        QVERIFY(listed.wait(30000));
+        QCOMPARE(listed.first().first().value<Error>().code(), QStringLiteral("NetworkError"));
+        QCOMPARE(view->model()->summary().root()->objects, 5);
+        QVERIFY(view->tree()->isExpanded(proxyIndex(QStringLiteral("ci-cache/acme/"))));
+        QVERIFY(view->currentNode());
+        QCOMPARE(view->currentNode()->path, kApi);
+        QCOMPARE(w->details()->currentKey(), kApi);
+        QVERIFY2(view->banner()->text().contains(QStringLiteral("the 5 objects listed before")), qPrintable(view->banner()->text()));
+        QVERIFY2(!w->connectionBar()->statusText().startsWith(QStringLiteral("Connected")),
+                 qPrintable(w->connectionBar()->statusText()));
+        QVERIFY(test::saveScreenshot(w.get(), QStringLiteral("refresh-failed-keeps-tree")));
+
+        // Back, and one cache deleted behind the app's back: only that row goes.
+        faults->listError = Error();
+        QVERIFY(store().remove({kTool}).deleted == QStringList{kTool});
+        listed.clear();
+        QTest::keyClick(view->tree(), Qt::Key_F5);
+        QVERIFY(listed.wait(30000));
+        QVERIFY(!listed.first().first().value<Error>());
+        QCOMPARE(view->model()->summary().root()->objects, 4);
+        QVERIFY(!node(w.get(), kTool));
+        QVERIFY(view->tree()->isExpanded(proxyIndex(QStringLiteral("ci-cache/acme/"))));
+        QCOMPARE(view->currentNode() ? view->currentNode()->path : QString(), kApi);
+        QVERIFY(w->connectionBar()->statusText().startsWith(QStringLiteral("Connected")));
+        QVERIFY(view->banner()->isHidden());
+        closeWindow(w);
+    }
+
+    // Issue 17, bug 2: the filter never leaves a hidden cache current; matches show expanded;
+    // the footer counts what matches; Esc clears it. The Caches view filters the same way.
+    void filterDropsHiddenCurrentAndCountsMatches()
+    {
+        auto w = openConnected();
+        BucketView *view = w->bucketView();
+        QSignalSpy shown(w->details(), &DetailsPane::metadataShown);
+        QVERIFY(view->select(kWeb));
+        QVERIFY(shown.wait(10000));
+        QVERIFY(w->actions()->restore()->isEnabled());
+
+        view->filterEdit()->setText(QStringLiteral("beta/"));
+        QVERIFY(!view->currentNode());
+        QVERIFY(w->details()->currentKey().isEmpty());
+        QVERIFY(!w->actions()->restore()->isEnabled());
+        QVERIFY(!w->actions()->inspect()->isEnabled());
+        QVERIFY(!w->actions()->download()->isEnabled());
+        // The matches are open, not folders to expand one by one.
+        const QModelIndex tool = view->proxy()->mapFromSource(view->model()->indexOf(node(w.get(), kTool)));
+        QVERIFY(tool.isValid());
+        for (QModelIndex i = tool.parent(); i.isValid(); i = i.parent())
+            QVERIFY(view->tree()->isExpanded(i));
+        QVERIFY2(view->footer()->text().startsWith(QStringLiteral("2 of 5 objects match")), qPrintable(view->footer()->text()));
+        QCOMPARE(view->cacheProxy()->rowCount(), 2);
+        QVERIFY2(view->cachesSummary().startsWith(QStringLiteral("2 of 5 caches match")), qPrintable(view->cachesSummary()));
+        QVERIFY(test::saveScreenshot(w.get(), QStringLiteral("filter-matches")));
+
+        // A selection the filter keeps stays.
+        QVERIFY(view->select(kTool));
+        view->filterEdit()->setText(QStringLiteral("beta/t"));
+        QCOMPARE(view->currentNode() ? view->currentNode()->path : QString(), kTool);
+
+        QVERIFY(QTest::qWaitForWindowActive(w.get()));
+        view->filterEdit()->setFocus();
+        QTest::keyClick(view->filterEdit(), Qt::Key_Escape);
+        QVERIFY(view->filterEdit()->text().isEmpty());
+        QVERIFY2(view->footer()->text().startsWith(QStringLiteral("5 objects")), qPrintable(view->footer()->text()));
+        QCOMPARE(view->cacheProxy()->rowCount(), 5);
+        closeWindow(w);
+    }
+
+    // Issue 17, bug 3: Test connection, then Enter saves (the focus must not have moved to Cancel).
+    void enterAfterTestConnectionSaves()
+    {
+        m_settings->clear();
+        auto w = openWindow();
+        w->connectionBar()->newProfile();
+        ProfileDialog *dialog = w->connectionBar()->dialog();
+        QVERIFY(dialog);
+        QVERIFY(QTest::qWaitForWindowActive(dialog));
+        dialog->nameEdit()->setText(QStringLiteral("local"));
+        dialog->serverEdit()->setText(localProfile().server);
+        dialog->bucketEdit()->setText(kBucket);
+        QSignalSpy tested(dialog, &ProfileDialog::testFinished);
+        dialog->testButton()->setFocus();
+        QTest::keyClick(dialog->testButton(), Qt::Key_Space);  // as a keyboard user does
+        QVERIFY(tested.wait(10000));
+        QVERIFY(tested.first().first().toBool());
+        QWidget *focus = QApplication::focusWidget();
+        QVERIFY(focus);
+        QSignalSpy listed(w->bucketView(), &BucketView::listingFinished);
+        QTest::keyClick(focus, Qt::Key_Return);
+        QTRY_VERIFY(!w->connectionBar()->dialog());
+        QCOMPARE(w->profiles()->names(), QStringList{QStringLiteral("local")});
+        QVERIFY(listed.wait(30000));
+        closeWindow(w);
+    }
+
+    // Issue 17, bug 4: Ctrl+E edits the profile at once, even with the focus in the filter.
+    void ctrlEEditsTheProfileFromTheFilter()
+    {
+        auto w = openConnected();
+        QVERIFY(QTest::qWaitForWindowActive(w.get()));
+        QVERIFY(!w->bucketView()->filterEdit()->hasFocus());  // the list has it at start
+        w->bucketView()->focusFilter();
+        QTRY_VERIFY(w->bucketView()->filterEdit()->hasFocus());
+        QTest::keyClick(w->bucketView()->filterEdit(), Qt::Key_E, Qt::ControlModifier);
+        QTRY_VERIFY(w->connectionBar()->dialog());
+        QCOMPARE(w->connectionBar()->dialog()->nameEdit()->text(), QStringLiteral("local"));
+        w->connectionBar()->dialog()->reject();
+        closeWindow(w);
+    }
+
+    // The flat Caches view: one row per cache with its repository, the header summary, the
+    // clipboard (key, address, restore command line) and the context menu.
+    void cachesViewAndClipboard()
+    {
+        auto w = openConnected();
+        BucketView *view = w->bucketView();
+        view->showCaches(true);
+        QCOMPARE(view->cacheProxy()->rowCount(), 5);
+        QVERIFY2(view->cachesSummary().startsWith(QStringLiteral("5 caches, ")), qPrintable(view->cachesSummary()));
+        QVERIFY2(view->cachesSummary().contains(QStringLiteral("older than 14 d")), qPrintable(view->cachesSummary()));
+        QStringList repositories;
+        for (int row = 0; row < view->cacheProxy()->rowCount(); ++row)
+            repositories << view->cacheProxy()->index(row, CacheTableModel::RepositoryColumn).data().toString();
+        repositories.sort();
+        QCOMPARE(repositories, (QStringList{QStringLiteral("acme/api"), QStringLiteral("acme/webapp"), QStringLiteral("acme/webapp"),
+                                            QStringLiteral("beta/old"), QStringLiteral("beta/tool")}));
+        QVERIFY(view->select(kApi));
+        QCOMPARE(view->currentNode() ? view->currentNode()->path : QString(), kApi);
+        QVERIFY(w->actions()->restore()->isEnabled());
+        w->actions()->copyKey()->trigger();
+        QCOMPARE(QGuiApplication::clipboard()->text(), kApi);
+        w->actions()->copyCommand()->trigger();
+        const QString command = QGuiApplication::clipboard()->text();
+        QVERIFY2(command.startsWith(QStringLiteral("s3cache restore --server ")), qPrintable(command));
+        QVERIFY2(command.contains(QStringLiteral("--bucket ci --key ") + kApi), qPrintable(command));
+        w->actions()->copyUri()->trigger();
+        QVERIFY2(QGuiApplication::clipboard()->text().endsWith(QStringLiteral("/ci/") + kApi), qPrintable(QGuiApplication::clipboard()->text()));
+
+        QTableView *table = view->cacheTable();
+        const QModelIndex current = table->currentIndex();
+        QVERIFY(current.isValid());
+        emit table->customContextMenuRequested(table->visualRect(current).center());
+        QTRY_VERIFY(w->actions()->contextMenu() && w->actions()->contextMenu()->isVisible());
+        QVERIFY(w->actions()->contextMenu()->actions().contains(w->actions()->copyCommand()));
+        QVERIFY(w->actions()->contextMenu()->actions().contains(w->actions()->restore()));
+        w->actions()->contextMenu()->close();
+        QVERIFY(test::saveScreenshot(w.get(), QStringLiteral("caches-view")));
+        view->showCaches(false);
+        closeWindow(w);
+    }
+
+    // Issue 17, bug 6: in a narrow window (640 px) the names stay readable: the name column keeps
+    // a whole "archive.tar.zst" and the numbers give way (the view scrolls sideways).
+    void narrowWindowKeepsNamesReadable()
+    {
+        auto w = openConnected();
+        w->resize(640, 480);
+        BucketView *view = w->bucketView();
+        view->tree()->expandAll();
+        const int fileName = view->tree()->fontMetrics().horizontalAdvance(QStringLiteral("archive.tar.zst"));
+        QTRY_VERIFY(view->tree()->header()->sectionSize(BucketTreeModel::NameColumn) >= fileName);
+        view->showCaches(true);
+        QTRY_VERIFY(view->cacheTable()->horizontalHeader()->sectionSize(CacheTableModel::KeyColumn)
+                    >= view->cacheTable()->fontMetrics().horizontalAdvance(QStringLiteral("ci-cache/acme/archive.tar.zst")));
+        QVERIFY(test::saveScreenshot(w.get(), QStringLiteral("narrow-640")));
+        view->showCaches(false);
+        closeWindow(w);
+    }
+
+    // Accessibility: every input of the window and its dialogs has a label (its buddy) or an
+    // accessible name, so a screen reader can say what it is.
+    void everyInputHasALabelOrName()
+    {
+        auto w = openConnected();
+        w->connectionBar()->editProfile();
+        QVERIFY(w->connectionBar()->dialog());
+        w->actions()->flush()->trigger();
+        QVERIFY(w->actions()->flushDialog());
+        QStringList unnamed;
+        QList<QWidget *> roots{w.get(), w->connectionBar()->dialog(), w->actions()->flushDialog()};
+        for (QWidget *root : roots) {
+            QSet<const QWidget *> buddies;
+            for (const QLabel *label : root->findChildren<QLabel *>())
+                if (label->buddy())
+                    buddies.insert(label->buddy());
+            QList<QWidget *> inputs;
+            for (QWidget *input : root->findChildren<QWidget *>()) {
+                const bool isInput = qobject_cast<QLineEdit *>(input) || qobject_cast<QAbstractSpinBox *>(input)
+                                     || qobject_cast<QComboBox *>(input)
+                                     || (qobject_cast<QAbstractItemView *>(input) && !qobject_cast<QHeaderView *>(input));
+                // The line edit inside a spin box or a combo box is part of it.
+                const bool part = qobject_cast<QAbstractSpinBox *>(input->parentWidget())
+                                  || qobject_cast<QComboBox *>(input->parentWidget())
+                                  || (input->parentWidget() && qobject_cast<QComboBox *>(input->parentWidget()->parentWidget()));
+                if (isInput && !part && input->accessibleName().isEmpty() && !buddies.contains(input))
+                    unnamed << QStringLiteral("%1 in %2").arg(QString::fromLatin1(input->metaObject()->className()),
+                                                              QString::fromLatin1(root->metaObject()->className()));
+            }
+        }
+        QVERIFY2(unnamed.isEmpty(), qPrintable(unnamed.join(QStringLiteral(", "))));
+        w->actions()->flushDialog()->close();
+        w->connectionBar()->dialog()->reject();
+        closeWindow(w);
+    }
+
+    // The first start without a profile shows what to do, in the middle of the window.
+    void emptyStateOnFirstStart()
+    {
+        m_settings->clear();
+        auto w = openWindow();
+        QVERIFY(w->emptyState()->isVisible());
+        QVERIFY(w->emptyState()->findChild<QPushButton *>(QStringLiteral("emptyNewProfile")));
+        QVERIFY(w->emptyState()->findChild<QPushButton *>(QStringLiteral("emptyOpenLocal")));
+        QVERIFY(!w->jobsDock()->isVisible());
+        QVERIFY(test::saveScreenshot(w.get(), QStringLiteral("empty-state")));
+        QSignalSpy listed(w->bucketView(), &BucketView::listingFinished);
+        w->openLocalStore(QDir(storeRoot()).filePath(kBucket));
+        QVERIFY(listed.wait(30000));
+        QVERIFY(!listed.first().first().value<Error>());
+        QVERIFY(!w->emptyState()->isVisible());
+        QCOMPARE(w->bucketView()->model()->summary().root()->objects, 5);
+        closeWindow(w);
+    }
+
+    // Issue 17, bug 9: quitting while a job runs asks; "Keep running" keeps it.
     void closingWaitsForRunningJobs()
     {
         auto w = openConnected();
@@ -641,7 +915,29 @@ private slots:
         const QString file = m_dir.filePath(QStringLiteral("never.tar.zst"));
         QVERIFY(w->actions()->startDownload(kWeb, file));
         QTRY_VERIFY_WITH_TIMEOUT(faults->holding.load() > 0, 30000);
-        w->close();  // cancels, then closes once the download stopped
+        w->close();
+        QMessageBox *question = nullptr;
+        QTRY_VERIFY((question = w->quitQuestion()) && question->isVisible());
+        QVERIFY2(question->text().contains(QStringLiteral("1 job still running")), qPrintable(question->text()));
+        QVERIFY(test::saveScreenshot(question, QStringLiteral("quit-question")));
+        QAbstractButton *keep = nullptr;
+        QAbstractButton *quit = nullptr;
+        for (QAbstractButton *b : question->buttons()) {
+            if (b->text().contains(QStringLiteral("Keep")))
+                keep = b;
+            else if (b->text().contains(QStringLiteral("quit")))
+                quit = b;
+        }
+        QVERIFY(keep && quit);
+        keep->click();
+        QTRY_VERIFY(!w->quitQuestion());
+        QVERIFY(w->isVisible());
+        QCOMPARE(w->jobPanel()->runningCount(), 1);
+        w->close();
+        QTRY_VERIFY((question = w->quitQuestion()) && question->isVisible());
+        for (QAbstractButton *b : question->buttons())
+            if (b->text().contains(QStringLiteral("quit")))
+                b->click();  // cancels, then closes once the download stopped
         QTRY_VERIFY_WITH_TIMEOUT(!w->isVisible(), 30000);
         QCOMPARE(w->session()->runningJobs(), 0);
         QVERIFY(!QFile::exists(file));

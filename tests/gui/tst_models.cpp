@@ -6,6 +6,10 @@
 #include "format.h"
 #include "guitest.h"
 #include "spacechart.h"
+#include "cache/cachekey.h"
+
+#include <QHeaderView>
+#include <QTreeWidget>
 
 #include <QAbstractItemModelTester>
 #include <QSignalSpy>
@@ -92,10 +96,12 @@ private slots:
         QTest::addColumn<qint64>("seconds");
         QTest::addColumn<QString>("age");
         QTest::addColumn<QString>("duration");
-        QTest::newRow("seconds") << qint64(45) << QStringLiteral("just now") << QStringLiteral("45 s");
+        QTest::newRow("seconds") << qint64(45) << QStringLiteral("< 1 min") << QStringLiteral("45 s");
         QTest::newRow("minutes") << qint64(185) << QStringLiteral("3 min") << QStringLiteral("3 min 05 s");
         QTest::newRow("hours") << qint64(3 * 3600 + 20 * 60) << QStringLiteral("3 h 20 min") << QStringLiteral("3 h 20 min");
         QTest::newRow("days") << qint64(2 * 86400 + 5 * 3600 + 60) << QStringLiteral("2 d 5 h") << QStringLiteral("53 h 01 min");
+        QTest::newRow("whole hours") << qint64(3 * 3600 + 30) << QStringLiteral("3 h") << QStringLiteral("3 h 00 min");
+        QTest::newRow("whole days") << qint64(3 * 86400 + 600) << QStringLiteral("3 d") << QStringLiteral("72 h 10 min");
         QTest::newRow("weeks") << qint64(14 * 86400 + 2 * 3600) << QStringLiteral("14 d") << QStringLiteral("338 h 00 min");
         QTest::newRow("unknown") << qint64(-1) << QStringLiteral("?") << QStringLiteral("?");
     }
@@ -106,6 +112,17 @@ private slots:
         QFETCH(QString, duration);
         QCOMPARE(Format::age(seconds), age);
         QCOMPARE(Format::duration(seconds), duration);
+        // "ago" reads as a sentence, never "just now ago" or "(just now old)".
+        QCOMPARE(Format::ago(seconds), seconds < 0 ? QStringLiteral("?") : seconds < 60 ? QStringLiteral("just now") : age + QStringLiteral(" ago"));
+    }
+
+    void formatTlsErrorWithoutOpenSslText()
+    {
+        const Error e(ErrorKind::Auth, QStringLiteral("TlsError"),
+                      QStringLiteral("listing s3://b: SSL handshake failed: error:0A00010B:SSL routines::wrong version number"));
+        QCOMPARE(Format::errorMessage(e), QStringLiteral("listing s3://b: the TLS handshake failed (wrong version number)"));
+        QVERIFY(!Format::errorHtml(e).contains(QStringLiteral("SSL routines")));
+        QVERIFY(!Format::errorText(e).contains(QStringLiteral("error:0A")));
     }
 
     void formatCountAndError()
@@ -317,6 +334,48 @@ private slots:
         chart.setMode(SpaceChart::Mode::Ages);
         QCOMPARE(chart.mode(), SpaceChart::Mode::Ages);
         QVERIFY(test::saveScreenshot(&chart, QStringLiteral("chart-ages")));
+    }
+
+    // Issue 17, bug 5: a repository's branch folders count with it; every label is there in
+    // full (no "\u2026" at the default size), every repository has a visible bar (not just the
+    // largest), and the first age bucket has its label.
+    void spaceTableReadsAtAnySize()
+    {
+        QCOMPARE(parseCacheKey(QStringLiteral("vela/acme/mobile/npm-feature/archive.tar.zst")).repository(), QStringLiteral("acme/mobile"));
+        QCOMPARE(parseCacheKey(QStringLiteral("vela/acme/mobile/npm-feature/archive.tar.zst")).branch, QStringLiteral("npm-feature"));
+        QCOMPARE(parseCacheKey(QStringLiteral("vela/acme/mobile/archive.tar.zst")).prefix, QStringLiteral("vela"));
+        QCOMPARE(parseCacheKey(QStringLiteral("acme/mobile/archive.tar.zst")).repository(), QStringLiteral("acme/mobile"));
+        QVERIFY(parseCacheKey(QStringLiteral("archive.tar.zst")).repository().isEmpty());
+
+        BucketTreeModel model;
+        model.setNow(kNow);
+        SpaceChart chart(&model);
+        chart.resize(420, 300);  // narrower than the details pane at 1024 px
+        chart.show();
+        QSignalSpy updated(&chart, &SpaceChart::updated);
+        QList<ObjectInfo> objects = sampleBucket();
+        objects << object(QStringLiteral("ci/acme/webapp/feature-login/archive.tar.zst"), 1'000'000, 0.2);
+        model.addObjects(objects);
+        QVERIFY(updated.wait(5000));
+        QCOMPARE(chart.shares().size(), 5);  // the branch folder is not a repository of its own
+        const auto share = [&](const QString &label) {
+            for (const SpaceShare &s : chart.shares())
+                if (s.label == label)
+                    return s.bytes;
+            return qint64(-1);
+        };
+        QCOMPARE(share(QStringLiteral("ci/acme/webapp")), 9'000'000);
+        QTreeWidget *table = chart.table();
+        QCOMPARE(table->topLevelItemCount(), 5);
+        for (int i = 0; i < table->topLevelItemCount(); ++i) {
+            QTreeWidgetItem *item = table->topLevelItem(i);
+            QCOMPARE(item->text(0), chart.shares().at(i).label);
+            QVERIFY2(item->data(3, Qt::UserRole + 1).toDouble() > 0, qPrintable(item->text(0)));  // a bar, however small
+            QTRY_VERIFY(table->header()->sectionSize(0) >= table->fontMetrics().horizontalAdvance(item->text(0)));
+        }
+        chart.setMode(SpaceChart::Mode::Ages);
+        QCOMPARE(table->topLevelItem(0)->text(0), QStringLiteral("< 1 day"));
+        QVERIFY(test::saveScreenshot(&chart, QStringLiteral("chart-ages-narrow")));
     }
 };
 
