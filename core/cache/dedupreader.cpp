@@ -21,10 +21,10 @@ public:
     DedupStream(Manifest manifest, QString uri, std::unique_ptr<ObjectStream> packs, qint64 manifestSize)
         : m_manifest(std::move(manifest)), m_uri(std::move(uri)), m_packs(std::move(packs)), m_manifestSize(manifestSize)
     {
+        m_transferred = manifestSize;
         open(QIODevice::ReadOnly);
     }
     bool atEnd() const override { return m_next >= m_manifest.table.chunks.size() && m_pos == m_raw.size(); }
-    qint64 downloaded() const { return m_manifestSize + m_packs->transferred(); }
 
 protected:
     qint64 readData(char *data, qint64 maxlen) override
@@ -41,7 +41,7 @@ protected:
         const qint64 n = std::min<qint64>(maxlen, m_raw.size() - m_pos);
         memcpy(data, m_raw.constData() + m_pos, size_t(n));
         m_pos += n;
-        m_transferred += n;
+        m_transferred = m_manifestSize + m_packs->transferred();  // what came from the store
         return n;
     }
     qint64 writeData(const char *, qint64) override { return -1; }
@@ -107,11 +107,10 @@ QList<ObjectRange> rangesOf(const Manifest &manifest)
 
 } // namespace
 
-qint64 ArchiveSource::downloaded() const
+void ArchiveSource::nameFormat(ArchiveStats &stats) const
 {
-    if (const auto *dedup = dynamic_cast<const DedupStream *>(stream.get()))
-        return dedup->downloaded();
-    return stream ? stream->transferred() : 0;
+    if (manifest)
+        stats.format = Dedup::formatName;
 }
 
 bool isDedupManifest(const ObjectInfo &info)

@@ -7,15 +7,19 @@
 #include "dedupformat.h"
 #include "objectstore.h"
 
+#include "archive/archiveformat.h"
+
 namespace s3cache {
 
 struct ArchiveSource
 {
-    std::unique_ptr<ObjectStream> stream;  // the archive's bytes (for a dedup cache: its tar stream)
-    qint64 downloadSize = 0;               // bytes the stream fetches from the store in all
+    // The archive's bytes (for a dedup cache: its tar stream). Its transferred() counts the bytes
+    // fetched from the store so far (a dedup cache's manifest included), against downloadSize.
+    std::unique_ptr<ObjectStream> stream;
+    qint64 downloadSize = 0;
     std::optional<Manifest> manifest;      // set for a dedup cache
-    // Bytes fetched so far (manifest included): for progress against downloadSize.
-    qint64 downloaded() const;
+    // A dedup cache reads as tar: its stats say "dedup".
+    void nameFormat(ArchiveStats &stats) const;
 };
 
 // Whether `info` (with its metadata, from head()) is a dedup manifest.

@@ -34,12 +34,11 @@ Error InspectJob::run()
                 return false;
             }
             m_result.entries << entry;
-            reportProgress({JobPhase::Inspect, source->downloaded(), total, m_result.entries.size()});
+            reportProgress({JobPhase::Inspect, stream->transferred(), total, m_result.entries.size()});
             return true;
         },
         cancellation().get(), &m_result.stats, info->metadata.value(Metadata::digest) == Metadata::digestV1);
-    if (source->manifest)
-        m_result.stats.format = Dedup::formatName;
+    source->nameFormat(m_result.stats);
     if (error)
         return stream->streamError() ? stream->streamError() : error;
     return {};

@@ -145,13 +145,12 @@ Error RestoreJob::run()
     const qint64 total = source->downloadSize;
     ObjectStream *stream = source->stream.get();
     Error error = extractor.extract(stream, m_options.workspace, cancellation().get(),
-                                    [this, total, &source](qint64, qint64) {
-                                        reportProgress({JobPhase::Restore, source->downloaded(), total});
+                                    [this, total, stream](qint64, qint64) {
+                                        reportProgress({JobPhase::Restore, stream->transferred(), total});
                                     }, callContext().warnings.get());
     m_result.stats = extractor.stats();
-    if (source->manifest)
-        m_result.stats.format = Dedup::formatName;  // the extractor saw its tar stream
-    m_result.bytesDownloaded = source->downloaded();
+    source->nameFormat(m_result.stats);
+    m_result.bytesDownloaded = stream->transferred();
     if (error) {
         // A failed download surfaces in the extractor as a read error: report the real cause.
         if (stream->streamError())
