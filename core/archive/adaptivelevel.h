@@ -21,7 +21,7 @@ namespace s3cache {
 struct AdaptiveLevelPolicy
 {
     int minLevel = 1;
-    int maxLevel = 7;      // level 7's tables are ~6 MiB a worker; 9 would add ~24 MiB of RSS
+    int maxLevel = 7;      // level 7's match tables are ~6 MiB a zstd worker, level 9's ~12 MiB
     int startLevel = 3;    // the codec default, as with a fixed level
     qint64 intervalBytes = 8 * 1024 * 1024;  // input between two decisions (two zstd jobs)
     double blockedShare = 0.05;  // blocked for more than this share of an interval: network-bound
