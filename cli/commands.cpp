@@ -226,10 +226,10 @@ int runRestore(const Config &config, ObjectStore &store)
         return done(ExitOk);
     }
     const qint64 ms = std::max<qint64>(1, job.elapsedMs());
-    Log::info(QStringLiteral("%1: restored %2 (%3, %4 old, format %5): %6 files, %7 in %8 (%9/s)")
-                  .arg(kind, store.uri(r.matchedKey), formatBytes(r.object.size), age(r.object.lastModified),
+    Log::info(QStringLiteral("%1: restored %2 (%3 downloaded, %4 old, format %5): %6 files, %7 in %8 (%9/s)")
+                  .arg(kind, store.uri(r.matchedKey), formatBytes(r.bytesDownloaded), age(r.object.lastModified),
                        r.stats.format, QString::number(r.stats.files), formatBytes(r.stats.bytesIn), formatDuration(ms),
-                       formatBytes(r.object.size * 1000 / ms)));
+                       formatBytes(r.bytesDownloaded * 1000 / ms)));
     return done(ExitOk);
 }
 
@@ -242,6 +242,8 @@ int runRebuild(const Config &config, ObjectStore &store, const QProcessEnvironme
     options.preservePath = config.preservePath;
     options.archive.format = config.format;
     options.archive.compressionLevel = config.compressionLevel;
+    options.chunkArea = Dedup::chunkArea(config.prefix);
+    options.chunkGraceSeconds = config.chunkGraceSeconds;
     options.dryRun = config.dryRun;
     options.strict = config.strict;
     QString writer = QSysInfo::machineHostName();
@@ -286,6 +288,14 @@ int runRebuild(const Config &config, ObjectStore &store, const QProcessEnvironme
         break;
     case RebuildResult::Outcome::Uploaded: {
         const qint64 ms = std::max<qint64>(1, job.elapsedMs());
+        if (r.dedup) {
+            Log::info(QStringLiteral("uploaded %1: %2 files, %3 in %4 chunks, %5 new (%6 in %7 packs; %8 packs reused) in %9")
+                          .arg(store.uri(options.key), QString::number(r.fileCount), formatBytes(r.totalFileBytes),
+                               QString::number(r.dedup->chunks), QString::number(r.dedup->newChunks),
+                               formatBytes(r.bytesUploaded), QString::number(r.dedup->packsUploaded),
+                               QString::number(r.dedup->packsReused), formatDuration(ms)));
+            break;
+        }
         Log::info(QStringLiteral("uploaded %1: %2 files, %3 -> %4 (%5) in %6 (%7/s)")
                       .arg(store.uri(options.key), QString::number(r.fileCount), formatBytes(r.totalFileBytes),
                            formatBytes(r.objectSize), archiveFormatName(options.archive.format), formatDuration(ms),
@@ -318,6 +328,8 @@ int runFlush(const Config &config, ObjectStore &store)
     options.maxBytes = config.maxBytes;
     options.dryRun = config.dryRun;
     options.liveUploadSeconds = config.timeoutMs / 1000;
+    options.chunkArea = Dedup::chunkArea(config.prefix);
+    options.chunkGraceSeconds = config.chunkGraceSeconds;
     FlushJob job(store, options);
     FlushPolicy announced;
     announced.maxAgeSeconds = options.maxAgeSeconds;
@@ -351,6 +363,17 @@ int runFlush(const Config &config, ObjectStore &store)
         Log::info(QStringLiteral("flushed %1 of %2 objects, freed %3, kept %4")
                       .arg(QString::number(r.deleted), QString::number(caches), formatBytes(r.bytesFreed),
                            formatBytes(r.plan.keptBytes)));
+    if (r.chunks.ran) {
+        const ChunkGcResult &c = r.chunks;
+        Log::info(QStringLiteral("chunk area %1: %2 packs (%3) used by %4 dedup caches: %5 %6 packs (%7) unused for "
+                                 "longer than chunk_grace, %8 packs (%9) unused: condemned, deleted by a flush after chunk_grace")
+                      .arg(store.uri(options.chunkArea), QString::number(c.packs), formatBytes(c.packBytes),
+                           QString::number(c.manifests), config.dryRun ? QStringLiteral("would delete") : QStringLiteral("deleted"),
+                           QString::number(c.swept), formatBytes(c.sweptBytes), QString::number(c.condemned),
+                           formatBytes(c.condemnedBytes)));
+    }
+    if (r.chunksError)
+        Log::warn(QStringLiteral("unused chunks left as they are (the next flush tries again): %1").arg(r.chunksError.toString()));
     for (const MultipartUploadInfo &u : r.staleUploads)
         Log::info(QStringLiteral("unfinished upload of %1, started %2 ago").arg(store.uri(u.key), age(u.initiated)));
     if (r.uploadsError)  // a warning: the objects are flushed (s3rver has no ListMultipartUploads)

@@ -24,6 +24,7 @@ const QList<FormatInfo> &formats()
         {ArchiveFormat::TarGzip, u"tar.gz"_s, {u".tar.gz"_s, u".tgz"_s}, -1, 9},
         {ArchiveFormat::Tar, u"tar"_s, {u".tar"_s}, 0, -1},
         {ArchiveFormat::Zip, u"zip"_s, {u".zip"_s}, -1, 9},  // zip's deflate
+        {ArchiveFormat::Dedup, u"dedup"_s, {u".dedup"_s}, 1, 19},  // zstd, chunk by chunk
     };
     return table;
 }

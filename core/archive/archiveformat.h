@@ -11,13 +11,16 @@
 
 namespace s3cache {
 
-enum class ArchiveFormat { TarZstd, TarGzip, Tar, Zip };
+// Dedup: a plain tar stream cut into content-defined chunks, each zstd-compressed and stored once
+// in packs shared by every cache under the prefix (cache/dedupformat.h); the archive layer writes
+// and reads it as plain tar, the cache layer does the rest.
+enum class ArchiveFormat { TarZstd, TarGzip, Tar, Zip, Dedup };
 
-// .tar.zst/.tzst, .tgz/.tar.gz, .tar, .zip (case-insensitive); anything else: nullopt.
+// .tar.zst/.tzst, .tgz/.tar.gz, .tar, .zip, .dedup (case-insensitive); anything else: nullopt.
 std::optional<ArchiveFormat> archiveFormatForFilename(const QString &filename);
-// The known extensions for messages and help: ".tar.zst/.tzst, .tar.gz/.tgz, .tar, .zip".
+// The known extensions for messages and help: ".tar.zst/.tzst, .tar.gz/.tgz, .tar, .zip, .dedup".
 QString archiveExtensions();
-// "tar.zst", "tar.gz", "tar", "zip"
+// "tar.zst", "tar.gz", "tar", "zip", "dedup"
 QString archiveFormatName(ArchiveFormat format);
 // Whether `level` is a valid compression_level for `format` (-1 always is: the codec default).
 // *range (optional) says what applies: "1..19", "-1..9", or why nothing does (plain tar).

@@ -1,5 +1,6 @@
 #include "downloadjob.h"
 
+#include "dedupreader.h"
 #include "objectlookup.h"
 
 #include <QSaveFile>
@@ -18,9 +19,11 @@ Error DownloadJob::run()
     if (!info.ok())
         return info.error();
     m_result.object = *info;
-    Result<std::unique_ptr<ObjectStream>> stream = store->openRead(*info);
-    if (!stream.ok())
-        return stream.error();
+    // A dedup cache is saved as the tar stream it holds (the manifest alone restores nothing).
+    Result<ArchiveSource> source = openArchive(*store, *info);
+    if (!source.ok())
+        return source.error();
+    ObjectStream *stream = source->stream.get();
 
     auto ioError = [this](const QString &what, const QString &why) {
         return Error(ErrorKind::Io, QStringLiteral("WriteFailed"), QStringLiteral("cannot %1 %2: %3").arg(what, m_target, why));
@@ -29,20 +32,20 @@ Error DownloadJob::run()
     if (!file.open(QIODevice::WriteOnly))
         return ioError(QStringLiteral("create"), file.errorString());
 
-    const qint64 total = info->size;
+    const qint64 total = source->manifest ? source->manifest->rawSize : info->size;
     QByteArray buffer(1024 * 1024, Qt::Uninitialized);
     for (;;) {
         if (isCancelled()) {
             file.cancelWriting();
             return cancelledError();
         }
-        const qint64 n = (*stream)->read(buffer.data(), buffer.size());
+        const qint64 n = stream->read(buffer.data(), buffer.size());
         if (n < 0) {
             file.cancelWriting();
-            if ((*stream)->streamError())
-                return (*stream)->streamError();
+            if (stream->streamError())
+                return stream->streamError();
             return Error(ErrorKind::Transient, QStringLiteral("ReadFailed"),
-                         QStringLiteral("download of %1 failed: %2").arg(store->uri(m_key), (*stream)->errorString()));
+                         QStringLiteral("download of %1 failed: %2").arg(store->uri(m_key), stream->errorString()));
         }
         if (n == 0)
             break;

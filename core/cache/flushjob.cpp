@@ -2,6 +2,7 @@
 
 #include "deletejob.h"
 #include "lastused.h"
+#include "rebuildjob.h"
 
 #include <QSet>
 
@@ -32,6 +33,17 @@ Error FlushJob::listCaches(ObjectStore &store, Listing &listing)
     listing.orphanMarkers = caches.orphanMarkers();
     if (error)
         return error;
+    if (m_options.maxBytes > 0) {
+        for (ObjectInfo &o : listing.caches) {
+            if (archiveFormatForFilename(o.key) != ArchiveFormat::Dedup || isCancelled())
+                continue;
+            const Result<ObjectInfo> head = store.head(o.key);
+            if (!head.ok() && head.error().kind() != ErrorKind::NotFound)
+                return head.error();
+            if (head.ok())
+                o.size = std::max(o.size, head->metadata.value(Metadata::storedBytes).toLongLong());
+        }
+    }
     return isCancelled() ? cancelledError() : Error();
 }
 
@@ -53,6 +65,15 @@ Error FlushJob::run()
     if (!m_options.dryRun && (m_result.plan.deletedCount() > 0 || !m_result.orphanMarkers.isEmpty())) {
         if (Error e = deletePlanned(*store))
             return e;
+    }
+    if (!m_options.chunkArea.isEmpty()) {
+        const ChunkGcOptions gc{.area = m_options.chunkArea,
+                                .manifests = m_options.chunkArea.chopped(Dedup::areaFolder.size()),
+                                .graceSeconds = m_options.chunkGraceSeconds,
+                                .dryRun = m_options.dryRun,
+                                .now = policy.now};
+        reportProgress({JobPhase::List, 0, -1, m_result.scanned});
+        m_result.chunksError = collectChunks(*store, gc, m_result.chunks, cancellation().get(), callContext().warnings.get());
     }
     findStaleUploads(*store, std::min(policy.now.addSecs(-policy.maxAgeSeconds),
                                       policy.now.addSecs(-m_options.liveUploadSeconds)));

@@ -9,10 +9,15 @@
 // (Reason::Changed), so a flush never deletes a cache a build has just written or started to
 // restore. Deletes in batches of at most 1000.
 //
+// A dedup cache (dedupformat.h) counts for the budget with the bytes of every chunk it uses,
+// shared or not (its manifest's s3cache-stored, one HEAD each). After the deletions the chunk
+// area is collected (dedupgc.h): packs no cache uses go, after the grace period.
+//
 // Then aborts the multipart uploads under the prefix that a killed rebuild left behind: those
 // started before the age cutoff and longer ago than `liveUploadSeconds` (a rebuild's deadline:
 // no running s3cache can own them). Interrupted half-way, it can simply be run again.
 
+#include "dedupgc.h"
 #include "flushplan.h"
 #include "job.h"
 #include "objectstore.h"
@@ -32,6 +37,9 @@ struct FlushOptions
     bool dryRun = false;
     QDateTime now;            // the reference time; invalid -> current UTC time
     qint64 liveUploadSeconds = 600;  // uploads younger than this may belong to a running rebuild
+    // Dedup caches: the chunk area to collect (dedupgc.h; empty: none) and its grace period.
+    QString chunkArea;
+    qint64 chunkGraceSeconds = 6 * 3600;
 };
 
 struct FlushResult
@@ -46,6 +54,8 @@ struct FlushResult
     QList<MultipartUploadInfo> staleUploads;  // unfinished uploads to abort (aborted unless dry run)
     int abortedUploads = 0;
     Error uploadsError;  // listing or aborting them failed (a warning: the objects were flushed)
+    ChunkGcResult chunks;  // the chunk area's collection
+    Error chunksError;     // it failed (a warning: the caches were flushed; the next flush goes on)
 };
 
 class FlushJob : public Job

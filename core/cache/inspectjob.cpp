@@ -1,5 +1,6 @@
 #include "inspectjob.h"
 
+#include "dedupreader.h"
 #include "lastused.h"
 #include "objectlookup.h"
 
@@ -20,24 +21,27 @@ Error InspectJob::run()
         return info.error();
     m_result.object = *info;
     lookUpLastUse(*store, m_result.object);
-    Result<std::unique_ptr<ObjectStream>> stream = store->openRead(*info);
-    if (!stream.ok())
-        return stream.error();
-    const qint64 total = info->size;
+    Result<ArchiveSource> source = openArchive(*store, *info);
+    if (!source.ok())
+        return source.error();
+    ObjectStream *stream = source->stream.get();
+    const qint64 total = source->downloadSize;
     const Error error = listArchive(
-        stream->get(),
+        stream,
         [&](const ArchiveEntryInfo &entry) {
             if (m_result.entries.size() >= m_maxEntries) {
                 m_result.truncated = true;
                 return false;
             }
             m_result.entries << entry;
-            reportProgress({JobPhase::Inspect, (*stream)->transferred(), total, m_result.entries.size()});
+            reportProgress({JobPhase::Inspect, source->downloaded(), total, m_result.entries.size()});
             return true;
         },
         cancellation().get(), &m_result.stats, info->metadata.value(Metadata::digest) == Metadata::digestV1);
+    if (source->manifest)
+        m_result.stats.format = Dedup::formatName;
     if (error)
-        return (*stream)->streamError() ? (*stream)->streamError() : error;
+        return stream->streamError() ? stream->streamError() : error;
     return {};
 }
 

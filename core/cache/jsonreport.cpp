@@ -272,12 +272,38 @@ QJsonObject restoreJson(const RestoreResult &result, const RestoreSummary &summa
             {u"lookup_only"_s, summary.lookupOnly},
             {u"object"_s, found ? QJsonValue(objectJson(result.object)) : QJsonValue(QJsonValue::Null)},
             {u"archive_size"_s, found && result.object.size >= 0 ? QJsonValue(result.object.size) : QJsonValue(QJsonValue::Null)},
-            {u"bytes_transferred"_s, result.stats.bytesOut},
+            {u"bytes_transferred"_s, result.bytesDownloaded},
             {u"bytes_restored"_s, restored ? QJsonValue(result.stats.bytesIn) : QJsonValue(0)},
             {u"files"_s, restored ? QJsonValue(result.stats.files) : QJsonValue(0)},
             {u"entries"_s, restored ? QJsonValue(result.stats.entries) : QJsonValue(0)},
             {u"format"_s, textOrNull(result.stats.format)},
             {u"seconds"_s, seconds(summary.elapsedMs)}};
+}
+
+// The chunk area's collection (dedupgc.h).
+static QJsonObject chunksJson(const FlushResult &result)
+{
+    const ChunkGcResult &gc = result.chunks;
+    return {{u"manifests"_s, gc.manifests},
+            {u"unreadable_manifests"_s, gc.unreadable},
+            {u"packs"_s, gc.packs},
+            {u"pack_bytes"_s, gc.packBytes},
+            {u"live_packs"_s, gc.live},
+            {u"condemned_packs"_s, gc.condemned},
+            {u"condemned_bytes"_s, gc.condemnedBytes},
+            {u"swept_packs"_s, gc.swept},
+            {u"swept_bytes"_s, gc.sweptBytes},
+            {u"error"_s, result.chunksError ? QJsonValue(errorJson(result.chunksError)) : QJsonValue(QJsonValue::Null)}};
+}
+
+static QJsonObject dedupJson(const DedupStats &stats)
+{
+    return {{u"chunks"_s, stats.chunks},
+            {u"new_chunks"_s, stats.newChunks},
+            {u"new_chunk_bytes"_s, stats.newRawBytes},
+            {u"packs_uploaded"_s, stats.packsUploaded},
+            {u"pack_bytes_uploaded"_s, stats.bytesUploaded},
+            {u"packs_reused"_s, stats.packsReused}};
 }
 
 QJsonObject rebuildJson(const RebuildResult &result, const RebuildSummary &summary)
@@ -288,8 +314,9 @@ QJsonObject rebuildJson(const RebuildResult &result, const RebuildSummary &summa
             {u"files"_s, result.fileCount},
             {u"content_bytes"_s, result.totalFileBytes},
             {u"archive_size"_s, uploaded ? QJsonValue(result.objectSize) : QJsonValue(QJsonValue::Null)},
-            {u"bytes_transferred"_s, uploaded ? result.objectSize : 0},
+            {u"bytes_transferred"_s, uploaded ? result.bytesUploaded : 0},
             {u"format"_s, summary.format},
+            {u"dedup"_s, uploaded && result.dedup ? QJsonValue(dedupJson(*result.dedup)) : QJsonValue(QJsonValue::Null)},
             {u"fingerprint"_s, textOrNull(result.fingerprint)},
             {u"missing_mounts"_s, QJsonArray::fromStringList(result.missingMounts)},
             {u"unreadable"_s, QJsonArray::fromStringList(result.unreadable)},
@@ -338,6 +365,7 @@ QJsonObject flushJson(const FlushResult &result, const FlushSummary &summary)
             {u"orphan_markers"_s, qint64(result.orphanMarkers.size())},
             {u"objects"_s, objects},
             {u"uploads"_s, uploads},
+            {u"chunks"_s, result.chunks.ran ? QJsonValue(chunksJson(result)) : QJsonValue(QJsonValue::Null)},
             {u"seconds"_s, seconds(summary.elapsedMs)}};
 }
 

@@ -1,5 +1,7 @@
 #include "lastused.h"
 
+#include "dedupformat.h"
+
 #include <algorithm>
 #include <utility>
 
@@ -7,7 +9,7 @@ namespace s3cache {
 
 bool isCacheKey(const QString &key)
 {
-    return !key.isEmpty() && !key.endsWith(u'/') && !LastUsed::isMarker(key);
+    return !key.isEmpty() && !key.endsWith(u'/') && !LastUsed::isMarker(key) && !Dedup::isAreaKey(key);
 }
 
 QDateTime lastUseOf(const ObjectInfo &cache)
@@ -34,6 +36,11 @@ QList<ObjectInfo> CacheListing::add(const QList<ObjectInfo> &page)
     for (const ObjectInfo &o : page) {
         if (LastUsed::isMarker(o.key))
             continue;
+        if (Dedup::isAreaKey(o.key)) {
+            ++m_areaObjects;
+            m_areaBytes += o.size;
+            continue;
+        }
         ObjectInfo cache = o;
         if (const auto marker = m_markers.constFind(o.key); marker != m_markers.cend())
             cache.lastUsed = marker->lastModified;

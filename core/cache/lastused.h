@@ -25,7 +25,7 @@ inline QString cacheKeyOf(const QString &marker) { return marker.chopped(markerS
 } // namespace LastUsed
 
 // Whether a listed key is a cache (or any user object), not one of s3cache's own (a last-used
-// marker) nor a folder placeholder ("dir/").
+// marker, an object of a dedup chunk area) nor a folder placeholder ("dir/").
 bool isCacheKey(const QString &key);
 
 // The later of the last recorded use and the last write: a cache is used when it is written too.
@@ -46,12 +46,17 @@ public:
     QList<ObjectInfo> caches() const;
     // Markers whose cache is not in the listing (at the end of it).
     QList<ObjectInfo> orphanMarkers() const;
+    // Objects of dedup chunk areas (dedupformat.h): left out of the caches, counted here.
+    qint64 areaObjects() const { return m_areaObjects; }
+    qint64 areaBytes() const { return m_areaBytes; }
 
 private:
     QList<ObjectInfo> m_caches;
     QHash<QString, qsizetype> m_index;     // cache key -> index in m_caches
     QHash<QString, ObjectInfo> m_markers;  // cache key -> its marker
     QList<ObjectInfo> m_updated;
+    qint64 m_areaObjects = 0;
+    qint64 m_areaBytes = 0;
 };
 
 // Sets cache.lastUsed from its marker (one HEAD), for views of a single cache (inspect, the GUI's

@@ -248,6 +248,75 @@ private:
     Interruption m_interruption;
 };
 
+// The ranges of files one after the other. Each range must lie inside its file.
+class LocalRangeReader : public ObjectStream
+{
+public:
+    LocalRangeReader(QList<std::pair<QString, ObjectRange>> ranges, Interruption interruption)
+        : m_ranges(std::move(ranges)), m_interruption(std::move(interruption))
+    {
+        for (const auto &r : std::as_const(m_ranges))
+            m_total += r.second.length;
+        open(QIODevice::ReadOnly);
+    }
+    bool atEnd() const override { return transferred() >= m_total; }
+
+protected:
+    qint64 readData(char *data, qint64 maxlen) override
+    {
+        if (streamError())
+            return -1;
+        if (m_interruption.stopped()) {
+            setStreamError(m_interruption.check(QStringLiteral("reading %1").arg(m_file.fileName())));
+            return -1;
+        }
+        if (m_left == 0 && !next())
+            return streamError() ? -1 : 0;
+        const qint64 n = m_file.read(data, std::min(maxlen, m_left));
+        if (n <= 0) {
+            setStreamError(ioError(QStringLiteral("ReadFailed"),
+                                   QStringLiteral("cannot read %1: %2").arg(m_file.fileName(), n < 0 ? m_file.errorString() : QStringLiteral("it ends before the range"))));
+            return -1;
+        }
+        m_left -= n;
+        m_transferred += n;
+        return n;
+    }
+    qint64 writeData(const char *, qint64) override { return -1; }
+
+private:
+    bool next()
+    {
+        if (m_next >= m_ranges.size())
+            return false;
+        const auto &[path, range] = m_ranges.at(m_next++);
+        if (m_file.fileName() != path || !m_file.isOpen()) {
+            m_file.close();
+            m_file.setFileName(path);
+            if (!m_file.open(QIODevice::ReadOnly)) {
+                setStreamError(Error(ErrorKind::NotFound, QStringLiteral("NoSuchKey"),
+                                     QStringLiteral("cannot open %1: %2").arg(path, m_file.errorString())));
+                return false;
+            }
+        }
+        if (range.offset + range.length > m_file.size() || !m_file.seek(range.offset)) {
+            setStreamError(Error(ErrorKind::InvalidInput, QStringLiteral("InvalidRange"),
+                                 QStringLiteral("%1 has %2 bytes: it holds no range of %3 at %4")
+                                     .arg(path, QString::number(m_file.size()), QString::number(range.length), QString::number(range.offset))));
+            return false;
+        }
+        m_left = range.length;
+        return true;
+    }
+
+    QList<std::pair<QString, ObjectRange>> m_ranges;
+    Interruption m_interruption;
+    qint64 m_total = 0;
+    qsizetype m_next = 0;
+    QFile m_file;
+    qint64 m_left = 0;
+};
+
 } // namespace
 
 LocalStore::LocalStore(const QString &root, QString bucket)
@@ -340,6 +409,19 @@ Result<std::unique_ptr<ObjectStream>> LocalStore::openRead(const ObjectInfo &inf
         return Error(ErrorKind::Transient, QStringLiteral("PreconditionFailed"),
                      QStringLiteral("%1 was replaced while it was being read; try again").arg(uri(info.key)));
     return std::unique_ptr<ObjectStream>(std::move(reader));
+}
+
+Result<std::unique_ptr<ObjectStream>> LocalStore::openRanges(const QList<ObjectRange> &ranges)
+{
+    QList<std::pair<QString, ObjectRange>> files;
+    for (const ObjectRange &r : ranges) {
+        if (Error e = checkKey(r.object.key))
+            return e;
+        files.append({objectPath(r.object.key), r});
+    }
+    if (Error e = interrupted(QStringLiteral("reading %1").arg(describe())))
+        return e;
+    return std::unique_ptr<ObjectStream>(std::make_unique<LocalRangeReader>(std::move(files), Interruption{m_cancel}));
 }
 
 Result<std::unique_ptr<ObjectWriter>> LocalStore::openWrite(const QString &key, const QMap<QString, QString> &metadata, qint64)

@@ -39,6 +39,7 @@ public:
 
     Result<ObjectInfo> head(const QString &key) override;
     Result<std::unique_ptr<ObjectStream>> openRead(const ObjectInfo &info) override;
+    Result<std::unique_ptr<ObjectStream>> openRanges(const QList<ObjectRange> &ranges) override;
     Result<std::unique_ptr<ObjectWriter>> openWrite(const QString &key, const QMap<QString, QString> &metadata,
                                                     qint64 sizeHint = -1) override;
     Error list(const QString &prefix, const std::function<bool(const QList<ObjectInfo> &)> &page) override;

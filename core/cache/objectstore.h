@@ -58,6 +58,14 @@ public:
     virtual void abort() = 0;
 };
 
+// Bytes [offset, offset + length) of an object (key and, when known, etag).
+struct ObjectRange
+{
+    ObjectInfo object;
+    qint64 offset = 0;
+    qint64 length = 0;
+};
+
 // What one remove() call did. Keys the server reported deleted are in `deleted` whatever else
 // happened, so callers never forget what is already gone.
 struct RemoveResult
@@ -92,6 +100,13 @@ public:
     virtual Result<ObjectInfo> head(const QString &key) = 0;
     // Reads exactly the version described by `info` (a replaced object fails, never mixes).
     virtual Result<std::unique_ptr<ObjectStream>> openRead(const ObjectInfo &info) = 0;
+    // The ranges one after the other as one stream (S3Store: ranged GETs, several in flight).
+    // Each must lie inside its object: a range the object does not hold fails the stream.
+    virtual Result<std::unique_ptr<ObjectStream>> openRanges(const QList<ObjectRange> &ranges)
+    {
+        Q_UNUSED(ranges);
+        return Error(ErrorKind::Internal, QStringLiteral("NotImplemented"), QStringLiteral("this store cannot read ranges"));
+    }
     // `sizeHint` (bytes, -1 unknown) lets the store choose part sizes.
     virtual Result<std::unique_ptr<ObjectWriter>> openWrite(const QString &key,
                                                             const QMap<QString, QString> &metadata,

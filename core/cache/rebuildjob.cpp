@@ -86,6 +86,14 @@ Error RebuildJob::run()
     if (writesArchiveDigest(*snapshot, m_options.archive.format))
         metadata.insert(Metadata::digest, Metadata::digestV1);
 
+    if (m_options.archive.format == ArchiveFormat::Dedup) {
+        if (Error e = writeDedup(*store, *snapshot, metadata))
+            return e;
+        m_result.outcome = RebuildResult::Outcome::Uploaded;
+        reportProgress({JobPhase::Upload, snapshot->totalFileBytes, snapshot->totalFileBytes, snapshot->fileCount,
+                        snapshot->fileCount}, true);
+        return {};
+    }
     Result<std::unique_ptr<ObjectWriter>> writer = store->openWrite(m_options.key, metadata, snapshot->totalFileBytes);
     if (!writer.ok())
         return writer.error();
@@ -107,8 +115,84 @@ Error RebuildJob::run()
     if (Error e = (*writer)->commit())
         return e;
     m_result.objectSize = (*writer)->transferred();
+    m_result.bytesUploaded = m_result.objectSize;
     m_result.outcome = RebuildResult::Outcome::Uploaded;
     reportProgress({JobPhase::Upload, total, total, snapshot->fileCount, snapshot->fileCount}, true);
+    return {};
+}
+
+// The tar stream goes into a DedupWriter (new chunks into packs), then the index segment of the
+// new chunks, then the manifest: a restore sees the cache only once everything it needs is up.
+// A rebuild that took longer than the grace period may rely on packs a flush condemned meanwhile
+// (and may delete soon): it checks again and gives up rather than write a manifest that could
+// lose its chunks.
+Error RebuildJob::writeDedup(ObjectStore &store, const TreeSnapshot &snapshot, const QMap<QString, QString> &metadata)
+{
+    const QString &area = m_options.chunkArea;
+    Result<KnownChunks> known = readChunkIndex(store, area, callContext().warnings.get());
+    if (!known.ok())
+        return known.error();
+    Log::debug(QStringLiteral("chunk area %1: %2 chunks known from %3 index segments, %4 packs condemned")
+                   .arg(store.uri(area), QString::number(known->chunks.size()), QString::number(known->segments.size()),
+                        QString::number(known->condemned.size())));
+    DedupWriter sink(store, area, *known, m_options.archive.compressionLevel);
+    ArchiveWriter archiver(m_options.archive);
+    const qint64 total = snapshot.totalFileBytes;
+    Error error = archiver.write(snapshot, &sink, cancellation().get(), [this, total](qint64 done, qint64) {
+        reportProgress({JobPhase::Upload, done, total});
+    }, callContext().warnings.get());
+    m_result.stats = archiver.stats();
+    if (error)
+        return sink.streamError() ? sink.streamError() : error;
+    if (Error e = sink.finish())
+        return e;
+    if (isCancelled())
+        return cancelledError();
+    m_result.dedup = sink.stats();
+    m_result.bytesUploaded = sink.stats().bytesUploaded;
+
+    if (known->readAt.secsTo(QDateTime::currentDateTimeUtc()) * 2 > m_options.chunkGraceSeconds) {
+        Result<CondemnedPacks> condemned = readCondemned(store, area);
+        if (!condemned.ok())
+            return condemned.error();
+        for (const QByteArray &pack : sink.manifest().table.packs) {
+            if (condemned->contains(pack) && !known->condemned.contains(pack))
+                return Error(ErrorKind::Transient, QStringLiteral("ChunksCondemned"),
+                             QStringLiteral("a flush condemned a pack this cache uses while the rebuild ran (longer than "
+                                            "half of chunk_grace, %1 s): nothing was written over the previous cache; "
+                                            "run the rebuild again, and raise chunk_grace if rebuilds take this long")
+                                 .arg(m_options.chunkGraceSeconds));
+        }
+    }
+    if (!sink.newChunks().chunks.isEmpty()) {
+        const Result<QString> segment = writeIndexSegment(store, area, sink.newChunks());
+        if (!segment.ok())
+            return segment.error();
+        m_result.bytesUploaded += encodeIndex(sink.newChunks()).size();
+    }
+    const QByteArray manifest = encodeManifest(sink.manifest());
+    QMap<QString, QString> withStored = metadata;
+    withStored.insert(Metadata::storedBytes, QString::number(sink.manifest().storedSize()));
+    Result<std::unique_ptr<ObjectWriter>> writer = store.openWrite(m_options.key, withStored, manifest.size());
+    if (!writer.ok())
+        return writer.error();
+    if ((*writer)->write(manifest) != manifest.size()) {
+        Error cause = (*writer)->streamError();
+        (*writer)->abort();
+        return cause ? cause : Error(ErrorKind::Io, QStringLiteral("WriteFailed"), QStringLiteral("writing the manifest failed"));
+    }
+    if (Error e = (*writer)->commit())
+        return e;
+    m_result.objectSize = manifest.size();
+    m_result.bytesUploaded += manifest.size();
+
+    if (known->segments.size() > kMergeSegmentsAbove) {
+        const Result<QString> merged = mergeSegments(store, area, *known, sink.newChunks(), sink.missingPacks());
+        if (!merged.ok())
+            warn(QStringLiteral("could not merge the %1 index segments of %2 (the cache was written; the next "
+                                "rebuild tries again): %3")
+                     .arg(QString::number(known->segments.size()), store.uri(area), merged.error().toString()));
+    }
     return {};
 }
 

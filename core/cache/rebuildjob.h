@@ -3,6 +3,7 @@
 // object's, else stream tar -> codec -> store writer and commit atomically. Any failure aborts
 // the upload and leaves the previous object in place.
 
+#include "dedupwriter.h"
 #include "job.h"
 #include "objectstore.h"
 
@@ -21,6 +22,10 @@ struct RebuildOptions
     bool dryRun = false;
     bool strict = false;  // files that cannot be read fail the rebuild instead of being left out
     QMap<QString, QString> extraMetadata;  // e.g. who wrote it ("s3cache-build")
+    // Dedup format: the chunk area (dedupformat.h) and the flush's grace period, which bounds how
+    // long a rebuild may rely on what it read of the index (dedupgc.h).
+    QString chunkArea;
+    qint64 chunkGraceSeconds = 0;
 };
 
 struct RebuildResult
@@ -34,7 +39,9 @@ struct RebuildResult
     qint64 totalFileBytes = 0;
     QString fingerprint;
     ArchiveStats stats;
-    qint64 objectSize = 0;         // bytes uploaded
+    qint64 objectSize = 0;         // the object's size (dedup: the manifest's)
+    qint64 bytesUploaded = 0;      // everything sent: the object, and for dedup the new packs and index
+    std::optional<DedupStats> dedup;
 };
 
 // Metadata names stored with each object (x-amz-meta-*).
@@ -53,6 +60,8 @@ inline const QString digestV1 = QStringLiteral("v1");
 // earlier s3cache's) restore anywhere.
 inline const QString platform = QStringLiteral("s3cache-platform");
 inline const QString mounts = QStringLiteral("s3cache-mounts");
+// Dedup manifests: the bytes of the chunks the cache uses, shared or not (what a restore downloads).
+inline const QString storedBytes = QStringLiteral("s3cache-stored");
 }
 
 class RebuildJob : public Job
@@ -66,6 +75,8 @@ protected:
     Error run() override;
 
 private:
+    Error writeDedup(ObjectStore &store, const TreeSnapshot &snapshot, const QMap<QString, QString> &metadata);
+
     ObjectStore &m_store;
     RebuildOptions m_options;
     RebuildResult m_result;

@@ -1,5 +1,6 @@
 #include "restorejob.h"
 
+#include "dedupreader.h"
 #include "lastused.h"
 #include "objectlookup.h"
 #include "rebuildjob.h"
@@ -135,22 +136,26 @@ Error RestoreJob::run()
                      .arg(store->uri(found->key), m_result.recordError.toString()));
     }
 
-    Result<std::unique_ptr<ObjectStream>> stream = store->openRead(*found);
-    if (!stream.ok())
-        return stream.error();
+    Result<ArchiveSource> source = openArchive(*store, *found);
+    if (!source.ok())
+        return source.error();
     ExtractOptions extract = m_options.extract;
     extract.requireDigest = found->metadata.value(Metadata::digest) == Metadata::digestV1;
     SafeExtractor extractor(extract);
-    const qint64 total = found->size;
-    Error error = extractor.extract(stream->get(), m_options.workspace, cancellation().get(),
-                                          [this, total, &stream](qint64, qint64) {
-                                              reportProgress({JobPhase::Restore, (*stream)->transferred(), total});
-                                          }, callContext().warnings.get());
+    const qint64 total = source->downloadSize;
+    ObjectStream *stream = source->stream.get();
+    Error error = extractor.extract(stream, m_options.workspace, cancellation().get(),
+                                    [this, total, &source](qint64, qint64) {
+                                        reportProgress({JobPhase::Restore, source->downloaded(), total});
+                                    }, callContext().warnings.get());
     m_result.stats = extractor.stats();
+    if (source->manifest)
+        m_result.stats.format = Dedup::formatName;  // the extractor saw its tar stream
+    m_result.bytesDownloaded = source->downloaded();
     if (error) {
         // A failed download surfaces in the extractor as a read error: report the real cause.
-        if ((*stream)->streamError())
-            return (*stream)->streamError();
+        if (stream->streamError())
+            return stream->streamError();
         return error;
     }
     recordRestoredContents(m_options.workspace, extractor.restoredFiles());

@@ -45,6 +45,7 @@ struct RestoreResult
     QString matchedKey;
     ObjectInfo object;
     ArchiveStats stats;
+    qint64 bytesDownloaded = 0;  // from the store (dedup: the manifest and the chunks' ranges)
     QList<ObjectInfo> otherPlatform;  // caches found but passed over: written on another platform
     QString platform;                 // this one, what they were compared with (platformName())
     Error recordError;                // recording the use failed (a warning: the restore went on)

@@ -18,25 +18,28 @@ constexpr qint64 kMinPartSize = 5 * kMiB;
 constexpr qint64 kMaxPartSize = 5 * 1024 * kMiB;
 constexpr int kMaxParts = 10'000;
 
-// Downloads [0, size) as ranged chunks, keeping up to `window` requests in flight, and hands
-// the bytes out in order.
+// Downloads a list of object ranges as ranged GETs of at most `chunkSize`, keeping up to `window`
+// requests in flight, and hands the bytes out in order. Every answer must be exactly the range
+// asked for: a range outside its object (a damaged dedup manifest) fails the stream.
 class S3ObjectReader : public ObjectStream
 {
 public:
-    S3ObjectReader(S3Connection connection, ObjectInfo info, const TransferTuning &tuning)
-        : m_connection(std::move(connection)), m_info(std::move(info)), m_chunkSize(tuning.chunkSize),
+    S3ObjectReader(S3Connection connection, QList<ObjectRange> ranges, const TransferTuning &tuning)
+        : m_connection(std::move(connection)), m_ranges(std::move(ranges)), m_chunkSize(tuning.chunkSize),
           m_window(std::max(1, tuning.downloadWindow))
     {
+        for (const ObjectRange &r : std::as_const(m_ranges))
+            m_total += r.length;
         open(QIODevice::ReadOnly);
         fill();
     }
     ~S3ObjectReader() override
     {
-        for (const PendingS3CallPtr &call : m_pending)
-            call->abort();
+        for (const Pending &p : m_pending)
+            p.call->abort();
     }
 
-    bool atEnd() const override { return transferred() >= m_info.size; }
+    bool atEnd() const override { return transferred() >= m_total; }
 
 protected:
     qint64 readData(char *data, qint64 maxlen) override
@@ -45,20 +48,22 @@ protected:
             return -1;
         if (m_bufferPos == m_buffer.size()) {
             if (m_pending.empty())
-                return m_nextOffset >= m_info.size ? 0 : -1;  // 0 = end of object
-            PendingS3CallPtr call = m_pending.front();
+                return transferred() >= m_total ? 0 : -1;  // 0 = end of the ranges
+            const Pending pending = m_pending.front();
             m_pending.pop_front();
-            const S3CallResult &result = call->wait();
+            const S3CallResult &result = pending.call->wait();
             if (result.error) {
-                setStreamError(result.error.withContext(QStringLiteral("download of %1").arg(m_info.key)));
+                setStreamError(result.error.withContext(QStringLiteral("download of %1").arg(pending.key)));
                 return -1;
             }
             m_buffer = result.body;
             m_bufferPos = 0;
             fill();
-            if (m_buffer.isEmpty()) {
+            if (m_buffer.size() != pending.length) {
                 setStreamError(Error(ErrorKind::Transient, QStringLiteral("IncompleteBody"),
-                                     QStringLiteral("download of %1: the server sent an empty range").arg(m_info.key)));
+                                     QStringLiteral("download of %1: the server sent %2 bytes for a range of %3 at %4")
+                                         .arg(pending.key, QString::number(m_buffer.size()),
+                                              QString::number(pending.length), QString::number(pending.first))));
                 return -1;
             }
         }
@@ -71,21 +76,38 @@ protected:
     qint64 writeData(const char *, qint64) override { return -1; }
 
 private:
+    struct Pending
+    {
+        PendingS3CallPtr call;
+        QString key;
+        qint64 first;
+        qint64 length;
+    };
+
     void fill()
     {
-        while (int(m_pending.size()) < m_window && m_nextOffset < m_info.size) {
-            const qint64 last = std::min(m_info.size, m_nextOffset + m_chunkSize) - 1;
-            m_pending.push_back(m_connection.startGetObject(m_info.key, ByteRange{m_nextOffset, last}, m_info.etag));
-            m_nextOffset = last + 1;
+        while (int(m_pending.size()) < m_window && m_range < m_ranges.size()) {
+            const ObjectRange &r = m_ranges.at(m_range);
+            const qint64 first = r.offset + m_rangeDone;
+            const qint64 length = std::min(m_chunkSize, r.length - m_rangeDone);
+            m_pending.push_back({m_connection.startGetObject(r.object.key, ByteRange{first, first + length - 1}, r.object.etag),
+                                 r.object.key, first, length});
+            m_rangeDone += length;
+            if (m_rangeDone >= r.length) {
+                ++m_range;
+                m_rangeDone = 0;
+            }
         }
     }
 
     S3Connection m_connection;  // a handle sharing the store's connection, with its context
-    ObjectInfo m_info;
+    QList<ObjectRange> m_ranges;
     qint64 m_chunkSize;
     int m_window;
-    std::deque<PendingS3CallPtr> m_pending;
-    qint64 m_nextOffset = 0;
+    qint64 m_total = 0;
+    std::deque<Pending> m_pending;
+    qsizetype m_range = 0;    // the next range to ask for ...
+    qint64 m_rangeDone = 0;   // ... from this offset in it
     QByteArray m_buffer;
     qint64 m_bufferPos = 0;
 };
@@ -318,7 +340,19 @@ Result<std::unique_ptr<ObjectStream>> S3Store::openRead(const ObjectInfo &info)
 {
     if (info.size < 0)
         return Error(ErrorKind::Internal, QStringLiteral("UnknownSize"), QStringLiteral("openRead needs the size from head()"));
-    return std::unique_ptr<ObjectStream>(std::make_unique<S3ObjectReader>(m_connection, info, m_tuning));
+    QList<ObjectRange> whole;
+    if (info.size > 0)
+        whole << ObjectRange{info, 0, info.size};
+    return std::unique_ptr<ObjectStream>(std::make_unique<S3ObjectReader>(m_connection, whole, m_tuning));
+}
+
+Result<std::unique_ptr<ObjectStream>> S3Store::openRanges(const QList<ObjectRange> &ranges)
+{
+    for (const ObjectRange &r : ranges) {
+        if (r.offset < 0 || r.length <= 0)
+            return Error(ErrorKind::Internal, QStringLiteral("InvalidRange"), QStringLiteral("openRanges: empty range"));
+    }
+    return std::unique_ptr<ObjectStream>(std::make_unique<S3ObjectReader>(m_connection, ranges, m_tuning));
 }
 
 Result<std::unique_ptr<ObjectWriter>> S3Store::openWrite(const QString &key, const QMap<QString, QString> &metadata,

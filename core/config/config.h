@@ -160,6 +160,7 @@ struct Config
     bool ageFromUse = false;          // age_from: used
     qint64 maxBytes = -1;             // max_size; -1: no budget
     bool scopeAll = false;            // scope: all (flush, list: the whole prefix)
+    qint64 chunkGraceSeconds = 0;     // chunk_grace (dedup caches: flush, rebuild)
     bool recordUse = true;            // restore: record the use of a hit
     bool crossPlatform = false;       // restore: caches of other platforms too
     int compressionLevel = -1;        // -1: the codec's default

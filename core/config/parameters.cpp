@@ -19,7 +19,7 @@ constexpr ActionSet inspect = actionBit(Action::Inspect);
 QString levelRanges()
 {
     QStringList ranges;
-    for (const ArchiveFormat format : {ArchiveFormat::TarZstd, ArchiveFormat::TarGzip, ArchiveFormat::Zip}) {
+    for (const ArchiveFormat format : {ArchiveFormat::TarZstd, ArchiveFormat::TarGzip, ArchiveFormat::Zip, ArchiveFormat::Dedup}) {
         QString range;
         compressionLevelValid(format, -1, &range);
         ranges << archiveFormatName(format) + u' ' + range;
@@ -107,6 +107,10 @@ QList<Parameter> makeTable()
         {.name = u"scope"_s, .defaultValue = u"repo"_s, .actions = flush | list, .metavar = u"S"_s,
          .help = u"flush, list: repo (prefix/org/repo/) or all (everything under prefix, every repository: for an "
                  "operator cleaning a shared bucket)"_s},
+        {.name = u"chunk_grace"_s, .kind = ValueKind::Seconds, .defaultValue = u"6h"_s, .actions = flush | rebuild,
+         .metavar = u"D"_s,
+         .help = u"dedup caches: a flush deletes chunk packs no cache uses once it has found them unused for this "
+                 "long (a rebuild that runs longer than half of it checks again before it commits): 30m, 6h"_s},
         {.name = u"compression_level"_s, .kind = ValueKind::Integer,
          .defaultText = u"codec default (zstd 3, gzip 6)"_s, .actions = rebuild, .metavar = u"N"_s,
          .help = levelRanges()},

@@ -84,6 +84,14 @@ Error Resolver::resolveKey()
     if (needsObject && m_config.path.endsWith(u'/'))
         return invalidParameter(QStringLiteral("path: '%1' (from %2) ends with '/' and names no object")
                    .arg(m_config.path, m_config.sources.value(QStringLiteral("path")).source));
+    // A dedup cache's chunks live in PREFIX/.chunks/, shared by the caches under PREFIX/ (the ones a
+    // flush there reads before it deletes chunks): its key must be one of them.
+    if (action == Action::Rebuild && m_config.format == ArchiveFormat::Dedup && !m_config.prefix.isEmpty()
+        && !m_config.path.isEmpty() && !m_config.path.startsWith(m_config.prefix + u'/'))
+        return invalidParameter(QStringLiteral("path: '%1' (from %2) is a dedup cache outside prefix '%3': its chunks are "
+                                               "shared under %3/.chunks/ by the caches under %3/ only; put the key under "
+                                               "the prefix, or leave prefix empty")
+                   .arg(m_config.path, m_config.sources.value(QStringLiteral("path")).source, m_config.prefix));
     const bool haveRepo = !m_config.org.isEmpty() && !m_config.repo.isEmpty();
     if (needsObject && m_config.path.isEmpty() && !haveRepo)
         return invalidParameter(QStringLiteral("key: cannot build the cache key without org and repo; pass --key/--path, "

@@ -56,6 +56,11 @@ Error Resolver::resolveWork()
                                              m_config.sources.value(QStringLiteral("max_size")).source));
     }
 
+    const Result<QVariant> grace = value(QStringLiteral("chunk_grace"));
+    if (!grace.ok())
+        return grace.error();
+    m_config.chunkGraceSeconds = grace->toLongLong() / 1000;
+
     for (auto [name, field] : {std::pair{QStringLiteral("preserve_path"), &m_config.preservePath},
                                std::pair{QStringLiteral("dry_run"), &m_config.dryRun},
                                std::pair{QStringLiteral("fail_on_miss"), &m_config.failOnMiss},

@@ -25,10 +25,15 @@ void Sha256::addData(QByteArrayView data)
 
 QByteArray Sha256::hexResult()
 {
+    return result().toHex();
+}
+
+QByteArray Sha256::result()
+{
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int length = 0;
     EVP_DigestFinal_ex(m_context->ctx, digest, &length);
-    return QByteArray(reinterpret_cast<const char *>(digest), int(length)).toHex();
+    return QByteArray(reinterpret_cast<const char *>(digest), int(length));
 }
 
 QByteArray Sha256::hex(QByteArrayView data)
@@ -36,6 +41,13 @@ QByteArray Sha256::hex(QByteArrayView data)
     Sha256 hash;
     hash.addData(data);
     return hash.hexResult();
+}
+
+QByteArray Sha256::raw(QByteArrayView data)
+{
+    Sha256 hash;
+    hash.addData(data);
+    return hash.result();
 }
 
 } // namespace s3cache

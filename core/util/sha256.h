@@ -20,8 +20,11 @@ public:
     void addData(QByteArrayView data);
     // The digest in lower-case hex; ends the hash (call once).
     QByteArray hexResult();
+    // The 32 bytes of the digest; ends the hash (call once).
+    QByteArray result();
 
     static QByteArray hex(QByteArrayView data);
+    static QByteArray raw(QByteArrayView data);
 
 private:
     struct Context;

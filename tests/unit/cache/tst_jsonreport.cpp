@@ -155,7 +155,8 @@ void TestJsonReport::restoreOutcomes()
     exact.hit = exact.exact = true;
     exact.matchedKey = QStringLiteral("k");
     exact.object = object(QStringLiteral("k"), 100, 1'000'000'000);
-    exact.stats.bytesOut = 100;
+    exact.stats.bytesOut = 300;  // the extractor's count; what came from the store is bytesDownloaded
+    exact.bytesDownloaded = 100;
     exact.stats.bytesIn = 400;
     exact.stats.files = 3;
     exact.stats.entries = 5;
@@ -198,6 +199,7 @@ void TestJsonReport::rebuildOutcomes()
     r.fileCount = 7;
     r.totalFileBytes = 7000;
     r.objectSize = 1200;
+    r.bytesUploaded = 1200;
     r.fingerprint = QStringLiteral("f00d");
     r.missingMounts = QStringList{QStringLiteral("gone")};
     const JsonReport::RebuildSummary summary{.key = QStringLiteral("k"), .format = QStringLiteral("tar.zst")};
@@ -208,7 +210,21 @@ void TestJsonReport::rebuildOutcomes()
     QCOMPARE(j.value(u"archive_size").toInteger(), 1200);
     QCOMPARE(j.value(u"bytes_transferred").toInteger(), 1200);
     QCOMPARE(j.value(u"missing_mounts").toArray(), QJsonArray{QStringLiteral("gone")});
+    QVERIFY(j.value(u"dedup").isNull());
     verifySnakeCase(j);
+
+    // A dedup rebuild: the object is the manifest; what went up is the new packs, index and manifest.
+    RebuildResult d = r;
+    d.objectSize = 300;
+    d.bytesUploaded = 5000;
+    d.dedup = DedupStats{.chunks = 10, .newChunks = 2, .newRawBytes = 9000, .packsUploaded = 1, .bytesUploaded = 4500,
+                         .packsReused = 3};
+    const QJsonObject dj = JsonReport::rebuildJson(d, {.key = QStringLiteral("k"), .format = QStringLiteral("dedup")});
+    QCOMPARE(dj.value(u"archive_size").toInteger(), 300);
+    QCOMPARE(dj.value(u"bytes_transferred").toInteger(), 5000);
+    QCOMPARE(dj.value(u"dedup").toObject().value(u"new_chunks").toInteger(), 2);
+    QCOMPARE(dj.value(u"dedup").toObject().value(u"packs_reused").toInteger(), 3);
+    verifySnakeCase(dj);
 
     r.outcome = RebuildResult::Outcome::Unchanged;
     j = JsonReport::rebuildJson(r, summary);

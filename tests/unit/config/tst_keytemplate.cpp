@@ -483,7 +483,7 @@ void TestKeyTemplate::resolveErrors_data()
         "position 1: hashFiles: no file in the workspace $WS matches \"*.none\"");
     row("evaluated-extension", {s("PARAMETER_FILENAME={{ .Build.Branch }}.rar"), s("VELA_BUILD_BRANCH=main")},
         "filename: 'main.rar' (from PARAMETER_FILENAME, template '{{ .Build.Branch }}.rar') has an unknown extension; "
-        "use one of .tar.zst/.tzst, .tar.gz/.tgz, .tar, .zip");
+        "use one of .tar.zst/.tzst, .tar.gz/.tgz, .tar, .zip, .dedup");
     row("evaluated-dotdot", {s("PARAMETER_PREFIX=a/{{ .Build.Tag }}/.."), s("VELA_BUILD_TAG=x")},
         "prefix: 'a/x/..' (from PARAMETER_PREFIX, template 'a/{{ .Build.Tag }}/..') contains a '.' or '..' segment, "
         "which a cache key must not have");

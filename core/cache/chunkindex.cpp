@@ -1,0 +1,133 @@
+#include "chunkindex.h"
+
+#include "deletejob.h"
+
+#include "util/sha256.h"
+
+namespace s3cache {
+
+namespace {
+
+using namespace Qt::StringLiterals;
+
+Result<QByteArray> readSmall(ObjectStore &store, const ObjectInfo &info)
+{
+    Result<std::unique_ptr<ObjectStream>> stream = store.openRead(info);
+    if (!stream.ok())
+        return stream.error();
+    QByteArray bytes = (*stream)->readAll();
+    if ((*stream)->streamError())
+        return (*stream)->streamError();
+    return bytes;
+}
+
+Error writeSmall(ObjectStore &store, const QString &key, const QByteArray &bytes)
+{
+    Result<std::unique_ptr<ObjectWriter>> writer = store.openWrite(key, {}, bytes.size());
+    if (!writer.ok())
+        return writer.error();
+    if ((*writer)->write(bytes) != bytes.size()) {
+        const Error error = (*writer)->streamError();
+        (*writer)->abort();
+        return error ? error : Error(ErrorKind::Io, u"WriteFailed"_s, u"writing %1 failed"_s.arg(store.uri(key)));
+    }
+    return (*writer)->commit();
+}
+
+void addTable(QHash<QByteArray, std::pair<QByteArray, ChunkLocation>> &chunks, const ChunkTable &table)
+{
+    for (const ChunkRef &c : table.chunks)
+        chunks.insert(c.hash, {table.packs.at(c.where.pack), c.where});
+}
+
+} // namespace
+
+Result<CondemnedPacks> readCondemned(ObjectStore &store, const QString &area)
+{
+    Result<ObjectInfo> info = store.head(Dedup::condemnedKey(area));
+    if (!info.ok())
+        return info.error().kind() == ErrorKind::NotFound ? Result<CondemnedPacks>(CondemnedPacks()) : info.error();
+    Result<QByteArray> bytes = readSmall(store, *info);
+    if (!bytes.ok())
+        return bytes.error();
+    return decodeCondemned(*bytes, store.uri(info->key));
+}
+
+Result<KnownChunks> readChunkIndex(ObjectStore &store, const QString &area, WarningSink *warnings, bool usableOnly)
+{
+    KnownChunks known;
+    known.readAt = QDateTime::currentDateTimeUtc();
+    Result<CondemnedPacks> condemned = readCondemned(store, area);
+    if (!condemned.ok())
+        return condemned.error();
+    known.condemned = std::move(*condemned);
+    QList<ObjectInfo> segments;
+    if (Error e = store.list(Dedup::indexFolder(area), [&](const QList<ObjectInfo> &page) {
+            segments += page;
+            return true;
+        }))
+        return e;
+    for (const ObjectInfo &segment : std::as_const(segments)) {
+        Result<QByteArray> bytes = readSmall(store, segment);
+        if (!bytes.ok()) {
+            if (bytes.error().kind() == ErrorKind::NotFound)
+                continue;  // merged away since the listing
+            return bytes.error();
+        }
+        known.segments << segment.key;
+        const Result<ChunkTable> table = decodeIndex(*bytes, store.uri(segment.key));
+        if (!table.ok()) {
+            reportWarning(warnings, table.error().message() + u" (its chunks will be uploaded again)"_s);
+            continue;
+        }
+        addTable(known.chunks, *table);
+    }
+    for (auto it = known.chunks.begin(); usableOnly && it != known.chunks.end();) {
+        if (known.condemned.contains(it->first))
+            it = known.chunks.erase(it);
+        else
+            ++it;
+    }
+    return known;
+}
+
+Result<QString> writeIndexSegment(ObjectStore &store, const QString &area, const ChunkTable &table)
+{
+    const QByteArray bytes = encodeIndex(table);
+    const QString key = Dedup::indexFolder(area) + QString::fromLatin1(Sha256::hex(bytes));
+    if (Error e = writeSmall(store, key, bytes))
+        return e;
+    return key;
+}
+
+Result<QString> mergeSegments(ObjectStore &store, const QString &area, const KnownChunks &known, const ChunkTable &added,
+                              const QSet<QByteArray> &droppedPacks, const QStringList &alsoDelete)
+{
+    QHash<QByteArray, std::pair<QByteArray, ChunkLocation>> chunks = known.chunks;
+    addTable(chunks, added);
+    ChunkTable merged;
+    for (auto it = chunks.cbegin(); it != chunks.cend(); ++it) {
+        if (droppedPacks.contains(it->first))
+            continue;
+        ChunkLocation where = it->second;
+        where.pack = merged.addPack(it->first);
+        merged.chunks << ChunkRef{it.key(), where};
+    }
+    Result<QString> key = writeIndexSegment(store, area, merged);
+    if (!key.ok())
+        return key;
+    QList<ObjectInfo> obsolete;
+    for (const QString &segment : known.segments + alsoDelete) {
+        if (segment != *key) {
+            ObjectInfo info;
+            info.key = segment;
+            obsolete << info;
+        }
+    }
+    DeleteResult removed;
+    if (Error e = deleteObjects(store, obsolete, nullptr, removed))
+        return e;
+    return key;
+}
+
+} // namespace s3cache

@@ -1,0 +1,41 @@
+#pragma once
+// What a chunk area holds, as a rebuild needs to know it: every chunk of every index segment
+// (dedupformat.h), less those in packs a flush has condemned. Read with one listing of the index
+// folder, one GET per segment and one for the condemned list: a rebuild never lists the packs.
+// When the segments get many (every rebuild that adds chunks writes one), the rebuild that finds
+// them merges them into one (mergeSegments) so that the next rebuilds read few.
+
+#include "dedupformat.h"
+#include "objectstore.h"
+
+#include <QSet>
+
+namespace s3cache {
+
+struct KnownChunks
+{
+    QHash<QByteArray, std::pair<QByteArray, ChunkLocation>> chunks;  // chunk hash -> pack hash, where
+    CondemnedPacks condemned;
+    QStringList segments;  // the index segments read
+    QDateTime readAt;      // when (this machine's clock): condemnations after it are not known
+};
+
+constexpr int kMergeSegmentsAbove = 16;
+
+// Reads the area's index; with `usableOnly`, without the chunks of condemned packs (what a rebuild
+// may reuse). A segment that does not decode is skipped with a warning (its chunks are uploaded
+// again); a failed request is an error.
+Result<KnownChunks> readChunkIndex(ObjectStore &store, const QString &area, WarningSink *warnings, bool usableOnly = true);
+
+// Reads the condemned list (missing: empty).
+Result<CondemnedPacks> readCondemned(ObjectStore &store, const QString &area);
+
+// Writes `table` as a new index segment (named by its hash) and returns its key.
+Result<QString> writeIndexSegment(ObjectStore &store, const QString &area, const ChunkTable &table);
+
+// One segment with the chunks of `known` and `added`, without those in `droppedPacks`; then the
+// segments of `known` are deleted (and `alsoDelete`). Returns the new segment's key.
+Result<QString> mergeSegments(ObjectStore &store, const QString &area, const KnownChunks &known, const ChunkTable &added,
+                              const QSet<QByteArray> &droppedPacks, const QStringList &alsoDelete = {});
+
+} // namespace s3cache
