@@ -2,7 +2,7 @@
 // The dedup format (`.dedup`): a cache stored as content-defined chunks shared by every cache
 // under the same prefix. What is in the store, under the chunk area `PREFIX/.chunks/`:
 //
-//   PREFIX/.chunks/packs/<sha256>   a pack: zstd frames, one per chunk, back to back (~16 MiB);
+//   PREFIX/.chunks/packs/<sha256>   a pack: zstd frames, one per chunk, back to back (<8 MiB);
 //                                   named by the SHA-256 of its bytes, never rewritten
 //   PREFIX/.chunks/index/<sha256>   an index segment: which chunk is where (a pack table and
 //                                   chunk entries), written by each rebuild that added packs;
@@ -53,7 +53,9 @@ constexpr qsizetype hashSize = 32;
 const ChunkerLimits &chunkLimits();
 qsizetype maxStoredSize();                         // the largest valid compressed chunk
 constexpr qint64 maxPackSize = 256 * 1024 * 1024;  // no valid entry points beyond
-constexpr qint64 packTarget = 16 * 1024 * 1024;    // a rebuild closes a pack past this size
+// A rebuild closes a pack before a chunk would take it past this: packs go up as single PUTs
+// (S3Store's part size is 8 MiB), three at a time (DedupWriter), in ~60 MiB of memory.
+constexpr qint64 packLimit = 8 * 1024 * 1024 - 64 * 1024;
 
 } // namespace Dedup
 

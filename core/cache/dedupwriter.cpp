@@ -39,7 +39,8 @@ DedupWriter::DedupWriter(ObjectStore &store, QString area, const KnownChunks &kn
       m_maxInflight(std::max(1, QThread::idealThreadCount()) + 2)
 {
     m_pool.setMaxThreadCount(std::max(1, QThread::idealThreadCount()));
-    m_uploader = std::thread([this] { uploadLoop(); });
+    for (int i = 0; i < kUploaders; ++i)
+        m_uploaders.emplace_back([this] { uploadLoop(); });
     open(QIODevice::WriteOnly);
 }
 
@@ -111,14 +112,14 @@ bool DedupWriter::retireOldest()
         if (streamError())
             return false;
         const QByteArray stored = task->stored.isEmpty() ? compressChunk(task->raw, m_level) : task->stored;
+        if (!m_pack.isEmpty() && m_pack.size() + stored.size() > Dedup::packLimit)
+            closePack();
         entry.newPack = m_newPackHashes.size();
         entry.where = {-1, m_pack.size(), qint32(stored.size()), qint32(task->raw.size())};
         m_pack += stored;
         m_newByHash.insert(task->hash, {entry.newPack, entry.where});
         ++m_stats.newChunks;
         m_stats.newRawBytes += task->raw.size();
-        if (m_pack.size() >= Dedup::packTarget)
-            closePack();
     }
     m_entries << entry;
     return !streamError();
@@ -146,8 +147,8 @@ void DedupWriter::closePack()
     const QByteArray hash = Sha256::raw(m_pack);
     m_newPackHashes << hash;
     std::unique_lock lock(m_mutex);
-    // One pack uploading and one waiting: the next one fills meanwhile.
-    m_cv.wait(lock, [this] { return m_uploads.empty() || m_uploadError; });
+    // Handed to a free uploader: the next pack fills while up to kUploaders go up.
+    m_cv.wait(lock, [this] { return m_busyUploaders + qsizetype(m_uploads.size()) < kUploaders || m_uploadError; });
     m_uploads.emplace_back(Dedup::packKey(m_area, hash), std::move(m_pack));
     m_pack = QByteArray();
     lock.unlock();
@@ -164,15 +165,15 @@ void DedupWriter::uploadLoop()
         auto [key, bytes] = std::move(m_uploads.front());
         m_uploads.pop_front();
         const bool skip = bool(m_uploadError);
+        ++m_busyUploaders;
         lock.unlock();
         m_cv.notify_all();
-        if (skip)
-            continue;
-        const Error error = uploadPack(m_store, key, bytes);
+        const Error error = skip ? Error() : uploadPack(m_store, key, bytes);
         lock.lock();
+        --m_busyUploaders;
         if (error && !m_uploadError)
             m_uploadError = error;
-        if (!error) {
+        if (!error && !skip) {
             ++m_stats.packsUploaded;
             m_stats.bytesUploaded += bytes.size();
         }
@@ -205,8 +206,10 @@ Error DedupWriter::finish()
         m_closing = true;
     }
     m_cv.notify_all();
-    if (m_uploader.joinable())
-        m_uploader.join();
+    for (std::thread &uploader : m_uploaders) {
+        if (uploader.joinable())
+            uploader.join();
+    }
     m_pool.waitForDone();
     if (streamError())
         return streamError();
@@ -236,8 +239,10 @@ void DedupWriter::cancel()
         m_uploads.clear();
     }
     m_cv.notify_all();
-    if (m_uploader.joinable())
-        m_uploader.join();
+    for (std::thread &uploader : m_uploaders) {
+        if (uploader.joinable())
+            uploader.join();
+    }
     m_pool.waitForDone();
     m_inflight.clear();
 }

@@ -2,9 +2,9 @@
 // DedupWriter: the sink a dedup rebuild writes its tar stream into (dedupformat.h). It cuts the
 // stream into content-defined chunks (chunker.h) and hashes them on a pool of threads; a chunk
 // the area already has (chunkindex.h) costs nothing more, a new one is compressed (on the pool
-// too) and appended to the open pack, and a full pack goes up on an upload thread while the next
-// one fills. Memory stays bounded: a few chunks in flight, one pack filling and at most two
-// waiting for the upload thread.
+// too) and appended to the open pack, and a full pack goes up on one of kUploaders threads while
+// the next one fills. Memory stays bounded: a few chunks in flight, one pack filling, at most
+// kUploaders going up and none waiting (the pipeline waits for a free uploader instead).
 //
 // A chunk the index places in a pack that is gone (a flush swept it after the index was
 // written) is stored again: each reused pack is checked with one HEAD the first time it is used.
@@ -37,6 +37,8 @@ class DedupWriter : public ObjectStream
 {
     Q_OBJECT
 public:
+    static constexpr int kUploaders = 3;
+
     DedupWriter(ObjectStore &store, QString area, const KnownChunks &known, int level);
     ~DedupWriter() override;
 
@@ -101,8 +103,9 @@ private:
     std::condition_variable m_cv;
     std::deque<std::pair<QString, QByteArray>> m_uploads;
     bool m_closing = false;
+    qsizetype m_busyUploaders = 0;
     Error m_uploadError;
-    std::thread m_uploader;
+    std::vector<std::thread> m_uploaders;
 
     Manifest m_manifest;
     ChunkTable m_added;

@@ -157,7 +157,7 @@ class DedupMixin(BackendMixin):
         write(f"{target}/node_modules/pkg1/index.js", b"mine\n")
         write(f"{target}/notes.txt", b"untouched\n")
         before = snapshot(target)
-        out = self.step("restore", ws=target, code=1)
+        out = self.step("restore", ws=target, code=1, strict=True)
         self.assertRegex(out.stderr, r"CorruptChunk")
         self.assertRegex(out.stderr, r"chunk \d+ of .*cache\.dedup")
         self.assertEqual(snapshot(target), before)

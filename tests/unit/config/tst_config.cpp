@@ -53,6 +53,7 @@ private slots:
     void pluginSamples();
     void keys_data();
     void keys();
+    void dedupKeyOutsidePrefixRefused();
     void fileStore_data();
     void fileStore();
     void mounts_data();
@@ -394,6 +395,14 @@ void TestConfig::keys_data()
         << QStringList{QStringLiteral("restore"), QStringLiteral("--prefix=/a//b/"), QStringLiteral("--org=o"),
                        QStringLiteral("--repo=r"), QStringLiteral("--filename=c.zip")}
         << base << "a/b/o/r/c.zip" << "a/b/o/r/" << "zip" << true;
+    QTest::newRow("dedup")
+        << QStringList{QStringLiteral("rebuild"), QStringLiteral("--prefix=ci"), QStringLiteral("--org=o"),
+                       QStringLiteral("--repo=r"), QStringLiteral("--filename=deps.dedup"), QStringLiteral("--mount=x")}
+        << base << "ci/o/r/deps.dedup" << "ci/o/r/" << "dedup" << true;
+    QTest::newRow("dedup-path-under-prefix")
+        << QStringList{QStringLiteral("rebuild"), QStringLiteral("--prefix=ci"), QStringLiteral("--path=ci/x/y.dedup"),
+                       QStringLiteral("--mount=x")}
+        << base << "ci/x/y.dedup" << "ci/" << "dedup" << false;
     QTest::newRow("flags-beat-vela")
         << QStringList{QStringLiteral("inspect"), QStringLiteral("--org=mine"), QStringLiteral("--repo=fork")}
         << base + QStringList{QStringLiteral("VELA_REPO_ORG=octo"), QStringLiteral("VELA_REPO_NAME=app")}
@@ -442,6 +451,18 @@ void TestConfig::keys()
     QCOMPARE(c->repoPrefix(), repoPrefix);
     QCOMPARE(archiveFormatName(c->format), format);
     QCOMPARE(c->filenameExplicit, filenameExplicit);
+}
+
+void TestConfig::dedupKeyOutsidePrefixRefused()
+{
+    // Its chunks would be shared under ci/.chunks/, whose flushes never see a manifest elsewhere.
+    const Result<Config> c = resolve({QStringLiteral("rebuild"), QStringLiteral("--prefix=ci"),
+                                      QStringLiteral("--path=other/y.dedup"), QStringLiteral("--mount=x")},
+                                     {QStringLiteral("PARAMETER_BUCKET=bkt"), QStringLiteral("PARAMETER_SERVER=http://localhost:9000")});
+    QVERIFY(!c.ok());
+    QCOMPARE(c.error().kind(), ErrorKind::InvalidInput);
+    QVERIFY2(c.error().message().startsWith(QStringLiteral("path: 'other/y.dedup' (from --path) is a dedup cache outside prefix 'ci'")),
+             qPrintable(c.error().message()));
 }
 
 void TestConfig::fileStore_data()
