@@ -1,11 +1,14 @@
 #include "archivewriter.h"
 
+#include "adaptivelevel.h"
 #include "archivedigest.h"
 #include "archiveio.h"
 #include "fileblocks.h"
 #include "gzipencoder.h"
 #include "zipstreamwriter.h"
 #include "zstdencoder.h"
+
+#include "util/log.h"
 
 #include <QIODevice>
 #include <QScopeGuard>
@@ -77,9 +80,18 @@ Error ArchiveWriter::writeTar(const TreeSnapshot &snapshot, QIODevice *sink, con
     // hdrcharset=BINARY. ASCII names stay plain ustar headers. (Readers: archivereader.cpp.)
     const ScopedLocale locale("C.UTF-8");
     std::unique_ptr<StreamEncoder> encoder;
-    if (m_options.format == ArchiveFormat::TarZstd)
-        encoder = std::make_unique<ZstdEncoder>(m_options.compressionLevel, m_options.threads);
-    else if (m_options.format == ArchiveFormat::TarGzip)
+    ZstdEncoder *zstd = nullptr;
+    std::optional<AdaptiveLevel> adaptive;
+    if (m_options.format == ArchiveFormat::TarZstd) {
+        auto owned = std::make_unique<ZstdEncoder>(m_options.compressionLevel, m_options.threads);
+        zstd = owned.get();
+        encoder = std::move(owned);
+        // An explicit compression_level is a fixed level; the default adapts to an upload queue.
+        if (m_options.compressionLevel == -1 && m_options.adaptiveLevel) {
+            if (const auto *pressure = dynamic_cast<const OutputPressure *>(sink))
+                adaptive.emplace(pressure);
+        }
+    } else if (m_options.format == ArchiveFormat::TarGzip)
         encoder = std::make_unique<GzipEncoder>(m_options.compressionLevel);
     if (encoder && !encoder->errorString().isEmpty())
         return Error(ErrorKind::Internal, QStringLiteral("CompressorFailed"), encoder->errorString());
@@ -173,6 +185,10 @@ Error ArchiveWriter::writeTar(const TreeSnapshot &snapshot, QIODevice *sink, con
             if (archive_write_data(a, data, size_t(size)) != size)
                 return failure(QStringLiteral("writing %1").arg(e.pathString()));
             digest.addData(data, size);
+            if (adaptive) {
+                if (const std::optional<int> level = adaptive->consumed(size))
+                    zstd->setLevel(*level);
+            }
             done += size;
             m_stats.bytesIn += size;
             if (progress)
@@ -228,6 +244,9 @@ Error ArchiveWriter::writeTar(const TreeSnapshot &snapshot, QIODevice *sink, con
         return failure(QStringLiteral("finishing the archive"));
     complete = true;
     m_stats.bytesOut = out.bytesWritten();
+    if (adaptive)
+        Log::info(QStringLiteral("zstd level adapted to the upload %1 times; MiB of file data per level: %2")
+                      .arg(adaptive->changes()).arg(adaptive->summary()));
     return {};
 }
 

@@ -4,7 +4,8 @@
 // time needs more) through libarchive, compressed with zstd (multi-threaded, content checksum) or
 // gzip (zlib, below libarchive); after the last entry comes the archive digest (archivedigest.h)
 // that restores verify. Zip is written by ZipStreamWriter. Output is deterministic: identical trees
-// give identical archives. Owners are stored as 0/0; file data is read in 1 MiB blocks.
+// give identical archives (S3 uploads with the default zstd level: the same tar stream, see
+// ArchiveWriteOptions::adaptiveLevel). Owners are stored as 0/0; file data is read in 1 MiB blocks.
 
 #include "archiveformat.h"
 #include "treesnapshot.h"
@@ -22,6 +23,10 @@ struct ArchiveWriteOptions
     ArchiveFormat format = ArchiveFormat::TarZstd;
     int compressionLevel = -1;  // -1 = codec default (zstd 3, gzip 6)
     int threads = 0;            // zstd workers, 0 = number of cores
+    // zstd with the default level into an output that reports its upload queue (outputpressure.h,
+    // S3 uploads): the level follows the bottleneck, 1..7 (adaptivelevel.h). The tar stream is the
+    // same; the compressed bytes then depend on timing. Files and pipes always get a fixed level.
+    bool adaptiveLevel = true;
 };
 
 // Whether write() will end the archive with its digest (archivedigest.h): tar formats, when the

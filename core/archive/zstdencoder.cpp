@@ -29,6 +29,11 @@ ZstdEncoder::~ZstdEncoder()
     ZSTD_freeCCtx(m_context);
 }
 
+void ZstdEncoder::setLevel(int level)
+{
+    ZSTD_CCtx_setParameter(m_context, ZSTD_c_compressionLevel, level);  // refused only when out of range
+}
+
 bool ZstdEncoder::compress(const char *data, qint64 size, const Output &out)
 {
     return drive(data, size, false, out);

@@ -20,6 +20,9 @@ public:
     Q_DISABLE_COPY_MOVE(ZstdEncoder)
 
     bool compress(const char *data, qint64 size, const Output &out) override;
+    // A new level for the jobs that start from now on (multi-threaded zstd keeps the frame's
+    // window and applies it at its next job; single-threaded, the frame keeps its level).
+    void setLevel(int level);
     bool finish(const Output &out) override;
 
 private:

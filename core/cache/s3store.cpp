@@ -1,7 +1,9 @@
 #include "s3store.h"
 
+#include "archive/outputpressure.h"
 #include "util/log.h"
 
+#include <QElapsedTimer>
 #include <QUrl>
 
 #include <deque>
@@ -110,8 +112,9 @@ private:
     qint64 m_bufferPos = 0;
 };
 
-// Cuts the stream into parts; parts go up in parallel once the first one is full.
-class S3ObjectWriter : public ObjectWriter
+// Cuts the stream into parts; parts go up in parallel once the first one is full. Tells the
+// archive writer how full its upload window is (OutputPressure: the zstd level adapts to it).
+class S3ObjectWriter : public ObjectWriter, public OutputPressure
 {
 public:
     S3ObjectWriter(S3Connection connection, QString key, QMap<QString, QString> metadata, qint64 firstPartSize,
@@ -153,6 +156,16 @@ public:
         m_done = true;
         close();
         return {};
+    }
+
+    OutputPressureSample outputPressure() const override
+    {
+        OutputPressureSample sample;
+        sample.capacity = m_window;
+        sample.blockedNs = m_blockedNs;
+        for (const PendingS3CallPtr &call : m_pending)
+            sample.inFlight += call->isFinished() ? 0 : 1;
+        return sample;
     }
 
     void abort() override
@@ -222,9 +235,14 @@ private:
                                  QStringLiteral("upload of %1 needs more than %2 parts").arg(m_key, QString::number(kMaxParts))));
             return false;
         }
-        while (int(m_pending.size()) >= m_window) {
-            if (!collectOldest())
-                return false;
+        if (int(m_pending.size()) >= m_window) {
+            QElapsedTimer blocked;
+            blocked.start();
+            while (int(m_pending.size()) >= m_window) {
+                if (!collectOldest())
+                    return false;
+            }
+            m_blockedNs += blocked.nsecsElapsed();
         }
         m_pendingNumbers.push_back(partNumber);
         m_pending.push_back(m_connection.startUploadPart(m_key, m_uploadId, partNumber, m_buffer));
@@ -265,6 +283,7 @@ private:
     std::deque<PendingS3CallPtr> m_pending;
     std::deque<int> m_pendingNumbers;
     QList<CompletedPart> m_parts;
+    qint64 m_blockedNs = 0;  // time sendPart() waited for room in the window
     bool m_done = false;
 };
 
