@@ -32,7 +32,9 @@ constexpr std::array<quint64, 256> kGear = gearTable();
 // the last 64 bytes, its low bits only on the last few.
 constexpr quint64 highMask(int bits)
 {
-    return bits <= 0 ? 0 : ~quint64(0) << (64 - bits);
+    if (bits <= 0)
+        return 0;
+    return bits >= 64 ? ~quint64(0) : ~quint64(0) << (64 - bits);
 }
 
 } // namespace

@@ -21,19 +21,6 @@ Result<QByteArray> readSmall(ObjectStore &store, const ObjectInfo &info)
     return bytes;
 }
 
-Error writeSmall(ObjectStore &store, const QString &key, const QByteArray &bytes)
-{
-    Result<std::unique_ptr<ObjectWriter>> writer = store.openWrite(key, {}, bytes.size());
-    if (!writer.ok())
-        return writer.error();
-    if ((*writer)->write(bytes) != bytes.size()) {
-        const Error error = (*writer)->streamError();
-        (*writer)->abort();
-        return error ? error : Error(ErrorKind::Io, u"WriteFailed"_s, u"writing %1 failed"_s.arg(store.uri(key)));
-    }
-    return (*writer)->commit();
-}
-
 void addTable(QHash<QByteArray, std::pair<QByteArray, ChunkLocation>> &chunks, const ChunkTable &table)
 {
     for (const ChunkRef &c : table.chunks)
@@ -41,6 +28,20 @@ void addTable(QHash<QByteArray, std::pair<QByteArray, ChunkLocation>> &chunks, c
 }
 
 } // namespace
+
+Error writeWholeObject(ObjectStore &store, const QString &key, const QByteArray &bytes,
+                       const QMap<QString, QString> &metadata)
+{
+    Result<std::unique_ptr<ObjectWriter>> writer = store.openWrite(key, metadata, bytes.size());
+    if (!writer.ok())
+        return writer.error();
+    if ((*writer)->write(bytes) != bytes.size()) {
+        Error error = (*writer)->streamError();
+        (*writer)->abort();
+        return error ? error : Error(ErrorKind::Io, u"WriteFailed"_s, u"writing %1 failed"_s.arg(store.uri(key)));
+    }
+    return (*writer)->commit();
+}
 
 Result<CondemnedPacks> readCondemned(ObjectStore &store, const QString &area)
 {
@@ -95,7 +96,7 @@ Result<QString> writeIndexSegment(ObjectStore &store, const QString &area, const
 {
     const QByteArray bytes = encodeIndex(table);
     const QString key = Dedup::indexFolder(area) + QString::fromLatin1(Sha256::hex(bytes));
-    if (Error e = writeSmall(store, key, bytes))
+    if (Error e = writeWholeObject(store, key, bytes))
         return e;
     return key;
 }

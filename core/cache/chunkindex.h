@@ -27,6 +27,10 @@ constexpr int kMergeSegmentsAbove = 16;
 // again); a failed request is an error.
 Result<KnownChunks> readChunkIndex(ObjectStore &store, const QString &area, WarningSink *warnings, bool usableOnly = true);
 
+// Writes `bytes` as the object `key` (one PUT on S3: the dedup format's small objects and packs).
+Error writeWholeObject(ObjectStore &store, const QString &key, const QByteArray &bytes,
+                       const QMap<QString, QString> &metadata = {});
+
 // Reads the condemned list (missing: empty).
 Result<CondemnedPacks> readCondemned(ObjectStore &store, const QString &area);
 

@@ -117,16 +117,7 @@ Error collectChunks(ObjectStore &store, const ChunkGcOptions &options, ChunkGcRe
             return e;
     }
     if (condemned != index->condemned) {
-        const QByteArray bytes = encodeCondemned(condemned);
-        Result<std::unique_ptr<ObjectWriter>> writer = store.openWrite(Dedup::condemnedKey(options.area), {}, bytes.size());
-        if (!writer.ok())
-            return writer.error();
-        if ((*writer)->write(bytes) != bytes.size()) {
-            const Error error = (*writer)->streamError();
-            (*writer)->abort();
-            return error;
-        }
-        if (Error e = (*writer)->commit())
+        if (Error e = writeWholeObject(store, Dedup::condemnedKey(options.area), encodeCondemned(condemned)))
             return e;
     }
     if (!swept.isEmpty() || index->segments.size() > kMergeSegmentsAbove) {

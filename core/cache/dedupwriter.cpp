@@ -6,25 +6,6 @@
 
 namespace s3cache {
 
-namespace {
-
-using namespace Qt::StringLiterals;
-
-Error uploadPack(ObjectStore &store, const QString &key, const QByteArray &bytes)
-{
-    Result<std::unique_ptr<ObjectWriter>> writer = store.openWrite(key, {}, bytes.size());
-    if (!writer.ok())
-        return writer.error();
-    if ((*writer)->write(bytes) != bytes.size()) {
-        Error error = (*writer)->streamError();
-        (*writer)->abort();
-        return error ? error : Error(ErrorKind::Io, u"WriteFailed"_s, u"uploading %1 failed"_s.arg(store.uri(key)));
-    }
-    return (*writer)->commit();
-}
-
-} // namespace
-
 struct DedupWriter::Task
 {
     QByteArray raw;
@@ -168,7 +149,7 @@ void DedupWriter::uploadLoop()
         ++m_busyUploaders;
         lock.unlock();
         m_cv.notify_all();
-        const Error error = skip ? Error() : uploadPack(m_store, key, bytes);
+        const Error error = skip ? Error() : writeWholeObject(m_store, key, bytes);
         lock.lock();
         --m_busyUploaders;
         if (error && !m_uploadError)

@@ -173,15 +173,7 @@ Error RebuildJob::writeDedup(ObjectStore &store, const TreeSnapshot &snapshot, c
     const QByteArray manifest = encodeManifest(sink.manifest());
     QMap<QString, QString> withStored = metadata;
     withStored.insert(Metadata::storedBytes, QString::number(sink.manifest().storedSize()));
-    Result<std::unique_ptr<ObjectWriter>> writer = store.openWrite(m_options.key, withStored, manifest.size());
-    if (!writer.ok())
-        return writer.error();
-    if ((*writer)->write(manifest) != manifest.size()) {
-        Error cause = (*writer)->streamError();
-        (*writer)->abort();
-        return cause ? cause : Error(ErrorKind::Io, QStringLiteral("WriteFailed"), QStringLiteral("writing the manifest failed"));
-    }
-    if (Error e = (*writer)->commit())
+    if (Error e = writeWholeObject(store, m_options.key, manifest, withStored))
         return e;
     m_result.objectSize = manifest.size();
     m_result.bytesUploaded += manifest.size();
