@@ -284,6 +284,23 @@ QList<ObjectInfo> BucketSummary::objectsUnder(const QList<const BucketNode *> &n
     return out;
 }
 
+QList<SpaceShare> topShares(QList<SpaceShare> shares, int topN)
+{
+    std::sort(shares.begin(), shares.end(), [](const SpaceShare &a, const SpaceShare &b) {
+        return a.bytes != b.bytes ? a.bytes > b.bytes : a.label < b.label;
+    });
+    if (shares.size() > topN) {
+        SpaceShare other{QStringLiteral("other"), 0, 0};
+        for (qsizetype i = topN; i < shares.size(); ++i) {
+            other.bytes += shares[i].bytes;
+            other.objects += shares[i].objects;
+        }
+        shares.resize(topN);
+        shares.append(other);
+    }
+    return shares;
+}
+
 QList<SpaceShare> BucketSummary::spaceByRepository(const BucketNode *under, int topN)
 {
     QHash<const BucketNode *, SpaceShare> byFolder;
@@ -298,19 +315,7 @@ QList<SpaceShare> BucketSummary::spaceByRepository(const BucketNode *under, int 
         it->label = path.isEmpty() ? QStringLiteral("(bucket root)") : path.chopped(1);
         shares.append(*it);
     }
-    std::sort(shares.begin(), shares.end(), [](const SpaceShare &a, const SpaceShare &b) {
-        return a.bytes != b.bytes ? a.bytes > b.bytes : a.label < b.label;
-    });
-    if (shares.size() > topN) {
-        SpaceShare other{QStringLiteral("other"), 0, 0};
-        for (qsizetype i = topN; i < shares.size(); ++i) {
-            other.bytes += shares[i].bytes;
-            other.objects += shares[i].objects;
-        }
-        shares.resize(topN);
-        shares.append(other);
-    }
-    return shares;
+    return topShares(std::move(shares), topN);
 }
 
 QList<AgeBucket> BucketSummary::ageHistogram(const BucketNode *under, const QDateTime &now)

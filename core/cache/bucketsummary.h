@@ -58,6 +58,9 @@ struct SpaceShare
     qint64 objects = 0;
 };
 
+// `shares` largest first (ties by label); past the `topN` largest, the rest summed as "other".
+QList<SpaceShare> topShares(QList<SpaceShare> shares, int topN);
+
 struct AgeBucket
 {
     QString label;              // "1-3 days"

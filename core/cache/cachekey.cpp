@@ -48,19 +48,7 @@ QList<SpaceShare> spaceByKeyRepository(const BucketNode *under, int topN)
     if (under)
         visit(under);
     QList<SpaceShare> shares = byRepository.values();
-    std::sort(shares.begin(), shares.end(), [](const SpaceShare &a, const SpaceShare &b) {
-        return a.bytes != b.bytes ? a.bytes > b.bytes : a.label < b.label;
-    });
-    if (shares.size() > topN) {
-        SpaceShare other{QStringLiteral("other"), 0, 0};
-        for (qsizetype i = topN; i < shares.size(); ++i) {
-            other.bytes += shares[i].bytes;
-            other.objects += shares[i].objects;
-        }
-        shares.resize(topN);
-        shares.append(other);
-    }
-    return shares;
+    return topShares(std::move(shares), topN);
 }
 
 } // namespace s3cache
