@@ -8,7 +8,11 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
+#include <fcntl.h>
 #include <memory>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <zlib.h>
 #include <zstd.h>
@@ -23,6 +27,71 @@ QString reservedPrefix()
 QString stagingPrefix()
 {
     return reservedPrefix() + QStringLiteral("staging-");
+}
+
+std::optional<QByteArray> readWorkspaceFile(const QByteArray &path, qint64 maxBytes, QString *why)
+{
+    const int fd = ::open(path.constData(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        *why = QString::fromLocal8Bit(strerror(errno));
+        return std::nullopt;
+    }
+    QByteArray bytes;
+    struct stat st;
+    bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= maxBytes;
+    if (ok) {
+        bytes.resize(qsizetype(st.st_size));
+        qsizetype done = 0;
+        while (ok && done < bytes.size()) {
+            const ssize_t n = ::read(fd, bytes.data() + done, size_t(bytes.size() - done));
+            if (n < 0 && errno == EINTR)
+                continue;
+            ok = n > 0;
+            done += std::max<ssize_t>(n, 0);
+        }
+    }
+    ::close(fd);
+    if (!ok) {
+        *why = QStringLiteral("cannot be read");
+        return std::nullopt;
+    }
+    return bytes;
+}
+
+QString writeWorkspaceFile(const QByteArray &path, const QByteArray &bytes)
+{
+    QByteArray temp = path + ".XXXXXX";
+    const auto failed = [](const char *what, int errnum) {
+        return QStringLiteral("%1: %2").arg(QString::fromLatin1(what), QString::fromLocal8Bit(strerror(errnum)));
+    };
+    const int fd = mkostemp(temp.data(), O_CLOEXEC);
+    if (fd < 0)
+        return failed("create", errno);
+    qsizetype done = 0;
+    while (done < bytes.size()) {
+        const ssize_t n = ::write(fd, bytes.constData() + done, size_t(bytes.size() - done));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            const int errnum = n < 0 ? errno : ENOSPC;
+            ::close(fd);
+            unlink(temp.constData());
+            return failed("write", errnum);
+        }
+        done += n;
+    }
+    const int modeErrno = fchmod(fd, 0644) == 0 ? 0 : errno;
+    const int closeErrno = ::close(fd) == 0 ? 0 : errno;
+    if (modeErrno != 0 || closeErrno != 0) {
+        unlink(temp.constData());
+        return failed("write", modeErrno != 0 ? modeErrno : closeErrno);
+    }
+    if (rename(temp.constData(), path.constData()) != 0) {
+        const int errnum = errno;
+        unlink(temp.constData());
+        return failed("rename", errnum);
+    }
+    return {};
 }
 
 ScopedLocale::ScopedLocale(const char *name)
@@ -166,8 +235,19 @@ la_ssize_t ArchiveSource::read(struct archive *archive, void *client, const void
 {
     auto *source = static_cast<ArchiveSource *>(client);
     std::unique_lock lock(source->m_mutex);
-    if (!source->m_current.isNull())
-        source->m_free.push_back(std::move(source->m_current));  // libarchive is done with it
+    if (!source->m_current.isNull()) {  // libarchive is done with it
+        const qint64 size = source->m_current.size();
+        if (source->m_keepBlocks > 0) {
+            source->m_recent.emplace_back(source->m_currentAt, std::move(source->m_current));
+            if (qsizetype(source->m_recent.size()) > source->m_keepBlocks) {
+                source->m_free.push_back(std::move(source->m_recent.front().second));
+                source->m_recent.pop_front();
+            }
+        } else {
+            source->m_free.push_back(std::move(source->m_current));
+        }
+        source->m_currentAt += size;
+    }
     source->m_current = QByteArray();
     if (source->m_cancel && source->m_cancel->isCancelled() && source->m_failure == Failure::None) {
         source->m_failure = Failure::Cancelled;
@@ -186,6 +266,23 @@ la_ssize_t ArchiveSource::read(struct archive *archive, void *client, const void
         return 0;  // the end of the stream
     archive_set_error(archive, source->m_failure == Failure::Cancelled ? ECANCELED : EIO, "%s", source->m_error.toUtf8().constData());
     return -1;
+}
+
+std::optional<QByteArray> ArchiveSource::decoded(qint64 offset, qsizetype length) const
+{
+    QByteArray out;
+    out.reserve(length);
+    const auto take = [&](qint64 at, const QByteArray &block) {
+        const qint64 want = offset + out.size();
+        if (out.size() < length && want >= at && want < at + block.size())
+            out.append(block.constData() + (want - at), qsizetype(std::min<qint64>(length - out.size(), at + block.size() - want)));
+    };
+    for (const auto &[at, block] : m_recent)
+        take(at, block);
+    take(m_currentAt, m_current);
+    if (out.size() != length)
+        return std::nullopt;
+    return out;
 }
 
 QByteArray ArchiveSource::takeFree()

@@ -35,6 +35,14 @@ constexpr qint64 ArchiveBlockSize = 1024 * 1024;
 QString reservedPrefix();
 QString stagingPrefix();
 
+// A small file s3cache keeps in a workspace (the content state, a dedup stream map), read whole:
+// a regular file (not followed if it is a link) of at most `maxBytes`; nullopt and `why` when it
+// is missing or cannot be used.
+std::optional<QByteArray> readWorkspaceFile(const QByteArray &path, qint64 maxBytes, QString *why);
+// Writes such a file atomically: a temporary file next to it (mode 0644), renamed into place; no
+// fsync (the files carry checksums, so a torn one is ignored). Empty, or what failed and why.
+QString writeWorkspaceFile(const QByteArray &path, const QByteArray &bytes);
+
 // libarchive converts names between an archive's charset and the C library's locale, chosen per
 // archive when it is created. This switches the calling thread (only) to the LC_CTYPE of `name`
 // ("C", "C.UTF-8") for the lifetime of the object, whatever the process's locale is.
@@ -116,6 +124,12 @@ public:
     // After drain(): the last bytes of the decoded stream (at most the tail size), and its length.
     QByteArray tail() const;
     qint64 decodedBytes() const;
+    // Keeps the last `blocks` blocks libarchive was done with (set before open()), so that
+    // decoded() can give bytes it has just parsed.
+    void keepRecentBlocks(int blocks) { m_keepBlocks = blocks; }
+    // Bytes [offset, offset + length) of the decoded stream, when libarchive was given them and
+    // they are still kept; on libarchive's thread only.
+    std::optional<QByteArray> decoded(qint64 offset, qsizetype length) const;
 
 private:
     enum class Failure { None, Read, Corrupt, Cancelled };
@@ -142,6 +156,9 @@ private:
     std::deque<QByteArray> m_ready;  // filled blocks, in order
     std::vector<QByteArray> m_free;  // blocks the reader is done with
     QByteArray m_current;            // the block libarchive is reading
+    qint64 m_currentAt = 0;          // its offset in the decoded stream
+    int m_keepBlocks = 0;
+    std::deque<std::pair<qint64, QByteArray>> m_recent;  // offset, block: libarchive's thread only
     bool m_finished = false;         // the thread has pushed its last block
     bool m_stopping = false;
     Failure m_failure = Failure::None;

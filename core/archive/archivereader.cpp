@@ -30,9 +30,18 @@ struct ArchiveReader::Private
     qint64 dataEnd = 0;        // how far the current entry's data has been read
     qint64 dataSize = 0;
     TreeEntry::Type lastType = TreeEntry::File;
+    bool recordLayout = false;
+    QList<ArchiveReader::LayoutEntry> layout;
+    qint64 layoutDataAt = -1;  // the last recorded entry's data offset, -1 when it is not plain
+    qint64 layoutSize = 0;
 };
 
 namespace {
+
+qint64 roundUpToBlock(qint64 size)
+{
+    return (size + 511) / 512 * 512;
+}
 
 // Names are bytes (fsname.h), and libarchive converts the names an archive declares UTF-8 (pax
 // headers without hdrcharset=BINARY, zip names with the UTF-8 flag) to the locale's charset,
@@ -145,6 +154,8 @@ Result<bool> ArchiveReader::next(Entry *entry)
     struct archive_entry *e = nullptr;
     const int rc = archive_read_next_header(a, &e);
     if (rc == ARCHIVE_EOF) {
+        if (d->recordLayout && !d->layout.isEmpty())
+            finishLayoutEntry(d->layoutDataAt >= 0 ? d->layoutDataAt + roundUpToBlock(d->layoutSize) : d->layout.last().offset);
         if (Error error = verifyEnd())
             return error;
         return false;
@@ -195,11 +206,53 @@ Result<bool> ArchiveReader::next(Entry *entry)
     }
     d->digest.addEntry(storedPath, info.type, info.size, info.mode, info.mtime,
                        hardlink ? QByteArrayView(hardlink) : QByteArrayView(archive_entry_symlink(e)));
+    if (d->recordLayout && !d->zip) {
+        const qint64 at = archive_read_header_position(a);
+        if (!d->layout.isEmpty())
+            finishLayoutEntry(at);
+        const qint64 dataAt = archive_filter_bytes(a, 0);
+        const bool plain = !entry->special && archive_entry_sparse_count(e) == 0 && at >= 0 && dataAt > at;
+        const std::optional<QByteArray> header = plain ? d->source.decoded(at, qsizetype(dataAt - at)) : std::nullopt;
+        d->layout << LayoutEntry{at, 0, header.value_or(QByteArray())};
+        d->layoutDataAt = header ? dataAt : -1;
+        d->layoutSize = info.type == TreeEntry::File ? info.size : 0;
+    }
     d->lastType = entry->special ? TreeEntry::File : info.type;
     d->dataPending = info.type == TreeEntry::File && !entry->special;
     d->dataEnd = 0;
     d->dataSize = info.size;
     return true;
+}
+
+void ArchiveReader::setRecordLayout(bool record)
+{
+    d->recordLayout = record;
+    d->source.keepRecentBlocks(record ? 3 : 0);
+}
+
+const QList<ArchiveReader::LayoutEntry> &ArchiveReader::layout() const
+{
+    return d->layout;
+}
+
+void ArchiveReader::finishLayoutEntry(qint64 end)
+{
+    LayoutEntry &last = d->layout.last();
+    // Plain: its data ends where the padding starts, and the padding (zeros) where `end` is.
+    const qint64 dataEnd = d->layoutDataAt + d->layoutSize;
+    const qint64 paddedEnd = d->layoutDataAt + roundUpToBlock(d->layoutSize);
+    if (d->layoutDataAt < 0 || end != paddedEnd) {
+        last.header.clear();
+    } else {
+        const std::optional<QByteArray> padding = d->source.decoded(dataEnd, qsizetype(paddedEnd - dataEnd));
+        if (!padding || padding->count('\0') != padding->size())
+            last.header.clear();
+    }
+    last.length = end - last.offset;
+    if (last.length < 0) {
+        last.length = 0;
+        last.header.clear();
+    }
 }
 
 Error ArchiveReader::readData(const DataConsumer &consume)

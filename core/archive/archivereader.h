@@ -75,6 +75,21 @@ public:
     Result<bool> next(Entry *entry);
     Error readData(const DataConsumer &consume);
     Error skipData();
+    // Where the entries of a tar lie in its decoded stream, recorded by next() after
+    // setRecordLayout() (before the first next()), complete once next() returned false: entry k
+    // (the k-th that next() returned) spans [offset, offset + length), up to where the next one
+    // begins (the last: up to its padding's end). `header` holds its header bytes when the entry
+    // is plain (its header, then its data, then zeros up to the next header; a sparse file never
+    // is), else it is empty. What a restore needs to record the stream's layout (streammap.h).
+    struct LayoutEntry
+    {
+        qint64 offset = 0;
+        qint64 length = 0;
+        QByteArray header;
+    };
+    void setRecordLayout(bool record);
+    const QList<LayoutEntry> &layout() const;
+
     // "tar.zst", "tar.gz", "tar", "zip" once the first header has been read.
     QString formatName() const;
     qint64 bytesRead() const;
@@ -89,6 +104,8 @@ public:
 private:
     Error failure(const QString &context) const;
     Error verifyEnd();
+    // The last recorded entry ends at `end` (where the next begins, or the end of its padding).
+    void finishLayoutEntry(qint64 end);
 
     struct Private;
     std::unique_ptr<Private> d;

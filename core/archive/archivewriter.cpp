@@ -9,6 +9,7 @@
 #include "zstdencoder.h"
 
 #include "util/log.h"
+#include "util/sha256.h"
 
 #include <QIODevice>
 #include <QScopeGuard>
@@ -24,6 +25,57 @@ namespace {
 
 constexpr qint64 SparseMinimum = 1024 * 1024;
 
+void setTarHeader(struct archive_entry *entry, const TreeEntry &e)
+{
+    archive_entry_clear(entry);
+    QByteArray name = e.path.toByteArray();
+    if (e.type == TreeEntry::Directory)
+        name.append('/');
+    archive_entry_set_pathname(entry, name.constData());
+    archive_entry_set_mtime(entry, e.mtime, e.mtimeNsec);
+    archive_entry_set_uid(entry, 0);
+    archive_entry_set_gid(entry, 0);
+    switch (e.type) {
+    case TreeEntry::Directory:
+        archive_entry_set_mode(entry, AE_IFDIR | e.mode);
+        break;
+    case TreeEntry::Symlink:
+        archive_entry_set_mode(entry, AE_IFLNK | e.mode);
+        archive_entry_set_symlink(entry, e.linkTarget.toByteArray().constData());
+        break;
+    case TreeEntry::Hardlink:
+        archive_entry_set_mode(entry, AE_IFREG | e.mode);
+        archive_entry_set_hardlink(entry, e.linkTarget.toByteArray().constData());
+        archive_entry_set_size(entry, 0);
+        break;
+    case TreeEntry::File:
+        archive_entry_set_mode(entry, AE_IFREG | e.mode);
+        archive_entry_set_size(entry, e.size);
+        break;
+    }
+}
+
+// libarchive's output while a TarHeaderEncoder captures a header; the zeros libarchive writes
+// for the data the encoder never gives are dropped.
+la_ssize_t captureHeader(struct archive *, void *client, const void *buffer, size_t length)
+{
+    auto *capture = static_cast<std::pair<QByteArray, bool> *>(client);
+    if (capture->second)
+        capture->first.append(static_cast<const char *>(buffer), qsizetype(length));
+    return la_ssize_t(length);
+}
+
+void putNumber(Sha256 &hash, qint64 value)
+{
+    hash.addData(QByteArrayView(reinterpret_cast<const char *>(&value), sizeof value));
+}
+
+void putBytes(Sha256 &hash, QByteArrayView bytes)
+{
+    putNumber(hash, bytes.size());
+    hash.addData(bytes);
+}
+
 Error cancelled()
 {
     return Error(ErrorKind::Cancelled, QStringLiteral("Cancelled"), QStringLiteral("archiving was cancelled"));
@@ -33,13 +85,65 @@ Error cancelled()
 
 bool writesArchiveDigest(const TreeSnapshot &snapshot, ArchiveFormat format)
 {
-    if (format == ArchiveFormat::Zip)
+    if (format == ArchiveFormat::Zip || format == ArchiveFormat::Dedup)
         return false;
     for (qsizetype i = 0; i < snapshot.size(); ++i) {
         if (snapshot.at(i).type == TreeEntry::Directory)
             return true;
     }
     return false;
+}
+
+struct TarHeaderEncoder::State
+{
+    ScopedLocale locale{"C.UTF-8"};
+    std::pair<QByteArray, bool> capture;
+    std::unique_ptr<struct archive, decltype(&archive_write_free)> archive{archive_write_new(), &archive_write_free};
+    std::unique_ptr<struct archive_entry, decltype(&archive_entry_free)> entry{archive_entry_new(), &archive_entry_free};
+};
+
+TarHeaderEncoder::TarHeaderEncoder() : d(std::make_unique<State>())
+{
+    // The same settings as writeTar().
+    archive_write_set_format_pax(d->archive.get());
+    archive_write_set_bytes_per_block(d->archive.get(), 0);
+    archive_write_open2(d->archive.get(), &d->capture, nullptr, captureHeader, nullptr, nullptr);
+}
+
+TarHeaderEncoder::~TarHeaderEncoder() = default;
+
+QByteArray TarHeaderEncoder::header(const TreeEntry &entry)
+{
+    d->capture = {QByteArray(), true};
+    setTarHeader(d->entry.get(), entry);
+    const bool ok = archive_write_header(d->archive.get(), d->entry.get()) >= ARCHIVE_WARN;
+    d->capture.second = false;
+    archive_write_finish_entry(d->archive.get());
+    return ok ? std::move(d->capture.first) : QByteArray();
+}
+
+TarEntryIdentity tarEntryIdentity(QByteArrayView header, QByteArrayView contentDigest)
+{
+    Sha256 hash;
+    putBytes(hash, header);
+    putBytes(hash, contentDigest);
+    const QByteArray digest = hash.result();
+    TarEntryIdentity identity;
+    std::copy_n(digest.constData(), identity.size(), identity.begin());
+    return identity;
+}
+
+std::optional<TarEntryIdentity> tarEntryIdentity(const TreeSnapshot &snapshot, qsizetype index, TarHeaderEncoder &encoder)
+{
+    const TreeEntry e = snapshot.at(index);
+    const QByteArray content = e.type == TreeEntry::File ? snapshot.contentDigest(index) : QByteArray();
+    if (e.type == TreeEntry::File
+        && (content.isEmpty() || (e.size >= SparseMinimum && !sparseRegions(snapshot.sourcePath(e), e.size).isEmpty())))
+        return std::nullopt;
+    const QByteArray header = encoder.header(e);
+    if (header.isEmpty())
+        return std::nullopt;
+    return tarEntryIdentity(header, content);
 }
 
 ArchiveWriter::ArchiveWriter(ArchiveWriteOptions options) : m_options(options)
@@ -129,45 +233,35 @@ Error ArchiveWriter::writeTar(const TreeSnapshot &snapshot, QIODevice *sink, con
 
     const std::unique_ptr<struct archive_entry, decltype(&archive_entry_free)> entryOwner(archive_entry_new(), &archive_entry_free);
     struct archive_entry *entry = entryOwner.get();
-    const auto setHeader = [entry](const TreeEntry &e) {
-        archive_entry_clear(entry);
-        QByteArray name = e.path.toByteArray();
-        if (e.type == TreeEntry::Directory)
-            name.append('/');
-        archive_entry_set_pathname(entry, name.constData());
-        archive_entry_set_mtime(entry, e.mtime, e.mtimeNsec);
-        archive_entry_set_uid(entry, 0);
-        archive_entry_set_gid(entry, 0);
-        switch (e.type) {
-        case TreeEntry::Directory:
-            archive_entry_set_mode(entry, AE_IFDIR | e.mode);
-            break;
-        case TreeEntry::Symlink:
-            archive_entry_set_mode(entry, AE_IFLNK | e.mode);
-            archive_entry_set_symlink(entry, e.linkTarget.toByteArray().constData());
-            break;
-        case TreeEntry::Hardlink:
-            archive_entry_set_mode(entry, AE_IFREG | e.mode);
-            archive_entry_set_hardlink(entry, e.linkTarget.toByteArray().constData());
-            archive_entry_set_size(entry, 0);
-            break;
-        case TreeEntry::File:
-            archive_entry_set_mode(entry, AE_IFREG | e.mode);
-            archive_entry_set_size(entry, e.size);
-            break;
-        }
-    };
+    // .dedup streams have no digest record (see writesArchiveDigest()).
+    const bool recordDigest = m_options.format != ArchiveFormat::Dedup;
     std::optional<TreeEntry> firstDirectory;
     QByteArray buffer;
     QByteArray zeros;
     qint64 done = 0;
     ArchiveDigest digest;
+    const auto finishEntry = [&] {
+        return !m_observer || archive_write_finish_entry(a) == ARCHIVE_OK;
+    };
     for (qsizetype i = 0; i < snapshot.size(); ++i) {
         if (cancel && cancel->isCancelled())
             return cancelled();
         const TreeEntry e = snapshot.at(i);
-        setHeader(e);
-        if (e.type == TreeEntry::Directory && !firstDirectory)
+        if (!finishEntry())
+            return failure(QStringLiteral("finishing the entry before %1").arg(e.pathString()));
+        if (m_observer && m_observer->beginEntry(i)) {
+            ++m_stats.entries;
+            if (e.type == TreeEntry::File) {
+                ++m_stats.files;
+                m_stats.bytesIn += e.size;
+                done += e.size;
+                if (progress)
+                    progress(done, snapshot.totalFileBytes);
+            }
+            continue;
+        }
+        setTarHeader(entry, e);
+        if (e.type == TreeEntry::Directory && !firstDirectory && recordDigest)
             firstDirectory = e;
         // Sparse files keep their holes (GNU sparse 1.0 in pax): a 10 TB file of holes is archived
         // and restored in a moment, never expanded. Small files are not worth the extra open().
@@ -177,14 +271,16 @@ Error ArchiveWriter::writeTar(const TreeSnapshot &snapshot, QIODevice *sink, con
             archive_entry_sparse_add_entry(entry, r.offset, r.length);
         if (archive_write_header(a, entry) < ARCHIVE_WARN)
             return failure(QStringLiteral("writing the header of %1").arg(e.pathString()));
-        digest.addEntry(e.path, e.type, e.size, e.mode, e.mtime, e.linkTarget);
+        if (recordDigest)
+            digest.addEntry(e.path, e.type, e.size, e.mode, e.mtime, e.linkTarget);
         ++m_stats.entries;
         if (e.type != TreeEntry::File)
             continue;
         const auto consume = [&](const char *data, qint64 size) -> Error {
             if (archive_write_data(a, data, size_t(size)) != size)
                 return failure(QStringLiteral("writing %1").arg(e.pathString()));
-            digest.addData(data, size);
+            if (recordDigest)
+                digest.addData(data, size);
             if (adaptive) {
                 if (const std::optional<int> level = adaptive->consumed(size))
                     zstd->setLevel(*level);
@@ -200,7 +296,8 @@ Error ArchiveWriter::writeTar(const TreeSnapshot &snapshot, QIODevice *sink, con
         const auto hole = [&](qint64 length) -> Error {
             if (zeros.isEmpty())
                 zeros = QByteArray(ArchiveBlockSize, '\0');
-            digest.addHole(length);
+            if (recordDigest)
+                digest.addHole(length);
             for (qint64 left = length; left > 0;) {
                 if (cancel && cancel->isCancelled())
                     return cancelled();
@@ -228,6 +325,11 @@ Error ArchiveWriter::writeTar(const TreeSnapshot &snapshot, QIODevice *sink, con
         }
         ++m_stats.files;
     }
+    if (m_observer) {
+        if (!finishEntry())
+            return failure(QStringLiteral("finishing the last entry"));
+        m_observer->endEntries();
+    }
     // The digest record follows the last entry (whose padding finish_entry writes), then the copy
     // of the first directory entry (archivedigest.h), then the end-of-archive blocks of close().
     if (firstDirectory) {
@@ -236,7 +338,7 @@ Error ArchiveWriter::writeTar(const TreeSnapshot &snapshot, QIODevice *sink, con
         const QByteArray trailer = ArchiveDigest::tarTrailer(digest.record());
         if (!out.writeRaw(trailer.constData(), trailer.size()))
             return failure(QStringLiteral("writing the archive digest"));
-        setHeader(*firstDirectory);
+        setTarHeader(entry, *firstDirectory);
         if (archive_write_header(a, entry) < ARCHIVE_WARN)
             return failure(QStringLiteral("writing the archive digest"));
     }

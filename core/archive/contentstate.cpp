@@ -11,9 +11,7 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 namespace s3cache {
 
@@ -288,31 +286,11 @@ std::optional<ContentState> ContentState::decode(QByteArrayView bytes, QString *
 ContentState ContentState::load(const QString &workspace)
 {
     const QByteArray path = statePath(workspace);
-    const int fd = ::open(path.constData(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) {
-        Log::debug(QStringLiteral("no content state %1 (%2): no file content is known yet")
-                       .arg(QFile::decodeName(path), QString::fromLocal8Bit(strerror(errno))));
-        return {};
-    }
-    QByteArray bytes;
-    struct stat st;
-    bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= MaxStateBytes;
-    if (ok) {
-        bytes.resize(qsizetype(st.st_size));
-        qsizetype done = 0;
-        while (ok && done < bytes.size()) {
-            const ssize_t n = ::read(fd, bytes.data() + done, size_t(bytes.size() - done));
-            if (n < 0 && errno == EINTR)
-                continue;
-            ok = n > 0;
-            done += std::max<ssize_t>(n, 0);
-        }
-    }
-    ::close(fd);
-    QString why = QStringLiteral("cannot be read");
-    std::optional<ContentState> state = ok ? decode(bytes, &why) : std::nullopt;
+    QString why;
+    const std::optional<QByteArray> bytes = readWorkspaceFile(path, MaxStateBytes, &why);
+    std::optional<ContentState> state = bytes ? decode(*bytes, &why) : std::nullopt;
     if (!state) {
-        Log::debug(QStringLiteral("content state %1 ignored (%2): no file content is known yet").arg(QFile::decodeName(path), why));
+        Log::debug(QStringLiteral("content state %1 not used (%2): no file content is known yet").arg(QFile::decodeName(path), why));
         return {};
     }
     Log::debug(QStringLiteral("content state %1: %2 files").arg(QFile::decodeName(path), QString::number(state->size())));
@@ -322,39 +300,11 @@ ContentState ContentState::load(const QString &workspace)
 bool ContentState::save(const QString &workspace) const
 {
     const QByteArray path = statePath(workspace);
-    QByteArray temp = path + ".XXXXXX";
     const QByteArray bytes = encode();
-    const int fd = mkostemp(temp.data(), O_CLOEXEC);
-    const auto failed = [&](const char *what, int errnum) {
-        Log::debug(QStringLiteral("content state %1 not saved (%2: %3); the next rebuild hashes what it cannot match")
-                       .arg(QFile::decodeName(path), QString::fromLatin1(what), QString::fromLocal8Bit(strerror(errnum))));
+    if (const QString failure = writeWorkspaceFile(path, bytes); !failure.isEmpty()) {
+        Log::debug(QStringLiteral("content state %1 not saved (%2); the next rebuild hashes what it cannot match")
+                       .arg(QFile::decodeName(path), failure));
         return false;
-    };
-    if (fd < 0)
-        return failed("create", errno);
-    qsizetype done = 0;
-    while (done < bytes.size()) {
-        const ssize_t n = ::write(fd, bytes.constData() + done, size_t(bytes.size() - done));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            const int errnum = n < 0 ? errno : ENOSPC;
-            ::close(fd);
-            unlink(temp.constData());
-            return failed("write", errnum);
-        }
-        done += n;
-    }
-    const int modeErrno = fchmod(fd, 0644) == 0 ? 0 : errno;
-    const int closeErrno = ::close(fd) == 0 ? 0 : errno;
-    if (modeErrno != 0 || closeErrno != 0) {
-        unlink(temp.constData());
-        return failed("write", modeErrno != 0 ? modeErrno : closeErrno);
-    }
-    if (rename(temp.constData(), path.constData()) != 0) {
-        const int errnum = errno;
-        unlink(temp.constData());
-        return failed("rename", errnum);
     }
     Log::debug(QStringLiteral("content state %1 saved: %2 files, %3 bytes").arg(QFile::decodeName(path), QString::number(size()), QString::number(bytes.size())));
     return true;

@@ -127,9 +127,10 @@ class Extraction
 {
 public:
     Extraction(const ExtractOptions &options, ArchiveStats &stats, QHash<QByteArray, QByteArray> &restoredFiles,
-               const Cancellation *cancel, const ProgressCallback &progress, WarningSink *warnings)
-        : m_options(options), m_stats(stats), m_restoredFiles(restoredFiles), m_cancel(cancel), m_progress(progress),
-          m_warnings(warnings)
+               QList<TarLayoutEntry> &layout, const Cancellation *cancel, const ProgressCallback &progress,
+               WarningSink *warnings)
+        : m_options(options), m_stats(stats), m_restoredFiles(restoredFiles), m_layout(layout), m_cancel(cancel),
+          m_progress(progress), m_warnings(warnings)
     {
     }
 
@@ -164,6 +165,7 @@ public:
                 reportWarning(m_warnings, QStringLiteral("the replaced originals are kept in %1").arg(m_stagingRoot));
             }
             m_restoredFiles.clear();
+            m_layout.clear();
             return e;
         }
         if (m_duplicates > DuplicatesShown)
@@ -245,6 +247,7 @@ private:
     Error extractAll(QIODevice *source)
     {
         ArchiveReader reader(source, m_cancel, m_options.requireDigest);
+        reader.setRecordLayout(m_options.recordLayout);
         ArchiveReader::Entry entry;
         qint64 entries = 0;
         for (;;) {
@@ -258,19 +261,40 @@ private:
                     --m_stats.entries;  // the copy of a directory that follows the digest
                 m_stats.digestVerified = reader.digestVerified();
                 m_stats.bytesOut = reader.bytesRead();
+                recordLayout(reader.layout());
                 return applyZipCentralDirectory(reader.zipCentralDirectory());
             }
+            if (m_options.recordLayout)
+                m_entryDigests << (entry.info.type == TreeEntry::File ? std::optional<QByteArray>(QByteArray()) : std::nullopt);
             m_stats.format = reader.formatName();
             if (++entries > m_options.maxEntries)
                 return Error(ErrorKind::Unsafe, QStringLiteral("TooManyEntries"),
                              QStringLiteral("archive has more than %1 entries").arg(m_options.maxEntries));
             if (entry.special) {
+                if (m_options.recordLayout)
+                    m_entryDigests.last() = QByteArray();  // never the same bytes as a rebuild's
                 reportWarning(m_warnings, QStringLiteral("archive entry \"%1\" is a device, fifo or socket: not restored").arg(entryName(entry.info.path)));
                 continue;
             }
             if (Error e = extractEntry(reader, entry))
                 return e;
             m_stats.bytesOut = reader.bytesRead();
+        }
+    }
+
+    // The reader's layout, with the identity of each plain entry whose content was written whole.
+    void recordLayout(const QList<ArchiveReader::LayoutEntry> &layout)
+    {
+        if (!m_options.recordLayout || layout.size() != m_entryDigests.size())
+            return;
+        m_layout.reserve(layout.size());
+        for (qsizetype k = 0; k < layout.size(); ++k) {
+            const ArchiveReader::LayoutEntry &l = layout.at(k);
+            const std::optional<QByteArray> &digest = m_entryDigests.at(k);
+            TarLayoutEntry e{std::nullopt, l.offset, l.length};
+            if (!l.header.isEmpty() && (!digest || !digest->isEmpty()))
+                e.identity = tarEntryIdentity(l.header, digest.value_or(QByteArray()));
+            m_layout << e;
         }
     }
 
@@ -584,9 +608,11 @@ private:
             error = ioError(QStringLiteral("set the time of"), out, errno);
         if (close(fd) != 0 && !error)
             error = ioError(QStringLiteral("write"), out, errno);
-        if (contiguous && end == entry.info.size)
+        if (contiguous && end == entry.info.size) {
             m_restoredFiles.insert(rel, digest.hex());
-        else
+            if (m_options.recordLayout)
+                m_entryDigests.last() = digest.hex();
+        } else
             m_restoredFiles.remove(rel);
         return error;
     }
@@ -807,6 +833,10 @@ private:
     const ExtractOptions &m_options;
     ArchiveStats &m_stats;
     QHash<QByteArray, QByteArray> &m_restoredFiles;
+    QList<TarLayoutEntry> &m_layout;
+    // recordLayout: for each entry the reader gave, nullopt (not a file), the digest of the file's
+    // content written whole, or empty (a file without one)
+    QList<std::optional<QByteArray>> m_entryDigests;
     const Cancellation *m_cancel;
     const ProgressCallback &m_progress;
     WarningSink *m_warnings;
@@ -846,10 +876,11 @@ Error SafeExtractor::extract(QIODevice *source, const QString &workspace, const 
 {
     m_stats = ArchiveStats{};
     m_restoredFiles.clear();
+    m_layout.clear();
     if (!source || !source->isReadable())
         return Error(ErrorKind::Internal, QStringLiteral("SourceNotReadable"), QStringLiteral("the archive input is not open for reading"));
     recoverInterruptedRestores(workspace, warnings);
-    Extraction extraction(m_options, m_stats, m_restoredFiles, cancel, progress, warnings);
+    Extraction extraction(m_options, m_stats, m_restoredFiles, m_layout, cancel, progress, warnings);
     return extraction.run(source, workspace);
 }
 

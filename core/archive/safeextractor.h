@@ -22,6 +22,7 @@
 // last, so that scanning the restored tree gives the fingerprint of the tree that was archived.
 
 #include "archiveformat.h"
+#include "archivewriter.h"
 
 #include "util/cancellation.h"
 #include "util/error.h"
@@ -48,6 +49,8 @@ struct ExtractOptions
     // user's build can change). Directories that existed are left as they are. Off, or not root:
     // entries belong to the restoring user. Owners stored in the archive are never used.
     bool ownerFromWorkspace = false;
+    // Record where each entry of a tar lies in the stream and its identity (layout()).
+    bool recordLayout = false;
 };
 
 // Rolls back every restore into `workspace` that was killed half-way (kill -9, power loss: its
@@ -74,11 +77,18 @@ public:
     // the ContentDigest (hex) of the content written, so a later rebuild need not read it again.
     // Files with holes (sparse) are left out. Empty after a failure.
     const QHash<QByteArray, QByteArray> &restoredFiles() const { return m_restoredFiles; }
+    // After a successful extract() with recordLayout: the tar's entries in stream order, with the
+    // identity (archivewriter.h) of each plain one whose bytes are exactly what s3cache's writer
+    // makes of them: its header as read, and for a file the digest of the data written. A cache
+    // written by anything else gets entries without identities, so a rebuild never carries its
+    // bytes over (streammap.h).
+    const QList<TarLayoutEntry> &layout() const { return m_layout; }
 
 private:
     ExtractOptions m_options;
     ArchiveStats m_stats;
     QHash<QByteArray, QByteArray> m_restoredFiles;
+    QList<TarLayoutEntry> m_layout;
 };
 
 } // namespace s3cache

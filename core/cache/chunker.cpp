@@ -50,14 +50,20 @@ Chunker::Chunker(ChunkerLimits limits) : m_limits(limits)
 
 qsizetype Chunker::cut(QByteArrayView data) const
 {
+    ScanState state;
+    return scan(data, state, true);
+}
+
+qsizetype Chunker::scan(QByteArrayView data, ScanState &state, bool last) const
+{
     const qsizetype size = data.size();
     if (size <= m_limits.minSize)
-        return size;
+        return last ? size : 0;
     const auto *p = reinterpret_cast<const unsigned char *>(data.data());
     const qsizetype normal = std::min(size, m_limits.averageSize);
     const qsizetype end = std::min(size, m_limits.maxSize);
-    quint64 hash = 0;
-    qsizetype i = m_limits.minSize;
+    quint64 hash = state.hash;
+    qsizetype i = std::max(state.position, m_limits.minSize);
     for (; i < normal; ++i) {
         hash = (hash << 1) + kGear[p[i]];
         if ((hash & m_maskSmall) == 0)
@@ -68,7 +74,10 @@ qsizetype Chunker::cut(QByteArrayView data) const
         if ((hash & m_maskLarge) == 0)
             return i + 1;
     }
-    return end;
+    if (end == m_limits.maxSize || last)
+        return end;
+    state = {i, hash};
+    return 0;
 }
 
 } // namespace s3cache

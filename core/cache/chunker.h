@@ -32,6 +32,17 @@ public:
     // The length of the chunk that starts at data[0]: data holds at least maxSize bytes, or all
     // that is left of the stream (then the last chunk may be shorter than minSize).
     qsizetype cut(QByteArrayView data) const;
+
+    // The same cut, found as the bytes arrive: `data` is the chunk so far (from its start), and
+    // `state` (fresh for each chunk) keeps how far it was scanned. 0 when the bytes so far hold
+    // no cut and more may follow; `last`: nothing follows. A cut depends on no byte after it, so
+    // it is found as soon as its bytes are there.
+    struct ScanState
+    {
+        qsizetype position = 0;
+        quint64 hash = 0;
+    };
+    qsizetype scan(QByteArrayView data, ScanState &state, bool last) const;
     const ChunkerLimits &limits() const { return m_limits; }
 
 private:

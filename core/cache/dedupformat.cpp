@@ -1,8 +1,8 @@
 #include "dedupformat.h"
 
-#include "util/sha256.h"
+#include "binarycodec.h"
 
-#include <QtEndian>
+#include "util/sha256.h"
 
 #include <zstd.h>
 
@@ -24,56 +24,7 @@ Error invalid(const QString &what, const QString &why)
                  "since; delete it and rebuild"_s.arg(what, why));
 }
 
-class Writer
-{
-public:
-    explicit Writer(QByteArrayView magic) : m_out(magic.toByteArray()) {}
-    void u32(quint32 v) { append(qToLittleEndian(v)); }
-    void u64(quint64 v) { append(qToLittleEndian(v)); }
-    void bytes(const QByteArray &b) { m_out += b; }
-    QByteArray take() { return std::move(m_out); }
-
-private:
-    template<typename T> void append(T v) { m_out.append(reinterpret_cast<const char *>(&v), sizeof v); }
-    QByteArray m_out;
-};
-
-class Reader
-{
-public:
-    Reader(const QByteArray &bytes, QByteArrayView magic) : m_data(bytes), m_ok(bytes.startsWith(magic)), m_pos(magic.size()) {}
-    bool ok() const { return m_ok; }
-    qsizetype left() const { return m_data.size() - m_pos; }
-    quint32 u32() { return read<quint32>(); }
-    quint64 u64() { return read<quint64>(); }
-    QByteArray bytes(qsizetype n)
-    {
-        if (!m_ok || left() < n) {
-            m_ok = false;
-            return {};
-        }
-        QByteArray b = m_data.mid(m_pos, n);
-        m_pos += n;
-        return b;
-    }
-
-private:
-    template<typename T> T read()
-    {
-        if (!m_ok || left() < qsizetype(sizeof(T))) {
-            m_ok = false;
-            return 0;
-        }
-        T v = qFromLittleEndian<T>(m_data.constData() + m_pos);
-        m_pos += sizeof(T);
-        return v;
-    }
-    const QByteArray &m_data;
-    bool m_ok;
-    qsizetype m_pos;
-};
-
-void writeTable(Writer &w, const ChunkTable &table)
+void writeTable(BinaryWriter &w, const ChunkTable &table)
 {
     w.u32(quint32(table.packs.size()));
     for (const QByteArray &pack : table.packs)
@@ -88,7 +39,7 @@ void writeTable(Writer &w, const ChunkTable &table)
     }
 }
 
-Result<ChunkTable> readTable(Reader &r, const QString &what)
+Result<ChunkTable> readTable(BinaryReader &r, const QString &what)
 {
     ChunkTable table;
     const quint32 packs = r.u32();
@@ -177,7 +128,7 @@ qint64 Manifest::storedSize() const
 
 QByteArray encodeManifest(const Manifest &manifest)
 {
-    Writer w(kManifestMagic);
+    BinaryWriter w(kManifestMagic);
     const QByteArray area = manifest.area.toUtf8();
     w.u32(quint32(area.size()));
     w.bytes(area);
@@ -188,7 +139,7 @@ QByteArray encodeManifest(const Manifest &manifest)
 
 Result<Manifest> decodeManifest(const QByteArray &bytes, const QString &what)
 {
-    Reader r(bytes, kManifestMagic);
+    BinaryReader r(bytes, kManifestMagic);
     if (!r.ok())
         return invalid(what, u"no dedup manifest header"_s);
     Manifest manifest;
@@ -213,14 +164,14 @@ Result<Manifest> decodeManifest(const QByteArray &bytes, const QString &what)
 
 QByteArray encodeIndex(const ChunkTable &table)
 {
-    Writer w(kIndexMagic);
+    BinaryWriter w(kIndexMagic);
     writeTable(w, table);
     return w.take();
 }
 
 Result<ChunkTable> decodeIndex(const QByteArray &bytes, const QString &what)
 {
-    Reader r(bytes, kIndexMagic);
+    BinaryReader r(bytes, kIndexMagic);
     if (!r.ok())
         return invalid(what, u"no dedup index header"_s);
     return readTable(r, what);
@@ -228,7 +179,7 @@ Result<ChunkTable> decodeIndex(const QByteArray &bytes, const QString &what)
 
 QByteArray encodeCondemned(const CondemnedPacks &packs)
 {
-    Writer w(kCondemnedMagic);
+    BinaryWriter w(kCondemnedMagic);
     w.u32(quint32(packs.size()));
     for (auto it = packs.cbegin(); it != packs.cend(); ++it) {
         w.bytes(it.key());
@@ -239,7 +190,7 @@ QByteArray encodeCondemned(const CondemnedPacks &packs)
 
 Result<CondemnedPacks> decodeCondemned(const QByteArray &bytes, const QString &what)
 {
-    Reader r(bytes, kCondemnedMagic);
+    BinaryReader r(bytes, kCondemnedMagic);
     const quint32 count = r.u32();
     if (!r.ok() || qint64(count) * (Dedup::hashSize + 8) != r.left())
         return invalid(what, u"not a condemned-pack list"_s);

@@ -11,6 +11,7 @@ struct DedupWriter::Task
     QByteArray raw;
     QByteArray hash;
     QByteArray stored;  // compressed, unless the index has the chunk
+    bool mapped = false;  // taken from the previous stream's map: no raw bytes
     std::promise<void> done;
     std::future<void> ready = done.get_future();
 };
@@ -30,28 +31,137 @@ DedupWriter::~DedupWriter()
     cancel();
 }
 
+void DedupWriter::setReuse(StreamMap previous, QList<std::optional<TarEntryIdentity>> identities)
+{
+    m_previous = std::move(previous);
+    m_identities = std::move(identities);
+    QHash<QByteArray, qsizetype> byIdentity;
+    byIdentity.reserve(m_previous.entries.size());
+    for (qsizetype j = 0; j < m_previous.entries.size(); ++j) {
+        if (const auto &id = m_previous.entries.at(j).identity)
+            byIdentity.insert(QByteArray(id->data(), qsizetype(id->size())), j);
+    }
+    const qsizetype n = m_identities.size();
+    m_match = QList<qsizetype>(n, -1);
+    m_runEnd = QList<qint64>(n, -1);
+    for (qsizetype i = 0; i < n; ++i) {
+        if (const auto &id = m_identities.at(i))
+            m_match[i] = byIdentity.value(QByteArray(id->data(), qsizetype(id->size())), -1);
+    }
+    for (qsizetype i = n - 1; i >= 0; --i) {
+        const qsizetype j = m_match.at(i);
+        if (j < 0)
+            continue;
+        const StreamMap::Entry &old = m_previous.entries.at(j);
+        m_runEnd[i] = i + 1 < n && m_match.at(i + 1) == j + 1 ? m_runEnd.at(i + 1) : old.offset + old.length;
+    }
+}
+
+bool DedupWriter::beginEntry(qsizetype index)
+{
+    Q_ASSERT(index == m_entryStarts.size());
+    m_entryStarts << m_at;
+    if (m_match.isEmpty() || streamError())
+        return false;
+    // Nothing waits to be cut: the next chunk begins here, which may be a cut of the previous stream.
+    if (m_bufferAt + m_start == m_at && m_buffer.size() == m_start)
+        takeMappedChunks(m_at);
+    const qsizetype j = index < m_match.size() ? m_match.at(index) : -1;
+    if (j < 0)
+        return false;
+    const qint64 length = m_previous.entries.at(j).length;
+    if (m_at + length > m_dropUntil)
+        return false;
+    m_at += length;
+    ++m_stats.entriesLeftOut;
+    return true;
+}
+
+void DedupWriter::endEntries()
+{
+    m_entriesEnd = m_at;
+}
+
+void DedupWriter::takeMappedChunks(qint64 at)
+{
+    // The entry of this stream that `at` lies in, and the same place in the previous stream.
+    const auto next = std::upper_bound(m_entryStarts.cbegin(), m_entryStarts.cend(), at);
+    if (next == m_entryStarts.cbegin() || (m_entriesEnd >= 0 && at >= m_entriesEnd))
+        return;
+    const qsizetype i = qsizetype(next - m_entryStarts.cbegin()) - 1;
+    const qsizetype j = i < m_match.size() ? m_match.at(i) : -1;
+    if (j < 0)
+        return;
+    const StreamMap::Entry &old = m_previous.entries.at(j);
+    const qint64 within = at - m_entryStarts.at(i);
+    if (within >= old.length)
+        return;
+    const qint64 previousAt = old.offset + within;
+    const auto chunk = std::lower_bound(m_previous.chunks.cbegin(), m_previous.chunks.cend(), previousAt,
+                                        [](const StreamMap::Chunk &c, qint64 offset) { return c.offset < offset; });
+    qint64 end = previousAt;
+    for (auto c = chunk; c != m_previous.chunks.cend() && c->offset == end && c->offset + c->size <= m_runEnd.at(i); ++c) {
+        const auto known = m_known.chunks.constFind(c->hash);
+        if (known == m_known.chunks.cend() || !packExists(known->first))
+            break;
+        submitMapped(*c);
+        end += c->size;
+    }
+    if (end == previousAt || streamError())
+        return;
+    // Cutting goes on from the end of the last chunk taken; bytes before it are not needed.
+    m_dropUntil = at + (end - previousAt);
+    m_stats.bytesFromMap += end - previousAt;
+    m_scan = {};
+    if (m_dropUntil < m_bufferAt + m_buffer.size()) {
+        m_start = qsizetype(m_dropUntil - m_bufferAt);
+    } else {
+        m_buffer.clear();
+        m_bufferAt = m_dropUntil;
+        m_start = 0;
+    }
+}
+
 qint64 DedupWriter::writeData(const char *data, qint64 size)
 {
     if (streamError())
         return -1;
+    const qint64 written = size;
+    if (m_at + size <= m_dropUntil) {
+        m_at += size;
+        m_transferred += written;
+        return written;
+    }
+    if (m_at < m_dropUntil) {
+        data += m_dropUntil - m_at;
+        size -= m_dropUntil - m_at;
+        m_at = m_dropUntil;
+    }
+    Q_ASSERT(m_bufferAt + m_buffer.size() == m_at);
     m_buffer.append(data, size);
+    m_at += size;
     cutChunks(false);
     if (streamError())
         return -1;
-    m_transferred += size;
-    return size;
+    m_transferred += written;
+    return written;
 }
 
 void DedupWriter::cutChunks(bool last)
 {
-    const qsizetype maxSize = m_chunker.limits().maxSize;
-    while (!streamError() && (m_buffer.size() - m_start >= maxSize || (last && m_start < m_buffer.size()))) {
-        const qsizetype length = m_chunker.cut(QByteArrayView(m_buffer).sliced(m_start));
+    while (!streamError() && m_start < m_buffer.size()) {
+        const qsizetype length = m_chunker.scan(QByteArrayView(m_buffer).sliced(m_start), m_scan, last);
+        if (length == 0)
+            break;
         submit(m_buffer.mid(m_start, length));
         m_start += length;
+        m_scan = {};
+        if (!m_match.isEmpty())
+            takeMappedChunks(m_bufferAt + m_start);
     }
-    if (m_start >= maxSize || m_start == m_buffer.size()) {
+    if (m_start >= m_chunker.limits().maxSize || m_start == m_buffer.size()) {
         m_buffer.remove(0, m_start);
+        m_bufferAt += m_start;
         m_start = 0;
     }
 }
@@ -73,6 +183,20 @@ void DedupWriter::submit(QByteArray raw)
     });
 }
 
+void DedupWriter::submitMapped(const StreamMap::Chunk &chunk)
+{
+    while (qsizetype(m_inflight.size()) >= m_maxInflight) {
+        if (!retireOldest())
+            return;
+    }
+    auto task = std::make_shared<Task>();
+    task->hash = chunk.hash;
+    task->mapped = true;
+    task->done.set_value();
+    m_inflight.push_back(task);
+    ++m_stats.chunksFromMap;
+}
+
 bool DedupWriter::retireOldest()
 {
     const std::shared_ptr<Task> task = m_inflight.front();
@@ -92,6 +216,9 @@ bool DedupWriter::retireOldest()
     } else {
         if (streamError())
             return false;
+        if (task->mapped)  // takeMappedChunks() checked its pack: only a failed HEAD gets here
+            return fail(Error(ErrorKind::Internal, QStringLiteral("MappedChunkLost"),
+                              QStringLiteral("a chunk taken from the stream map is in no pack")));
         const QByteArray stored = task->stored.isEmpty() ? compressChunk(task->raw, m_level) : task->stored;
         if (!m_pack.isEmpty() && m_pack.size() + stored.size() > Dedup::packLimit)
             closePack();
@@ -210,6 +337,19 @@ Error DedupWriter::finish()
         m_added.chunks << ChunkRef{it.key(), where};
     }
     return {};
+}
+
+StreamMap DedupWriter::streamMap() const
+{
+    const qint64 end = m_entriesEnd >= 0 ? m_entriesEnd : m_at;
+    QList<StreamMap::Entry> entries;
+    entries.reserve(m_entryStarts.size());
+    for (qsizetype i = 0; i < m_entryStarts.size(); ++i) {
+        const qint64 at = m_entryStarts.at(i);
+        const qint64 next = i + 1 < m_entryStarts.size() ? m_entryStarts.at(i + 1) : end;
+        entries << StreamMap::Entry{i < m_identities.size() ? m_identities.at(i) : std::nullopt, at, next - at};
+    }
+    return StreamMap::of(m_manifest, std::move(entries));
 }
 
 void DedupWriter::cancel()

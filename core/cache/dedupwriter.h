@@ -9,9 +9,19 @@
 // A chunk the index places in a pack that is gone (a flush swept it after the index was
 // written) is stored again: each reused pack is checked with one HEAD the first time it is used.
 // Nothing written is visible to a restore until the rebuild writes the manifest, after finish().
+//
+// With the previous stream's map (streammap.h, setReuse()), entries that did not change are not
+// even read. A cut is a function of the bytes since the previous cut only, so once a cut of this
+// stream falls where the previous stream had one, inside a run of entries with the same
+// identities (the same bytes), every following chunk of that run is the previous stream's: those
+// chunks are taken from the map, and the entries they cover are left out of the stream
+// (TarEntryObserver). Bytes of a written entry that such chunks cover are dropped, and cutting
+// goes on from the end of the last one. The chunks are exactly those a rebuild that read
+// everything would make; only chunks the index has, in packs that exist, are taken.
 
 #include "chunkindex.h"
 #include "objectstore.h"
+#include "streammap.h"
 
 #include <QSet>
 #include <QThreadPool>
@@ -31,9 +41,12 @@ struct DedupStats
     qint64 packsUploaded = 0;
     qint64 bytesUploaded = 0;    // packs
     qint64 packsReused = 0;      // existing packs this cache uses
+    qint64 chunksFromMap = 0;    // taken from the previous stream's map, never read
+    qint64 bytesFromMap = 0;
+    qint64 entriesLeftOut = 0;   // entries never read
 };
 
-class DedupWriter : public ObjectStream
+class DedupWriter : public ObjectStream, public TarEntryObserver
 {
     Q_OBJECT
 public:
@@ -43,6 +56,9 @@ public:
     ~DedupWriter() override;
 
     bool isSequential() const override { return true; }
+    // The previous stream's layout and the identity of each entry of the snapshot being written
+    // (by index); before the first write.
+    void setReuse(StreamMap previous, QList<std::optional<TarEntryIdentity>> identities);
     // Cuts what is left, waits for every chunk and upload. The manifest and the new chunks are
     // valid after it returned no error.
     Error finish();
@@ -54,6 +70,11 @@ public:
     const ChunkTable &newChunks() const { return m_added; }
     QSet<QByteArray> missingPacks() const { return m_missingPacks; }
     const DedupStats &stats() const { return m_stats; }
+    // The layout of the stream written, for the next rebuild (after finish()).
+    StreamMap streamMap() const;
+
+    bool beginEntry(qsizetype index) override;
+    void endEntries() override;
 
 protected:
     qint64 readData(char *, qint64) override { return -1; }
@@ -70,7 +91,11 @@ private:
     };
 
     void cutChunks(bool last);
+    // After a cut at stream offset `at`: takes the previous stream's chunks from there when it
+    // can (see the top of this file).
+    void takeMappedChunks(qint64 at);
     void submit(QByteArray raw);
+    void submitMapped(const StreamMap::Chunk &chunk);
     bool retireOldest();
     bool packExists(const QByteArray &pack);
     void closePack();
@@ -86,6 +111,18 @@ private:
 
     QByteArray m_buffer;
     qsizetype m_start = 0;  // the next chunk begins here in m_buffer
+    Chunker::ScanState m_scan;  // how far the chunk at m_start was scanned for its cut
+    qint64 m_bufferAt = 0;  // the stream offset of m_buffer[0]
+    qint64 m_at = 0;        // the stream offset of the next byte (entries left out count)
+    qint64 m_dropUntil = 0; // bytes before this offset are in chunks taken from the map
+
+    // reuse (setReuse())
+    StreamMap m_previous;
+    QList<std::optional<TarEntryIdentity>> m_identities;
+    QList<qsizetype> m_match;     // entry -> the previous stream's entry with its identity, or -1
+    QList<qint64> m_runEnd;       // entry -> where its run of matching entries ends, previous offsets
+    QList<qint64> m_entryStarts;  // where each entry of this stream began
+    qint64 m_entriesEnd = -1;
 
     QThreadPool m_pool;
     std::deque<std::shared_ptr<Task>> m_inflight;

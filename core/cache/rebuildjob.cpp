@@ -136,7 +136,18 @@ Error RebuildJob::writeDedup(ObjectStore &store, const TreeSnapshot &snapshot, c
                    .arg(store.uri(area), QString::number(known->chunks.size()), QString::number(known->segments.size()),
                         QString::number(known->condemned.size())));
     DedupWriter sink(store, area, *known, m_options.archive.compressionLevel);
+    // What the last rebuild of these mounts wrote (streammap.h): unchanged entries are not read;
+    // and this stream's layout, for the next one.
+    QList<std::optional<TarEntryIdentity>> identities;
+    identities.reserve(snapshot.size());
+    {
+        TarHeaderEncoder encoder;
+        for (qsizetype i = 0; i < snapshot.size(); ++i)
+            identities << tarEntryIdentity(snapshot, i, encoder);
+    }
+    sink.setReuse(StreamMap::load(m_options.workspace, m_options.mounts, area), std::move(identities));
     ArchiveWriter archiver(m_options.archive);
+    archiver.setEntryObserver(&sink);
     const qint64 total = snapshot.totalFileBytes;
     Error error = archiver.write(snapshot, &sink, cancellation().get(), [this, total](qint64 done, qint64) {
         reportProgress({JobPhase::Upload, done, total});
@@ -177,6 +188,7 @@ Error RebuildJob::writeDedup(ObjectStore &store, const TreeSnapshot &snapshot, c
         return e;
     m_result.objectSize = manifest.size();
     m_result.bytesUploaded += manifest.size();
+    sink.streamMap().save(m_options.workspace, m_options.mounts);
 
     if (known->segments.size() > kMergeSegmentsAbove) {
         const Result<QString> merged = mergeSegments(store, area, *known, sink.newChunks(), sink.missingPacks());

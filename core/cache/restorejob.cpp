@@ -4,6 +4,7 @@
 #include "lastused.h"
 #include "objectlookup.h"
 #include "rebuildjob.h"
+#include "streammap.h"
 
 #include "archive/contentstate.h"
 
@@ -12,6 +13,7 @@
 
 #include <QFile>
 #include <QThread>
+#include <QUrl>
 
 #include <sys/stat.h>
 
@@ -141,6 +143,7 @@ Error RestoreJob::run()
         return source.error();
     ExtractOptions extract = m_options.extract;
     extract.requireDigest = found->metadata.value(Metadata::digest) == Metadata::digestV1;
+    extract.recordLayout = source->manifest.has_value();
     SafeExtractor extractor(extract);
     const qint64 total = source->downloadSize;
     ObjectStream *stream = source->stream.get();
@@ -158,6 +161,10 @@ Error RestoreJob::run()
         return error;
     }
     recordRestoredContents(m_options.workspace, extractor.restoredFiles());
+    // A dedup stream's layout, for the next rebuild of the same mounts here (streammap.h).
+    const QString mounts = QUrl::fromPercentEncoding(found->metadata.value(Metadata::mounts).toLatin1());
+    if (source->manifest && !mounts.isEmpty() && !extractor.layout().isEmpty())
+        StreamMap::of(*source->manifest, extractor.layout()).save(m_options.workspace, {mounts});
     reportProgress({JobPhase::Restore, total, total, m_result.stats.files, m_result.stats.files}, true);
     return {};
 }

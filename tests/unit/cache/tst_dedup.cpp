@@ -4,16 +4,19 @@
 // chunks both end complete, a restore refuses a chunk that fails its hash / lies outside its
 // pack / is cut / is missing and leaves the workspace as it was, and the two-phase collection
 // deletes only what no cache uses, after the grace period.
+#include "archive/archivedigest.h"
 #include "cache/chunker.h"
 #include "cache/chunkindex.h"
 #include "cache/dedupformat.h"
 #include "cache/dedupgc.h"
 #include "cache/dedupreader.h"
+#include "cache/dedupwriter.h"
 #include "cache/flushjob.h"
 #include "cache/listjob.h"
 #include "cache/localstore.h"
 #include "cache/rebuildjob.h"
 #include "cache/restorejob.h"
+#include "cache/streammap.h"
 
 #include "util/sha256.h"
 
@@ -87,14 +90,15 @@ class TestDedup : public QObject
     std::unique_ptr<LocalStore> m_store;
     QString m_workspace;
     QString m_area = Dedup::chunkArea(QString());
+    int m_noMapKeys = 0;
 
     QString storePath(const QString &key) const { return m_dir.filePath(QStringLiteral("store/b/") + key); }
 
-    RebuildResult rebuild(const QString &key = kKey, Error *errorOut = nullptr)
+    RebuildResult rebuild(const QString &key = kKey, Error *errorOut = nullptr, const QString &workspace = QString())
     {
         RebuildOptions o;
         o.key = key;
-        o.workspace = m_workspace;
+        o.workspace = workspace.isEmpty() ? m_workspace : workspace;
         o.mounts = {QStringLiteral("deps")};
         o.archive.format = ArchiveFormat::Dedup;
         o.chunkArea = m_area;
@@ -141,6 +145,50 @@ class TestDedup : public QObject
     void writeManifest(const Manifest &m)
     {
         writeFile(storePath(kKey), encodeManifest(m));
+    }
+
+    // A dependency bump in `workspace`: one package's files rewritten, a file added, one removed.
+    void bump(const QString &workspace, quint32 seed)
+    {
+        for (int f = 0; f < 10; ++f)
+            writeFile(QStringLiteral("%1/deps/pkg17/file%2.bin").arg(workspace).arg(f), randomBytes(31'000, seed + f));
+        writeFile(QStringLiteral("%1/deps/pkg30/added%2.bin").arg(workspace).arg(seed), randomBytes(5'000, seed));
+        QVERIFY(QFile::remove(QStringLiteral("%1/deps/pkg5/file3.bin").arg(workspace))
+                || QFile::remove(QStringLiteral("%1/deps/pkg6/file3.bin").arg(workspace)));
+    }
+
+    static QList<QByteArray> hashes(const Manifest &m)
+    {
+        QList<QByteArray> out;
+        for (const ChunkRef &c : m.table.chunks)
+            out << c.hash;
+        return out;
+    }
+
+    QList<QByteArray> chunksAt(const QString &key)
+    {
+        const Result<ObjectInfo> info = m_store->head(key);
+        const Result<Manifest> m = info.ok() ? readManifest(*m_store, *info) : Result<Manifest>(info.error());
+        return m.ok() ? hashes(*m) : QList<QByteArray>();
+    }
+
+    // The chunks a rebuild of `workspace` without any stream map makes, under another key.
+    QList<QByteArray> chunksWithoutMap(const QString &workspace)
+    {
+        const QString mapFile = workspace + u'/' + StreamMap::fileName({QStringLiteral("deps")});
+        const QByteArray map = readFile(mapFile);
+        QFile::remove(mapFile);
+        const QString other = QStringLiteral("org/repo/nomap%1.dedup").arg(++m_noMapKeys);
+        const RebuildResult r = rebuild(other, nullptr, workspace);
+        if (!map.isEmpty())
+            writeFile(mapFile, map);
+        [&] { QCOMPARE(r.dedup ? r.dedup->entriesLeftOut : -1, 0); }();
+        return chunksAt(other);
+    }
+
+    static qsizetype identities(const StreamMap &map)
+    {
+        return std::count_if(map.entries.cbegin(), map.entries.cend(), [](const StreamMap::Entry &e) { return bool(e.identity); });
     }
 
 private slots:
@@ -286,6 +334,138 @@ private slots:
         QVERIFY(!list.exec());
         QCOMPARE(list.objects().size(), 1);
         QCOMPARE(list.objects().first().key, kKey);
+    }
+
+    // The stream map of the last rebuild: after a bump, the unchanged entries are left out of the
+    // stream (never read) and their chunks taken from the map, and the manifest is exactly the
+    // one a rebuild that reads everything makes. A pack that is gone makes those entries read.
+    void unchangedEntriesAreNotRead()
+    {
+        const QStringList mounts{QStringLiteral("deps")};
+        const QString mapFile = m_workspace + u'/' + StreamMap::fileName(mounts);
+        const RebuildResult full = rebuild();
+        QCOMPARE(full.dedup->entriesLeftOut, 0);
+        QVERIFY(QFileInfo::exists(mapFile));
+        const StreamMap saved = StreamMap::load(m_workspace, mounts, m_area);
+        QCOMPARE(saved.entries.size(), 400 + 41);  // the files and their folders
+        QCOMPARE(saved.chunks.size(), manifest().table.chunks.size());
+
+        bump(m_workspace, 7000);
+        const RebuildResult after = rebuild();
+        QCOMPARE(after.outcome, RebuildResult::Outcome::Uploaded);
+        QVERIFY2(after.dedup->entriesLeftOut > 250, qPrintable(QString::number(after.dedup->entriesLeftOut)));
+        QVERIFY(after.dedup->chunksFromMap > 0);
+        QVERIFY2(after.dedup->bytesFromMap * 2 > full.totalFileBytes, qPrintable(QString::number(after.dedup->bytesFromMap)));
+        // Around each of the three changes (a change may re-cut the chunk after it too), and the last.
+        QVERIFY(after.dedup->newChunks <= 10);
+        QCOMPARE(hashes(manifest()), chunksWithoutMap(m_workspace));
+        const QString into = m_dir.filePath(QStringLiteral("restored"));
+        QVERIFY(!restore(into));
+        QCOMPARE(treeOf(into + QStringLiteral("/deps")), treeOf(m_workspace + QStringLiteral("/deps")));
+
+        // A pack of the map's chunks is gone: its chunks are read and stored again.
+        const QStringList packs = areaFiles(QStringLiteral("packs"));
+        QVERIFY(packs.size() >= 2);
+        QVERIFY(QFile::remove(m_dir.filePath(QStringLiteral("store/b/") + m_area + QStringLiteral("packs/") + packs.first())));
+        bump(m_workspace, 8000);
+        const RebuildResult again = rebuild();
+        QVERIFY(again.dedup->entriesLeftOut > 0);
+        QVERIFY(!manifest().table.packs.contains(QByteArray::fromHex(packs.first().toLatin1())));
+        QCOMPARE(hashes(manifest()), chunksWithoutMap(m_workspace));
+        QDir(into).removeRecursively();
+        QVERIFY(!restore(into));
+        QCOMPARE(treeOf(into + QStringLiteral("/deps")), treeOf(m_workspace + QStringLiteral("/deps")));
+    }
+
+    // CI: a restore into a fresh workspace leaves the map, so the rebuild after the build's bump
+    // reads little. A stream that is not byte for byte what s3cache writes (a pax global header
+    // slipped in, padding that is not zeros) gets no identities where it differs: its bytes are
+    // never carried into a rebuild, whose chunks are those of a rebuild that read everything.
+    void restoreLeavesAMapAndForeignBytesAreNotCarriedOver()
+    {
+        const RebuildResult full = rebuild();
+        const QString ci = m_dir.filePath(QStringLiteral("ci"));
+        QVERIFY(!restore(ci));
+        const StreamMap restored = StreamMap::load(ci, {QStringLiteral("deps")}, m_area);
+        QCOMPARE(restored.entries.size(), 441);
+        QCOMPARE(identities(restored), 441);
+        // The same map as the rebuild's: what the restore read is exactly what the rebuild wrote.
+        QCOMPARE(restored, StreamMap::load(m_workspace, {QStringLiteral("deps")}, m_area));
+        QCOMPARE(restored.chunks.size(), manifest().table.chunks.size());
+        bump(ci, 7000);
+        const RebuildResult after = rebuild(kKey, nullptr, ci);
+        QVERIFY2(after.dedup->entriesLeftOut > 250, qPrintable(QString::number(after.dedup->entriesLeftOut)));
+        QVERIFY(after.dedup->bytesFromMap * 2 > full.totalFileBytes);
+        QCOMPARE(hashes(manifest()), chunksWithoutMap(ci));
+
+        // The stream of that cache, tampered with, stored again under the key with its metadata.
+        const Result<ObjectInfo> info = m_store->head(kKey);
+        QVERIFY(info.ok());
+        Result<ArchiveSource> source = openArchive(*m_store, *info);
+        QVERIFY(source.ok());
+        QByteArray stream = source->stream->readAll();
+        const StreamMap layout = StreamMap::load(ci, {QStringLiteral("deps")}, m_area);
+        QCOMPARE(layout.entries.last().offset + layout.entries.last().length + 1024, stream.size());
+        qsizetype file = 200;  // a file: its last byte is padding
+        while (layout.entries.at(file).length < 4096)
+            ++file;
+        const StreamMap::Entry padded = layout.entries.at(file);
+        stream[padded.offset + padded.length - 1] = 'x';
+        const StreamMap::Entry global = layout.entries.at(100);
+        stream.insert(global.offset, ArchiveDigest::tarTrailer({1, 2, QByteArray(32, '0')}));
+        {
+            const Result<KnownChunks> known = readChunkIndex(*m_store, m_area, nullptr);
+            QVERIFY(known.ok());
+            DedupWriter sink(*m_store, m_area, *known, -1);
+            QCOMPARE(sink.write(stream), stream.size());
+            QVERIFY(!sink.finish());
+            if (!sink.newChunks().chunks.isEmpty())
+                QVERIFY(writeIndexSegment(*m_store, m_area, sink.newChunks()).ok());
+            QVERIFY(!writeWholeObject(*m_store, kKey, encodeManifest(sink.manifest()), info->metadata));
+        }
+        const QString other = m_dir.filePath(QStringLiteral("other"));
+        QVERIFY(!restore(other));
+        QCOMPARE(treeOf(other + QStringLiteral("/deps")), treeOf(ci + QStringLiteral("/deps")));
+        const StreamMap foreign = StreamMap::load(other, {QStringLiteral("deps")}, m_area);
+        QCOMPARE(foreign.entries.size(), 441);
+        // The global header is read as part of the next entry's header: its identity is now one
+        // that no header s3cache writes has. The padding makes the other entry not plain.
+        QVERIFY(foreign.entries.at(100).identity && foreign.entries.at(100).identity != layout.entries.at(100).identity);
+        QCOMPARE(foreign.entries.at(101).identity, layout.entries.at(101).identity);
+        QVERIFY(!foreign.entries.at(file).identity);
+        QCOMPARE(identities(foreign), 440);
+        const RebuildResult again = rebuild(QStringLiteral("org/repo/again.dedup"), nullptr, other);
+        QVERIFY(again.dedup->entriesLeftOut > 250);
+        QCOMPARE(chunksAt(QStringLiteral("org/repo/again.dedup")), chunksWithoutMap(other));
+    }
+
+    // A map is only a hint: damaged, cut or for another area, it is not used.
+    void streamMapRoundTripsAndRefusesDamage()
+    {
+        StreamMap map;
+        map.area = m_area;
+        map.entries = {{TarEntryIdentity{'a'}, 0, 1536}, {std::nullopt, 1536, 512}};
+        map.chunks = {{QByteArray(32, 'x'), 0, 2048}, {QByteArray(32, 'y'), 2048, 1024}};
+        const QByteArray bytes = map.encode();
+        QString why;
+        QCOMPARE(StreamMap::decode(bytes, &why), map);
+        QByteArray flipped = bytes;
+        flipped[30] = char(flipped[30] ^ 1);
+        QVERIFY(!StreamMap::decode(flipped, &why));
+        QVERIFY(why.contains(QStringLiteral("checksum")));
+        QVERIFY(!StreamMap::decode(bytes.chopped(1), &why));
+        StreamMap short_ = map;
+        short_.chunks.removeLast();
+        short_.chunks.first().size = 1024;  // the chunks end before the entries
+        QVERIFY(!StreamMap::decode(short_.encode(), &why));
+        QVERIFY(why.contains(QStringLiteral("before its entries")));
+
+        const QStringList mounts{QStringLiteral("deps")};
+        QDir().mkpath(m_workspace);
+        QVERIFY(map.save(m_workspace, mounts));
+        QCOMPARE(StreamMap::load(m_workspace, mounts, m_area), map);
+        QVERIFY(StreamMap::load(m_workspace, mounts, QStringLiteral("elsewhere/.chunks/")).isEmpty());
+        QVERIFY(StreamMap::load(m_workspace, {QStringLiteral("other")}, m_area).isEmpty());
     }
 
     void concurrentRebuildsSharingChunksBothComplete()
