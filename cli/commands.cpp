@@ -289,11 +289,13 @@ int runRebuild(const Config &config, ObjectStore &store, const QProcessEnvironme
     case RebuildResult::Outcome::Uploaded: {
         const qint64 ms = std::max<qint64>(1, job.elapsedMs());
         if (r.dedup) {
-            Log::info(QStringLiteral("uploaded %1: %2 files, %3 in %4 chunks, %5 new (%6 in %7 packs; %8 packs reused) in %9")
+            Log::info(QStringLiteral("uploaded %1: %2 files, %3 in %4 chunks, %5 new (%6 in %7 packs; %8 packs reused; "
+                                     "%9 unchanged entries not read) in %10")
                           .arg(store.uri(options.key), QString::number(r.fileCount), formatBytes(r.totalFileBytes),
                                QString::number(r.dedup->chunks), QString::number(r.dedup->newChunks),
                                formatBytes(r.bytesUploaded), QString::number(r.dedup->packsUploaded),
-                               QString::number(r.dedup->packsReused), formatDuration(ms)));
+                               QString::number(r.dedup->packsReused), QString::number(r.dedup->entriesLeftOut))
+                          .arg(formatDuration(ms)));
             break;
         }
         Log::info(QStringLiteral("uploaded %1: %2 files, %3 -> %4 (%5) in %6 (%7/s)")

@@ -213,7 +213,7 @@ Result<bool> ArchiveReader::next(Entry *entry)
         const qint64 dataAt = archive_filter_bytes(a, 0);
         const bool plain = !entry->special && archive_entry_sparse_count(e) == 0 && at >= 0 && dataAt > at;
         const std::optional<QByteArray> header = plain ? d->source.decoded(at, qsizetype(dataAt - at)) : std::nullopt;
-        d->layout << LayoutEntry{at, 0, header.value_or(QByteArray())};
+        d->layout << LayoutEntry{at, 0, header ? std::optional(tarHeaderHash(*header)) : std::nullopt};
         d->layoutDataAt = header ? dataAt : -1;
         d->layoutSize = info.type == TreeEntry::File ? info.size : 0;
     }
@@ -242,16 +242,16 @@ void ArchiveReader::finishLayoutEntry(qint64 end)
     const qint64 dataEnd = d->layoutDataAt + d->layoutSize;
     const qint64 paddedEnd = d->layoutDataAt + roundUpToBlock(d->layoutSize);
     if (d->layoutDataAt < 0 || end != paddedEnd) {
-        last.header.clear();
+        last.header.reset();
     } else {
         const std::optional<QByteArray> padding = d->source.decoded(dataEnd, qsizetype(paddedEnd - dataEnd));
         if (!padding || padding->count('\0') != padding->size())
-            last.header.clear();
+            last.header.reset();
     }
     last.length = end - last.offset;
     if (last.length < 0) {
         last.length = 0;
-        last.header.clear();
+        last.header.reset();
     }
 }
 

@@ -10,6 +10,7 @@
 // and an archive that carries s3cache's digest (archivedigest.h) must match it entry by entry.
 
 #include "archiveformat.h"
+#include "archivewriter.h"
 #include "treesnapshot.h"
 
 #include "util/cancellation.h"
@@ -78,14 +79,14 @@ public:
     // Where the entries of a tar lie in its decoded stream, recorded by next() after
     // setRecordLayout() (before the first next()), complete once next() returned false: entry k
     // (the k-th that next() returned) spans [offset, offset + length), up to where the next one
-    // begins (the last: up to its padding's end). `header` holds its header bytes when the entry
-    // is plain (its header, then its data, then zeros up to the next header; a sparse file never
-    // is), else it is empty. What a restore needs to record the stream's layout (streammap.h).
+    // begins (the last: up to its padding's end). `header` is the hash of its header bytes when
+    // the entry is plain (its header, then its data, then zeros up to the next header; a sparse
+    // file never is). What a restore needs to record the stream's layout (streammap.h).
     struct LayoutEntry
     {
         qint64 offset = 0;
         qint64 length = 0;
-        QByteArray header;
+        std::optional<TarHeaderHash> header;
     };
     void setRecordLayout(bool record);
     const QList<LayoutEntry> &layout() const;

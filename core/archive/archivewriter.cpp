@@ -122,10 +122,18 @@ QByteArray TarHeaderEncoder::header(const TreeEntry &entry)
     return ok ? std::move(d->capture.first) : QByteArray();
 }
 
-TarEntryIdentity tarEntryIdentity(QByteArrayView header, QByteArrayView contentDigest)
+TarHeaderHash tarHeaderHash(QByteArrayView header)
+{
+    const QByteArray digest = Sha256::raw(header);
+    TarHeaderHash hash;
+    std::copy_n(digest.constData(), hash.size(), hash.begin());
+    return hash;
+}
+
+TarEntryIdentity tarEntryIdentity(const TarHeaderHash &header, QByteArrayView contentDigest)
 {
     Sha256 hash;
-    putBytes(hash, header);
+    hash.addData(QByteArrayView(header.data(), qsizetype(header.size())));
     putBytes(hash, contentDigest);
     const QByteArray digest = hash.result();
     TarEntryIdentity identity;
@@ -143,7 +151,7 @@ std::optional<TarEntryIdentity> tarEntryIdentity(const TreeSnapshot &snapshot, q
     const QByteArray header = encoder.header(e);
     if (header.isEmpty())
         return std::nullopt;
-    return tarEntryIdentity(header, content);
+    return tarEntryIdentity(tarHeaderHash(header), content);
 }
 
 ArchiveWriter::ArchiveWriter(ArchiveWriteOptions options) : m_options(options)

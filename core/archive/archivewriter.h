@@ -54,13 +54,15 @@ private:
     std::unique_ptr<State> d;
 };
 
-// What a tar entry's bytes are: its header's bytes and, for a file, the ContentDigest (hex) of its
+// What a tar entry's bytes are: (the hash of) its header's bytes and, for a file, the ContentDigest (hex) of its
 // data (then the padding, zeros). Two entries with the same identity are the same bytes; the
 // content digest is XXH3-128 (contentdigest.h), which a rebuild already trusts to call a tree
 // unchanged. A restore makes it from the header bytes it read (SafeExtractor), a rebuild from
 // the header this writer would write.
 using TarEntryIdentity = std::array<char, 16>;
-TarEntryIdentity tarEntryIdentity(QByteArrayView header, QByteArrayView contentDigest);
+using TarHeaderHash = std::array<char, 32>;  // SHA-256 of a header's bytes
+TarHeaderHash tarHeaderHash(QByteArrayView header);
+TarEntryIdentity tarEntryIdentity(const TarHeaderHash &header, QByteArrayView contentDigest);
 // Where an entry lies in a tar stream, and its identity when known.
 struct TarLayoutEntry
 {

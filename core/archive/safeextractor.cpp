@@ -292,8 +292,8 @@ private:
             const ArchiveReader::LayoutEntry &l = layout.at(k);
             const std::optional<QByteArray> &digest = m_entryDigests.at(k);
             TarLayoutEntry e{std::nullopt, l.offset, l.length};
-            if (!l.header.isEmpty() && (!digest || !digest->isEmpty()))
-                e.identity = tarEntryIdentity(l.header, digest.value_or(QByteArray()));
+            if (l.header && (!digest || !digest->isEmpty()))
+                e.identity = tarEntryIdentity(*l.header, digest.value_or(QByteArray()));
             m_layout << e;
         }
     }

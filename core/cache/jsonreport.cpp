@@ -303,7 +303,10 @@ static QJsonObject dedupJson(const DedupStats &stats)
             {u"new_chunk_bytes"_s, stats.newRawBytes},
             {u"packs_uploaded"_s, stats.packsUploaded},
             {u"pack_bytes_uploaded"_s, stats.bytesUploaded},
-            {u"packs_reused"_s, stats.packsReused}};
+            {u"packs_reused"_s, stats.packsReused},
+            {u"entries_not_read"_s, stats.entriesLeftOut},
+            {u"chunks_from_map"_s, stats.chunksFromMap},
+            {u"bytes_from_map"_s, stats.bytesFromMap}};
 }
 
 QJsonObject rebuildJson(const RebuildResult &result, const RebuildSummary &summary)

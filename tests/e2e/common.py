@@ -140,17 +140,21 @@ def make_tree(root):
 
 def snapshot(root, skip=()):
     """Path -> (type, mode, size, mtime, content hash or link target) for every entry below root,
-    but for the workspace's content state (.s3cache-state: local to each workspace, never cached)."""
+    but for what s3cache keeps in each workspace and never caches: its content state
+    (.s3cache-state) and dedup stream maps (.s3cache-dedup-*)."""
     skip = tuple(skip) + (".s3cache-state",)
+
+    def skipped(top):
+        return top in skip or top.startswith(".s3cache-dedup-")
     out = {}
     for dirpath, dirnames, filenames in os.walk(root):
         rel_dir = os.path.relpath(dirpath, root)
-        if rel_dir.split(os.sep)[0] in skip:
+        if skipped(rel_dir.split(os.sep)[0]):
             continue
         for name in dirnames + filenames:
             path = os.path.join(dirpath, name)
             rel = os.path.normpath(os.path.join(rel_dir, name))
-            if rel.split(os.sep)[0] in skip:
+            if skipped(rel.split(os.sep)[0]):
                 continue
             st = os.lstat(path)
             if stat.S_ISLNK(st.st_mode):

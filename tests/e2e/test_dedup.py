@@ -4,7 +4,10 @@ sets it, on the file:// store, moto and s3rver. A rebuild leaves a manifest and 
 bytes, ranged reads of the packs, the zstd CLI, hashlib and tarfile) rebuilds the same tar
 stream; a restore gives the tree back; a small change uploads a small part; two rebuilds of
 different keys at once both end complete; a chunk changed in its pack makes the restore fail and
-leaves the workspace as it was; and flush collects the packs no cache uses, in two phases."""
+leaves the workspace as it was; flush collects the packs no cache uses, in two phases; and in CI's
+restore -> build -> rebuild, the rebuild does not read what the build left unchanged, and its
+chunks are those of a rebuild that reads everything."""
+import glob
 import hashlib
 import io
 import json
@@ -128,6 +131,36 @@ class DedupMixin(BackendMixin):
         os.makedirs(target)
         self.step("restore", ws=target)
         self.assertEqual(snapshot(target), snapshot(self.ws, skip=("src",)))
+
+    def test_rebuild_after_restore_reads_only_what_changed(self):
+        for i in range(24):  # ~12 MiB more: some 25 chunks
+            write(f"{self.ws}/.gradle/caches/jars/lib{i}.jar", os.urandom(512 * 1024 + 100 * i))
+        self.step("rebuild")
+        ci = self.path("ci")
+        os.makedirs(ci)
+        self.step("restore", ws=ci)
+        self.assertEqual(len(glob.glob(f"{ci}/.s3cache-dedup-*")), 1)  # the stream's layout
+        write(f"{ci}/node_modules/pkg7/index.js", b"module.exports = 'bumped';\n")
+        write(f"{ci}/.gradle/caches/jars/lib20.jar", os.urandom(300 * 1024))
+        doc = self.json_step("rebuild", ws=ci)
+        self.assertEqual(doc["outcome"], "uploaded")
+        # Most of the bytes are the jars: those away from lib20 are not read (the small files after
+        # them share chunks with pkg7, and are read).
+        self.assertGreaterEqual(doc["dedup"]["entries_not_read"], 20)
+        self.assertGreater(doc["dedup"]["bytes_from_map"], 8 * 1024 * 1024)
+        self.assertLess(doc["dedup"]["new_chunks"] * 3, doc["dedup"]["chunks"])
+
+        check = self.path("check")
+        os.makedirs(check)
+        self.step("restore", ws=check)
+        self.assertEqual(snapshot(check), snapshot(ci))
+        # Byte for byte the chunks of a rebuild without the map (under another name).
+        for f in glob.glob(f"{ci}/.s3cache-dedup-*"):
+            os.remove(f)
+        plain = self.json_step("rebuild", ws=ci, filename="plain.dedup")
+        self.assertEqual(plain["dedup"]["entries_not_read"], 0)
+        chunks = [c[0] for c in parse_manifest(self.get_object(KEY))[3]]
+        self.assertEqual(chunks, [c[0] for c in parse_manifest(self.get_object(KEY.replace("cache.dedup", "plain.dedup")))[3]])
 
     def test_two_rebuilds_at_once_both_complete(self):
         procs = [subprocess.Popen([CLI], env=self.env("rebuild", filename=name), cwd=self.ws,
