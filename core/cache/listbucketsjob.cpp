@@ -4,9 +4,9 @@
 
 namespace s3cache {
 
-ListBucketsJob::ListBucketsJob(ConnectionProfile profile, QString secretKey, QProcessEnvironment env,
+ListBucketsJob::ListBucketsJob(ConnectionProfile profile, QString secretKey, const QProcessEnvironment &env,
                                QString homeDir, QObject *parent)
-    : Job(parent), m_profile(std::move(profile)), m_secretKey(std::move(secretKey)), m_env(std::move(env)),
+    : Job(parent), m_profile(std::move(profile)), m_secretKey(std::move(secretKey)), m_env(env),
       m_homeDir(std::move(homeDir))
 {
 }

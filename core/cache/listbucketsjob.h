@@ -19,7 +19,7 @@ class ListBucketsJob : public Job
 {
     Q_OBJECT
 public:
-    ListBucketsJob(ConnectionProfile profile, QString secretKey, QProcessEnvironment env, QString homeDir,
+    ListBucketsJob(ConnectionProfile profile, QString secretKey, const QProcessEnvironment &env, QString homeDir,
                    QObject *parent = nullptr);
     // Sorted by name; valid once finished() without error.
     const QList<BucketInfo> &buckets() const { return m_buckets; }
