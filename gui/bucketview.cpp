@@ -105,7 +105,9 @@ BucketView::BucketView(Session *session, QWidget *parent)
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setAlternatingRowColors(true);
     m_table->setWordWrap(false);
-    m_table->setTextElideMode(Qt::ElideMiddle);
+    // Keys share their beginning (the prefix) and differ at the end (repository, file name):
+    // "…acme/webapp/archive.tgz" tells two rows apart where "vela/acme/we…hive.tgz" does not.
+    m_table->setTextElideMode(Qt::ElideLeft);
     m_table->verticalHeader()->hide();
     m_table->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 6);
     m_table->setAccessibleName(tr("Caches"));
@@ -295,8 +297,11 @@ void BucketView::fitNameColumn()
     const int nameWanted = std::max(nameMin, std::min(tree->sizeHintForColumn(BucketTreeModel::NameColumn), treeWidth * 3 / 5));
     header->resizeSection(BucketTreeModel::NameColumn, std::max(nameWanted, treeWidth - others));
 
-    // The table: the key in full if it fits in about half the width, the repository next; the
-    // other columns are as wide as their contents. What is left goes to the key.
+    // The table: the repository in full (it is short, and the key says it again), the key at
+    // least a short one's width; the other columns are as wide as their contents. What is left
+    // goes to the key. Where even that does not fit (1024 px with the details beside), the key
+    // is elided in the middle and the table scrolls sideways rather than making both the key
+    // and the repository unreadable.
     QHeaderView *tableHeader = m_table->horizontalHeader();
     tableHeader->setSectionHidden(CacheTableModel::BranchColumn, !m_cacheModel->hasBranches());
     others = 0;
@@ -304,12 +309,10 @@ void BucketView::fitNameColumn()
         others += tableHeader->isSectionHidden(c) ? 0 : tableHeader->sectionSize(c);
     const int available = m_table->viewport()->width();
     const int keyMin = fontMetrics().horizontalAdvance(QStringLiteral("ci-cache/acme/archive.tar.zst"));
-    const int keyWanted = std::max(keyMin, std::min(table->sizeHintForColumn(CacheTableModel::KeyColumn), available * 11 / 20));
     const int repoMin = fontMetrics().averageCharWidth() * 14;
-    const int repoWanted = std::max(repoMin, table->sizeHintForColumn(CacheTableModel::RepositoryColumn));
-    const int repo = std::clamp(available - others - keyWanted, repoMin, repoWanted);
+    const int repo = std::max(repoMin, table->sizeHintForColumn(CacheTableModel::RepositoryColumn));
     tableHeader->resizeSection(CacheTableModel::RepositoryColumn, repo);
-    tableHeader->resizeSection(CacheTableModel::KeyColumn, std::max(keyWanted, available - others - repo));
+    tableHeader->resizeSection(CacheTableModel::KeyColumn, std::max(keyMin, available - others - repo));
 }
 
 qint64 BucketView::ageThresholdSeconds() const

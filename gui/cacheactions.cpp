@@ -356,7 +356,8 @@ void CacheActions::onFlushStarted(FlushJob *job)
 {
     m_panel->track(job, tr("Age flush"), [job] {
         return tr("Deleted %1 of %n object(s), freed %2.", nullptr, int(job->result().scanned))
-            .arg(Format::count(job->result().deleted), Format::bytes(job->result().bytesFreed));
+                   .arg(Format::count(job->result().deleted), Format::bytes(job->result().bytesFreed))
+            + FlushDialog::chunksText(job->result(), job->options());
     });
     connect(job, &Job::finished, this, [this, job] {
         if (job->error()) {

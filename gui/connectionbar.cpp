@@ -21,7 +21,7 @@ ConnectionBar::ConnectionBar(ProfileStore *profiles, Session *session, QWidget *
 {
     auto *label = new QLabel(tr("&Profile:"), this);
     label->setBuddy(m_combo);
-    m_combo->setMinimumContentsLength(16);
+    m_combo->setMinimumContentsLength(24);  // "command line (not saved)" in full
     m_combo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
     m_new->setText(tr("New\u2026"));
     m_new->setToolTip(tr("Create a connection profile"));

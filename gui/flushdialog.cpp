@@ -4,6 +4,8 @@
 #include "messagebanner.h"
 #include "session.h"
 
+#include "cache/dedupformat.h"
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
@@ -38,6 +40,29 @@ QString uploadsText(const FlushResult &r, bool preview)
 }
 
 } // namespace
+
+QString FlushDialog::chunksText(const FlushResult &r, const FlushOptions &options)
+{
+    // One %n per sentence: the English plural forms are filled in from "(s)" (i18n/).
+    QString text;
+    const ChunkGcResult &c = r.chunks;
+    if (c.ran) {
+        text += tr(" Chunk area %1: %2 in packs, used by %n dedup cache(s).", nullptr, c.manifests)
+                    .arg(options.chunkArea, Format::bytes(c.packBytes));
+        if (c.swept > 0 || !options.dryRun)
+            text += options.dryRun ? tr(" %n unused pack(s) (%1) would be deleted.", nullptr, c.swept).arg(Format::bytes(c.sweptBytes))
+                                   : tr(" %n unused pack(s) (%1) deleted.", nullptr, c.swept).arg(Format::bytes(c.sweptBytes));
+        if (c.condemned > 0)
+            text += options.dryRun
+                ? tr(" %n unused pack(s) (%1) would be condemned: a flush after the grace period deletes them.", nullptr, c.condemned)
+                      .arg(Format::bytes(c.condemnedBytes))
+                : tr(" %n unused pack(s) (%1) condemned: a flush after the grace period deletes them.", nullptr, c.condemned)
+                      .arg(Format::bytes(c.condemnedBytes));
+    }
+    if (r.chunksError)
+        text += tr(" Unused chunks were left as they are, the next flush tries again (%1).").arg(r.chunksError.code());
+    return text;
+}
 
 FlushDialog::FlushDialog(Session *session, const QString &prefix, int ageDays, QWidget *parent)
     : QDialog(parent), m_session(session), m_prefix(new QLineEdit(prefix, this)), m_scope(new QLabel(this)),
@@ -140,6 +165,15 @@ FlushOptions FlushDialog::options() const
     o.ageFrom = m_ageFrom->currentIndex() == 1 ? AgeFrom::Used : AgeFrom::Written;
     if (m_budgetOn->isChecked())
         o.maxBytes = qint64(m_budget->value() * double(qint64(1) << 30));
+    // The dedup chunk area of the caches under the prefix, as `s3cache flush` collects that of
+    // its `prefix` (Dedup::chunkArea): "<prefix>.chunks/" (".chunks/" for the whole bucket). The
+    // GUI does not know the `prefix` the CI configuration uses, so only an area right under the
+    // flushed prefix is collected; the job finds out whether it exists (none: nothing happens,
+    // FlushResult::chunks.ran is false). That is safe for any prefix, the area's own included:
+    // the collection marks from every manifest under the area's parent, not only the flushed
+    // ones. An area further up (a flush of one repository, "ci/acme/webapp/", under "ci/.chunks/")
+    // is collected by a flush of its root ("ci/") or by the CLI's.
+    o.chunkArea = o.prefix + Dedup::areaFolder;
     return o;
 }
 
@@ -223,7 +257,7 @@ void FlushDialog::preview()
                            .arg(Format::count(doomed), Format::bytes(r.plan.deletedBytes), Format::bytes(r.plan.keptBytes));
         if (r.plan.decisions.size() > kMaxListed)
             text += tr(" The first %1 are listed.").arg(Format::count(kMaxListed));
-        m_result->setText(text + uploadsText(r, true));
+        m_result->setText(text + uploadsText(r, true) + chunksText(r, job->options()));
         if (doomed > 0 || !r.orphanMarkers.isEmpty()) {
             m_previewed = o;
             m_runButton->setText(tr("&Delete %n cache(s) (%1)", nullptr, int(doomed)).arg(Format::bytes(r.plan.deletedBytes)));
@@ -265,7 +299,7 @@ void FlushDialog::run()
                                 job->error());
         else
             m_result->setText(tr("Deleted %n object(s), freed %1.", nullptr, int(r.deleted)).arg(Format::bytes(r.bytesFreed))
-                              + uploadsText(r, false));
+                              + uploadsText(r, false) + chunksText(r, job->options()));
         emit flushFinished();
     });
     emit flushStarted(job);

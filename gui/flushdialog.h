@@ -34,7 +34,11 @@ public:
     ~FlushDialog() override;
 
     // The options the fields describe (prefix normalised to end with '/'); `now` is unset.
+    // The chunk area collected is the prefix's own, "<prefix>.chunks/" (see options()).
     FlushOptions options() const;
+    // What a flush did (or would do) to the dedup chunk area, as a sentence starting with a
+    // space; "" when the prefix has no chunk area. Also the job list's outcome line.
+    static QString chunksText(const FlushResult &result, const FlushOptions &options);
 
     QLineEdit *prefixEdit() const { return m_prefix; }
     QSpinBox *ageSpin() const { return m_age; }

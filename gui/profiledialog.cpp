@@ -8,6 +8,7 @@
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QFormLayout>
+#include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
@@ -18,7 +19,8 @@ namespace s3cache {
 
 ProfileDialog::ProfileDialog(ProfileStore *store, const ConnectionProfile &profile, QWidget *parent)
     : QDialog(parent), m_store(store), m_isNew(profile.name.isEmpty()), m_name(new QLineEdit(profile.name, this)),
-      m_server(new QLineEdit(profile.server, this)), m_bucket(new QLineEdit(profile.bucket, this)),
+      m_server(new QLineEdit(profile.server, this)), m_bucket(new QComboBox(this)),
+      m_listBuckets(new QPushButton(tr("L&ist buckets"), this)), m_bucketNote(new QLabel(this)),
       m_region(new QLineEdit(profile.region, this)), m_addressing(new QComboBox(this)), m_credentials(new QComboBox(this)),
       m_accessKey(new QLineEdit(profile.accessKey, this)), m_secretKey(new QLineEdit(this)), m_secretNote(new QLabel(this)),
       m_banner(new MessageBanner(this)), m_test(new QPushButton(tr("&Test connection"), this)),
@@ -30,6 +32,16 @@ ProfileDialog::ProfileDialog(ProfileStore *store, const ConnectionProfile &profi
     m_server->setPlaceholderText(tr("https://s3.eu-west-1.amazonaws.com, minio.example.com:9000, file:///srv/cache"));
     m_server->setToolTip(tr("Empty: AWS. A bare host uses https. file:///directory keeps objects in a local folder "
                             "(no server needed)."));
+    // Editable: the list only offers names; credentials scoped to one bucket cannot list them.
+    m_bucket->setEditable(true);
+    m_bucket->setInsertPolicy(QComboBox::NoInsert);
+    m_bucket->setEditText(profile.bucket);
+    m_bucket->lineEdit()->setPlaceholderText(tr("type a name, or list the buckets"));
+    m_listBuckets->setAutoDefault(false);
+    m_listBuckets->setToolTip(tr("Ask the server which buckets these credentials can see (or list a local store's folders)"));
+    m_bucketNote->setWordWrap(true);
+    m_bucketNote->setTextFormat(Qt::PlainText);
+    m_bucketNote->hide();
     m_region->setPlaceholderText(tr("automatic"));
     m_addressing->addItems({tr("Automatic"), tr("Path-style"), tr("Virtual-host")});
     m_addressing->setCurrentIndex(!profile.pathStyle ? 0 : (*profile.pathStyle ? 1 : 2));
@@ -62,7 +74,13 @@ ProfileDialog::ProfileDialog(ProfileStore *store, const ConnectionProfile &profi
     auto *form = new QFormLayout;
     form->addRow(tr("&Name:"), m_name);
     form->addRow(tr("Se&rver:"), m_server);
-    form->addRow(tr("&Bucket:"), m_bucket);
+    auto *bucketRow = new QHBoxLayout;
+    bucketRow->addWidget(m_bucket, 1);
+    bucketRow->addWidget(m_listBuckets);
+    auto *bucketLabel = new QLabel(tr("&Bucket:"), this);
+    bucketLabel->setBuddy(m_bucket);
+    form->addRow(bucketLabel, bucketRow);
+    form->addRow(QString(), m_bucketNote);
     form->addRow(tr("Re&gion:"), m_region);
     form->addRow(tr("&Addressing:"), m_addressing);
     form->addRow(tr("&Credentials:"), m_credentials);
@@ -85,6 +103,7 @@ ProfileDialog::ProfileDialog(ProfileStore *store, const ConnectionProfile &profi
     connect(m_server, &QLineEdit::textChanged, this, &ProfileDialog::updateEnabled);
     connect(m_credentials, &QComboBox::currentIndexChanged, this, &ProfileDialog::updateEnabled);
     connect(m_test, &QPushButton::clicked, this, &ProfileDialog::testConnection);
+    connect(m_listBuckets, &QPushButton::clicked, this, &ProfileDialog::listBuckets);
     connect(m_save, &QPushButton::clicked, this, &ProfileDialog::save);
     connect(m_delete, &QPushButton::clicked, this, &ProfileDialog::confirmDelete);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
@@ -95,6 +114,13 @@ ProfileDialog::~ProfileDialog()
 {
     if (m_testJob)
         m_testJob->cancel();
+    if (m_listJob)
+        m_listJob->cancel();
+}
+
+QLineEdit *ProfileDialog::bucketEdit() const
+{
+    return m_bucket->lineEdit();
 }
 
 ConnectionProfile ProfileDialog::profile() const
@@ -102,7 +128,7 @@ ConnectionProfile ProfileDialog::profile() const
     ConnectionProfile p;
     p.name = m_name->text().trimmed();
     p.server = m_server->text().trimmed();
-    p.bucket = m_bucket->text().trimmed();
+    p.bucket = m_bucket->currentText().trimmed();
     p.region = m_region->text().trimmed();
     if (m_addressing->currentIndex() > 0)
         p.pathStyle = m_addressing->currentIndex() == 1;
@@ -128,25 +154,80 @@ void ProfileDialog::updateEnabled()
     m_secretKey->setEnabled(typed);
 }
 
+void ProfileDialog::withSecret(const ConnectionProfile &profile, const std::function<void(const QString &)> &then)
+{
+    if (profile.credentials != CredentialMode::AccessKey || !secretKey().isEmpty() || m_isNew) {
+        then(secretKey());
+        return;
+    }
+    // The stored secret: ask the keychain first.
+    m_banner->showMessage(MessageBanner::Type::Information, tr("Reading the secret key from the keychain\u2026"));
+    auto connection = std::make_shared<QMetaObject::Connection>();
+    *connection = connect(m_store, &ProfileStore::secretRead, this,
+                          [this, connection, name = profile.name, then](const QString &read, const QString &secret) {
+                              if (read != name)
+                                  return;
+                              disconnect(*connection);
+                              m_banner->clear();
+                              then(secret);
+                          });
+    m_store->readSecret(profile.name);
+}
+
 void ProfileDialog::testConnection()
 {
     if (m_testJob)
         return;
     const ConnectionProfile p = profile();
-    if (p.credentials == CredentialMode::AccessKey && secretKey().isEmpty() && !m_isNew) {
-        // Test with the stored secret: ask the keychain first.
-        m_banner->showMessage(MessageBanner::Type::Information, tr("Reading the secret key from the keychain\u2026"));
-        disconnect(m_secretConnection);
-        m_secretConnection = connect(m_store, &ProfileStore::secretRead, this, [this, p](const QString &name, const QString &secret) {
-            if (name != p.name)
-                return;
-            disconnect(m_secretConnection);
-            startTest(p, secret);
-        });
-        m_store->readSecret(p.name);
+    withSecret(p, [this, p](const QString &secret) { startTest(p, secret); });
+}
+
+void ProfileDialog::listBuckets()
+{
+    if (m_listJob)
         return;
-    }
-    startTest(p, secretKey());
+    const ConnectionProfile p = profile();
+    withSecret(p, [this, p](const QString &secret) { startListBuckets(p, secret); });
+}
+
+void ProfileDialog::showBucketNote(const QString &text)
+{
+    m_bucketNote->setText(text);
+    m_bucketNote->show();
+    // A note of two lines must not squeeze the rows below it: grow to what the layout needs.
+    const int needed = layout()->hasHeightForWidth() ? layout()->totalHeightForWidth(width()) : sizeHint().height();
+    if (height() < needed)
+        resize(width(), needed);
+}
+
+void ProfileDialog::startListBuckets(const ConnectionProfile &profile, const QString &secret)
+{
+    ListBucketsJob *job = Session::createListBucketsJob(profile, secret);
+    m_listJob = job;
+    showBucketNote(tr("Listing the buckets\u2026"));
+    connect(job, &Job::finished, this, [this, job] {
+        m_listJob = nullptr;
+        if (const Error &error = job->error()) {
+            showBucketNote(error.kind() == ErrorKind::AccessDenied
+                                      ? tr("These credentials may not list buckets (%1): type the bucket name.")
+                                            .arg(error.code())
+                                      : tr("The buckets could not be listed, type the bucket name: %1")
+                                            .arg(Format::errorText(error)));
+            emit bucketsListed(false);
+            return;
+        }
+        const QString typed = m_bucket->currentText();
+        m_bucket->clear();
+        for (const BucketInfo &bucket : job->buckets())
+            m_bucket->addItem(bucket.name);
+        // Keep what was typed; an empty field takes the first bucket.
+        m_bucket->setEditText(typed.isEmpty() && m_bucket->count() > 0 ? m_bucket->itemText(0) : typed);
+        showBucketNote(job->buckets().isEmpty()
+                           ? tr("The server lists no buckets for these credentials: type the bucket name.")
+                           : tr("%n bucket(s) listed: pick one or type a name.", nullptr, int(job->buckets().size())));
+        emit bucketsListed(true);
+    });
+    job->start();
 }
 
 void ProfileDialog::startTest(const ConnectionProfile &profile, const QString &secret)

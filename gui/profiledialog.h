@@ -2,13 +2,18 @@
 // ProfileDialog: create or edit a connection profile: name, server (or file:///dir for a local
 // store), bucket, region, addressing, and credentials from the AWS chain, typed in (the secret
 // key goes to the keychain) or none. "Test connection" lists the bucket's first page and shows
-// the server's answer, code and message, in the dialog. Opened with open(); Save writes the
+// the server's answer, code and message, in the dialog. The bucket is an editable combo box:
+// "List buckets" fills it from the server (ListBuckets, a ListBucketsJob on a worker thread) or
+// a local store's folders; where the credentials may not list buckets, the note under it says so
+// and the name is typed as before. Opened with open(); Save writes the
 // profile to the ProfileStore and accepts.
 
 #include "cache/connectionprofile.h"
 
 #include <QDialog>
 #include <QPointer>
+
+#include <functional>
 
 class QComboBox;
 class QLabel;
@@ -18,6 +23,7 @@ class QPushButton;
 namespace s3cache {
 
 class ConnectJob;
+class ListBucketsJob;
 class MessageBanner;
 class ProfileStore;
 
@@ -35,7 +41,10 @@ public:
 
     QLineEdit *nameEdit() const { return m_name; }
     QLineEdit *serverEdit() const { return m_server; }
-    QLineEdit *bucketEdit() const { return m_bucket; }
+    QLineEdit *bucketEdit() const;
+    QComboBox *bucketCombo() const { return m_bucket; }
+    QPushButton *listBucketsButton() const { return m_listBuckets; }
+    QLabel *bucketNote() const { return m_bucketNote; }
     QComboBox *credentialsCombo() const { return m_credentials; }
     QLineEdit *accessKeyEdit() const { return m_accessKey; }
     QLineEdit *secretKeyEdit() const { return m_secretKey; }
@@ -44,22 +53,31 @@ public:
     MessageBanner *banner() const { return m_banner; }
 
     void testConnection();
+    void listBuckets();
     void save();
 
 signals:
     void testFinished(bool ok);
+    void bucketsListed(bool ok);
     void deleted(const QString &name);
 
 private:
     void updateEnabled();
+    // Calls `then` with the secret to use: the one typed, or the stored one from the keychain
+    // (asked asynchronously) when an existing profile's field is left empty.
+    void withSecret(const ConnectionProfile &profile, const std::function<void(const QString &)> &then);
     void startTest(const ConnectionProfile &profile, const QString &secret);
+    void startListBuckets(const ConnectionProfile &profile, const QString &secret);
+    void showBucketNote(const QString &text);
     void confirmDelete();
 
     ProfileStore *m_store;
     bool m_isNew;
     QLineEdit *m_name;
     QLineEdit *m_server;
-    QLineEdit *m_bucket;
+    QComboBox *m_bucket;
+    QPushButton *m_listBuckets;
+    QLabel *m_bucketNote;
     QLineEdit *m_region;
     QComboBox *m_addressing;
     QComboBox *m_credentials;
@@ -71,7 +89,7 @@ private:
     QPushButton *m_save;
     QPushButton *m_delete;
     QPointer<ConnectJob> m_testJob;
-    QMetaObject::Connection m_secretConnection;
+    QPointer<ListBucketsJob> m_listJob;
 };
 
 } // namespace s3cache

@@ -55,10 +55,12 @@ void ProfileStore::save(const ConnectionProfile &profile, const QString &secretK
         m_settings->setValue(it.key(), it.value());
     m_settings->endGroup();
     m_settings->sync();
-    if (profile.credentials != CredentialMode::AccessKey)
+    // Braces: clang-tidy reads the empty `emit` macro as a statement indented into the else.
+    if (profile.credentials != CredentialMode::AccessKey) {
         deleteSecret(profile.name);
-    else if (!secretKey.isEmpty())
+    } else if (!secretKey.isEmpty()) {
         writeSecret(profile.name, secretKey);
+    }
     emit profilesChanged();
 }
 

@@ -74,6 +74,10 @@ void Screenshotter::capture()
     m_window->chart()->refresh();
     if (m_view == QLatin1String("space"))
         m_window->tabs()->setCurrentWidget(m_window->chart());
+    // Queued layout work (the details' field height, the column fits) must land before the
+    // grab, or the image shows widgets at their old geometry, overlapping.
+    for (int round = 0; round < 3; ++round)
+        QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
     if (!m_window->grab().save(m_file)) {
         fail(QStringLiteral("cannot write %1").arg(m_file));
         return;

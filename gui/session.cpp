@@ -32,6 +32,14 @@ ConnectJob *Session::createConnectJob(const ConnectionProfile &profile, const QS
     return job;
 }
 
+ListBucketsJob *Session::createListBucketsJob(const ConnectionProfile &profile, const QString &secretKey,
+                                              QObject *parent)
+{
+    auto *job = new ListBucketsJob(profile, secretKey, QProcessEnvironment::systemEnvironment(), QDir::homePath(), parent);
+    connect(job, &Job::finished, job, &QObject::deleteLater);
+    return job;
+}
+
 void Session::connectTo(const ConnectionProfile &profile, const QString &secretKey)
 {
     if (m_connecting) {

@@ -12,6 +12,7 @@
 #include "cache/flushjob.h"
 #include "cache/headjob.h"
 #include "cache/inspectjob.h"
+#include "cache/listbucketsjob.h"
 #include "cache/pagedlistjob.h"
 #include "cache/restorejob.h"
 
@@ -44,6 +45,9 @@ public:
     // A ConnectJob for the profile dialog's Test button, with the process environment. Unstarted.
     static ConnectJob *createConnectJob(const ConnectionProfile &profile, const QString &secretKey,
                                         QObject *parent = nullptr);
+    // A ListBucketsJob for the profile dialog's bucket picker, likewise. Unstarted.
+    static ListBucketsJob *createListBucketsJob(const ConnectionProfile &profile, const QString &secretKey,
+                                                QObject *parent = nullptr);
 
     // Jobs on the connected store; nullptr when not connected.
     PagedListJob *createList(const QString &prefix = {});

@@ -118,7 +118,7 @@ void SpaceChart::rebuild()
     if (mode() == Mode::Repositories) {
         m_table->setHeaderLabels({tr("Repository"), tr("Size"), tr("Objects"), tr("Share")});
         for (const SpaceShare &s : std::as_const(m_shares))
-            rows.append({s.label == QLatin1String("other") ? tr("other") : s.label, s.bytes, s.objects});
+            rows.append({s.label, s.bytes, s.objects});  // translated by the core
     } else {
         m_table->setHeaderLabels({tr("Age"), tr("Size"), tr("Objects"), tr("Share")});
         for (const AgeBucket &b : std::as_const(m_ages))

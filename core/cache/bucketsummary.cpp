@@ -1,5 +1,6 @@
 #include "bucketsummary.h"
 
+#include <QCoreApplication>
 #include <QSet>
 
 #include <algorithm>
@@ -290,7 +291,7 @@ QList<SpaceShare> topShares(QList<SpaceShare> shares, int topN)
         return a.bytes != b.bytes ? a.bytes > b.bytes : a.label < b.label;
     });
     if (shares.size() > topN) {
-        SpaceShare other{QStringLiteral("other"), 0, 0};
+        SpaceShare other{QCoreApplication::translate("s3cache::BucketSummary", "other"), 0, 0};
         for (qsizetype i = topN; i < shares.size(); ++i) {
             other.bytes += shares[i].bytes;
             other.objects += shares[i].objects;
@@ -301,34 +302,17 @@ QList<SpaceShare> topShares(QList<SpaceShare> shares, int topN)
     return shares;
 }
 
-QList<SpaceShare> BucketSummary::spaceByRepository(const BucketNode *under, int topN)
-{
-    QHash<const BucketNode *, SpaceShare> byFolder;
-    forEachObject(under, [&](const BucketNode *object) {
-        SpaceShare &share = byFolder[object->parent];
-        share.bytes += object->bytes;
-        share.objects += 1;
-    });
-    QList<SpaceShare> shares;
-    for (auto it = byFolder.begin(); it != byFolder.end(); ++it) {
-        const QString &path = it.key()->path;
-        it->label = path.isEmpty() ? QStringLiteral("(bucket root)") : path.chopped(1);
-        shares.append(*it);
-    }
-    return topShares(std::move(shares), topN);
-}
-
 QList<AgeBucket> BucketSummary::ageHistogram(const BucketNode *under, const QDateTime &now)
 {
     constexpr qint64 day = 24 * 3600;
     QList<AgeBucket> buckets{
-        {QStringLiteral("< 1 day"), 0, day},
-        {QStringLiteral("1-3 days"), day, 3 * day},
-        {QStringLiteral("3-7 days"), 3 * day, 7 * day},
-        {QStringLiteral("7-14 days"), 7 * day, 14 * day},
-        {QStringLiteral("14-30 days"), 14 * day, 30 * day},
-        {QStringLiteral("30-90 days"), 30 * day, 90 * day},
-        {QStringLiteral("90+ days"), 90 * day, -1},
+        {QCoreApplication::translate("s3cache::BucketSummary", "< 1 day"), 0, day},
+        {QCoreApplication::translate("s3cache::BucketSummary", "1-3 days"), day, 3 * day},
+        {QCoreApplication::translate("s3cache::BucketSummary", "3-7 days"), 3 * day, 7 * day},
+        {QCoreApplication::translate("s3cache::BucketSummary", "7-14 days"), 7 * day, 14 * day},
+        {QCoreApplication::translate("s3cache::BucketSummary", "14-30 days"), 14 * day, 30 * day},
+        {QCoreApplication::translate("s3cache::BucketSummary", "30-90 days"), 30 * day, 90 * day},
+        {QCoreApplication::translate("s3cache::BucketSummary", "90+ days"), 90 * day, -1},
     };
     forEachObject(under, [&](const BucketNode *object) {
         const qint64 age = std::max<qint64>(0, ageSeconds(object->object.lastModified, now));

@@ -2,8 +2,11 @@
 // BucketSummary: the objects of a bucket grouped into a tree by key segment ('/'), with totals
 // per folder (bytes, object count, oldest and newest LastModified, latest use). It is built page by page
 // while a listing runs and updated when objects are deleted, so 100,000 objects never need a
-// rebuild. The GUI's tree model is a thin view of it; the numbers behind the charts (space by
-// repository, age histogram) and the selections behind delete are computed here too.
+// rebuild. The GUI's tree model is a thin view of it; the age histogram and the selections behind
+// delete are computed here too (the space by repository is cachekey.h's spaceByKeyRepository,
+// where "repository" is the key's org/repo). Labels meant for people ("other", "1-3 days") go
+// through QCoreApplication::translate (context s3cache::BucketSummary), so the GUI's
+// translations cover them.
 //
 // Structural changes are announced to an optional observer before and after they happen, in the
 // shape Qt item models need: rows appended to one parent, contiguous rows removed from one parent.
@@ -49,11 +52,12 @@ public:
     virtual void endReset() = 0;
 };
 
-// The space kept by one repository: a folder that directly holds cache objects
-// ("prefix/org/repo"), or "other" for everything beyond the largest few.
+// The space kept by one repository (cachekey.h: "prefix/org/repo", its branch folders
+// included), "(bucket root)", or "other" for everything beyond the largest few (both labels
+// translated).
 struct SpaceShare
 {
-    QString label;        // the folder's path without the trailing '/', "(bucket root)" or "other"
+    QString label;        // "prefix/org/repo", "(bucket root)" or "other"
     qint64 bytes = 0;
     qint64 objects = 0;
 };
@@ -63,7 +67,7 @@ QList<SpaceShare> topShares(QList<SpaceShare> shares, int topN);
 
 struct AgeBucket
 {
-    QString label;              // "1-3 days"
+    QString label;              // "1-3 days" (translated)
     qint64 minAgeSeconds = 0;   // inclusive
     qint64 maxAgeSeconds = -1;  // exclusive; -1 = no upper bound
     qint64 objects = 0;
@@ -93,8 +97,6 @@ public:
     // Every object at or below the nodes, each once (nested selections are not counted twice).
     static QList<ObjectInfo> objectsUnder(const QList<const BucketNode *> &nodes);
 
-    // The `topN` largest repositories below `under`, largest first, the rest summed as "other".
-    static QList<SpaceShare> spaceByRepository(const BucketNode *under, int topN);
     // Objects and bytes below `under` by age at `now`, youngest bucket first.
     static QList<AgeBucket> ageHistogram(const BucketNode *under, const QDateTime &now);
 

@@ -1,5 +1,6 @@
 #include "cachekey.h"
 
+#include <QCoreApplication>
 #include <QHash>
 
 #include <algorithm>
@@ -33,7 +34,7 @@ QList<SpaceShare> spaceByKeyRepository(const BucketNode *under, int topN)
             const CacheKeyParts parts = parseCacheKey(node->path);
             QString label = parts.repository();
             if (label.isEmpty())
-                label = parts.prefix.isEmpty() ? QStringLiteral("(bucket root)") : parts.prefix;
+                label = parts.prefix.isEmpty() ? QCoreApplication::translate("s3cache::BucketSummary", "(bucket root)") : parts.prefix;
             else if (!parts.prefix.isEmpty())
                 label = parts.prefix + QLatin1Char('/') + label;
             SpaceShare &share = byRepository[label];

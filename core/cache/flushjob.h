@@ -64,6 +64,7 @@ class FlushJob : public Job
 public:
     FlushJob(ObjectStore &store, FlushOptions options, QObject *parent = nullptr);
     const FlushResult &result() const { return m_result; }
+    const FlushOptions &options() const { return m_options; }
 
 protected:
     Error run() override;

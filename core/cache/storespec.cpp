@@ -7,6 +7,10 @@
 #include "config/credentialchain.h"
 #include "util/log.h"
 
+#include <QDir>
+
+#include <algorithm>
+
 namespace s3cache {
 
 namespace {
@@ -136,6 +140,26 @@ ObjectStorePtr StoreSpec::open() const
     if (!m_s3)
         return std::make_unique<LocalStore>(m_localRoot, m_bucket);
     return std::make_unique<S3Store>(*m_s3);
+}
+
+Result<QList<BucketInfo>> StoreSpec::listBuckets(const CallContext &context) const
+{
+    QList<BucketInfo> buckets;
+    if (!m_s3) {
+        const QDir root(m_localRoot);
+        if (!root.exists())
+            return Error(ErrorKind::NotFound, QStringLiteral("NoSuchDirectory"),
+                         QStringLiteral("the local store directory %1 does not exist").arg(m_localRoot));
+        for (const QFileInfo &entry : root.entryInfoList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name))
+            buckets.append({entry.fileName(), entry.birthTime().isValid() ? entry.birthTime().toUTC() : QDateTime()});
+        return buckets;
+    }
+    const S3CallResult result = S3Connection(*m_s3).withContext(context).listBuckets();
+    if (result.error)
+        return result.error;
+    buckets = result.buckets;
+    std::sort(buckets.begin(), buckets.end(), [](const BucketInfo &a, const BucketInfo &b) { return a.name < b.name; });
+    return buckets;
 }
 
 QString StoreSpec::credentialSource() const

@@ -43,6 +43,10 @@ public:
                                      const QProcessEnvironment &env, const QString &homeDir);
 
     ObjectStorePtr open() const;
+    // The buckets these settings can reach, sorted by name: ListBuckets on the S3 service
+    // endpoint (the spec's bucket plays no part), or the directories of a local store's root.
+    // Blocking: call it from a worker thread, under the job's `context`.
+    Result<QList<BucketInfo>> listBuckets(const CallContext &context) const;
     bool isLocal() const { return !m_s3.has_value(); }
     // Where the credentials came from: the link of the chain ("typed in", "AWS_ACCESS_KEY_ID",
     // "web identity: role arn:... via AWS_WEB_IDENTITY_TOKEN_FILE", "container credentials

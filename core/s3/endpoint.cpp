@@ -67,6 +67,21 @@ QByteArray Endpoint::hostHeader() const
     return header;
 }
 
+Endpoint Endpoint::serviceEndpoint() const
+{
+    Endpoint service = *this;
+    if (accelerated) {
+        service.host = QStringLiteral("s3.%1.amazonaws.com").arg(region);
+        service.port = -1;
+        service.accelerated = false;
+    } else if (!pathStyle && host.startsWith(bucket.toLower() + u'.')) {
+        service.host = host.mid(bucket.size() + 1);
+    }
+    service.bucket.clear();
+    service.pathStyle = true;
+    return service;
+}
+
 QUrl Endpoint::bucketUrl() const
 {
     QUrl url;

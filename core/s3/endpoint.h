@@ -60,6 +60,10 @@ struct Endpoint
     QString requestPath(const QString &key) const;
     // The Host header as HTTP sends it: host, plus ":port" for a non-default port.
     QByteArray hostHeader() const;
+    // The endpoint of the service itself, for requests that name no bucket (ListBuckets):
+    // path-style, bucket empty, the host without "<bucket>." (a virtual-host endpoint) and the
+    // regional AWS host instead of an accelerate host (Transfer Acceleration serves buckets only).
+    Endpoint serviceEndpoint() const;
 };
 
 Result<Endpoint> resolveEndpoint(const EndpointOptions &options);

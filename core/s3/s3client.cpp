@@ -79,6 +79,10 @@ QString S3Call::target() const
         const Endpoint &endpoint = m_client->config().endpoint;
         return endpoint.scheme + QStringLiteral("://") + QString::fromLatin1(endpoint.hostHeader()) + m_request.path;
     }
+    if (m_request.operation == S3Operation::ListBuckets) {
+        const Endpoint service = m_client->config().endpoint.serviceEndpoint();
+        return service.scheme + QStringLiteral("://") + QString::fromLatin1(service.hostHeader()) + u'/';
+    }
     const QString bucket = QStringLiteral("s3://") + m_client->config().endpoint.bucket;
     return m_request.key.isEmpty() ? bucket : bucket + u'/' + m_request.key;
 }
@@ -516,6 +520,13 @@ Error S3Call::takeSuccess(QNetworkReply *reply)
         m_result.deleteFailures = result->failures;
         return {};
     }
+    case S3Operation::ListBuckets: {
+        Result<QList<BucketInfo>> buckets = S3Xml::parseListBuckets(body);
+        if (!buckets)
+            return buckets.error().withContext(context());
+        m_result.buckets = *buckets;
+        return {};
+    }
     case S3Operation::ListMultipartUploads: {
         Result<MultipartUploadsPage> page = S3Xml::parseListMultipartUploads(body);
         if (!page)
@@ -684,7 +695,8 @@ int S3Client::backoffDelayMs(int attempt) const
 QNetworkRequest S3Client::buildRequest(const S3Request &request, const QByteArray &payloadHash,
                                        const HeaderList &extraHeaders) const
 {
-    const Endpoint &endpoint = m_config.endpoint;
+    const Endpoint endpoint = request.operation == S3Operation::ListBuckets ? m_config.endpoint.serviceEndpoint()
+                                                                            : m_config.endpoint;
     const QString path = request.operation == S3Operation::ServiceCall ? request.path : endpoint.requestPath(request.key);
     QByteArray url = endpoint.scheme.toLatin1() + "://" + endpoint.hostHeader() + SigV4Signer::canonicalUri(path);
     const QByteArray query = SigV4Signer::urlQueryString(request.query);

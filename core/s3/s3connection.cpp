@@ -288,6 +288,11 @@ S3CallResult S3Connection::deleteObject(const QString &key)
     return run(S3Request::deleteObject(key));
 }
 
+S3CallResult S3Connection::listBuckets()
+{
+    return run(S3Request::listBuckets());
+}
+
 PendingS3CallPtr S3Connection::startPutObject(const QString &key, const QByteArray &body,
                                               const QMap<QString, QString> &metadata, const QString &contentType)
 {

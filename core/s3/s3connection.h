@@ -75,6 +75,7 @@ struct S3CallResult
     QStringList deleted;      // deleteObjects: keys deleted
     QList<QPair<QString, Error>> deleteFailures;  // deleteObjects: per-key errors
     QList<MultipartUploadInfo> uploads;           // listMultipartUploads
+    QList<BucketInfo> buckets;                    // listBuckets
     int attempts = 0;         // how many attempts the request took (retries + 1)
 };
 
@@ -143,6 +144,9 @@ public:
     // At most 1000 keys per call (more is an Internal error: the caller batches).
     S3CallResult deleteObjects(const QStringList &keys);
     S3CallResult deleteObject(const QString &key);
+    // The buckets the credentials own (GET / on the service endpoint, not the bucket's: the
+    // configured bucket plays no part). Many CI credentials may not: AccessDenied then.
+    S3CallResult listBuckets();
 
     // A request to another service on the same HTTP stack (S3Operation::ServiceCall: STS, the
     // container credentials endpoint), under this handle's context.

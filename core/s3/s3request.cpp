@@ -104,6 +104,7 @@ QString S3Request::operationName() const
     case S3Operation::ListObjectsV2: return QStringLiteral("ListObjectsV2");
     case S3Operation::DeleteObjects: return QStringLiteral("DeleteObjects");
     case S3Operation::DeleteObject: return QStringLiteral("DeleteObject");
+    case S3Operation::ListBuckets: return QStringLiteral("ListBuckets");
     case S3Operation::ServiceCall: return actionName.isEmpty() ? QStringLiteral("request") : actionName;
     }
     return QStringLiteral("S3");
@@ -294,6 +295,11 @@ S3Request S3Request::deleteObjects(const QStringList &keys)
 S3Request S3Request::deleteObject(const QString &key)
 {
     return makeForObject(S3Operation::DeleteObject, "DELETE", key);
+}
+
+S3Request S3Request::listBuckets()
+{
+    return make(S3Operation::ListBuckets, "GET", {});
 }
 
 } // namespace s3cache

@@ -32,6 +32,8 @@ enum class S3Operation {
     ListObjectsV2,
     DeleteObjects,
     DeleteObject,
+    // GET / on the service endpoint (Endpoint::serviceEndpoint()), not the bucket's.
+    ListBuckets,
     // Not S3: one request to another AWS-style service on the same HTTP stack (STS, the
     // container credentials endpoint). `path` is the request path, `service` the SigV4 service;
     // the answer's body lands in S3CallResult::body, also on an error.
@@ -84,6 +86,7 @@ struct S3Request
                                    const QString &delimiter);
     static S3Request deleteObjects(const QStringList &keys);
     static S3Request deleteObject(const QString &key);
+    static S3Request listBuckets();
     // A form POST (application/x-www-form-urlencoded) to "/" of a query-protocol service (STS).
     static S3Request formPost(const QString &actionName, const QString &service, const QueryItems &form);
     // A GET of `path` (with `query`) on a non-S3 endpoint, with extra headers (Authorization).

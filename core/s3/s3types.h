@@ -77,6 +77,13 @@ struct CompletedPart
     QByteArray etag;
 };
 
+// One entry of a ListBuckets answer.
+struct BucketInfo
+{
+    QString name;
+    QDateTime creationDate;  // UTC; invalid when the server leaves it out
+};
+
 struct MultipartUploadInfo
 {
     QString key;

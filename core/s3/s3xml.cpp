@@ -220,6 +220,42 @@ Result<MultipartUploadsPage> S3Xml::parseListMultipartUploads(const QByteArray &
     return page;
 }
 
+Result<QList<BucketInfo>> S3Xml::parseListBuckets(const QByteArray &xml)
+{
+    const QString document = QStringLiteral("ListBuckets");
+    QXmlStreamReader reader(xml);
+    if (Error e = openRoot(reader, xml, u"ListAllMyBucketsResult", document))
+        return e;
+    QList<BucketInfo> buckets;
+    while (reader.readNextStartElement()) {
+        if (reader.name() != u"Buckets") {
+            reader.skipCurrentElement();
+            continue;
+        }
+        while (reader.readNextStartElement()) {
+            if (reader.name() != u"Bucket") {
+                reader.skipCurrentElement();
+                continue;
+            }
+            BucketInfo bucket;
+            while (reader.readNextStartElement()) {
+                if (reader.name() == u"Name")
+                    bucket.name = reader.readElementText();
+                else if (reader.name() == u"CreationDate")
+                    bucket.creationDate = parseIsoDate(reader.readElementText());
+                else
+                    reader.skipCurrentElement();
+            }
+            if (bucket.name.isEmpty())
+                return malformed(document, QStringLiteral("a <Bucket> without <Name>"));
+            buckets.append(bucket);
+        }
+    }
+    if (reader.hasError())
+        return readerError(document, reader);
+    return buckets;
+}
+
 QByteArray S3Xml::completeMultipartUploadBody(const QList<CompletedPart> &parts)
 {
     QList<CompletedPart> sorted = parts;

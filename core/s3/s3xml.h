@@ -40,6 +40,8 @@ public:
     // <Error> document: that is returned as the error it describes (retryable when it says so).
     static Result<QByteArray> parseCompleteMultipartUpload(const QByteArray &xml);
     static Result<MultipartUploadsPage> parseListMultipartUploads(const QByteArray &xml);
+    // The buckets of a ListAllMyBucketsResult, in the server's order.
+    static Result<QList<BucketInfo>> parseListBuckets(const QByteArray &xml);
 
     static QByteArray completeMultipartUploadBody(const QList<CompletedPart> &parts);
     static QByteArray deleteObjectsBody(const QStringList &keys);

@@ -54,12 +54,16 @@
     <message numerus="yes">
         <source>%1 of %n cache(s) match, %2 of %3; %4 older than %5</source>
         <translation>
-            <numerusform>%1 of %n cache match, %2 of %3; %4 older than %5</numerusform><numerusform>%1 of %n caches match, %2 of %3; %4 older than %5</numerusform></translation>
+            <numerusform>%1 of %n cache match, %2 of %3; %4 older than %5</numerusform>
+            <numerusform>%1 of %n caches match, %2 of %3; %4 older than %5</numerusform>
+        </translation>
     </message>
     <message numerus="yes">
         <source>%n cache(s), %1; %2 older than %3</source>
         <translation>
-            <numerusform>%n cache, %1; %2 older than %3</numerusform><numerusform>%n caches, %1; %2 older than %3</numerusform></translation>
+            <numerusform>%n cache, %1; %2 older than %3</numerusform>
+            <numerusform>%n caches, %1; %2 older than %3</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -126,7 +130,9 @@ This cannot be undone; the next CI run rebuilds them.</numerusform>
     <message numerus="yes">
         <source>Copied %n line(s) to the clipboard</source>
         <translation>
-            <numerusform>Copied %n line to the clipboard</numerusform><numerusform>Copied %n lines to the clipboard</numerusform></translation>
+            <numerusform>Copied %n line to the clipboard</numerusform>
+            <numerusform>Copied %n lines to the clipboard</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -211,6 +217,31 @@ This cannot be undone; the next CI run rebuilds them.</numerusform>
             <numerusform>Deleted %n objects, freed %1.</numerusform>
         </translation>
     </message>
+    <message numerus="yes">
+        <source> Chunk area %1: %2 in packs, used by %n dedup cache(s).</source>
+        <translation>
+            <numerusform> Chunk area %1: %2 in packs, used by %n dedup cache.</numerusform><numerusform> Chunk area %1: %2 in packs, used by %n dedup caches.</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source> %n unused pack(s) (%1) would be deleted.</source>
+        <translation>
+            <numerusform> %n unused pack (%1) would be deleted.</numerusform><numerusform> %n unused packs (%1) would be deleted.</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source> %n unused pack(s) (%1) deleted.</source>
+        <translation>
+            <numerusform> %n unused pack (%1) deleted.</numerusform><numerusform> %n unused packs (%1) deleted.</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source> %n unused pack(s) (%1) would be condemned: a flush after the grace period deletes them.</source>
+        <translation>
+            <numerusform> %n unused pack (%1) would be condemned: a flush after the grace period deletes them.</numerusform><numerusform> %n unused packs (%1) would be condemned: a flush after the grace period deletes them.</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source> %n unused pack(s) (%1) condemned: a flush after the grace period deletes them.</source>
+        <translation>
+            <numerusform> %n unused pack (%1) condemned: a flush after the grace period deletes them.</numerusform><numerusform> %n unused packs (%1) condemned: a flush after the grace period deletes them.</numerusform></translation>
+    </message>
 </context>
 <context>
     <name>s3cache::JobProgressWidget</name>
@@ -234,12 +265,16 @@ This cannot be undone; the next CI run rebuilds them.</numerusform>
     <message numerus="yes">
         <source>%n job(s) still running. Quit and cancel them?</source>
         <translation>
-            <numerusform>%n job still running. Quit and cancel them?</numerusform><numerusform>%n jobs still running. Quit and cancel them?</numerusform></translation>
+            <numerusform>%n job still running. Quit and cancel them?</numerusform>
+            <numerusform>%n jobs still running. Quit and cancel them?</numerusform>
+        </translation>
     </message>
     <message numerus="yes">
         <source>Cancelling %n running job(s) before closing…</source>
         <translation>
-            <numerusform>Cancelling %n running job before closing…</numerusform><numerusform>Cancelling %n running jobs before closing…</numerusform></translation>
+            <numerusform>Cancelling %n running job before closing…</numerusform>
+            <numerusform>Cancelling %n running jobs before closing…</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -250,6 +285,11 @@ This cannot be undone; the next CI run rebuilds them.</numerusform>
             <numerusform>Connected to %1 (credentials: %2). The first listing page holds %n object.</numerusform>
             <numerusform>Connected to %1 (credentials: %2). The first listing page holds %n objects.</numerusform>
         </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n bucket(s) listed: pick one or type a name.</source>
+        <translation>
+            <numerusform>%n bucket listed: pick one or type a name.</numerusform><numerusform>%n buckets listed: pick one or type a name.</numerusform></translation>
     </message>
 </context>
 <context>

@@ -32,7 +32,8 @@ QList<TestServer> testServers(QString *error)
         const QJsonObject o = it.value().toObject();
         servers.append({it.key(), o.value(u"endpoint").toString(), o.value(u"access_key").toString(),
                         o.value(u"secret_key").toString(), o.value(u"region").toString(),
-                        o.value(u"ca_bundle").toString()});
+                        o.value(u"ca_bundle").toString(), o.value(u"nolist_access_key").toString(),
+                        o.value(u"nolist_secret_key").toString()});
     }
     if (servers.isEmpty())
         return fail(QStringLiteral("%1 lists no servers").arg(path));

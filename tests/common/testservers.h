@@ -5,7 +5,8 @@
 //                              "secret_key": "...", "region": "us-east-1", "pid": 123 }, ... } }
 // Names: "moto" (no signature checks), "moto_iam" (moto with SigV4 enforced), "s3rver",
 // "moto_tls" (moto over https; its entry adds "ca_bundle": the PEM of the CA that signed it),
-// "moto_iam" adds "role_arn" (a role its user may assume).
+// "moto_iam" adds "role_arn" (a role its user may assume) and "nolist_access_key" /
+// "nolist_secret_key" (a user that may not list buckets).
 // A test that needs a server and cannot find it fails (never skips).
 
 #include <QString>
@@ -21,6 +22,9 @@ struct TestServer
     QString secretKey;
     QString region;
     QString caBundle;  // PEM file to trust, for https servers
+    // moto_iam: a key allowed s3:* but denied s3:ListAllMyBuckets ("nolist_access_key/_secret_key")
+    QString noListAccessKey = {};
+    QString noListSecretKey = {};
     bool isValid() const { return !endpoint.isEmpty(); }
 };
 

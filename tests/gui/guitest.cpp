@@ -113,6 +113,18 @@ Error rebuildInto(ObjectStore &store, const QString &key, const QString &workspa
     return job.exec();
 }
 
+Error rebuildDedupInto(ObjectStore &store, const QString &key, const QString &workspace, const QString &chunkArea)
+{
+    RebuildOptions options;
+    options.key = key;
+    options.workspace = workspace;
+    options.mounts = {QStringLiteral("node_modules")};
+    options.archive.format = ArchiveFormat::Dedup;
+    options.chunkArea = chunkArea;
+    RebuildJob job(store, options);
+    return job.exec();
+}
+
 bool setLocalAge(const LocalStore &store, const QString &key, qint64 ageSeconds)
 {
     QFile f(store.bucketPath() + QLatin1Char('/') + key);

@@ -29,6 +29,8 @@ bool saveScreenshot(QWidget *widget, const QString &name);
 void makeWorkspace(const QString &workspace, int seed, int files);
 // Archives `workspace`'s node_modules into `key` (tar.zst, or tar.gz for a .tgz key).
 Error rebuildInto(ObjectStore &store, const QString &key, const QString &workspace);
+// The same as a dedup cache (a .dedup key) whose chunks go to `chunkArea` ("PREFIX/.chunks/").
+Error rebuildDedupInto(ObjectStore &store, const QString &key, const QString &workspace, const QString &chunkArea);
 // Backdates a local store object (its LastModified is the file's modification time).
 bool setLocalAge(const LocalStore &store, const QString &key, qint64 ageSeconds);
 // Relative path -> content (or "-> target" as stored in a link, "<dir>") of everything under `root`,

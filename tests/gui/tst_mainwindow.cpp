@@ -23,6 +23,7 @@
 #include "session.h"
 #include "spacechart.h"
 
+#include "cache/dedupformat.h"
 #include "cache/lastused.h"
 #include "util/platform.h"
 #include "cache/rebuildjob.h"
@@ -32,6 +33,8 @@
 #include <QAbstractSpinBox>
 #include <QClipboard>
 #include <QHeaderView>
+#include <QKeyEvent>
+#include <QKeySequence>
 #include <QMenu>
 #include <QSortFilterProxyModel>
 #include <QTableView>
@@ -519,6 +522,63 @@ private slots:
         closeWindow(w);
     }
 
+    // Issue 17: the GUI's flush collects the dedup chunk area of the prefix it flushes, as the
+    // CLI's does: two dedup caches under "dd/" share "dd/.chunks/"; flushing "dd/" deletes the
+    // old one and condemns the packs only it used (older than the 6 h grace period).
+    void ageFlushCollectsTheChunkArea()
+    {
+        LocalStore s = store();
+        const QString area = QStringLiteral("dd/.chunks/");
+        const QString oldKey = QStringLiteral("dd/acme/api/cache.dedup");
+        const QString newKey = QStringLiteral("dd/acme/web/cache.dedup");
+        for (const auto &[key, ws] : {std::pair{oldKey, QStringLiteral("api")}, std::pair{newKey, QStringLiteral("web")}}) {
+            const Error e = test::rebuildDedupInto(s, key, workspace(ws), area);
+            QVERIFY2(!e, qPrintable(e.toString()));
+        }
+        QVERIFY(test::setLocalAge(s, oldKey, 30 * kDay));
+        const QDir packs(s.bucketPath() + QLatin1Char('/') + area + QStringLiteral("packs"));
+        QVERIFY(!packs.entryList(QDir::Files).isEmpty());
+        for (const QString &pack : packs.entryList(QDir::Files))
+            QVERIFY(test::setLocalAge(s, area + QStringLiteral("packs/") + pack, 2 * kDay));
+
+        auto w = openConnected();
+        QVERIFY(w->bucketView()->select(QStringLiteral("dd/")));
+        w->actions()->flush()->trigger();
+        FlushDialog *dialog = w->actions()->flushDialog();
+        QVERIFY(dialog);
+        QCOMPARE(dialog->prefixEdit()->text(), QStringLiteral("dd/"));
+        QCOMPARE(dialog->options().chunkArea, area);
+        QSignalSpy previewed(dialog, &FlushDialog::previewFinished);
+        dialog->previewButton()->click();
+        QVERIFY(previewed.wait(30000));
+        QVERIFY2(dialog->resultText().startsWith(QStringLiteral("1 of 2 caches would be deleted")), qPrintable(dialog->resultText()));
+        QVERIFY2(dialog->resultText().contains(QStringLiteral("Chunk area dd/.chunks/: ")), qPrintable(dialog->resultText()));
+        QVERIFY2(dialog->resultText().contains(QStringLiteral("used by 2 dedup caches.")), qPrintable(dialog->resultText()));
+        // The preview reads the area as it is: the old cache still uses its packs.
+        QVERIFY(!QFileInfo::exists(s.bucketPath() + QLatin1Char('/') + Dedup::condemnedKey(area)));  // a preview writes nothing
+
+        QSignalSpy flushed(dialog, &FlushDialog::flushFinished);
+        dialog->runButton()->click();
+        QVERIFY(flushed.wait(30000));
+        QVERIFY2(dialog->resultText().startsWith(QStringLiteral("Deleted 1 object,")), qPrintable(dialog->resultText()));
+        QVERIFY2(dialog->resultText().contains(QStringLiteral("Chunk area dd/.chunks/: ")), qPrintable(dialog->resultText()));
+        QVERIFY2(dialog->resultText().contains(QStringLiteral("used by 1 dedup cache.")), qPrintable(dialog->resultText()));
+        QVERIFY2(dialog->resultText().contains(QStringLiteral(" 0 unused packs (0 B) deleted.")), qPrintable(dialog->resultText()));
+        QVERIFY2(dialog->resultText().contains(QStringLiteral("condemned: a flush after the grace period deletes them")),
+                 qPrintable(dialog->resultText()));
+        // The old cache's packs are on the condemned list: the next flush after the grace deletes them.
+        QVERIFY(QFileInfo::exists(s.bucketPath() + QLatin1Char('/') + Dedup::condemnedKey(area)));
+        QVERIFY(s.head(newKey).ok());
+        QCOMPARE(s.head(oldKey).error().kind(), ErrorKind::NotFound);
+        // The job list's outcome line says it too.
+        QTRY_VERIFY(!w->jobPanel()->rows().isEmpty() && w->jobPanel()->rows().first()->isFinished());
+        QVERIFY2(w->jobPanel()->rows().first()->statusText().contains(QStringLiteral("Chunk area dd/.chunks/: ")),
+                 qPrintable(w->jobPanel()->rows().first()->statusText()));
+        QVERIFY(test::saveScreenshot(dialog, QStringLiteral("flush-chunks")));
+        dialog->close();
+        closeWindow(w);
+    }
+
     void cancelHeldRestoreLeavesTheFolderAsItWas()
     {
         auto w = openConnected();
@@ -775,17 +835,42 @@ private slots:
     }
 
     // Issue 17, bug 4: Ctrl+E edits the profile at once, even with the focus in the filter.
+    // Issue 17, bug 4: Ctrl+E at start did nothing, because the focused filter field took it as
+    // end-of-line. QLineEdit only does that where the platform's key scheme binds Ctrl+E to
+    // MoveToEndOfLine (X11, KDE, GNOME, macOS); the offscreen platform's default scheme does
+    // not, so there the field is made to claim Ctrl+E as such a line edit does (it accepts the
+    // ShortcutOverride). The window's shortcut must win either way.
     void ctrlEEditsTheProfileFromTheFilter()
     {
         auto w = openConnected();
         QVERIFY(QTest::qWaitForWindowActive(w.get()));
-        QVERIFY(!w->bucketView()->filterEdit()->hasFocus());  // the list has it at start
+        QLineEdit *filter = w->bucketView()->filterEdit();
+        QVERIFY(!filter->hasFocus());  // the list has it at start
+        const QKeySequence ctrlE(Qt::CTRL | Qt::Key_E);
+        struct ClaimsCtrlE : QObject
+        {
+            bool eventFilter(QObject *, QEvent *event) override
+            {
+                if (event->type() == QEvent::ShortcutOverride) {
+                    const auto *key = static_cast<QKeyEvent *>(event);
+                    if (key->key() == Qt::Key_E && key->modifiers() == Qt::ControlModifier)
+                        event->accept();  // as QLineEdit does for MoveToEndOfLine; BucketView's filter comes after
+                }
+                return false;
+            }
+        } claims;
+        if (!QKeySequence::keyBindings(QKeySequence::MoveToEndOfLine).contains(ctrlE))
+            filter->installEventFilter(&claims);  // installed last: runs before BucketView's own filter
         w->bucketView()->focusFilter();
-        QTRY_VERIFY(w->bucketView()->filterEdit()->hasFocus());
-        QTest::keyClick(w->bucketView()->filterEdit(), Qt::Key_E, Qt::ControlModifier);
+        QTRY_VERIFY(filter->hasFocus());
+        filter->setText(QStringLiteral("web"));
+        filter->setCursorPosition(0);
+        QTest::keyClick(filter, Qt::Key_E, Qt::ControlModifier);
         QTRY_VERIFY(w->connectionBar()->dialog());
         QCOMPARE(w->connectionBar()->dialog()->nameEdit()->text(), QStringLiteral("local"));
+        QCOMPARE(filter->cursorPosition(), 0);  // not taken as end-of-line
         w->connectionBar()->dialog()->reject();
+        filter->removeEventFilter(&claims);
         closeWindow(w);
     }
 

@@ -198,6 +198,62 @@ private slots:
         closeWindow(next);
     }
 
+    // The bucket picker: "List buckets" fills the editable combo from ListBuckets, on a worker
+    // thread (the dialog answers meanwhile); with keys that may not list buckets (moto_iam's
+    // s3cache-nolist user), the note says so and the typed name stays usable.
+    void bucketPickerOffersTheServersBuckets()
+    {
+        ProfileStore store(m_settings.get(), QStringLiteral("s3cache-gui-test"));
+        ConnectionProfile blank;
+        blank.server = m_moto.endpoint;
+        blank.region = m_moto.region;
+        blank.credentials = CredentialMode::AccessKey;
+        blank.accessKey = m_moto.accessKey;
+        ProfileDialog dialog(&store, blank);
+        dialog.show();
+        QVERIFY(dialog.bucketCombo()->isEditable());
+        QVERIFY(dialog.bucketEdit()->text().isEmpty());
+        dialog.secretKeyEdit()->setText(m_moto.secretKey);
+        QSignalSpy listed(&dialog, &ProfileDialog::bucketsListed);
+        dialog.listBucketsButton()->click();
+        QVERIFY(listed.isEmpty());  // asynchronous: the click returns before the answer
+        QVERIFY(listed.wait(60000));
+        QVERIFY2(listed.first().first().toBool(), qPrintable(dialog.bucketNote()->text()));
+        QStringList offered;
+        for (int i = 0; i < dialog.bucketCombo()->count(); ++i)
+            offered << dialog.bucketCombo()->itemText(i);
+        QVERIFY2(offered.contains(m_bucket), qPrintable(offered.join(u' ')));
+        QCOMPARE(offered, [&] { QStringList sorted = offered; sorted.sort(); return sorted; }());
+        QCOMPARE(dialog.profile().bucket, offered.first());  // the empty field took the first one
+        QVERIFY2(dialog.bucketNote()->text().contains(QStringLiteral("listed")), qPrintable(dialog.bucketNote()->text()));
+        dialog.bucketCombo()->setCurrentIndex(int(offered.indexOf(m_bucket)));
+        QCOMPARE(dialog.profile().bucket, m_bucket);
+        QVERIFY(test::saveScreenshot(&dialog, QStringLiteral("s3-profile-buckets")));
+
+        QString error;
+        const test::TestServer iam = test::testServer(QStringLiteral("moto_iam"), &error);
+        QVERIFY2(iam.isValid(), qPrintable(error));
+        QVERIFY(!iam.noListAccessKey.isEmpty());
+        ConnectionProfile scoped = blank;
+        scoped.server = iam.endpoint;
+        scoped.accessKey = iam.noListAccessKey;
+        scoped.bucket = QStringLiteral("typed-bucket");
+        ProfileDialog denied(&store, scoped);
+        denied.show();
+        denied.secretKeyEdit()->setText(iam.noListSecretKey);
+        QSignalSpy deniedListed(&denied, &ProfileDialog::bucketsListed);
+        denied.listBucketsButton()->click();
+        QVERIFY(deniedListed.wait(60000));
+        QCOMPARE(deniedListed.first().first().toBool(), false);
+        QVERIFY2(denied.bucketNote()->text().contains(QStringLiteral("may not list buckets (AccessDenied)")),
+                 qPrintable(denied.bucketNote()->text()));
+        QVERIFY(denied.bucketNote()->isVisible());
+        QVERIFY(denied.bucketCombo()->isEditable());
+        QCOMPARE(denied.bucketCombo()->count(), 0);
+        QCOMPARE(denied.profile().bucket, QStringLiteral("typed-bucket"));
+        QVERIFY(test::saveScreenshot(&denied, QStringLiteral("s3-profile-buckets-denied")));
+    }
+
     void testConnectionShowsTheServersError_data()
     {
         QTest::addColumn<QString>("server");

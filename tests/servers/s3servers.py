@@ -9,7 +9,9 @@ Servers (the JSON contract is documented in tests/common/testservers.h):
   moto_iam  moto_server with IAM enforcement: INITIAL_NO_AUTH_ACTION_COUNT lets this script
             create an IAM user (allowed s3:* and sts:AssumeRole), a role it may assume (the
             same; its ARN is in "role_arn") and an access key first; from then on every request must
-            carry a valid SigV4 signature of that key or of the role's STS-issued keys
+            carry a valid SigV4 signature of that key or of the role's STS-issued keys; a second
+            user, allowed s3:* but denied s3:ListAllMyBuckets (CI keys scoped to their bucket), has
+            its key in "nolist_access_key" / "nolist_secret_key"
   moto_tls  moto_server over https with a certificate from a throw-away CA (its PEM is in
             "ca_bundle"), to test TLS verification
   s3rver    the npm package s3rver (pinned in tests/package.json), key pair S3RVER/S3RVER
@@ -35,9 +37,10 @@ import urllib.request
 TESTS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REGION = "us-east-1"
 STARTUP_TIMEOUT = 60
-# create_user, put_user_policy, create_role, put_role_policy, create_access_key: the requests
-# moto_iam serves unauthenticated.
-IAM_SETUP_ACTIONS = 5
+# create_user, put_user_policy, create_role, put_role_policy, create_access_key, then the
+# no-ListBuckets user's create_user, put_user_policy, create_access_key: the requests moto_iam
+# serves unauthenticated.
+IAM_SETUP_ACTIONS = 8
 # The role the user may assume (tests/e2e/test_credentials.py: profile role_arn + source_profile).
 IAM_ROLE_NAME = "s3cache-ci"
 MARKER_ENV = "S3CACHE_TEST_SERVER"  # set in each server's environment, checked before killing
@@ -234,6 +237,15 @@ def setup_iam(server):
     key = iam.create_access_key(UserName="s3cache-test")["AccessKey"]
     server.access_key = key["AccessKeyId"]
     server.secret_key = key["SecretAccessKey"]
+    # Keys that may use buckets but not list them (the GUI's bucket picker must say so).
+    iam.create_user(UserName="s3cache-nolist")
+    iam.put_user_policy(UserName="s3cache-nolist", PolicyName="s3-no-list", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "s3:*", "Resource": "*"},
+            {"Effect": "Deny", "Action": "s3:ListAllMyBuckets", "Resource": "*"}]}))
+    nolist = iam.create_access_key(UserName="s3cache-nolist")["AccessKey"]
+    server.extra["nolist_access_key"] = nolist["AccessKeyId"]
+    server.extra["nolist_secret_key"] = nolist["SecretAccessKey"]
 
     # Enforcement must now be on: the new key works, a wrong secret does not.
     client("s3", server.access_key, server.secret_key).list_buckets()
@@ -245,6 +257,14 @@ def setup_iam(server):
                              "expected SignatureDoesNotMatch")
     else:
         raise StartError("moto_iam accepted a wrong secret: IAM enforcement is not on")
+    try:
+        client("s3", nolist["AccessKeyId"], nolist["SecretAccessKey"]).list_buckets()
+    except botocore.exceptions.ClientError as e:
+        if e.response["Error"]["Code"] != "AccessDenied":
+            raise StartError(f"moto_iam refused ListBuckets to s3cache-nolist with {e.response['Error']['Code']}, "
+                             "expected AccessDenied")
+    else:
+        raise StartError("moto_iam let s3cache-nolist list buckets: its Deny is not enforced")
 
 
 def start_s3rver(workdir):

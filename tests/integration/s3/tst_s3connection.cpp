@@ -150,6 +150,9 @@ private slots:
     void abortMultipartUpload();
     void listingPagesAndBatchDelete_data() { addServerColumn(allServers); }
     void listingPagesAndBatchDelete();
+    void listBuckets_data() { addServerColumn(allServers); }
+    void listBuckets();
+    void listBucketsDenied();
     void missingBucketAndKey_data() { addServerColumn(allServers); }
     void missingBucketAndKey();
     void authFailures_data();
@@ -456,6 +459,41 @@ void TestS3Connection::listingPagesAndBatchDelete()
     QVERIFY(after.list.objects.isEmpty());
     QVERIFY(!after.list.truncated);
     QCOMPARE(f.s3->listObjectsV2(u"other"_s).list.objects.size(), 3);
+}
+
+// ListBuckets goes to the service endpoint, whatever bucket the connection is for (even one
+// that does not exist), and names the buckets the credentials own.
+void TestS3Connection::listBuckets()
+{
+    QFETCH(QString, server);
+    Fixture f = open(server);
+    QVERIFY2(f.s3, qPrintable(f.error));
+    const QString other = test::uniqueBucketName(u"other"_s);
+    S3Connection elsewhere(configFor(f.server, other));  // never created
+    const S3CallResult result = elsewhere.listBuckets();
+    VERIFY_OK(result);
+    const auto it = std::find_if(result.buckets.begin(), result.buckets.end(),
+                                 [&](const BucketInfo &b) { return b.name == f.bucket; });
+    QVERIFY2(it != result.buckets.end(), qPrintable(f.bucket));
+    QVERIFY(it->creationDate.isValid());
+    QVERIFY(std::none_of(result.buckets.begin(), result.buckets.end(), [&](const BucketInfo &b) { return b.name == other; }));
+}
+
+// Keys scoped to buckets (s3:ListAllMyBuckets denied): the server's AccessDenied, not an empty list.
+void TestS3Connection::listBucketsDenied()
+{
+    QString error;
+    const test::TestServer server = test::testServer(u"moto_iam"_s, &error);
+    QVERIFY2(server.isValid(), qPrintable(error));
+    QVERIFY2(!server.noListAccessKey.isEmpty(), "moto_iam has no nolist_access_key (tests/servers/s3servers.py)");
+    S3ClientConfig config = configFor(server, test::uniqueBucketName(u"nolist"_s));
+    config.credentials = {server.noListAccessKey, server.noListSecretKey, {}, u"test server"_s};
+    const S3CallResult result = S3Connection(config).listBuckets();
+    QCOMPARE(result.error.code(), u"AccessDenied"_s);
+    QCOMPARE(result.error.kind(), ErrorKind::AccessDenied);
+    QCOMPARE(result.error.httpStatus(), 403);
+    QVERIFY2(result.error.message().startsWith(u"ListBuckets http://"_s), qPrintable(result.error.message()));
+    QVERIFY(result.buckets.isEmpty());
 }
 
 void TestS3Connection::missingBucketAndKey()

@@ -2,6 +2,7 @@
 // removals, and the numbers behind the GUI's charts and delete confirmation. The observer
 // protocol is checked against the tree itself, since a Qt model relies on it row for row.
 #include "cache/bucketsummary.h"
+#include "cache/cachekey.h"
 
 #include <QTest>
 
@@ -237,32 +238,37 @@ private slots:
         QCOMPARE(keys, (QStringList{QStringLiteral("o/r/a"), QStringLiteral("o/r/b"), QStringLiteral("o/s/a")}));
     }
 
-    void spaceByRepository()
+    // The one "space by repository": cachekey.h's, where a repository is the key's org/repo and
+    // its branch folders count with it (issue 17: acme/mobile/npm-feature is acme/mobile's).
+    void spaceByKeyRepository()
     {
         BucketSummary s;
         s.addObjects({object(QStringLiteral("ci/acme/web/archive.tar.zst"), 500, 0),
                       object(QStringLiteral("ci/acme/web/archive.tgz"), 100, 0),
                       object(QStringLiteral("ci/acme/api/archive.tar.zst"), 300, 0),
-                      object(QStringLiteral("ci/beta/app/archive.tar.zst"), 50, 0),
+                      object(QStringLiteral("ci/acme/mobile/archive.tar.zst"), 40, 0),
+                      object(QStringLiteral("ci/acme/mobile/npm-feature/archive.tar.zst"), 45, 0),
                       object(QStringLiteral("ci/beta/lib/archive.tar.zst"), 20, 0),
                       object(QStringLiteral("loose.tar"), 10, 0)});
-        const QList<SpaceShare> top = BucketSummary::spaceByRepository(s.root(), 3);
+        const QList<SpaceShare> top = s3cache::spaceByKeyRepository(s.root(), 3);
         QCOMPARE(top.size(), 4);
         QCOMPARE(top[0].label, QStringLiteral("ci/acme/web"));
         QCOMPARE(top[0].bytes, 600);
         QCOMPARE(top[0].objects, 2);
         QCOMPARE(top[1].label, QStringLiteral("ci/acme/api"));
-        QCOMPARE(top[2].label, QStringLiteral("ci/beta/app"));
+        QCOMPARE(top[2].label, QStringLiteral("ci/acme/mobile"));
+        QCOMPARE(top[2].bytes, 85);
+        QCOMPARE(top[2].objects, 2);
         QCOMPARE(top[3].label, QStringLiteral("other"));
         QCOMPARE(top[3].bytes, 30);  // ci/beta/lib + the bucket root's object
         QCOMPARE(top[3].objects, 2);
 
-        const QList<SpaceShare> all = BucketSummary::spaceByRepository(s.root(), 10);
+        const QList<SpaceShare> all = s3cache::spaceByKeyRepository(s.root(), 10);
         QCOMPARE(all.size(), 5);
         QCOMPARE(all.last().label, QStringLiteral("(bucket root)"));
-        const QList<SpaceShare> beta = BucketSummary::spaceByRepository(s.find(QStringLiteral("ci/beta/")), 10);
-        QCOMPARE(beta.size(), 2);
-        QCOMPARE(beta[0].label, QStringLiteral("ci/beta/app"));
+        const QList<SpaceShare> acme = s3cache::spaceByKeyRepository(s.find(QStringLiteral("ci/acme/")), 10);
+        QCOMPARE(acme.size(), 3);
+        QCOMPARE(acme[0].label, QStringLiteral("ci/acme/web"));
     }
 
     void ageHistogram_data()

@@ -2,6 +2,7 @@
 // proof that the store answers, on the embedded local store. Against real servers: see
 // tests/gui/tst_mainwindow_s3.cpp.
 #include "cache/connectjob.h"
+#include "cache/listbucketsjob.h"
 #include "cache/localstore.h"
 
 #include <QDir>
@@ -221,6 +222,31 @@ private slots:
         QVERIFY(e.message().contains(missing));
         QVERIFY(!job.result().spec);
         QVERIFY(!QFileInfo::exists(missing));  // a failed test-connection creates nothing
+    }
+
+    // The bucket picker on a local store: its buckets are the root's folders, sorted; the
+    // profile needs no bucket (nor name) yet.
+    void listBucketsOfLocalStore()
+    {
+        QTemporaryDir dir;
+        for (const QString &name : {QStringLiteral("zeta"), QStringLiteral("alpha"), QStringLiteral("mid")})
+            QVERIFY(QDir(dir.path()).mkdir(name));
+        QFile loose(dir.filePath(QStringLiteral("not-a-bucket.txt")));
+        QVERIFY(loose.open(QIODevice::WriteOnly));
+        ConnectionProfile p = profile(QUrl::fromLocalFile(dir.path()).toString());
+        p.name.clear();
+        p.bucket.clear();
+        ListBucketsJob job(p, QString(), emptyEnv(), dir.path());
+        QVERIFY2(!job.exec(), qPrintable(job.error().toString()));
+        QStringList names;
+        for (const BucketInfo &b : job.buckets())
+            names << b.name;
+        QCOMPARE(names, (QStringList{QStringLiteral("alpha"), QStringLiteral("mid"), QStringLiteral("zeta")}));
+
+        ListBucketsJob missing(profile(QUrl::fromLocalFile(dir.filePath(QStringLiteral("gone"))).toString()), QString(),
+                               emptyEnv(), dir.path());
+        QCOMPARE(missing.exec().code(), QStringLiteral("NoSuchDirectory"));
+        QVERIFY(missing.buckets().isEmpty());
     }
 
     void cancelledConnectSendsNothing()

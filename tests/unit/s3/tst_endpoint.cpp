@@ -26,6 +26,8 @@ private slots:
     void describe();
     void accelerate_data();
     void accelerate();
+    void serviceEndpoint_data();
+    void serviceEndpoint();
 };
 
 void TestEndpoint::resolve_data()
@@ -319,6 +321,38 @@ void TestEndpoint::accelerate()
     QCOMPARE(endpoint->region, server.contains(u"west"_s) ? (server.contains(u"eu-west-1"_s) ? u"eu-west-1"_s : u"us-west-2"_s)
                                                           : u"eu-central-1"_s);
     QVERIFY2(endpoint->describe().contains(u"virtual-host, transfer acceleration"_s), qPrintable(endpoint->describe()));
+}
+
+void TestEndpoint::serviceEndpoint_data()
+{
+    QTest::addColumn<QString>("server");
+    QTest::addColumn<QString>("bucket");
+    QTest::addColumn<QString>("accelerateHost");
+    QTest::addColumn<QString>("url");  // where ListBuckets goes
+
+    QTest::newRow("aws-virtual-host") << QString() << u"ci-cache"_s << QString() << u"https://s3.eu-west-1.amazonaws.com/"_s;
+    QTest::newRow("aws-dotted-path-style") << QString() << u"ci.cache"_s << QString() << u"https://s3.eu-west-1.amazonaws.com/"_s;
+    QTest::newRow("bucket-in-host") << u"ci-cache.s3.eu-west-1.amazonaws.com"_s << u"ci-cache"_s << QString()
+                                    << u"https://s3.eu-west-1.amazonaws.com/"_s;
+    QTest::newRow("accelerated") << QString() << u"ci-cache"_s << u"s3-accelerate.amazonaws.com"_s
+                                 << u"https://s3.eu-west-1.amazonaws.com/"_s;
+    QTest::newRow("minio") << u"http://127.0.0.1:9000"_s << u"ci-cache"_s << QString() << u"http://127.0.0.1:9000/"_s;
+}
+
+void TestEndpoint::serviceEndpoint()
+{
+    QFETCH(QString, server);
+    QFETCH(QString, bucket);
+    QFETCH(QString, accelerateHost);
+    QFETCH(QString, url);
+    EndpointOptions options{server, bucket, u"eu-west-1"_s, {}, {}};
+    options.accelerateHost = accelerateHost;
+    const Result<Endpoint> endpoint = resolveEndpoint(options);
+    QVERIFY2(endpoint.ok(), qPrintable(endpoint.error().toString()));
+    const Endpoint service = endpoint->serviceEndpoint();
+    QCOMPARE(service.objectUrl(QString()).toString(), url);
+    QCOMPARE(service.requestPath(QString()), u"/"_s);
+    QCOMPARE(service.region, u"eu-west-1"_s);
 }
 
 QTEST_GUILESS_MAIN(TestEndpoint)
