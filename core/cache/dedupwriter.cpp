@@ -1,6 +1,9 @@
 #include "dedupwriter.h"
 
+#include "util/log.h"
 #include "util/sha256.h"
+
+#include <QElapsedTimer>
 
 #include <future>
 
@@ -17,10 +20,12 @@ struct DedupWriter::Task
 };
 
 DedupWriter::DedupWriter(ObjectStore &store, QString area, const KnownChunks &known, int level)
-    : m_store(store), m_area(std::move(area)), m_known(known), m_level(level), m_chunker(Dedup::chunkLimits()),
+    : m_store(store), m_area(std::move(area)), m_known(known), m_level(level == -1 ? 3 : level), m_chunker(Dedup::chunkLimits()),
       m_maxInflight(std::max(1, QThread::idealThreadCount()) + 2)
 {
     m_pool.setMaxThreadCount(std::max(1, QThread::idealThreadCount()));
+    if (level == -1)
+        m_adaptive.emplace(this);
     for (int i = 0; i < kUploaders; ++i)
         m_uploaders.emplace_back([this] { uploadLoop(); });
     open(QIODevice::WriteOnly);
@@ -172,6 +177,10 @@ void DedupWriter::submit(QByteArray raw)
         if (!retireOldest())
             return;
     }
+    if (m_adaptive) {
+        if (const std::optional<int> level = m_adaptive->consumed(raw.size()))
+            m_level = *level;
+    }
     auto task = std::make_shared<Task>();
     task->raw = std::move(raw);
     m_inflight.push_back(task);
@@ -256,7 +265,10 @@ void DedupWriter::closePack()
     m_newPackHashes << hash;
     std::unique_lock lock(m_mutex);
     // Handed to a free uploader: the next pack fills while up to kUploaders go up.
+    QElapsedTimer waited;
+    waited.start();
     m_cv.wait(lock, [this] { return m_busyUploaders + qsizetype(m_uploads.size()) < kUploaders || m_uploadError; });
+    m_blockedNs += waited.nsecsElapsed();
     m_uploads.emplace_back(Dedup::packKey(m_area, hash), std::move(m_pack));
     m_pack = QByteArray();
     lock.unlock();
@@ -288,6 +300,12 @@ void DedupWriter::uploadLoop()
         lock.unlock();
         m_cv.notify_all();
     }
+}
+
+OutputPressureSample DedupWriter::outputPressure() const
+{
+    const std::lock_guard lock(m_mutex);
+    return {int(m_busyUploaders + qsizetype(m_uploads.size())), kUploaders, m_blockedNs};
 }
 
 bool DedupWriter::fail(const Error &error)
@@ -324,6 +342,9 @@ Error DedupWriter::finish()
     if (Error e = pendingError())
         return e;
 
+    if (m_adaptive)
+        Log::info(QStringLiteral("zstd level of new chunks adapted to the pack uploads %1 times; MiB per level: %2")
+                      .arg(m_adaptive->changes()).arg(m_adaptive->summary()));
     m_manifest.area = m_area;
     for (const PendingEntry &entry : std::as_const(m_entries)) {
         ChunkLocation where = entry.where;

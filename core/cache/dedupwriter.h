@@ -23,6 +23,8 @@
 #include "objectstore.h"
 #include "streammap.h"
 
+#include "archive/adaptivelevel.h"
+
 #include <QSet>
 #include <QThreadPool>
 
@@ -46,7 +48,7 @@ struct DedupStats
     qint64 entriesLeftOut = 0;   // entries never read
 };
 
-class DedupWriter : public ObjectStream, public TarEntryObserver
+class DedupWriter : public ObjectStream, public TarEntryObserver, public OutputPressure
 {
     Q_OBJECT
 public:
@@ -75,6 +77,9 @@ public:
 
     bool beginEntry(qsizetype index) override;
     void endEntries() override;
+    // The pack uploads, for the adaptive level: with the default level (-1), new chunks are
+    // compressed at 1..7 as the uploads keep up or fall behind, like a .tar.zst to S3.
+    OutputPressureSample outputPressure() const override;
 
 protected:
     qint64 readData(char *, qint64) override { return -1; }
@@ -106,7 +111,8 @@ private:
     ObjectStore &m_store;
     QString m_area;
     const KnownChunks &m_known;
-    int m_level;
+    std::atomic<int> m_level;
+    std::optional<AdaptiveLevel> m_adaptive;
     Chunker m_chunker;
 
     QByteArray m_buffer;
@@ -136,11 +142,12 @@ private:
     QByteArray m_pack;                  // the open pack
 
     // upload thread
-    std::mutex m_mutex;
+    mutable std::mutex m_mutex;
     std::condition_variable m_cv;
     std::deque<std::pair<QString, QByteArray>> m_uploads;
     bool m_closing = false;
     qsizetype m_busyUploaders = 0;
+    qint64 m_blockedNs = 0;  // closePack() waiting for a free uploader
     Error m_uploadError;
     std::vector<std::thread> m_uploaders;
 
