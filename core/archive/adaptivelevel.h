@@ -4,7 +4,7 @@
 // compressor is the bottleneck and the level goes down; while the writer blocks waiting for the
 // upload queue, the network is the bottleneck and the level goes up (fewer bytes to send for CPU
 // that would otherwise idle). Only used when the user left compression_level at its default; an
-// explicit level is always fixed. zstd applies a new level from its next job on (4 MiB of input)
+// explicit level is always fixed. zstd applies a new level from its next job on (2 MiB of input)
 // without changing the window, so the frame stays one valid frame that any zstd decodes.
 
 #include "outputpressure.h"
@@ -23,7 +23,7 @@ struct AdaptiveLevelPolicy
     int minLevel = 1;
     int maxLevel = 7;      // level 7's match tables are ~6 MiB a zstd worker, level 9's ~12 MiB
     int startLevel = 3;    // the codec default, as with a fixed level
-    qint64 intervalBytes = 8 * 1024 * 1024;  // input between two decisions (two zstd jobs)
+    qint64 intervalBytes = 8 * 1024 * 1024;  // input between two decisions (four zstd jobs)
     double blockedShare = 0.05;  // blocked for more than this share of an interval: network-bound
 };
 

@@ -5,7 +5,8 @@
 //  - writes: the stream is cut into parts uploaded in parallel (bounded window); a stream that
 //    ends before the first part is full becomes a single PutObject; commit() completes the
 //    multipart upload, abort() or any error aborts it so no orphaned parts are left.
-// Memory is bounded by (window + 1) x part/chunk size whatever the object size.
+// Memory is bounded by (window + 1) x part/chunk size whatever the object size: 5 x 8 MiB up,
+// 3 x 16 MiB down (bench/README.md, Memory).
 
 #include "objectstore.h"
 
@@ -18,7 +19,8 @@ struct TransferTuning
     qint64 partSize = 8 * 1024 * 1024;       // first part size; grows to stay within 10,000 parts
     int uploadWindow = 4;                    // parts in flight
     qint64 chunkSize = 16 * 1024 * 1024;     // ranged GET size (fewer requests; some servers re-read per range)
-    int downloadWindow = 3;                  // chunks in flight
+    int downloadWindow = 2;                  // chunks in flight: 2 keep loopback servers busy; 3 cost
+                                             // 16 MiB more RSS for no speed (8 MiB x 4 doubled moto's time)
 };
 
 class S3Store : public ObjectStore
