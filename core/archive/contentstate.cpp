@@ -94,23 +94,6 @@ FileStamp FileStamp::of(const struct stat &st)
     return {quint64(st.st_dev), quint64(st.st_ino), qint64(st.st_size), nanoseconds(st.st_mtim), nanoseconds(st.st_ctim)};
 }
 
-QByteArray digestHex(const Digest &digest)
-{
-    return QByteArray(digest.data(), DigestSize).toHex();
-}
-
-std::optional<Digest> digestFromHex(QByteArrayView hex)
-{
-    if (hex.size() != 2 * DigestSize)
-        return std::nullopt;
-    const QByteArray raw = QByteArray::fromHex(hex.toByteArray());
-    if (raw.size() != DigestSize || raw.toHex() != hex)
-        return std::nullopt;
-    Digest d;
-    memcpy(d.data(), raw.constData(), DigestSize);
-    return d;
-}
-
 QString ContentState::fileName()
 {
     return reservedPrefix() + QStringLiteral("state");
@@ -140,13 +123,14 @@ std::optional<Digest> ContentState::find(QByteArrayView path, const FileStamp &s
 {
     Q_ASSERT(m_sorted == m_records.size());
     const Record *r = lookup(path);
-    if (!r || !(r->stamp == stamp))
+    if (!r || r->pathLength & RemovedBit || !(r->stamp == stamp))
         return std::nullopt;
     return r->digest;
 }
 
 void ContentState::insert(QByteArrayView path, const FileStamp &stamp, const Digest &digest)
 {
+    Q_ASSERT(path.size() < qsizetype(RemovedBit));
     Record r;
     r.pathOffset = quint32(m_paths.size());
     r.pathLength = quint32(path.size());
@@ -156,34 +140,38 @@ void ContentState::insert(QByteArrayView path, const FileStamp &stamp, const Dig
     m_records.append(r);
 }
 
+void ContentState::remove(QByteArrayView path)
+{
+    insert(path, FileStamp{}, Digest{});
+    m_records.last().pathLength |= RemovedBit;
+    ++m_removed;
+}
+
 void ContentState::finish()
 {
-    bool ordered = true;  // the common case after decode() or an earlier finish(): nothing to do
+    bool ordered = m_removed == 0;  // the common case after decode() or an earlier finish(): nothing to do
     for (qsizetype i = m_sorted; i < m_records.size() && ordered; ++i)
         ordered = i == 0 || pathOf(m_records.at(i - 1)) < pathOf(m_records.at(i));
     if (ordered) {
         m_sorted = m_records.size();
         return;
     }
-    // Stable, so that of several records for one path the last inserted comes last.
-    std::stable_sort(m_records.begin(), m_records.end(),
-                     [this](const Record &a, const Record &b) { return pathOf(a) < pathOf(b); });
-    QList<Record> unique;
-    unique.reserve(m_records.size());
-    QByteArray paths;
-    paths.reserve(m_paths.size());
+    // In place (a restore's log holds a record per file): paths are appended in the order of the
+    // inserts, so ordering ties by offset puts the last insert of a path last, as a stable sort would.
+    std::sort(m_records.begin(), m_records.end(), [this](const Record &a, const Record &b) {
+        const QByteArrayView pa = pathOf(a), pb = pathOf(b);
+        return pa < pb || (pa == pb && a.pathOffset < b.pathOffset);
+    });
+    qsizetype kept = 0;
     for (qsizetype i = 0; i < m_records.size(); ++i) {
-        if (i + 1 < m_records.size() && pathOf(m_records.at(i)) == pathOf(m_records.at(i + 1)))
-            continue;  // replaced by a later insert
-        Record r = m_records.at(i);
-        const QByteArrayView path = pathOf(r);
-        r.pathOffset = quint32(paths.size());
-        paths.append(path);
-        unique.append(r);
+        const Record &r = m_records.at(i);
+        if ((i + 1 < m_records.size() && pathOf(r) == pathOf(m_records.at(i + 1))) || r.pathLength & RemovedBit)
+            continue;  // replaced by a later insert, or removed
+        m_records[kept++] = r;
     }
-    m_records = std::move(unique);
-    m_paths = std::move(paths);
-    m_sorted = m_records.size();
+    m_records.resize(kept);  // the arena keeps the bytes of the dropped paths until the next decode()
+    m_sorted = kept;
+    m_removed = 0;
 }
 
 bool ContentState::operator==(const ContentState &other) const
@@ -201,7 +189,7 @@ bool ContentState::operator==(const ContentState &other) const
 
 QByteArray ContentState::encode() const
 {
-    Q_ASSERT(m_sorted == m_records.size());
+    Q_ASSERT(m_sorted == m_records.size() && m_removed == 0);
     QByteArray out;
     out.reserve(32 + m_records.size() * 48 + m_paths.size() / 3);
     out.append(Magic, MagicSize);
@@ -228,7 +216,8 @@ QByteArray ContentState::encode() const
     }
     ContentDigest check;
     check.addData(out);
-    out.append(QByteArray::fromHex(check.hex()));
+    const Digest sum = check.digest();
+    out.append(sum.data(), DigestSize);
     return out;
 }
 
@@ -249,7 +238,8 @@ std::optional<ContentState> ContentState::decode(QByteArrayView bytes, QString *
     const QByteArrayView body = bytes.first(bytes.size() - DigestSize);
     ContentDigest check;
     check.addData(body);
-    if (QByteArray::fromHex(check.hex()) != bytes.last(DigestSize))
+    const Digest sum = check.digest();
+    if (QByteArrayView(sum.data(), DigestSize) != bytes.last(DigestSize))
         return invalid(QStringLiteral("checksum mismatch (a torn or corrupt file)"));
 
     Reader in(body.sliced(MagicSize + 4));

@@ -27,12 +27,13 @@
 // and size, zigzag varints of mtime and ctime (ns since the epoch), 16 digest bytes; then the
 // XXH3-128 of everything before it (16 bytes).
 
+#include "util/contentdigest.h"
+
 #include <QByteArray>
 #include <QByteArrayView>
 #include <QList>
 #include <QString>
 
-#include <array>
 #include <optional>
 
 struct stat;
@@ -50,11 +51,6 @@ struct FileStamp
     static FileStamp of(const struct stat &st);
     bool operator==(const FileStamp &) const = default;
 };
-
-// The raw 16 bytes of a ContentDigest (XXH3-128).
-using Digest = std::array<char, 16>;
-QByteArray digestHex(const Digest &digest);
-std::optional<Digest> digestFromHex(QByteArrayView hex);
 
 class ContentState
 {
@@ -76,10 +72,12 @@ public:
 
     // The digest recorded for `path` if its stamp is exactly `stamp`.
     std::optional<Digest> find(QByteArrayView path, const FileStamp &stamp) const;
-    // Adds or replaces (the last insert of a path wins once finish() has run).
+    // Adds or replaces (the last insert or remove() of a path wins once finish() has run).
     void insert(QByteArrayView path, const FileStamp &stamp, const Digest &digest);
-    // Keeps the records of `older` whose path is not recorded here and for which `keep(path)`
-    // says yes. Call finish() afterwards.
+    // Forgets `path` (once finish() has run, unless it is inserted again later).
+    void remove(QByteArrayView path);
+    // Keeps the records of `older` whose path is not recorded here (nor removed by stampPending()
+    // since the last finish()) and for which `keep(path)` says yes. Call finish() afterwards.
     template <typename Keep>
     void adoptFrom(const ContentState &older, Keep keep)
     {
@@ -89,7 +87,25 @@ public:
                 insert(path, r.stamp, r.digest);
         }
     }
-    // Sorts the records by path (lookups need it) and drops replaced duplicates.
+    // The extractor's log (safeextractor.h) is a state whose records were inserted with a null
+    // stamp, FileStamp{}: the content is known, the stamp is taken once every write is over. This
+    // gives each such record `stampOf(path)`: a stamp; FileStamp{} to leave it pending; nullopt
+    // to remove it (at the next finish()).
+    template <typename StampOf>
+    void stampPending(StampOf stampOf)
+    {
+        for (Record &r : m_records) {
+            if (r.pathLength & RemovedBit || !(r.stamp == FileStamp{}))
+                continue;
+            if (const std::optional<FileStamp> stamp = stampOf(pathOf(r))) {
+                r.stamp = *stamp;
+            } else {
+                r.pathLength |= RemovedBit;
+                ++m_removed;
+            }
+        }
+    }
+    // Sorts the records by path (lookups need it), in place, and drops replaced and removed ones.
     void finish();
 
     void reserve(qsizetype records) { m_records.reserve(records); }
@@ -109,14 +125,19 @@ private:
         FileStamp stamp;
         Digest digest{};
     };
-    QByteArrayView pathOf(const Record &r) const { return QByteArrayView(m_paths.constData() + r.pathOffset, r.pathLength); }
+    static constexpr quint32 RemovedBit = 0x8000'0000u;  // in pathLength: remove() or stampPending()
+    QByteArrayView pathOf(const Record &r) const
+    {
+        return QByteArrayView(m_paths.constData() + r.pathOffset, r.pathLength & ~RemovedBit);
+    }
     const Record *lookup(QByteArrayView path) const;
     // Like lookup(), but only over the part that finish() sorted (before any later insert).
     bool containsSorted(QByteArrayView path) const;
 
     QList<Record> m_records;
-    QByteArray m_paths;        // every path, back to back
+    QByteArray m_paths;        // every path, back to back, in the order of the inserts
     qsizetype m_sorted = 0;    // m_records[0, m_sorted) are sorted and unique
+    qsizetype m_removed = 0;   // records with RemovedBit
 };
 
 } // namespace s3cache

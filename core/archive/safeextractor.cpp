@@ -126,7 +126,7 @@ bool setTimes(const QString &path, qint64 mtime, qint32 nsec)
 class Extraction
 {
 public:
-    Extraction(const ExtractOptions &options, ArchiveStats &stats, QHash<QByteArray, QByteArray> &restoredFiles,
+    Extraction(const ExtractOptions &options, ArchiveStats &stats, ContentState &restoredFiles,
                QList<TarLayoutEntry> &layout, const Cancellation *cancel, const ProgressCallback &progress,
                WarningSink *warnings)
         : m_options(options), m_stats(stats), m_restoredFiles(restoredFiles), m_layout(layout), m_cancel(cancel),
@@ -164,7 +164,7 @@ public:
                 m_keepStaging = true;
                 reportWarning(m_warnings, QStringLiteral("the replaced originals are kept in %1").arg(m_stagingRoot));
             }
-            m_restoredFiles.clear();
+            m_restoredFiles = {};
             m_layout.clear();
             return e;
         }
@@ -265,14 +265,14 @@ private:
                 return applyZipCentralDirectory(reader.zipCentralDirectory());
             }
             if (m_options.recordLayout)
-                m_entryDigests << (entry.info.type == TreeEntry::File ? std::optional<QByteArray>(QByteArray()) : std::nullopt);
+                m_entryDigests << EntryContent{entry.info.type == TreeEntry::File ? EntryContent::Unknown : EntryContent::None};
             m_stats.format = reader.formatName();
             if (++entries > m_options.maxEntries)
                 return Error(ErrorKind::Unsafe, QStringLiteral("TooManyEntries"),
                              QStringLiteral("archive has more than %1 entries").arg(m_options.maxEntries));
             if (entry.special) {
                 if (m_options.recordLayout)
-                    m_entryDigests.last() = QByteArray();  // never the same bytes as a rebuild's
+                    m_entryDigests.last() = EntryContent{EntryContent::Unknown};  // never the same bytes as a rebuild's
                 reportWarning(m_warnings, QStringLiteral("archive entry \"%1\" is a device, fifo or socket: not restored").arg(entryName(entry.info.path)));
                 continue;
             }
@@ -290,10 +290,10 @@ private:
         m_layout.reserve(layout.size());
         for (qsizetype k = 0; k < layout.size(); ++k) {
             const ArchiveReader::LayoutEntry &l = layout.at(k);
-            const std::optional<QByteArray> &digest = m_entryDigests.at(k);
+            const EntryContent &content = m_entryDigests.at(k);
             TarLayoutEntry e{std::nullopt, l.offset, l.length};
-            if (l.header && (!digest || !digest->isEmpty()))
-                e.identity = tarEntryIdentity(*l.header, digest.value_or(QByteArray()));
+            if (l.header && content.kind != EntryContent::Unknown)
+                e.identity = tarEntryIdentity(*l.header, content.kind == EntryContent::Known ? digestHex(content.digest) : QByteArray());
             m_layout << e;
         }
     }
@@ -609,9 +609,9 @@ private:
         if (close(fd) != 0 && !error)
             error = ioError(QStringLiteral("write"), out, errno);
         if (contiguous && end == entry.info.size) {
-            m_restoredFiles.insert(rel, digest.hex());
+            m_restoredFiles.insert(rel, FileStamp{}, digest.digest());  // stamped by the caller
             if (m_options.recordLayout)
-                m_entryDigests.last() = digest.hex();
+                m_entryDigests.last() = EntryContent{EntryContent::Known, digest.digest()};
         } else
             m_restoredFiles.remove(rel);
         return error;
@@ -832,11 +832,15 @@ private:
 
     const ExtractOptions &m_options;
     ArchiveStats &m_stats;
-    QHash<QByteArray, QByteArray> &m_restoredFiles;
+    ContentState &m_restoredFiles;  // each file written whole, with a null stamp (contentstate.h)
     QList<TarLayoutEntry> &m_layout;
-    // recordLayout: for each entry the reader gave, nullopt (not a file), the digest of the file's
-    // content written whole, or empty (a file without one)
-    QList<std::optional<QByteArray>> m_entryDigests;
+    // recordLayout: for each entry the reader gave, what its data is (17 bytes an entry)
+    struct EntryContent
+    {
+        enum Kind : quint8 { None, Unknown, Known } kind;  // not a file / a file not written whole / the digest of the data written
+        Digest digest{};
+    };
+    QList<EntryContent> m_entryDigests;
     const Cancellation *m_cancel;
     const ProgressCallback &m_progress;
     WarningSink *m_warnings;
@@ -875,7 +879,7 @@ Error SafeExtractor::extract(QIODevice *source, const QString &workspace, const 
                              const ProgressCallback &progress, WarningSink *warnings)
 {
     m_stats = ArchiveStats{};
-    m_restoredFiles.clear();
+    m_restoredFiles = {};
     m_layout.clear();
     if (!source || !source->isReadable())
         return Error(ErrorKind::Internal, QStringLiteral("SourceNotReadable"), QStringLiteral("the archive input is not open for reading"));

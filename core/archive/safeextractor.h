@@ -23,13 +23,13 @@
 
 #include "archiveformat.h"
 #include "archivewriter.h"
+#include "contentstate.h"
 
 #include "util/cancellation.h"
 #include "util/error.h"
 #include "util/warnings.h"
 
 #include <QByteArray>
-#include <QHash>
 
 class QIODevice;
 
@@ -74,9 +74,10 @@ public:
                   const ProgressCallback &progress = {}, WarningSink *warnings = nullptr);
     ArchiveStats stats() const { return m_stats; }
     // After a successful extract(): each regular file it restored (workspace-relative path) with
-    // the ContentDigest (hex) of the content written, so a later rebuild need not read it again.
-    // Files with holes (sparse) are left out. Empty after a failure.
-    const QHash<QByteArray, QByteArray> &restoredFiles() const { return m_restoredFiles; }
+    // the ContentDigest of the content written, so a later rebuild need not read it again, as a
+    // ContentState to finish() whose records have no stamp yet (stampPending()). Files with holes
+    // (sparse) are left out. Empty after a failure.
+    ContentState takeRestoredFiles() { return std::move(m_restoredFiles); }
     // After a successful extract() with recordLayout: the tar's entries in stream order, with the
     // identity (archivewriter.h) of each plain one whose bytes are exactly what s3cache's writer
     // makes of them: its header as read, and for a file the digest of the data written. A cache
@@ -87,7 +88,7 @@ public:
 private:
     ExtractOptions m_options;
     ArchiveStats m_stats;
-    QHash<QByteArray, QByteArray> m_restoredFiles;
+    ContentState m_restoredFiles;
     QList<TarLayoutEntry> m_layout;
 };
 

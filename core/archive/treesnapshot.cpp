@@ -467,7 +467,7 @@ HashOutcome hashFile(const QByteArray &abs, const FileStamp &expected, QByteArra
         Log::debug(QStringLiteral("%1 changed while it was hashed").arg(QFile::decodeName(abs)));
         return HashOutcome::Unstable;
     }
-    *digest = *digestFromHex(hash.hex());
+    *digest = hash.digest();
     return HashOutcome::Hashed;
 }
 
@@ -583,6 +583,7 @@ void TreeSnapshot::append(QByteArrayView path, TreeEntry::Type type, qint64 size
     r.mtimeNsec = mtimeNsec;
     r.mode = quint16(mode);
     m_records.append(r);
+    m_stamps.append(FileStamp{});
 }
 
 void TreeSnapshot::appendHardlink(QByteArrayView path, qsizetype firstLink, qint64 mtime, qint32 mtimeNsec, quint32 mode)
@@ -598,6 +599,7 @@ void TreeSnapshot::appendHardlink(QByteArrayView path, qsizetype firstLink, qint
     r.mtimeNsec = mtimeNsec;
     r.mode = quint16(mode);
     m_records.append(r);
+    m_stamps.append(FileStamp{});
 }
 
 TreeEntry TreeSnapshot::at(qsizetype index) const
@@ -786,6 +788,7 @@ Result<TreeSnapshot> scanMounts(const QString &workspace, const QStringList &mou
     }
     if (Error e = digestContents(snapshot, state, floor, cancel))
         return e;
+    snapshot.dropStamps();  // a rebuild keeps the snapshot through the upload, which needs no stamps
     return snapshot;
 }
 

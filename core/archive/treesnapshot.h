@@ -6,7 +6,8 @@
 // file's lstat matches its record exactly (contentstate.h), else from reading the file.
 //
 // Memory: a rebuild keeps the snapshot for the whole upload, so entries are fixed-size records
-// with every path in one byte arena (~100 bytes an entry, against ~450 for QString members).
+// with every path in one byte arena (~110 bytes an entry with its path, against ~450 for QString
+// members).
 
 #include "contentstate.h"
 
@@ -76,13 +77,15 @@ public:
     void append(QByteArrayView path, TreeEntry::Type type, qint64 size, qint64 mtime, qint32 mtimeNsec,
                 quint32 mode, QByteArrayView linkTarget = {});
     // For the scanner: the lstat stamp of the File entry just appended, and its digest once known.
-    void setStamp(qsizetype index, const FileStamp &stamp) { m_records[index].stamp = stamp; }
+    // The stamps are only kept while the scan runs (scanMounts() drops them: 40 bytes an entry).
+    void setStamp(qsizetype index, const FileStamp &stamp) { m_stamps[index] = stamp; }
     void setDigest(qsizetype index, const Digest &digest)
     {
         m_records[index].digest = digest;
         m_records[index].hasDigest = true;
     }
-    const FileStamp &stamp(qsizetype index) const { return m_records.at(index).stamp; }
+    const FileStamp &stamp(qsizetype index) const { return m_stamps.at(index); }
+    void dropStamps() { m_stamps = {}; }
     void appendHardlink(QByteArrayView path, qsizetype firstLink, qint64 mtime, qint32 mtimeNsec, quint32 mode);
     void setSource(qsizetype index, const QByteArray &source) { m_sources.insert(index, source); }
 
@@ -99,12 +102,12 @@ private:
         quint16 mode = 0;
         TreeEntry::Type type = TreeEntry::File;
         bool hasDigest = false;
-        FileStamp stamp;   // File entries: the scan's lstat
         Digest digest{};
     };
     qsizetype store(QByteArrayView bytes);
 
     QList<Record> m_records;
+    QList<FileStamp> m_stamps;              // while scanning: File entries' lstat, by index
     QByteArray m_strings;                   // every path and link target, back to back
     QHash<qsizetype, QByteArray> m_sources; // the few entries whose source differs from path
     mutable QByteArray m_unhashedMarker;    // random, made once: see fingerprint()

@@ -34,46 +34,49 @@ namespace {
 // the restore wrote in the last clock tick that means waiting for the next tick (a few ms) and
 // lstat'ing them again. Records of other files are kept while they exist. Never fails: the state
 // is only a shortcut.
-void recordRestoredContents(const QString &workspace, const QHash<QByteArray, QByteArray> &restored)
+void recordRestoredContents(const QString &workspace, ContentState state)
 {
-    if (restored.isEmpty())
+    state.finish();
+    if (state.isEmpty())
         return;
     const QByteArray root = QFile::encodeName(workspace) + '/';
-    ContentState state;
-    QList<std::pair<QByteArray, Digest>> unsettled;
-    const auto record = [&](const QByteArray &path, const Digest &digest, qint64 floor) {
-        struct stat st;
-        if (lstat((root + path).constData(), &st) != 0 || !S_ISREG(st.st_mode))
-            return true;  // gone or replaced since: nothing to record
-        const FileStamp stamp = FileStamp::of(st);
-        if (!ContentState::settled(stamp, floor))
-            return false;
-        state.insert(path, stamp, digest);
-        return true;
+    QByteArray full;
+    const auto isRegularFile = [&](QByteArrayView path, struct stat *st) {
+        full = root;
+        full.append(path);
+        return lstat(full.constData(), st) == 0 && S_ISREG(st->st_mode);
+    };
+    qsizetype unsettled = 0;
+    // A restored file's stamp, FileStamp{} while its ctime is not settled (or, `last`, none then).
+    const auto stampAll = [&](qint64 floor, bool last) {
+        unsettled = 0;
+        state.stampPending([&](QByteArrayView path) -> std::optional<FileStamp> {
+            struct stat st;
+            if (!isRegularFile(path, &st))
+                return std::nullopt;  // gone or replaced since: nothing to record
+            const FileStamp stamp = FileStamp::of(st);
+            if (ContentState::settled(stamp, floor))
+                return stamp;
+            ++unsettled;
+            return last ? std::nullopt : std::optional<FileStamp>(FileStamp{});
+        });
     };
     qint64 floor = ContentState::clockFloor();  // after every write, before every lstat
-    for (auto it = restored.cbegin(); it != restored.cend(); ++it) {
-        const std::optional<Digest> digest = digestFromHex(it.value());
-        if (digest && !record(it.key(), *digest, floor))
-            unsettled.append({it.key(), *digest});
-    }
-    if (!unsettled.isEmpty()) {
+    stampAll(floor, false);
+    if (unsettled > 0) {
         // Their ctimes are in the current tick (or in the future: a clock step); wait up to 50 ms.
         for (int i = 0; i < 50 && ContentState::clockFloor() <= floor; ++i)
             QThread::msleep(1);
         floor = ContentState::clockFloor();
-        qsizetype left = 0;
-        for (const auto &[path, digest] : std::as_const(unsettled))
-            left += record(path, digest, floor) ? 0 : 1;
-        if (left > 0)
-            Log::debug(QStringLiteral("%1 restored files have a ctime ahead of the clock: not recorded").arg(left));
+        stampAll(floor, true);
+        if (unsettled > 0)
+            Log::debug(QStringLiteral("%1 restored files have a ctime ahead of the clock: not recorded").arg(unsettled));
     }
-    state.finish();
-    const ContentState previous = ContentState::load(workspace);
-    state.adoptFrom(previous, [&](QByteArrayView path) {
+    // The previous records of files this restore did not write (the restored ones, even those
+    // just removed, are still in `state` until finish()).
+    state.adoptFrom(ContentState::load(workspace), [&](QByteArrayView path) {
         struct stat st;
-        return !restored.contains(path.toByteArray()) && lstat((root + path.toByteArray()).constData(), &st) == 0
-            && S_ISREG(st.st_mode);
+        return isRegularFile(path, &st);
     });
     state.finish();
     state.save(workspace);
@@ -160,7 +163,7 @@ Error RestoreJob::run()
             return stream->streamError();
         return error;
     }
-    recordRestoredContents(m_options.workspace, extractor.restoredFiles());
+    recordRestoredContents(m_options.workspace, extractor.takeRestoredFiles());
     // A dedup stream's layout, for the next rebuild of the same mounts here (streammap.h).
     const QString mounts = QUrl::fromPercentEncoding(found->metadata.value(Metadata::mounts).toLatin1());
     if (source->manifest && !mounts.isEmpty() && !extractor.layout().isEmpty())

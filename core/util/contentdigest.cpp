@@ -4,6 +4,8 @@
 
 #include <QtGlobal>
 
+#include <cstring>
+
 namespace s3cache {
 
 struct ContentDigest::State
@@ -34,11 +36,36 @@ void ContentDigest::addData(const char *data, qint64 size)
         XXH3_128bits_update(m_state->state, data, size_t(size));
 }
 
-QByteArray ContentDigest::hex() const
+Digest ContentDigest::digest() const
 {
     XXH128_canonical_t canonical;
     XXH128_canonicalFromHash(&canonical, XXH3_128bits_digest(m_state->state));
-    return QByteArray(reinterpret_cast<const char *>(canonical.digest), int(sizeof canonical.digest)).toHex();
+    static_assert(sizeof canonical.digest == sizeof(Digest));
+    Digest d;
+    memcpy(d.data(), canonical.digest, d.size());
+    return d;
+}
+
+QByteArray ContentDigest::hex() const
+{
+    return digestHex(digest());
+}
+
+QByteArray digestHex(const Digest &digest)
+{
+    return QByteArray(digest.data(), qsizetype(digest.size())).toHex();
+}
+
+std::optional<Digest> digestFromHex(QByteArrayView hex)
+{
+    Digest d;
+    if (hex.size() != 2 * qsizetype(d.size()))
+        return std::nullopt;
+    const QByteArray raw = QByteArray::fromHex(hex.toByteArray());
+    if (raw.size() != qsizetype(d.size()) || raw.toHex() != hex)
+        return std::nullopt;
+    memcpy(d.data(), raw.constData(), d.size());
+    return d;
 }
 
 QByteArray ContentDigest::hex(QByteArrayView data)

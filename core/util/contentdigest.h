@@ -7,9 +7,16 @@
 #include <QByteArray>
 #include <QByteArrayView>
 
+#include <array>
 #include <memory>
+#include <optional>
 
 namespace s3cache {
+
+// A ContentDigest's raw 16 bytes (XXH3-128, canonical byte order), and as 32 lower-case hex digits.
+using Digest = std::array<char, 16>;
+QByteArray digestHex(const Digest &digest);
+std::optional<Digest> digestFromHex(QByteArrayView hex);
 
 class ContentDigest
 {
@@ -25,6 +32,7 @@ public:
     void addData(QByteArrayView data) { addData(data.data(), data.size()); }
     // The digest of what was added so far, as 32 lower-case hex digits; the hash goes on.
     QByteArray hex() const;
+    Digest digest() const;
     void reset();
 
     static QByteArray hex(QByteArrayView data);

@@ -315,6 +315,56 @@ private slots:
         qInfo("300,000 records: %lld bytes (%.1f a file)", qint64(encoded.size()), double(encoded.size()) / 300000);
     }
 
+    void extractorLogKeepsTheLastWordForEachPath()
+    {
+        // The restore's log (safeextractor.h): inserts without a stamp, removes, in archive order.
+        const FileStamp stampA{1, 10, 4, 5, 6}, stampC{1, 12, 4, 5, 6}, old{1, 99, 4, 5, 6};
+        ContentState log;
+        log.insert("m/a", FileStamp{}, planted('1'));
+        log.insert("m/b", FileStamp{}, planted('b'));
+        log.insert("m/a", FileStamp{}, planted('2'));  // a later entry of the same name
+        log.remove("m/b");                              // then replaced by a link
+        log.insert("m/c", FileStamp{}, planted('c'));
+        log.insert("m/d", FileStamp{}, planted('d'));
+        log.remove("m/e");                              // never a file: nothing to forget
+        log.finish();
+        QCOMPARE(log.size(), 3);
+        QCOMPARE(log.find("m/a", FileStamp{}), std::optional<Digest>(planted('2')));
+        QCOMPARE(log.find("m/b", FileStamp{}), std::nullopt);
+
+        QStringList asked;
+        log.stampPending([&](QByteArrayView path) -> std::optional<FileStamp> {
+            asked << QString::fromLatin1(path);
+            if (path == "m/a")
+                return stampA;
+            if (path == "m/c")
+                return FileStamp{};  // unsettled: asked again next time
+            return std::nullopt;     // m/d: gone
+        });
+        QCOMPARE(asked, QStringList({QStringLiteral("m/a"), QStringLiteral("m/c"), QStringLiteral("m/d")}));
+        asked.clear();
+        log.stampPending([&](QByteArrayView path) -> std::optional<FileStamp> {
+            asked << QString::fromLatin1(path);
+            return stampC;
+        });
+        QCOMPARE(asked, QStringList({QStringLiteral("m/c")}));
+
+        // Older records are adopted only for paths the log does not name, even as removed.
+        ContentState older;
+        for (const char *path : {"m/a", "m/d", "m/z"})
+            older.insert(path, old, planted('o'));
+        older.finish();
+        log.adoptFrom(older, [](QByteArrayView) { return true; });
+        log.finish();
+        QCOMPARE(log.size(), 3);
+        QCOMPARE(log.find("m/a", stampA), std::optional<Digest>(planted('2')));
+        QCOMPARE(log.find("m/c", stampC), std::optional<Digest>(planted('c')));
+        QCOMPARE(log.find("m/d", old), std::nullopt);
+        QCOMPARE(log.find("m/z", old), std::optional<Digest>(planted('o')));
+        const std::optional<ContentState> decoded = ContentState::decode(log.encode(), nullptr);
+        QVERIFY(decoded && *decoded == log);
+    }
+
     void cancelledBeforeHashing()
     {
         const QString ws = freshDir();

@@ -380,12 +380,20 @@ private slots:
         SafeExtractor extractor;
         const Error error = extractor.extract(&source, freshDir());
         QVERIFY2(!error, qPrintable(error.toString()));
-        QHash<QByteArray, QByteArray> expected{{"m/a", ContentDigest::hex("second a")}, {"m/b", ContentDigest::hex("b content")}};
-        QCOMPARE(extractor.restoredFiles(), expected);
+        const auto digestOf = [](QByteArrayView data) {
+            ContentDigest d;
+            d.addData(data);
+            return std::optional<Digest>(d.digest());
+        };
+        ContentState restored = extractor.takeRestoredFiles();
+        restored.finish();  // the last entry of a name wins: m/c and m/d end as links, not files
+        QCOMPARE(restored.size(), 2);
+        QCOMPARE(restored.find("m/a", FileStamp{}), digestOf("second a"));  // not stamped yet
+        QCOMPARE(restored.find("m/b", FileStamp{}), digestOf("b content"));
 
         SequentialSource broken(QByteArray("not an archive"));
         QVERIFY(extractor.extract(&broken, freshDir()));
-        QVERIFY(extractor.restoredFiles().isEmpty());
+        QVERIFY(extractor.takeRestoredFiles().isEmpty());
     }
 
     void neverGrantsPrivileges()
