@@ -28,7 +28,7 @@ struct ArchiveWriteOptions
     int compressionLevel = -1;  // -1 = codec default (zstd 3, gzip 6)
     int threads = 0;            // zstd workers, 0 = number of cores
     // zstd with the default level into an output that reports its upload queue (outputpressure.h,
-    // S3 uploads): the level follows the bottleneck, 1..7 (adaptivelevel.h). The tar stream is the
+    // S3 uploads): the level follows the bottleneck, 1..6 (adaptivelevel.h). The tar stream is the
     // same; the compressed bytes then depend on timing. Files and pipes always get a fixed level.
     bool adaptiveLevel = true;
 };

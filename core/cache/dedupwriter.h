@@ -78,7 +78,7 @@ public:
     bool beginEntry(qsizetype index) override;
     void endEntries() override;
     // The pack uploads, for the adaptive level: with the default level (-1), new chunks are
-    // compressed at 1..7 as the uploads keep up or fall behind, like a .tar.zst to S3.
+    // compressed at 1..6 as the uploads keep up or fall behind, like a .tar.zst to S3.
     OutputPressureSample outputPressure() const override;
 
 protected:

@@ -112,7 +112,7 @@ QList<Parameter> makeTable()
          .help = u"dedup caches: a flush deletes chunk packs no cache uses once it has found them unused for this "
                  "long (a rebuild that runs longer than half of it checks again before it commits): 30m, 6h"_s},
         {.name = u"compression_level"_s, .kind = ValueKind::Integer,
-         .defaultText = u"codec default (zstd 3, adapting 1..7 to the upload for .tar.zst on S3 stores and .dedup; gzip 6)"_s,
+         .defaultText = u"codec default (zstd 3, adapting 1..6 to the upload for .tar.zst on S3 stores and .dedup; gzip 6)"_s,
          .actions = rebuild, .metavar = u"N"_s,
          .help = levelRanges()},
         {.name = u"dry_run"_s, .kind = ValueKind::Bool, .defaultValue = u"false"_s, .actions = flush | rebuild,

@@ -87,8 +87,8 @@ private slots:
         QTest::newRow("busy, not blocked: keep") << 3 << 0.01 << 2 << 3;
         QTest::newRow("just at the threshold: keep") << 5 << 0.05 << 1 << 5;
         QTest::newRow("floor") << 1 << 0.0 << 0 << 1;
-        QTest::newRow("ceiling") << 7 << 0.9 << 4 << 7;
-        QTest::newRow("outside the range is clamped") << 12 << 0.0 << 2 << 7;
+        QTest::newRow("ceiling") << 6 << 0.9 << 4 << 6;
+        QTest::newRow("outside the range is clamped") << 12 << 0.0 << 2 << 6;
     }
 
     void decision()
