@@ -21,7 +21,9 @@ namespace s3cache {
 struct AdaptiveLevelPolicy
 {
     int minLevel = 1;
-    int maxLevel = 6;      // match tables of ~3 MiB a zstd worker; level 7 doubles them (zstd CLI, -T2: +6 MiB RSS) for 1.7 % fewer bytes
+    // Match tables of ~3 MiB a zstd worker; level 7 doubles them (zstd CLI, -T2: +6 MiB RSS) for
+    // 1.7 % fewer bytes.
+    int maxLevel = 6;
     int startLevel = 3;    // the codec default, as with a fixed level
     qint64 intervalBytes = 8 * 1024 * 1024;  // input between two decisions (four zstd jobs)
     double blockedShare = 0.05;  // blocked for more than this share of an interval: network-bound

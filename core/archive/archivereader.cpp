@@ -31,8 +31,9 @@ struct ArchiveReader::Private
     qint64 dataSize = 0;
     TreeEntry::Type lastType = TreeEntry::File;
     bool recordLayout = false;
-    QList<ArchiveReader::LayoutEntry> layout;
-    qint64 layoutDataAt = -1;  // the last recorded entry's data offset, -1 when it is not plain
+    std::optional<ArchiveReader::LayoutEntry> layoutCurrent;   // the entry next() returned last
+    std::optional<ArchiveReader::LayoutEntry> layoutFinished;  // the one before it, until taken
+    qint64 layoutDataAt = -1;  // the current entry's data offset, -1 when it is not plain
     qint64 layoutSize = 0;
 };
 
@@ -154,8 +155,8 @@ Result<bool> ArchiveReader::next(Entry *entry)
     struct archive_entry *e = nullptr;
     const int rc = archive_read_next_header(a, &e);
     if (rc == ARCHIVE_EOF) {
-        if (d->recordLayout && !d->layout.isEmpty())
-            finishLayoutEntry(d->layoutDataAt >= 0 ? d->layoutDataAt + roundUpToBlock(d->layoutSize) : d->layout.last().offset);
+        if (d->recordLayout && d->layoutCurrent)
+            finishLayoutEntry(d->layoutDataAt >= 0 ? d->layoutDataAt + roundUpToBlock(d->layoutSize) : d->layoutCurrent->offset);
         if (Error error = verifyEnd())
             return error;
         return false;
@@ -208,12 +209,12 @@ Result<bool> ArchiveReader::next(Entry *entry)
                        hardlink ? QByteArrayView(hardlink) : QByteArrayView(archive_entry_symlink(e)));
     if (d->recordLayout && !d->zip) {
         const qint64 at = archive_read_header_position(a);
-        if (!d->layout.isEmpty())
+        if (d->layoutCurrent)
             finishLayoutEntry(at);
         const qint64 dataAt = archive_filter_bytes(a, 0);
         const bool plain = !entry->special && archive_entry_sparse_count(e) == 0 && at >= 0 && dataAt > at;
         const std::optional<QByteArray> header = plain ? d->source.decoded(at, qsizetype(dataAt - at)) : std::nullopt;
-        d->layout << LayoutEntry{at, 0, header ? std::optional(tarHeaderHash(*header)) : std::nullopt};
+        d->layoutCurrent = LayoutEntry{at, 0, header ? std::optional(tarHeaderHash(*header)) : std::nullopt};
         d->layoutDataAt = header ? dataAt : -1;
         d->layoutSize = info.type == TreeEntry::File ? info.size : 0;
     }
@@ -230,14 +231,14 @@ void ArchiveReader::setRecordLayout(bool record)
     d->source.keepRecentBlocks(record ? 3 : 0);
 }
 
-const QList<ArchiveReader::LayoutEntry> &ArchiveReader::layout() const
+std::optional<ArchiveReader::LayoutEntry> ArchiveReader::takeFinishedLayoutEntry()
 {
-    return d->layout;
+    return std::exchange(d->layoutFinished, std::nullopt);
 }
 
 void ArchiveReader::finishLayoutEntry(qint64 end)
 {
-    LayoutEntry &last = d->layout.last();
+    LayoutEntry last = *std::exchange(d->layoutCurrent, std::nullopt);
     // Plain: its data ends where the padding starts, and the padding (zeros) where `end` is.
     const qint64 dataEnd = d->layoutDataAt + d->layoutSize;
     const qint64 paddedEnd = d->layoutDataAt + roundUpToBlock(d->layoutSize);
@@ -253,6 +254,7 @@ void ArchiveReader::finishLayoutEntry(qint64 end)
         last.length = 0;
         last.header.reset();
     }
+    d->layoutFinished = std::move(last);
 }
 
 Error ArchiveReader::readData(const DataConsumer &consume)

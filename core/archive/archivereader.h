@@ -77,11 +77,13 @@ public:
     Error readData(const DataConsumer &consume);
     Error skipData();
     // Where the entries of a tar lie in its decoded stream, recorded by next() after
-    // setRecordLayout() (before the first next()), complete once next() returned false: entry k
-    // (the k-th that next() returned) spans [offset, offset + length), up to where the next one
-    // begins (the last: up to its padding's end). `header` is the hash of its header bytes when
-    // the entry is plain (its header, then its data, then zeros up to the next header; a sparse
-    // file never is). What a restore needs to record the stream's layout (streammap.h).
+    // setRecordLayout() (before the first next()): entry k (the k-th that next() returned) spans
+    // [offset, offset + length), up to where the next one begins (the last: up to its padding's
+    // end). `header` is the hash of its header bytes when the entry is plain (its header, then its
+    // data, then zeros up to the next header; a sparse file never is). What a restore needs to
+    // record the stream's layout (streammap.h). An entry is finished when the next header (or the
+    // end) has been read: takeFinishedLayoutEntry() after next() gives the one before the entry it
+    // returned (nothing after the first), and after next() returned false the last one.
     struct LayoutEntry
     {
         qint64 offset = 0;
@@ -89,7 +91,7 @@ public:
         std::optional<TarHeaderHash> header;
     };
     void setRecordLayout(bool record);
-    const QList<LayoutEntry> &layout() const;
+    std::optional<LayoutEntry> takeFinishedLayoutEntry();
 
     // "tar.zst", "tar.gz", "tar", "zip" once the first header has been read.
     QString formatName() const;

@@ -256,23 +256,27 @@ private:
             const Result<bool> more = reader.next(&entry);
             if (!more.ok())
                 return more.error();
+            recordLayoutEntry(reader);
             if (!*more) {
                 if (reader.digestVerified())
                     --m_stats.entries;  // the copy of a directory that follows the digest
                 m_stats.digestVerified = reader.digestVerified();
                 m_stats.bytesOut = reader.bytesRead();
-                recordLayout(reader.layout());
+                if (m_pendingContent)  // an entry without a layout (a zip's, say): no layout at all
+                    m_layoutComplete = false;
+                if (!m_layoutComplete)
+                    m_layout.clear();
                 return applyZipCentralDirectory(reader.zipCentralDirectory());
             }
             if (m_options.recordLayout)
-                m_entryDigests << EntryContent{entry.info.type == TreeEntry::File ? EntryContent::Unknown : EntryContent::None};
+                m_pendingContent = EntryContent{entry.info.type == TreeEntry::File ? EntryContent::Unknown : EntryContent::None};
             m_stats.format = reader.formatName();
             if (++entries > m_options.maxEntries)
                 return Error(ErrorKind::Unsafe, QStringLiteral("TooManyEntries"),
                              QStringLiteral("archive has more than %1 entries").arg(m_options.maxEntries));
             if (entry.special) {
                 if (m_options.recordLayout)
-                    m_entryDigests.last() = EntryContent{EntryContent::Unknown};  // never the same bytes as a rebuild's
+                    m_pendingContent = EntryContent{EntryContent::Unknown};  // never the same bytes as a rebuild's
                 reportWarning(m_warnings, QStringLiteral("archive entry \"%1\" is a device, fifo or socket: not restored").arg(entryName(entry.info.path)));
                 continue;
             }
@@ -282,20 +286,24 @@ private:
         }
     }
 
-    // The reader's layout, with the identity of each plain entry whose content was written whole.
-    void recordLayout(const QList<ArchiveReader::LayoutEntry> &layout)
+    // recordLayout: the entry the reader has just finished (the one before the entry next() gave),
+    // with the identity of a plain one whose content was written whole, so that only one entry's
+    // details are held at a time.
+    void recordLayoutEntry(ArchiveReader &reader)
     {
-        if (!m_options.recordLayout || layout.size() != m_entryDigests.size())
+        if (!m_options.recordLayout)
             return;
-        m_layout.reserve(layout.size());
-        for (qsizetype k = 0; k < layout.size(); ++k) {
-            const ArchiveReader::LayoutEntry &l = layout.at(k);
-            const EntryContent &content = m_entryDigests.at(k);
-            TarLayoutEntry e{std::nullopt, l.offset, l.length};
-            if (l.header && content.kind != EntryContent::Unknown)
-                e.identity = tarEntryIdentity(*l.header, content.kind == EntryContent::Known ? digestHex(content.digest) : QByteArray());
-            m_layout << e;
+        const std::optional<ArchiveReader::LayoutEntry> l = reader.takeFinishedLayoutEntry();
+        if (!m_pendingContent || !l) {
+            m_layoutComplete = m_layoutComplete && !m_pendingContent && !l;
+            return;
         }
+        TarLayoutEntry e{std::nullopt, l->offset, l->length};
+        if (l->header && m_pendingContent->kind != EntryContent::Unknown)
+            e.identity = tarEntryIdentity(*l->header, m_pendingContent->kind == EntryContent::Known
+                                                          ? digestHex(m_pendingContent->digest) : QByteArray());
+        m_layout << e;
+        m_pendingContent.reset();
     }
 
     // Zips written without libarchive's "xl" field (Info-ZIP, Python) give types and modes only
@@ -611,7 +619,7 @@ private:
         if (contiguous && end == entry.info.size) {
             m_restoredFiles.insert(rel, FileStamp{}, digest.digest());  // stamped by the caller
             if (m_options.recordLayout)
-                m_entryDigests.last() = EntryContent{EntryContent::Known, digest.digest()};
+                m_pendingContent = EntryContent{EntryContent::Known, digest.digest()};
         } else
             m_restoredFiles.remove(rel);
         return error;
@@ -834,13 +842,14 @@ private:
     ArchiveStats &m_stats;
     ContentState &m_restoredFiles;  // each file written whole, with a null stamp (contentstate.h)
     QList<TarLayoutEntry> &m_layout;
-    // recordLayout: for each entry the reader gave, what its data is (17 bytes an entry)
+    // recordLayout: what the data of the entry being extracted is, until the reader finishes its layout
     struct EntryContent
     {
         enum Kind : quint8 { None, Unknown, Known } kind;  // not a file / a file not written whole / the digest of the data written
         Digest digest{};
     };
-    QList<EntryContent> m_entryDigests;
+    std::optional<EntryContent> m_pendingContent;
+    bool m_layoutComplete = true;  // every entry got its layout
     const Cancellation *m_cancel;
     const ProgressCallback &m_progress;
     WarningSink *m_warnings;

@@ -83,7 +83,7 @@ public:
     // makes of them: its header as read, and for a file the digest of the data written. A cache
     // written by anything else gets entries without identities, so a rebuild never carries its
     // bytes over (streammap.h).
-    const QList<TarLayoutEntry> &layout() const { return m_layout; }
+    QList<TarLayoutEntry> takeLayout() { return std::move(m_layout); }
 
 private:
     ExtractOptions m_options;

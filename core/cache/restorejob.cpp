@@ -163,11 +163,11 @@ Error RestoreJob::run()
             return stream->streamError();
         return error;
     }
-    recordRestoredContents(m_options.workspace, extractor.takeRestoredFiles());
     // A dedup stream's layout, for the next rebuild of the same mounts here (streammap.h).
     const QString mounts = QUrl::fromPercentEncoding(found->metadata.value(Metadata::mounts).toLatin1());
-    if (source->manifest && !mounts.isEmpty() && !extractor.layout().isEmpty())
-        StreamMap::of(*source->manifest, extractor.layout()).save(m_options.workspace, {mounts});
+    if (QList<TarLayoutEntry> layout = extractor.takeLayout(); source->manifest && !mounts.isEmpty() && !layout.isEmpty())
+        StreamMap::of(*source->manifest, std::move(layout)).save(m_options.workspace, {mounts});
+    recordRestoredContents(m_options.workspace, extractor.takeRestoredFiles());
     reportProgress({JobPhase::Restore, total, total, m_result.stats.files, m_result.stats.files}, true);
     return {};
 }
