@@ -254,7 +254,7 @@ void ArchiveReader::finishLayoutEntry(qint64 end)
         last.length = 0;
         last.header.reset();
     }
-    d->layoutFinished = std::move(last);
+    d->layoutFinished = last;
 }
 
 Error ArchiveReader::readData(const DataConsumer &consume)
