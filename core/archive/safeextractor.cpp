@@ -262,8 +262,6 @@ private:
                     --m_stats.entries;  // the copy of a directory that follows the digest
                 m_stats.digestVerified = reader.digestVerified();
                 m_stats.bytesOut = reader.bytesRead();
-                if (m_pendingContent)  // an entry without a layout (a zip's, say): no layout at all
-                    m_layoutComplete = false;
                 if (!m_layoutComplete)
                     m_layout.clear();
                 return applyZipCentralDirectory(reader.zipCentralDirectory());
@@ -294,8 +292,10 @@ private:
         if (!m_options.recordLayout)
             return;
         const std::optional<ArchiveReader::LayoutEntry> l = reader.takeFinishedLayoutEntry();
+        if (!m_pendingContent && !l)
+            return;  // after the first entry: nothing is finished yet
         if (!m_pendingContent || !l) {
-            m_layoutComplete = m_layoutComplete && !m_pendingContent && !l;
+            m_layoutComplete = false;  // an entry without a layout (a zip's, say): no layout at all
             return;
         }
         TarLayoutEntry e{std::nullopt, l->offset, l->length};

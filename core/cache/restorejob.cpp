@@ -40,9 +40,9 @@ void recordRestoredContents(const QString &workspace, ContentState state)
     if (state.isEmpty())
         return;
     const QByteArray root = QFile::encodeName(workspace) + '/';
-    QByteArray full;
+    QByteArray full = root;  // root + a path, in one buffer for every lstat
     const auto isRegularFile = [&](QByteArrayView path, struct stat *st) {
-        full = root;
+        full.truncate(root.size());
         full.append(path);
         return lstat(full.constData(), st) == 0 && S_ISREG(st->st_mode);
     };

@@ -56,23 +56,16 @@ QByteArray digestHex(const Digest &digest)
     return QByteArray(digest.data(), qsizetype(digest.size())).toHex();
 }
 
-std::optional<Digest> digestFromHex(QByteArrayView hex)
-{
-    Digest d;
-    if (hex.size() != 2 * qsizetype(d.size()))
-        return std::nullopt;
-    const QByteArray raw = QByteArray::fromHex(hex.toByteArray());
-    if (raw.size() != qsizetype(d.size()) || raw.toHex() != hex)
-        return std::nullopt;
-    memcpy(d.data(), raw.constData(), d.size());
-    return d;
-}
-
 QByteArray ContentDigest::hex(QByteArrayView data)
 {
-    ContentDigest digest;
-    digest.addData(data);
-    return digest.hex();
+    return digestHex(digest(data));
+}
+
+Digest ContentDigest::digest(QByteArrayView data)
+{
+    ContentDigest d;
+    d.addData(data);
+    return d.digest();
 }
 
 } // namespace s3cache

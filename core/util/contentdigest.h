@@ -9,14 +9,12 @@
 
 #include <array>
 #include <memory>
-#include <optional>
 
 namespace s3cache {
 
 // A ContentDigest's raw 16 bytes (XXH3-128, canonical byte order), and as 32 lower-case hex digits.
 using Digest = std::array<char, 16>;
 QByteArray digestHex(const Digest &digest);
-std::optional<Digest> digestFromHex(QByteArrayView hex);
 
 class ContentDigest
 {
@@ -30,12 +28,13 @@ public:
 
     void addData(const char *data, qint64 size);
     void addData(QByteArrayView data) { addData(data.data(), data.size()); }
-    // The digest of what was added so far, as 32 lower-case hex digits; the hash goes on.
+    // The digest of what was added so far (raw, or as 32 lower-case hex digits); the hash goes on.
     QByteArray hex() const;
     Digest digest() const;
     void reset();
 
     static QByteArray hex(QByteArrayView data);
+    static Digest digest(QByteArrayView data);
 
 private:
     struct State;
