@@ -19,14 +19,16 @@ constexpr qint64 kMaxPartSize = 5 * 1024 * kMiB;
 constexpr int kMaxParts = 10'000;
 
 // Downloads a list of object ranges as ranged GETs of at most `chunkSize`, keeping up to `window`
-// requests in flight, and hands the bytes out in order. Every answer must be exactly the range
-// asked for: a range outside its object (a damaged dedup manifest) fails the stream.
+// requests in flight, and hands the bytes out in order as they arrive. Each request queues at
+// most `streamBuffer` bytes ahead of the reader (BodyQueue), so memory does not grow with the
+// range size. Every answer must be exactly the range asked for: a range outside its object (a
+// damaged dedup manifest) fails the stream.
 class S3ObjectReader : public ObjectStream
 {
 public:
     S3ObjectReader(S3Connection connection, QList<ObjectRange> ranges, const TransferTuning &tuning)
         : m_connection(std::move(connection)), m_ranges(std::move(ranges)), m_chunkSize(tuning.chunkSize),
-          m_window(std::max(1, tuning.downloadWindow))
+          m_streamBuffer(tuning.streamBuffer), m_window(std::max(1, tuning.downloadWindow))
     {
         for (const ObjectRange &r : std::as_const(m_ranges))
             m_total += r.length;
@@ -46,32 +48,37 @@ protected:
     {
         if (streamError())
             return -1;
-        if (m_bufferPos == m_buffer.size()) {
-            if (m_pending.empty())
-                return transferred() >= m_total ? 0 : -1;  // 0 = end of the ranges
-            const Pending pending = m_pending.front();
+        if (maxlen <= 0)
+            return 0;
+        while (!m_pending.empty()) {
+            Pending &front = m_pending.front();
+            if (front.received < front.length) {
+                const qint64 n = front.body->read(data, std::min(maxlen, front.length - front.received));
+                if (n > 0) {
+                    front.received += n;
+                    m_transferred += n;
+                    return n;
+                }
+                if (!front.call->isFinished())
+                    continue;  // sent again with refreshed credentials
+            }
+            const Pending done = front;
             m_pending.pop_front();
-            const S3CallResult &result = pending.call->wait();
+            fill();
+            const S3CallResult &result = done.call->wait();
             if (result.error) {
-                setStreamError(result.error.withContext(QStringLiteral("download of %1").arg(pending.key)));
+                setStreamError(result.error.withContext(QStringLiteral("download of %1").arg(done.key)));
                 return -1;
             }
-            m_buffer = result.body;
-            m_bufferPos = 0;
-            fill();
-            if (m_buffer.size() != pending.length) {
+            if (done.received != done.length) {
                 setStreamError(Error(ErrorKind::Transient, QStringLiteral("IncompleteBody"),
                                      QStringLiteral("download of %1: the server sent %2 bytes for a range of %3 at %4")
-                                         .arg(pending.key, QString::number(m_buffer.size()),
-                                              QString::number(pending.length), QString::number(pending.first))));
+                                         .arg(done.key, QString::number(done.received),
+                                              QString::number(done.length), QString::number(done.first))));
                 return -1;
             }
         }
-        const qint64 n = std::min<qint64>(maxlen, m_buffer.size() - m_bufferPos);
-        memcpy(data, m_buffer.constData() + m_bufferPos, size_t(n));
-        m_bufferPos += n;
-        m_transferred += n;
-        return n;
+        return transferred() >= m_total ? 0 : -1;  // 0 = end of the ranges
     }
     qint64 writeData(const char *, qint64) override { return -1; }
 
@@ -79,9 +86,11 @@ private:
     struct Pending
     {
         PendingS3CallPtr call;
+        BodyQueuePtr body;
         QString key;
         qint64 first;
         qint64 length;
+        qint64 received = 0;
     };
 
     void fill()
@@ -90,8 +99,10 @@ private:
             const ObjectRange &r = m_ranges.at(m_range);
             const qint64 first = r.offset + m_rangeDone;
             const qint64 length = std::min(m_chunkSize, r.length - m_rangeDone);
-            m_pending.push_back({m_connection.startGetObject(r.object.key, ByteRange{first, first + length - 1}, r.object.etag),
-                                 r.object.key, first, length});
+            auto body = std::make_shared<BodyQueue>(m_streamBuffer);
+            m_pending.push_back({m_connection.startGetObject(r.object.key, ByteRange{first, first + length - 1},
+                                                             r.object.etag, body),
+                                 body, r.object.key, first, length});
             m_rangeDone += length;
             if (m_rangeDone >= r.length) {
                 ++m_range;
@@ -103,13 +114,12 @@ private:
     S3Connection m_connection;  // a handle sharing the store's connection, with its context
     QList<ObjectRange> m_ranges;
     qint64 m_chunkSize;
+    qint64 m_streamBuffer;
     int m_window;
     qint64 m_total = 0;
     std::deque<Pending> m_pending;
     qsizetype m_range = 0;    // the next range to ask for ...
     qint64 m_rangeDone = 0;   // ... from this offset in it
-    QByteArray m_buffer;
-    qint64 m_bufferPos = 0;
 };
 
 // Cuts the stream into parts; parts go up in parallel once the first one is full. Tells the

@@ -1,12 +1,13 @@
 #pragma once
 // S3Store: ObjectStore on an S3-compatible server through S3Connection.
 //  - reads: parallel ranged GETs (If-Match on the ETag seen by head, so a concurrent rebuild can
-//    never hand us a mix of two archives) delivered in order through a bounded window;
+//    never hand us a mix of two archives) delivered in order, as they arrive, through a bounded
+//    window;
 //  - writes: the stream is cut into parts uploaded in parallel (bounded window); a stream that
 //    ends before the first part is full becomes a single PutObject; commit() completes the
 //    multipart upload, abort() or any error aborts it so no orphaned parts are left.
-// Memory is bounded by (window + 1) x part/chunk size whatever the object size: 4 x 8 MiB up,
-// 3 x 16 MiB down (bench/README.md, Memory).
+// Memory is bounded whatever the object size: (window + 1) x 8 MiB parts up, window x
+// (streamBuffer + Qt's 1 MiB read buffer) down (bench/README.md, Memory).
 
 #include "objectstore.h"
 
@@ -19,8 +20,9 @@ struct TransferTuning
     qint64 partSize = 8 * 1024 * 1024;       // first part size; grows to stay within 10,000 parts
     int uploadWindow = 3;                    // parts in flight: as fast as 4 on moto and s3rver, 8 MiB less
     qint64 chunkSize = 16 * 1024 * 1024;     // ranged GET size (fewer requests; some servers re-read per range)
-    int downloadWindow = 2;                  // chunks in flight: 2 keep loopback servers busy; 3 cost
-                                             // 16 MiB more RSS for no speed (8 MiB x 4 doubled moto's time)
+    int downloadWindow = 2;                  // chunks in flight: 2 keep loopback servers busy, 3 are
+                                             // no faster (8 MiB x 4 doubled moto's time)
+    qint64 streamBuffer = 4 * 1024 * 1024;   // bytes a chunk in flight may queue ahead of the reader
 };
 
 class S3Store : public ObjectStore

@@ -66,6 +66,8 @@ S3Call::S3Call(S3Client *client, S3Request request)
 
 S3Call::~S3Call()
 {
+    if (m_request.stream)
+        m_request.stream->clearResume(this);
     if (m_reply) {
         m_reply->disconnect(this);
         m_reply->abort();
@@ -128,6 +130,12 @@ void S3Call::begin()
         m_payloadHash = m_request.payloadHash;
     else
         m_payloadHash = SigV4Signer::payloadHash(m_request.body);
+    if (m_request.stream) {
+        // Called on the reader's thread: post the wake-up to this one (dropped if the call is gone).
+        m_request.stream->setResume(this, [this] {
+            QMetaObject::invokeMethod(this, &S3Call::resumeReading, Qt::QueuedConnection);
+        });
+    }
     startAttempt();
 }
 
@@ -142,6 +150,7 @@ void S3Call::startAttempt()
     m_expected = -1;
     m_deliveredThisAttempt = 0;
     m_abortReason = AbortReason::None;
+    m_waitingForReader = false;
 
     HeaderList headers;
     if (m_request.operation == S3Operation::GetObject) {
@@ -174,7 +183,7 @@ void S3Call::startAttempt()
 void S3Call::restartInactivityTimer()
 {
     const int timeout = m_client->config().inactivityTimeoutMs;
-    if (timeout > 0)
+    if (timeout > 0 && !m_waitingForReader)
         m_inactivityTimer.start(timeout);
 }
 
@@ -247,7 +256,7 @@ void S3Call::onMetaDataChanged()
     if (m_delivered == 0) {
         readObjectInfo(m_reply);
         m_resumeEtag = m_result.info.etag;
-        if (!m_request.sink && m_expected > 0)
+        if (!m_request.sink && !m_request.stream && m_expected > 0)
             m_result.body.reserve(m_expected);
     }
 }
@@ -256,16 +265,31 @@ void S3Call::onReadyRead()
 {
     restartInactivityTimer();
     checkCancellation();
-    consumeAvailable();
+    consumeAvailable(false);
 }
 
-void S3Call::consumeAvailable()
+void S3Call::resumeReading()
 {
-    if (!m_reply || m_abortReason != AbortReason::None)
+    m_waitingForReader = false;
+    if (!m_reply)
         return;
-    const QByteArray chunk = m_reply->readAll();
-    if (chunk.isEmpty())
+    restartInactivityTimer();
+    consumeAvailable(false);
+}
+
+void S3Call::consumeAvailable(bool replyFinished)
+{
+    if (!m_reply || m_abortReason != AbortReason::None || m_reply->bytesAvailable() == 0)
         return;
+    // A full queue: leave the bytes to Qt, which then stops reading the socket, until the
+    // reader makes room (resumeReading). The reader, not the server, is slow: no inactivity.
+    // Once the reply has finished, what Qt still holds goes in whatever the queue holds.
+    if (m_deliverBody && m_request.stream && !replyFinished && !m_request.stream->hasRoom()) {
+        m_waitingForReader = true;
+        m_inactivityTimer.stop();
+        return;
+    }
+    QByteArray chunk = m_reply->readAll();
     if (!m_deliverBody) {
         if (m_responseBody.size() < maxResponseBody)
             m_responseBody.append(chunk);
@@ -281,7 +305,9 @@ void S3Call::consumeAvailable()
         data = data.first(std::min<qint64>(data.size(), m_take - m_deliveredThisAttempt));
     if (data.isEmpty())
         return;
-    if (QIODevice *sink = m_request.sink) {
+    if (m_request.stream) {
+        m_request.stream->push(data.size() == chunk.size() ? std::move(chunk) : data.toByteArray());
+    } else if (QIODevice *sink = m_request.sink) {
         if (sink->write(data.data(), data.size()) != data.size()) {
             m_fatalError = Error(ErrorKind::Io, QStringLiteral("WriteFailed"),
                                  context() + QStringLiteral(": cannot write the downloaded data: %1")
@@ -301,7 +327,7 @@ void S3Call::onReplyFinished()
     QNetworkReply *reply = m_reply;
     if (!reply)
         return;
-    consumeAvailable();
+    consumeAvailable(true);
     m_inactivityTimer.stop();
     reply->disconnect(this);
     reply->deleteLater();

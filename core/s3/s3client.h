@@ -11,7 +11,8 @@
 // (S3Call::failAttempt): capped exponential backoff with full jitter on network errors, 5xx,
 // 429/SlowDown and RequestTimeout; never on other 4xx. RequestTimeTooSkewed corrects the clock
 // from the server's Date and retries at once, once. A GET whose bytes already reached the body
-// or sink resumes with a Range pinned to the first answer's ETag instead of starting over.
+// sink or stream resumes with a Range pinned to the first answer's ETag instead of starting over.
+// A streamed GET (S3Request::stream) reads its reply only while its BodyQueue has room.
 //
 // Timeouts: an inactivity timer per attempt, restarted by every byte sent or received (a slow
 // but moving transfer is not a timeout), and the request's whole-operation deadline.
@@ -69,7 +70,9 @@ private:
     void onProgress();
     void onMetaDataChanged();
     void onReadyRead();
-    void consumeAvailable();
+    void resumeReading();
+    // `replyFinished`: take the reply's last bytes even into a full BodyQueue.
+    void consumeAvailable(bool replyFinished);
     void onReplyFinished();
     void failAttempt(Error error, bool retryable);
     bool correctClockSkew(const Error &error, const QByteArray &dateHeader);
@@ -104,6 +107,7 @@ private:
     Error m_fatalError;            // why AbortReason::Fatal aborted
     Error m_lastError;             // of the last failed attempt, for the deadline message
     bool m_morePages = false;      // ListMultipartUploads: another page to fetch
+    bool m_waitingForReader = false;  // the BodyQueue is full: the reply is not read meanwhile
     bool m_skewCorrected = false;
     bool m_finished = false;
 };

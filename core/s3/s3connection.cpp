@@ -132,6 +132,8 @@ PendingS3CallPtr S3Connection::start(S3Request request, int cleanupTimeoutMs, bo
             request.deadline = request.cancellation->deadline();
     }
     request.warnings = m_context.warnings;
+    if (request.stream)
+        request.stream->reopen();
     auto state = std::make_shared<CallState>();
     request.abortFlag = state->abortFlag;
 
@@ -144,6 +146,8 @@ PendingS3CallPtr S3Connection::start(S3Request request, int cleanupTimeoutMs, bo
         if (!credentials.ok()) {
             state->finished = true;
             state->result.error = credentials.error().withContext(request.operationName());
+            if (request.stream)
+                request.stream->finish();
             return std::make_shared<PendingCall>(std::move(state), nullptr);
         }
         if (retryExpired && provider->refreshable()) {
@@ -165,14 +169,17 @@ PendingS3CallPtr S3Connection::start(S3Request request, int cleanupTimeoutMs, bo
     QMetaObject::invokeMethod(
         d->client,
         [client = d->client, request = std::move(request), state]() mutable {
+            BodyQueuePtr stream = request.stream;
             S3Call *call = client->start(std::move(request));
-            QObject::connect(call, &S3Call::finished, call, [call, state] {
+            QObject::connect(call, &S3Call::finished, call, [call, state, stream] {
                 {
                     QMutexLocker lock(&state->mutex);
                     state->result = call->result();
                     state->finished = true;
                 }
                 state->done.wakeAll();
+                if (stream)  // after the result: a reader that sees the end finds the call finished
+                    stream->finish();
                 call->deleteLater();
             });
         },
@@ -309,6 +316,14 @@ PendingS3CallPtr S3Connection::startGetObject(const QString &key, std::optional<
                                               const QByteArray &ifMatch)
 {
     return start(S3Request::getObject(key, range, ifMatch));
+}
+
+PendingS3CallPtr S3Connection::startGetObject(const QString &key, std::optional<ByteRange> range,
+                                              const QByteArray &ifMatch, const BodyQueuePtr &stream)
+{
+    S3Request request = S3Request::getObject(key, range, ifMatch);
+    request.stream = stream;
+    return start(std::move(request));
 }
 
 } // namespace s3cache

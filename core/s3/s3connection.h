@@ -20,6 +20,7 @@
 //
 // Never call the blocking methods from the GUI thread.
 
+#include "bodyqueue.h"
 #include "credentialprovider.h"
 #include "endpoint.h"
 #include "proxy.h"
@@ -160,6 +161,12 @@ public:
                                      const QByteArray &body);
     PendingS3CallPtr startGetObject(const QString &key, std::optional<ByteRange> range,
                                     const QByteArray &ifMatch = {});
+    // The body arrives in `stream` as it is downloaded (bodyqueue.h); read it from the calling
+    // thread until BodyQueue::read() returns 0, then isFinished() (which may send the request
+    // again with refreshed credentials: read on then) and the result. Until its bytes are
+    // read, the call keeps one of the client's request slots (S3Client::maxConcurrentRequests).
+    PendingS3CallPtr startGetObject(const QString &key, std::optional<ByteRange> range, const QByteArray &ifMatch,
+                                    const BodyQueuePtr &stream);
 
 private:
     struct Private;

@@ -5,6 +5,7 @@
 // operations, ServiceCall carries a form POST or GET to another endpoint (STS, the container
 // credentials endpoint) over the same stack.
 
+#include "bodyqueue.h"
 #include "s3types.h"
 #include "sigv4signer.h"
 
@@ -50,6 +51,7 @@ struct S3Request
     QByteArray body;
     QByteArray payloadHash;      // hex SHA-256 of body when already known (computed otherwise)
     QIODevice *sink = nullptr;   // GetObject: stream the body into it instead of memory
+    BodyQueuePtr stream;         // GetObject: or hand it to another thread through this queue
     std::optional<ByteRange> range;
     QByteArray ifMatch;
     Error invalid;               // set by the builders on bad input

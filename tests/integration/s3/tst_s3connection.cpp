@@ -18,6 +18,7 @@
 #include <QSet>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThread>
 
 using namespace s3cache;
 using namespace Qt::StringLiterals;
@@ -161,6 +162,8 @@ private slots:
     void tlsVerification();
     void cancellationAbortsLargeDownload_data() { addServerColumn({u"moto"_s, u"s3rver"_s}); }
     void cancellationAbortsLargeDownload();
+    void streamedGetWaitsForItsReader_data() { addServerColumn({u"moto"_s, u"s3rver"_s}); }
+    void streamedGetWaitsForItsReader();
     void deadlineExceeded();
     void destructorFinishesPendingCalls();
     void awsCliInterop_data() { addServerColumn({u"moto_iam"_s, u"s3rver"_s}); }
@@ -645,6 +648,41 @@ void TestS3Connection::cancellationAbortsLargeDownload()
     QCOMPARE(pending->wait().error.kind(), ErrorKind::Cancelled);
     QVERIFY(pending->isFinished());
     VERIFY_OK(f.s3->headObject(u"large"_s));
+}
+
+// A streamed GET whose reader pauses holds the server back instead of buffering the object,
+// and the pause is not the server's inactivity: the download goes on when reading does.
+void TestS3Connection::streamedGetWaitsForItsReader()
+{
+    QFETCH(QString, server);
+    Fixture f = open(server, [](S3ClientConfig &config) { config.inactivityTimeoutMs = 300; });
+    QVERIFY2(f.s3, qPrintable(f.error));
+    const QByteArray data = randomBytes(32 * MiB, 32);
+    VERIFY_OK(f.s3->putObject(u"streamed"_s, data));
+
+    auto stream = std::make_shared<BodyQueue>(MiB);
+    PendingS3CallPtr pending = f.s3->startGetObject(u"streamed"_s, ByteRange{0, data.size() - 1}, {}, stream);
+    QThread::msleep(1500);  // five inactivity timeouts without reading
+    // At most the limit plus one piece Qt handed over (its read buffer: 1 MiB); the rest waits
+    // in Qt, the kernel and the server (a few MiB on loopback), not in this process's queue.
+    QVERIFY2(stream->queued() > 0 && stream->queued() <= 2 * MiB + 64 * 1024, qPrintable(QString::number(stream->queued())));
+    QVERIFY2(!pending->isFinished(), "the whole object was buffered while nobody read it");
+
+    QByteArray received;
+    char buffer[256 * 1024];
+    bool pausedAgain = false;
+    for (qint64 n; (n = stream->read(buffer, sizeof buffer)) > 0;) {
+        received.append(buffer, n);
+        if (!pausedAgain && received.size() >= 4 * MiB) {  // and once more, mid-way
+            pausedAgain = true;
+            QThread::msleep(700);
+        }
+    }
+    QVERIFY(pending->isFinished());
+    VERIFY_OK(pending->wait());
+    QCOMPARE(pending->wait().attempts, 1);
+    QVERIFY(pending->wait().body.isEmpty());
+    COMPARE_BYTES(received, data);
 }
 
 void TestS3Connection::deadlineExceeded()

@@ -1001,6 +1001,20 @@ void TestCredentials::expiredTokenRetriedOnce()
     QVERIFY2(!put.error, qPrintable(put.error.toString()));
     QCOMPARE(source.fetches, 2);
 
+    // A streamed GET (what restores use) goes the same way: its queue ends with the refused
+    // answer, isFinished() sends it again with the new key, and the bytes come into the same queue.
+    FakeSource streamSource;
+    S3Connection streamConnection(expiredTokenConfig(server, streamSource.provider()));
+    auto stream = std::make_shared<BodyQueue>(1024);
+    const PendingS3CallPtr pending = streamConnection.startGetObject(QStringLiteral("k"), std::nullopt, {}, stream);
+    QByteArray streamed;
+    char buffer[64];
+    for (qint64 n; (n = stream->read(buffer, sizeof buffer)) > 0 || !pending->isFinished();)
+        streamed.append(buffer, std::max<qint64>(n, 0));
+    QVERIFY2(!pending->wait().error, qPrintable(pending->wait().error.toString()));
+    QCOMPARE(streamed, QByteArray("ok"));
+    QCOMPARE(streamSource.fetches, 2);
+
     // A HEAD answer has no body to say ExpiredToken: the ranged GET probe says it, refreshes, and
     // the HEAD is asked again with the new key.
     FakeSource headSource;
