@@ -107,7 +107,7 @@ QList<ObjectRange> rangesOf(const Manifest &manifest)
 
 } // namespace
 
-void ArchiveSource::nameFormat(ArchiveStats &stats) const
+void CacheArchive::nameFormat(ArchiveStats &stats) const
 {
     if (manifest)
         stats.format = Dedup::formatName;
@@ -140,9 +140,9 @@ Result<Manifest> readManifest(ObjectStore &store, const ObjectInfo &info)
     return decodeManifest(bytes, uri);
 }
 
-Result<ArchiveSource> openArchive(ObjectStore &store, const ObjectInfo &info)
+Result<CacheArchive> openArchive(ObjectStore &store, const ObjectInfo &info)
 {
-    ArchiveSource source;
+    CacheArchive source;
     if (!isDedupManifest(info)) {
         Result<std::unique_ptr<ObjectStream>> stream = store.openRead(info);
         if (!stream.ok())

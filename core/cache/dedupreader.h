@@ -11,7 +11,7 @@
 
 namespace s3cache {
 
-struct ArchiveSource
+struct CacheArchive
 {
     // The archive's bytes (for a dedup cache: its tar stream). Its transferred() counts the bytes
     // fetched from the store so far (a dedup cache's manifest included), against downloadSize.
@@ -28,6 +28,6 @@ bool isDedupManifest(const ObjectInfo &info);
 // Reads and validates a dedup manifest (at most 64 MiB).
 Result<Manifest> readManifest(ObjectStore &store, const ObjectInfo &info);
 
-Result<ArchiveSource> openArchive(ObjectStore &store, const ObjectInfo &info);
+Result<CacheArchive> openArchive(ObjectStore &store, const ObjectInfo &info);
 
 } // namespace s3cache

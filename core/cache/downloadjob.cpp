@@ -20,7 +20,7 @@ Error DownloadJob::run()
         return info.error();
     m_result.object = *info;
     // A dedup cache is saved as the tar stream it holds (the manifest alone restores nothing).
-    Result<ArchiveSource> source = openArchive(*store, *info);
+    Result<CacheArchive> source = openArchive(*store, *info);
     if (!source.ok())
         return source.error();
     ObjectStream *stream = source->stream.get();

@@ -21,7 +21,7 @@ Error InspectJob::run()
         return info.error();
     m_result.object = *info;
     lookUpLastUse(*store, m_result.object);
-    Result<ArchiveSource> source = openArchive(*store, *info);
+    Result<CacheArchive> source = openArchive(*store, *info);
     if (!source.ok())
         return source.error();
     ObjectStream *stream = source->stream.get();

@@ -141,7 +141,7 @@ Error RestoreJob::run()
                      .arg(store->uri(found->key), m_result.recordError.toString()));
     }
 
-    Result<ArchiveSource> source = openArchive(*store, *found);
+    Result<CacheArchive> source = openArchive(*store, *found);
     if (!source.ok())
         return source.error();
     ExtractOptions extract = m_options.extract;

@@ -539,7 +539,7 @@ Error S3Call::takeSuccess(QNetworkReply *reply)
         return {};
     }
     case S3Operation::DeleteObjects: {
-        Result<DeleteResult> result = S3Xml::parseDeleteResult(body);
+        Result<DeleteObjectsReply> result = S3Xml::parseDeleteResult(body);
         if (!result)
             return result.error().withContext(context());
         m_result.deleted = result->deleted;

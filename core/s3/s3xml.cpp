@@ -105,13 +105,13 @@ Result<ListPage> S3Xml::parseListObjectsV2(const QByteArray &xml)
     return page;
 }
 
-Result<DeleteResult> S3Xml::parseDeleteResult(const QByteArray &xml)
+Result<DeleteObjectsReply> S3Xml::parseDeleteResult(const QByteArray &xml)
 {
     const QString document = QStringLiteral("DeleteObjects");
     QXmlStreamReader reader(xml);
     if (Error e = openRoot(reader, xml, u"DeleteResult", document))
         return e;
-    DeleteResult result;
+    DeleteObjectsReply result;
     while (reader.readNextStartElement()) {
         const bool deleted = reader.name() == u"Deleted";
         const bool failed = reader.name() == u"Error";

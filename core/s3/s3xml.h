@@ -15,7 +15,7 @@
 
 namespace s3cache {
 
-struct DeleteResult
+struct DeleteObjectsReply
 {
     QStringList deleted;
     QList<QPair<QString, Error>> failures;  // key -> error (code and message from the server)
@@ -33,7 +33,7 @@ class S3Xml
 {
 public:
     static Result<ListPage> parseListObjectsV2(const QByteArray &xml);
-    static Result<DeleteResult> parseDeleteResult(const QByteArray &xml);
+    static Result<DeleteObjectsReply> parseDeleteResult(const QByteArray &xml);
     // The UploadId of an InitiateMultipartUploadResult.
     static Result<QString> parseInitiateMultipartUpload(const QByteArray &xml);
     // The ETag (quotes stripped) of a CompleteMultipartUploadResult. S3 may answer 200 with an

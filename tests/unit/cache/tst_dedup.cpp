@@ -401,7 +401,7 @@ private slots:
         // The stream of that cache, tampered with, stored again under the key with its metadata.
         const Result<ObjectInfo> info = m_store->head(kKey);
         QVERIFY(info.ok());
-        Result<ArchiveSource> source = openArchive(*m_store, *info);
+        Result<CacheArchive> source = openArchive(*m_store, *info);
         QVERIFY(source.ok());
         QByteArray stream = source->stream->readAll();
         const StreamMap layout = StreamMap::load(ci, {QStringLiteral("deps")}, m_area);

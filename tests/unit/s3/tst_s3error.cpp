@@ -258,7 +258,7 @@ void TestS3Error::listObjectsV2Truncated()
 
 void TestS3Error::deleteResult()
 {
-    const Result<DeleteResult> result = S3Xml::parseDeleteResult(R"(<?xml version="1.0" encoding="UTF-8"?>
+    const Result<DeleteObjectsReply> result = S3Xml::parseDeleteResult(R"(<?xml version="1.0" encoding="UTF-8"?>
 <DeleteResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">
   <Deleted><Key>a/1</Key></Deleted>
   <Deleted><Key>a &amp; 2</Key><VersionId>v</VersionId></Deleted>
