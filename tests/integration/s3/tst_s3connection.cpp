@@ -655,14 +655,18 @@ void TestS3Connection::cancellationAbortsLargeDownload()
 void TestS3Connection::streamedGetWaitsForItsReader()
 {
     QFETCH(QString, server);
-    Fixture f = open(server, [](S3ClientConfig &config) { config.inactivityTimeoutMs = 300; });
+    constexpr int inactivityMs = 300;
+    Fixture f = open(server, [](S3ClientConfig &config) { config.inactivityTimeoutMs = inactivityMs; });
     QVERIFY2(f.s3, qPrintable(f.error));
     const QByteArray data = randomBytes(32 * MiB, 32);
     VERIFY_OK(f.s3->putObject(u"streamed"_s, data));
 
     auto stream = std::make_shared<BodyQueue>(MiB);
     PendingS3CallPtr pending = f.s3->startGetObject(u"streamed"_s, ByteRange{0, data.size() - 1}, {}, stream);
-    QThread::msleep(1500);  // five inactivity timeouts without reading
+    // The queue fills first (an event); then the reader pauses for three inactivity timeouts:
+    // the pause's length is what this test is about, so here a fixed wait is the input.
+    QTRY_VERIFY_WITH_TIMEOUT(stream->queued() >= MiB, 30000);
+    QThread::msleep(3 * inactivityMs);
     // At most the limit plus one piece Qt handed over (its read buffer: 1 MiB); the rest waits
     // in Qt, the kernel and the server (a few MiB on loopback), not in this process's queue.
     QVERIFY2(stream->queued() > 0 && stream->queued() <= 2 * MiB + 64 * 1024, qPrintable(QString::number(stream->queued())));
@@ -675,7 +679,7 @@ void TestS3Connection::streamedGetWaitsForItsReader()
         received.append(buffer, n);
         if (!pausedAgain && received.size() >= 4 * MiB) {  // and once more, mid-way
             pausedAgain = true;
-            QThread::msleep(700);
+            QThread::msleep(2 * inactivityMs);
         }
     }
     QVERIFY(pending->isFinished());
