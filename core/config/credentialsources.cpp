@@ -207,7 +207,7 @@ Result<Credentials> runCredentialProcess(const QString &commandLine, const QProc
         process.kill();
         process.waitForFinished(5'000);
         return fail(QStringLiteral("CredentialProcessTimeout"),
-                    QStringLiteral("%1 did not finish within %2 s").arg(words->constFirst(), QString::number(timeoutMs / 1000)));
+                    QStringLiteral("%1 did not finish within %2 s").arg(words->constFirst(), QString::number(timeoutMs / 1000.0)));
     }
     const QByteArray out = process.readAllStandardOutput();
     // Register whatever key material it printed before its stderr can appear in a message.

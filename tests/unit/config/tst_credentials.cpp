@@ -23,6 +23,9 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <csignal>
+#include <cerrno>
+
 using namespace s3cache;
 
 namespace {
@@ -148,6 +151,7 @@ private slots:
     void credentialProcess();
     void credentialProcessErrors_data();
     void credentialProcessErrors();
+    void credentialProcessTimeout();
 
     void container();
     void containerTokenFileReadEachTime();
@@ -642,6 +646,38 @@ void TestCredentials::credentialProcessErrors()
     QVERIFY(!missing.ok());
     QVERIFY2(missing.error().message().contains(QStringLiteral("profile 'ci' credential_process: cannot run /nonexistent/helper")),
              qPrintable(missing.error().message()));
+}
+
+// A helper that hangs (a vault login waiting for a prompt nobody answers) is killed after the
+// timeout (2 s: long enough for Python to start and write its pid under load); the error names
+// the timeout and never shows what it printed before hanging.
+void TestCredentials::credentialProcessTimeout()
+{
+    const QString script = m_home->filePath(QStringLiteral("hang.py"));
+    const QString pidFile = m_home->filePath(QStringLiteral("hang.pid"));
+    QFile file(script);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(QStringLiteral("import os, sys, time\nopen(sys.argv[1], 'w').write(str(os.getpid()))\n"
+                              "print('{\"Version\": 1, \"SecretAccessKey\": \"processSecret-0123456789\"', flush=True)\n"
+                              "time.sleep(3600)\n").toUtf8());
+    file.close();
+    const QString command = QStringLiteral("\"%1\" '%2' '%3'").arg(test::testPython(), script, pidFile);
+    const Result<Credentials> c = runCredentialProcess(command, QProcessEnvironment::systemEnvironment(),
+                                                       QStringLiteral("profile 'ci' credential_process"), 2000);
+    QVERIFY(!c.ok());
+    QCOMPARE(c.error().kind(), ErrorKind::Auth);
+    QCOMPARE(c.error().code(), QStringLiteral("CredentialProcessTimeout"));
+    QVERIFY2(c.error().message().contains(QStringLiteral("profile 'ci' credential_process: %1 did not finish within 2 s")
+                                              .arg(test::testPython())),
+             qPrintable(c.error().message()));
+    QVERIFY(!c.error().toString().contains(QStringLiteral("processSecret")));
+    // The helper is gone, not left running in the background.
+    QFile pid(pidFile);
+    QVERIFY(pid.open(QIODevice::ReadOnly));
+    const pid_t helper = pid_t(pid.readAll().toInt());
+    QVERIFY(helper > 0);
+    QCOMPARE(::kill(helper, 0), -1);
+    QCOMPARE(errno, ESRCH);
 }
 
 void TestCredentials::container()
