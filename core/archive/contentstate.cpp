@@ -106,6 +106,14 @@ qint64 ContentState::clockFloor()
     return nanoseconds(ts);
 }
 
+bool ContentState::settled(const FileStamp &stamp, qint64 floor)
+{
+    constexpr qint64 second = 1'000'000'000;
+    if (stamp.ctimeNs % second == 0)
+        return stamp.ctimeNs <= floor - 2 * second;
+    return stamp.ctimeNs < floor;
+}
+
 const ContentState::Record *ContentState::lookup(QByteArrayView path) const
 {
     const auto end = m_records.cbegin() + m_sorted;

@@ -10,9 +10,10 @@
 // changes the stamp; so does replacing the file (inode), and a copied workspace (device).
 //
 // Records are only ever made for a stamp whose ctime is older than a clock reading taken before
-// the stamp was (see clockFloor()): a file changed in the same timestamp tick as it was stat'ed
-// ("racy", as git calls it) would otherwise keep its stamp across the change. Such files are
-// simply not recorded, and get hashed again next time.
+// the stamp was (see clockFloor()), by the file system's timestamp granularity (settled()): a
+// file changed in the same timestamp tick as it was stat'ed ("racy", as git calls it) would
+// otherwise keep its stamp across the change. Such files are simply not recorded, and get hashed
+// again next time.
 //
 // The state lives in the workspace (CI steps share only the workspace) as fileName() under
 // archiveio.h's reservedPrefix(): the scanner never archives it, the extractor never restores it.
@@ -61,8 +62,12 @@ public:
     // time clock), read now. A file whose ctime is older than a reading taken before its lstat
     // cannot have changed after that lstat without changing its ctime.
     static qint64 clockFloor();
-    // Whether a stamp taken after the clock read `floor` may be recorded (see above).
-    static bool settled(const FileStamp &stamp, qint64 floor) { return stamp.ctimeNs < floor; }
+    // Whether a stamp taken after the clock read `floor` may be recorded (see above). A ctime in
+    // whole seconds is taken to come from a file system that keeps only seconds (ext3's small
+    // inodes, some NFS and FUSE mounts; FAT keeps 2 s): there a same-size rewrite later in that
+    // second keeps the whole stamp, so the ctime must be two seconds older than `floor`. (On a
+    // nanosecond file system one ctime in 10^9 is whole: that file is only hashed again.)
+    static bool settled(const FileStamp &stamp, qint64 floor);
 
     // The state saved in `workspace`; empty (with a debug log line saying why) when there is none
     // or it cannot be used.

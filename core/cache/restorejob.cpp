@@ -65,12 +65,14 @@ void recordRestoredContents(const QString &workspace, ContentState state)
     stampAll(floor, false);
     if (unsettled > 0) {
         // Their ctimes are in the current tick (or in the future: a clock step); wait up to 50 ms.
+        // (On a file system of whole seconds they stay unsettled: ContentState::settled().)
         for (int i = 0; i < 50 && ContentState::clockFloor() <= floor; ++i)
             QThread::msleep(1);
         floor = ContentState::clockFloor();
         stampAll(floor, true);
         if (unsettled > 0)
-            Log::debug(QStringLiteral("%1 restored files have a ctime ahead of the clock: not recorded").arg(unsettled));
+            Log::debug(QStringLiteral("%1 restored files have a ctime too recent to trust (whole seconds, or ahead of the clock): "
+                                      "not recorded, hashed by the next rebuild").arg(unsettled));
     }
     // The previous records of files this restore did not write (the restored ones, even those
     // just removed, are still in `state` until finish()).

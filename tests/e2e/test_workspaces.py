@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import tarfile
+import time
 import unittest
 
 from common import CLI, TempDirTestCase, clean_env, run_cli, snapshot, write
@@ -115,6 +116,42 @@ class Workspaces(TempDirTestCase):
         self.assertEqual(a.st_nlink, 2)
         self.assertNotEqual(a.st_dev, os.stat(ws).st_dev)
         self.assertEqual(self.staging_dirs(ws), [])
+
+    def test_a_same_size_rewrite_in_the_same_second_on_a_whole_second_file_system(self):
+        """ext4 with 128-byte inodes (as ext3, FAT, some NFS mounts) keeps whole-second times: a
+        file rewritten with as many bytes in the second it was recorded keeps its whole stamp, so
+        the content state must not have trusted it (the rebuild then skipped as "unchanged")."""
+        if os.geteuid() != 0:
+            self.skipTest("needs root to mount a file system image")
+        image, src = self.path("ws.img"), self.path("src")
+        os.makedirs(src)
+        with open(image, "wb") as f:
+            f.truncate(32 << 20)
+        if subprocess.run(["mkfs.ext4", "-q", "-F", "-I", "128", image], capture_output=True).returncode != 0 or \
+                subprocess.run(["mount", "-o", "loop", image, src], capture_output=True).returncode != 0:
+            self.skipTest("cannot make and loop-mount an ext4 image here")
+        self.addCleanup(subprocess.run, ["umount", src])
+        target = f"{src}/gen/version.txt"
+        for attempt in range(10):  # the two writes must fall in one second; a loaded machine may miss
+            while not 0.2 < time.time() % 1 < 0.3:
+                time.sleep(0.002)
+            write(target, b"build 1")
+            before = os.lstat(target)
+            self.rebuild_from(src, "gen")
+            write(target, b"build 2")
+            after = os.lstat(target)
+            if (before.st_ctime_ns, before.st_mtime_ns, before.st_ino) == (after.st_ctime_ns, after.st_mtime_ns, after.st_ino):
+                break
+        else:
+            self.skipTest("the rewrite never fell in the same second as the rebuild")
+        self.assertEqual(after.st_ctime_ns % 10**9, 0, "the image keeps sub-second times")
+        proc = self.assertRan(run_cli(env=self.env("rebuild", "gen"), cwd=src))
+        self.assertNotIn("upload skipped", proc.stderr)
+        ws = self.path("ws")
+        os.makedirs(ws)
+        self.assertRan(run_cli(env=self.env("restore", "gen"), cwd=ws))
+        with open(f"{ws}/gen/version.txt", "rb") as f:
+            self.assertEqual(f.read(), b"build 2")
 
     def test_restored_as_root_belongs_to_the_workspace_owner(self):
         if os.geteuid() != 0:

@@ -122,6 +122,21 @@ private slots:
         QCOMPARE(second->fingerprint(), scanMounts(ws, {QStringLiteral("m")}, false)->fingerprint());
     }
 
+    // On a file system that keeps whole seconds, a file stat'ed at 12.7 s and rewritten (same
+    // size) at 12.9 s shows the same stamp both times (ctime 12 s): it may be recorded only once
+    // its second and the next (FAT: 2 s) are over. A nanosecond ctime needs one tick only.
+    void wholeSecondCtimesSettleTwoSecondsLater()
+    {
+        constexpr qint64 s = 1'000'000'000;
+        const FileStamp nanos{.ctimeNs = 12 * s + 345};
+        QVERIFY(!ContentState::settled(nanos, nanos.ctimeNs));
+        QVERIFY(ContentState::settled(nanos, nanos.ctimeNs + 1));
+        const FileStamp whole{.ctimeNs = 12 * s};
+        QVERIFY(!ContentState::settled(whole, 12 * s + 700'000'000));  // the rewrite at 12.9 s would keep it
+        QVERIFY(!ContentState::settled(whole, 14 * s - 1));
+        QVERIFY(ContentState::settled(whole, 14 * s));
+    }
+
     void recordedTreeIsNotRead()
     {
         const QString ws = freshDir();
