@@ -132,7 +132,7 @@ class Workspaces(TempDirTestCase):
             self.skipTest("cannot make and loop-mount an ext4 image here")
         self.addCleanup(subprocess.run, ["umount", src])
         target = f"{src}/gen/version.txt"
-        for attempt in range(10):  # the two writes must fall in one second; a loaded machine may miss
+        for _ in range(10):  # the two writes must fall in one second; a loaded machine may miss
             while not 0.2 < time.time() % 1 < 0.3:
                 time.sleep(0.002)
             write(target, b"build 1")
