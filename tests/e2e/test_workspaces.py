@@ -10,7 +10,7 @@ import tarfile
 import time
 import unittest
 
-from common import CLI, TempDirTestCase, clean_env, run_cli, snapshot, write
+from common import CLI, TempDirTestCase, clean_env, run_cli, snapshot, wait_until, write
 
 NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
 
@@ -133,8 +133,7 @@ class Workspaces(TempDirTestCase):
         self.addCleanup(subprocess.run, ["umount", src])
         target = f"{src}/gen/version.txt"
         for _ in range(10):  # the two writes must fall in one second; a loaded machine may miss
-            while not 0.2 < time.time() % 1 < 0.3:
-                time.sleep(0.002)
+            self.assertTrue(wait_until(lambda: 0.2 < time.time() % 1 < 0.3, timeout=2, interval=0.002))
             write(target, b"build 1")
             before = os.lstat(target)
             self.rebuild_from(src, "gen")

@@ -18,7 +18,6 @@
 #include <QSet>
 #include <QTemporaryDir>
 #include <QTest>
-#include <QThread>
 
 using namespace s3cache;
 using namespace Qt::StringLiterals;
@@ -663,14 +662,15 @@ void TestS3Connection::streamedGetWaitsForItsReader()
 
     auto stream = std::make_shared<BodyQueue>(MiB);
     PendingS3CallPtr pending = f.s3->startGetObject(u"streamed"_s, ByteRange{0, data.size() - 1}, {}, stream);
-    // The queue fills first (an event); then the reader pauses for three inactivity timeouts:
-    // the pause's length is what this test is about, so here a fixed wait is the input.
+    // The queue fills; then nobody reads for three inactivity timeouts. The call must not finish
+    // meanwhile (the whole object buffered: the wait ends at once then) nor time out and start
+    // again (`attempts` below).
     QTRY_VERIFY_WITH_TIMEOUT(stream->queued() >= MiB, 30000);
-    QThread::msleep(3 * inactivityMs);
+    QVERIFY2(!QTest::qWaitFor([&] { return pending->isFinished(); }, 3 * inactivityMs),
+             "the whole object was buffered while nobody read it");
     // At most the limit plus one piece Qt handed over (its read buffer: 1 MiB); the rest waits
     // in Qt, the kernel and the server (a few MiB on loopback), not in this process's queue.
     QVERIFY2(stream->queued() > 0 && stream->queued() <= 2 * MiB + 64 * 1024, qPrintable(QString::number(stream->queued())));
-    QVERIFY2(!pending->isFinished(), "the whole object was buffered while nobody read it");
 
     QByteArray received;
     char buffer[256 * 1024];
@@ -679,7 +679,7 @@ void TestS3Connection::streamedGetWaitsForItsReader()
         received.append(buffer, n);
         if (!pausedAgain && received.size() >= 4 * MiB) {  // and once more, mid-way
             pausedAgain = true;
-            QThread::msleep(2 * inactivityMs);
+            QVERIFY(!QTest::qWaitFor([&] { return pending->isFinished(); }, 2 * inactivityMs));
         }
     }
     QVERIFY(pending->isFinished());

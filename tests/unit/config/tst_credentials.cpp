@@ -657,9 +657,9 @@ void TestCredentials::credentialProcessTimeout()
     const QString pidFile = m_home->filePath(QStringLiteral("hang.pid"));
     QFile file(script);
     QVERIFY(file.open(QIODevice::WriteOnly));
-    file.write(QStringLiteral("import os, sys, time\nopen(sys.argv[1], 'w').write(str(os.getpid()))\n"
+    file.write(QStringLiteral("import os, sys\nopen(sys.argv[1], 'w').write(str(os.getpid()))\n"
                               "print('{\"Version\": 1, \"SecretAccessKey\": \"processSecret-0123456789\"', flush=True)\n"
-                              "time.sleep(3600)\n").toUtf8());
+                              "sys.stdin.readline()\n").toUtf8());  // a prompt nobody answers
     file.close();
     const QString command = QStringLiteral("\"%1\" '%2' '%3'").arg(test::testPython(), script, pidFile);
     const Result<Credentials> c = runCredentialProcess(command, QProcessEnvironment::systemEnvironment(),
