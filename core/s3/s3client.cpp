@@ -109,8 +109,10 @@ void S3Call::abort()
 
 void S3Call::begin()
 {
-    if (m_client->m_configError)
-        return finish(m_client->m_configError.withContext(context()));
+    if (m_client->m_config.endpoint.scheme == u"https") {
+        if (Error e = m_client->prepareTls())
+            return finish(e.withContext(context()));
+    }
     if (m_request.invalid)
         return finish(m_request.invalid.withContext(m_request.operationName()));
     checkCancellation();
@@ -628,23 +630,6 @@ S3Client::S3Client(S3ClientConfig config, QObject *parent)
     Log::registerSecret(m_config.credentials.secretKey);
     Log::registerSecret(m_config.credentials.sessionToken);
 
-    m_sslConfiguration = QSslConfiguration::defaultConfiguration();
-    m_sslConfiguration.setPeerVerifyMode(QSslSocket::VerifyPeer);
-    if (!m_config.caBundlePath.isEmpty()) {
-        QFile file(m_config.caBundlePath);
-        QList<QSslCertificate> certificates;
-        if (file.open(QIODevice::ReadOnly))
-            certificates = QSslCertificate::fromData(file.readAll(), QSsl::Pem);
-        if (certificates.isEmpty()) {
-            m_configError = Error(ErrorKind::InvalidInput, QStringLiteral("InvalidCaBundle"),
-                                  QStringLiteral("CA bundle %1: %2")
-                                      .arg(m_config.caBundlePath,
-                                           file.error() != QFile::NoError ? file.errorString()
-                                                                          : QStringLiteral("no PEM certificate in it")));
-        } else {
-            m_sslConfiguration.addCaCertificates(certificates);
-        }
-    }
     m_pollTimer.setInterval(pollIntervalMs);
     connect(&m_pollTimer, &QTimer::timeout, this, &S3Client::pollCancellation);
 }
@@ -754,9 +739,39 @@ QNetworkRequest S3Client::buildRequest(const S3Request &request, const QByteArra
     networkRequest.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
     networkRequest.setAttribute(QNetworkRequest::CacheLoadControlAttribute, QNetworkRequest::AlwaysNetwork);
     networkRequest.setAttribute(QNetworkRequest::CacheSaveControlAttribute, false);
-    if (endpoint.scheme == u"https")
-        networkRequest.setSslConfiguration(m_sslConfiguration);
+    if (endpoint.scheme == u"https") {
+        Q_ASSERT(m_sslConfiguration);  // S3Call::begin() prepared it
+        if (m_sslConfiguration)
+            networkRequest.setSslConfiguration(*m_sslConfiguration);
+    }
     return networkRequest;
+}
+
+// The TLS settings, built for the first call to an https endpoint: parsing a CA bundle (the
+// system's, often named by AWS_CA_BUNDLE, holds ~140 certificates: ~50 ms) is wasted on plain http.
+Error S3Client::prepareTls()
+{
+    if (m_sslConfiguration || m_tlsError)
+        return m_tlsError;
+    QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
+    ssl.setPeerVerifyMode(QSslSocket::VerifyPeer);
+    if (!m_config.caBundlePath.isEmpty()) {
+        QFile file(m_config.caBundlePath);
+        QList<QSslCertificate> certificates;
+        if (file.open(QIODevice::ReadOnly))
+            certificates = QSslCertificate::fromData(file.readAll(), QSsl::Pem);
+        if (certificates.isEmpty()) {
+            m_tlsError = Error(ErrorKind::InvalidInput, QStringLiteral("InvalidCaBundle"),
+                               QStringLiteral("CA bundle %1: %2")
+                                   .arg(m_config.caBundlePath, file.error() != QFile::NoError
+                                                                   ? file.errorString()
+                                                                   : QStringLiteral("no PEM certificate in it")));
+            return m_tlsError;
+        }
+        ssl.addCaCertificates(certificates);
+    }
+    m_sslConfiguration = ssl;
+    return {};
 }
 
 QNetworkReply *S3Client::send(S3Call *call, const QByteArray &payloadHash, const HeaderList &extraHeaders)

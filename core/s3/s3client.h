@@ -32,6 +32,7 @@
 #include <QTimer>
 
 #include <atomic>
+#include <optional>
 
 class QNetworkAccessManager;
 class QNetworkReply;
@@ -142,6 +143,7 @@ private:
     QNetworkReply *send(S3Call *call, const QByteArray &payloadHash, const HeaderList &extraHeaders);
     QNetworkRequest buildRequest(const S3Request &request, const QByteArray &payloadHash,
                                  const HeaderList &extraHeaders) const;
+    Error prepareTls();
     int backoffDelayMs(int attempt) const;
     void setClockOffsetMs(qint64 offset) { m_clockOffsetMs.store(offset); }
     void callFinished(S3Call *call);
@@ -149,9 +151,9 @@ private:
     void pollCancellation();
 
     S3ClientConfig m_config;
-    Error m_configError;  // e.g. an unreadable CA bundle: every call fails with it
     QNetworkAccessManager *m_network = nullptr;  // created in the client's thread on first use
-    QSslConfiguration m_sslConfiguration;
+    std::optional<QSslConfiguration> m_sslConfiguration;  // see prepareTls()
+    Error m_tlsError;  // e.g. an unreadable CA bundle: every https call fails with it
     HeaderList m_objectHeaders;  // S3Request::objectWriteHeaders(config.objectOptions)
     QList<S3Call *> m_calls;    // unfinished, started or queued
     QQueue<S3Call *> m_queue;   // not yet started
