@@ -191,6 +191,8 @@ Result<ProxySettings> ProxySettings::fromEnvironment(const QProcessEnvironment &
             settings.noProxy << entry.trimmed();
     }
     settings.noProxySource = noProxyName;
+    if (const auto [all, allName] = variable(env, u"ALL_PROXY"_s); !all.isEmpty())
+        settings.ignoredAllProxy = allName;
     return settings;
 }
 
@@ -210,8 +212,11 @@ QString ProxySettings::describeFor(const QString &scheme, const QString &host, i
     if (const std::optional<ProxyServer> proxy = proxyFor(scheme, host, port))
         return u"%1 (from %2)"_s.arg(proxy->masked(), proxy->source);
     const bool tls = scheme.compare(u"https"_s, Qt::CaseInsensitive) == 0;
-    if (!(tls ? https : http))
+    if (!(tls ? https : http)) {
+        if (!ignoredAllProxy.isEmpty())
+            return u"none (%1 is not read, as by the AWS CLI: set %2)"_s.arg(ignoredAllProxy, tls ? u"HTTPS_PROXY"_s : u"HTTP_PROXY"_s);
         return u"none"_s;
+    }
     if (isCredentialEndpointHost(host))
         return u"none (a credential endpoint is never proxied)"_s;
     return u"none (%1 names %2)"_s.arg(noProxySource, host);

@@ -66,13 +66,16 @@ public:
     // connection (port -1: the scheme's default).
     std::optional<ProxyServer> proxyFor(const QString &scheme, const QString &host, int port) const;
     // For `s3cache config` and messages: "http://****@127.0.0.1:3128 (from HTTPS_PROXY)",
-    // "none (NO_PROXY names 127.0.0.1)", "none".
+    // "none (NO_PROXY names 127.0.0.1)", "none (ALL_PROXY is not read …)", "none".
     QString describeFor(const QString &scheme, const QString &host, int port) const;
 
     std::optional<ProxyServer> http;
     std::optional<ProxyServer> https;
     QStringList noProxy;
     QString noProxySource;  // "NO_PROXY" or "no_proxy"
+    // "ALL_PROXY" or "all_proxy" when set: curl's catch-all, which s3cache (like the AWS CLI)
+    // does not read; named by describeFor() so that a user who set only it sees why.
+    QString ignoredAllProxy;
 };
 
 // The QNetworkProxyFactory a QNetworkAccessManager of s3cache uses: ProxySettings::proxyFor()

@@ -253,6 +253,19 @@ void TestProxy::describe()
     QCOMPARE(s->describeFor(u"https"_s, u"minio.internal"_s, -1), u"none (no_proxy names minio.internal)"_s);
     QCOMPARE(s->describeFor(u"http"_s, u"minio.internal"_s, -1), u"none"_s);
     QCOMPARE(s->describeFor(u"https"_s, u"169.254.170.2"_s, -1), u"none (a credential endpoint is never proxied)"_s);
+
+    // curl's catch-all is not read (as by the AWS CLI): no proxy, and the description says why,
+    // without the value (it may hold a password).
+    const Result<ProxySettings> all = ProxySettings::fromEnvironment(env({u"ALL_PROXY=http://eve:s3cretpw@proxy.corp:3128"_s}));
+    QVERIFY(all.ok());
+    QVERIFY(!all->proxyFor(u"https"_s, u"s3.amazonaws.com"_s, -1).has_value());
+    QCOMPARE(all->describeFor(u"https"_s, u"s3.amazonaws.com"_s, -1),
+             u"none (ALL_PROXY is not read, as by the AWS CLI: set HTTPS_PROXY)"_s);
+    const Result<ProxySettings> lower = ProxySettings::fromEnvironment(
+        env({u"all_proxy=socks5://proxy.corp:1080"_s, u"HTTPS_PROXY=http://proxy.corp:3128"_s}));
+    QVERIFY(lower.ok());
+    QCOMPARE(lower->describeFor(u"http"_s, u"minio.internal"_s, -1), u"none (all_proxy is not read, as by the AWS CLI: set HTTP_PROXY)"_s);
+    QCOMPARE(lower->describeFor(u"https"_s, u"minio.internal"_s, -1), u"http://proxy.corp:3128 (from HTTPS_PROXY)"_s);
 }
 
 void TestProxy::factory()
