@@ -662,19 +662,23 @@ void TestS3Connection::cancellationAbortsLargeDownload()
 void TestS3Connection::streamedGetWaitsForItsReader()
 {
     QFETCH(QString, server);
-    constexpr int inactivityMs = 300;
+    // Short enough for pauses well past it, long enough for moto's first byte (it reads the
+    // whole object first: > 0.3 s under the sanitizers on a loaded machine).
+    constexpr int inactivityMs = 1000;
     Fixture f = open(server, [](S3ClientConfig &config) { config.inactivityTimeoutMs = inactivityMs; });
     QVERIFY2(f.s3, qPrintable(f.error));
     const QByteArray data = randomBytes(32 * MiB, 32);
-    VERIFY_OK(f.s3->putObject(u"streamed"_s, data));
+    // Uploaded with the default timeouts: a slow server (moto under the sanitizers) can be quiet
+    // for longer than the test's short one while it stores 32 MiB.
+    VERIFY_OK(S3Connection(configFor(f.server, f.bucket)).putObject(u"streamed"_s, data));
 
     auto stream = std::make_shared<BodyQueue>(MiB);
     PendingS3CallPtr pending = f.s3->startGetObject(u"streamed"_s, ByteRange{0, data.size() - 1}, {}, stream);
-    // The queue fills; then nobody reads for three inactivity timeouts. The call must not finish
+    // The queue fills; then nobody reads for two inactivity timeouts. The call must not finish
     // meanwhile (the whole object buffered: the wait ends at once then) nor time out and start
     // again (`attempts` below).
     QTRY_VERIFY_WITH_TIMEOUT(stream->queued() >= MiB, 30000);
-    QVERIFY2(!QTest::qWaitFor([&] { return pending->isFinished(); }, 3 * inactivityMs),
+    QVERIFY2(!QTest::qWaitFor([&] { return pending->isFinished(); }, 2 * inactivityMs),
              "the whole object was buffered while nobody read it");
     // At most the limit plus one piece Qt handed over (its read buffer: 1 MiB); the rest waits
     // in Qt, the kernel and the server (a few MiB on loopback), not in this process's queue.
@@ -687,7 +691,7 @@ void TestS3Connection::streamedGetWaitsForItsReader()
         received.append(buffer, n);
         if (!pausedAgain && received.size() >= 4 * MiB) {  // and once more, mid-way
             pausedAgain = true;
-            QVERIFY(!QTest::qWaitFor([&] { return pending->isFinished(); }, 2 * inactivityMs));
+            QVERIFY(!QTest::qWaitFor([&] { return pending->isFinished(); }, 3 * inactivityMs / 2));
         }
     }
     QVERIFY(pending->isFinished());
