@@ -38,9 +38,10 @@ packages=(build-essential cmake ninja-build pkg-config ccache
           libarchive-dev libquazip1-qt6-dev libzstd-dev zlib1g-dev libssl-dev libxxhash-dev
           python3)
 # Tests: the archivers the interop tests compare with (GNU tar, zstd, gzip), s3rver's runtime
-# (Node.js), mkfs.ext4 for the whole-second file system of test_workspaces (e2fsprogs; mount
-# comes with util-linux), and what the Python helpers and moto import.
-test_packages=(tar zstd gzip tinyproxy-bin e2fsprogs)
+# (Node.js), mkfs.ext4 and mount for the whole-second file system and the tmpfs mount point of
+# test_workspaces (e2fsprogs, mount: its own package, not util-linux), and what the Python
+# helpers and moto import.
+test_packages=(tar zstd gzip tinyproxy-bin e2fsprogs mount)
 python_packages=(python3-venv python3-boto3 python3-botocore awscli
                  python3-flask python3-flask-cors python3-werkzeug python3-requests python3-responses
                  python3-xmltodict python3-cryptography python3-dateutil python3-jinja2 python3-yaml)
