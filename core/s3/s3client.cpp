@@ -1,5 +1,6 @@
 #include "s3client.h"
 
+#include "directput.h"
 #include "s3error.h"
 #include "s3xml.h"
 
@@ -774,6 +775,14 @@ Error S3Client::prepareTls()
     return {};
 }
 
+// Object data over plain http with no proxy skips Qt's HTTP thread (directput.h).
+bool S3Client::sendsDirectly(const S3Request &request) const
+{
+    const Endpoint &endpoint = m_config.endpoint;
+    return (request.operation == S3Operation::PutObject || request.operation == S3Operation::UploadPart)
+        && endpoint.scheme == u"http" && !m_config.proxy.proxyFor(endpoint.scheme, endpoint.host, endpoint.port);
+}
+
 QNetworkReply *S3Client::send(S3Call *call, const QByteArray &payloadHash, const HeaderList &extraHeaders)
 {
     if (!m_network) {
@@ -782,6 +791,7 @@ QNetworkReply *S3Client::send(S3Call *call, const QByteArray &payloadHash, const
         // Our own proxy rules (proxy.h), never Qt's system lookup: Debian's Qt asks libproxy,
         // which never proxies loopback and reads other settings than curl and the AWS CLI.
         m_network->setProxyFactory(new EnvironmentProxyFactory(m_config.proxy));
+        m_directConnections = new DirectConnectionPool(this);
     }
     const S3Request &request = call->request();
     const QNetworkRequest networkRequest = buildRequest(request, payloadHash, extraHeaders);
@@ -792,6 +802,9 @@ QNetworkReply *S3Client::send(S3Call *call, const QByteArray &payloadHash, const
         reply = m_network->get(networkRequest);
     else if (request.method == "DELETE" && request.body.isEmpty())
         reply = m_network->deleteResource(networkRequest);
+    else if (sendsDirectly(request))
+        reply = new DirectPutReply(m_directConnections, networkRequest, request.method, m_config.endpoint.hostHeader(),
+                                   request.body, this);
     else
         reply = m_network->sendCustomRequest(networkRequest, request.method, request.body);
     if (request.operation == S3Operation::GetObject)

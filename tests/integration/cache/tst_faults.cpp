@@ -8,13 +8,13 @@
 #include "cache/restorejob.h"
 #include "cache/s3store.h"
 
+#include "faultproxy.h"
 #include "testservers.h"
 
 #include <QDir>
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QProcess>
 #include <QRandomGenerator>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -62,61 +62,6 @@ QMap<QString, QByteArray> tree(const QString &root)
     }
     return out;
 }
-
-// faultproxy.py as a child process; rules are JSON objects (see the script).
-class Proxy
-{
-public:
-    bool start(const QString &upstream, const QStringList &rules, QString *error)
-    {
-        QStringList args{QStringLiteral(S3CACHE_TEST_SOURCE_DIR "/fault/faultproxy.py"), QStringLiteral("--upstream"), upstream};
-        for (const QString &rule : rules)
-            args << QStringLiteral("--rule") << rule;
-        m_process.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-        m_process.start(test::testPython(), args);
-        const QByteArray line = readLine();
-        if (!line.startsWith("PORT ")) {
-            *error = QStringLiteral("faultproxy did not start: ") + QString::fromUtf8(line);
-            return false;
-        }
-        m_port = line.mid(5).trimmed().toInt();
-        return true;
-    }
-    ~Proxy()
-    {
-        if (m_process.state() != QProcess::NotRunning) {
-            m_process.closeWriteChannel();  // the proxy stops when its stdin closes
-            if (!m_process.waitForFinished(10000))
-                m_process.kill();
-        }
-    }
-    QString endpoint() const { return QStringLiteral("http://127.0.0.1:%1").arg(m_port); }
-    // Blocks until the proxy announces the `count`-th fault of `kind`.
-    bool waitInjected(const QString &kind, int count)
-    {
-        const QByteArray wanted = QStringLiteral("INJECTED %1 %2").arg(kind).arg(count).toUtf8();
-        for (;;) {
-            const QByteArray line = readLine();
-            if (line.isEmpty())
-                return false;
-            m_seen << QString::fromUtf8(line);
-            if (line == wanted)
-                return true;
-        }
-    }
-private:
-    QByteArray readLine()
-    {
-        while (!m_process.canReadLine()) {
-            if (!m_process.waitForReadyRead(120000))
-                return {};
-        }
-        return m_process.readLine().trimmed();
-    }
-    QProcess m_process;
-    int m_port = 0;
-    QStringList m_seen;
-};
 
 } // namespace
 
@@ -189,7 +134,7 @@ private slots:
         const Error uploaded = rebuild(direct, src);
         QVERIFY2(!uploaded, qPrintable(uploaded.toString()));
 
-        Proxy proxy;
+        test::FaultProxy proxy;
         QString error;
         QVERIFY2(proxy.start(m_server.endpoint,
                              {QStringLiteral(R"({"action": "stall_response", "method": "GET", "path": "archive", "fraction": 0.25, "times": -1})")},
@@ -233,7 +178,7 @@ private slots:
         const S3CallResult old = direct.connection().putObject(kKey, "previous object");
         QVERIFY2(!old.error, qPrintable(old.error.toString()));
 
-        Proxy proxy;
+        test::FaultProxy proxy;
         QString error;
         QVERIFY2(proxy.start(m_server.endpoint, {kStallPart2Always},
                              &error),
@@ -268,7 +213,7 @@ private slots:
         const S3CallResult old = direct.connection().putObject(kKey, "previous object");
         QVERIFY2(!old.error, qPrintable(old.error.toString()));
 
-        Proxy proxy;
+        test::FaultProxy proxy;
         QString error;
         QVERIFY2(proxy.start(m_server.endpoint, {kStallPart2Once},
                              &error),

@@ -1,0 +1,432 @@
+#include "directput.h"
+
+#include <QTcpSocket>
+
+#include <algorithm>
+
+namespace s3cache {
+
+namespace {
+
+constexpr qsizetype maxAnswerHead = 64 << 10;
+
+// The error Qt's HTTP reply sets for an error answer; S3Call reads the status itself, so only
+// "not NoError" matters to it.
+QNetworkReply::NetworkError errorForStatus(int status)
+{
+    switch (status) {
+    case 401: return QNetworkReply::AuthenticationRequiredError;
+    case 403: return QNetworkReply::ContentAccessDenied;
+    case 404: return QNetworkReply::ContentNotFoundError;
+    case 405: return QNetworkReply::ContentOperationNotPermittedError;
+    case 409: return QNetworkReply::ContentConflictError;
+    case 500: return QNetworkReply::InternalServerError;
+    case 501: return QNetworkReply::OperationNotImplementedError;
+    case 503: return QNetworkReply::ServiceUnavailableError;
+    default: return status >= 500 ? QNetworkReply::UnknownServerError : QNetworkReply::UnknownContentError;
+    }
+}
+
+QNetworkReply::NetworkError errorForSocket(QAbstractSocket::SocketError error)
+{
+    switch (error) {
+    case QAbstractSocket::ConnectionRefusedError: return QNetworkReply::ConnectionRefusedError;
+    case QAbstractSocket::HostNotFoundError: return QNetworkReply::HostNotFoundError;
+    case QAbstractSocket::RemoteHostClosedError: return QNetworkReply::RemoteHostClosedError;
+    case QAbstractSocket::SocketTimeoutError: return QNetworkReply::TimeoutError;
+    default: return QNetworkReply::UnknownNetworkError;
+    }
+}
+
+} // namespace
+
+// ---------------------------------------------------------------------------------------------
+// DirectConnectionPool
+
+QTcpSocket *DirectConnectionPool::take(const QString &host, quint16 port)
+{
+    for (qsizetype i = m_idle.size() - 1; i >= 0; --i) {  // the most recently used first
+        const Idle idle = m_idle[i];
+        if (idle.host != host || idle.port != port)
+            continue;
+        m_idle.removeAt(i);
+        idle.socket->disconnect(this);
+        if (idle.socket->state() == QAbstractSocket::ConnectedState && idle.socket->bytesAvailable() == 0)
+            return idle.socket;
+        idle.socket->abort();
+        idle.socket->deleteLater();
+    }
+    return nullptr;
+}
+
+void DirectConnectionPool::giveBack(QTcpSocket *socket, const QString &host, quint16 port)
+{
+    socket->setParent(this);
+    // An idle connection has nothing to say: anything it does (the server closing it, stray
+    // bytes) makes it unusable.
+    connect(socket, &QTcpSocket::disconnected, this, [this, socket] { drop(socket); });
+    connect(socket, &QTcpSocket::readyRead, this, [this, socket] { drop(socket); });
+    connect(socket, &QTcpSocket::errorOccurred, this, [this, socket] { drop(socket); });
+    if (m_idle.size() >= maxIdle)
+        drop(m_idle.first().socket);
+    m_idle.append({host, port, socket});
+}
+
+void DirectConnectionPool::drop(QTcpSocket *socket)
+{
+    const auto it = std::find_if(m_idle.begin(), m_idle.end(), [socket](const Idle &idle) { return idle.socket == socket; });
+    if (it == m_idle.end())
+        return;
+    m_idle.erase(it);
+    socket->disconnect(this);
+    socket->abort();
+    socket->deleteLater();  // may be inside one of its signals
+}
+
+// ---------------------------------------------------------------------------------------------
+// DirectPutReply
+
+DirectPutReply::DirectPutReply(DirectConnectionPool *pool, const QNetworkRequest &request, const QByteArray &method,
+                               const QByteArray &hostHeader, const QByteArray &body, QObject *parent)
+    : QNetworkReply(parent), m_pool(pool), m_body(body)
+{
+    setRequest(request);
+    setUrl(request.url());
+    setOperation(QNetworkAccessManager::CustomOperation);
+    open(QIODevice::ReadOnly | QIODevice::Unbuffered);
+
+    const QUrl url = request.url();
+    m_host = url.host();
+    m_port = quint16(url.port(80));
+    // The request target exactly as Qt's HTTP stack writes it (QHttpNetworkRequest::uri), so
+    // both paths send the same bytes for the same key.
+    QUrl::FormattingOptions format = QUrl::RemoveFragment | QUrl::RemoveUserInfo | QUrl::FullyEncoded
+        | QUrl::RemoveScheme | QUrl::RemoveAuthority;
+    QUrl target = url;
+    if (target.path().isEmpty())
+        target.setPath(QStringLiteral("/"));
+    else
+        format |= QUrl::NormalizePathSegments;
+    m_requestHead = method + ' ' + target.toEncoded(format) + " HTTP/1.1\r\nHost: " + hostHeader + "\r\n";
+    for (const QByteArray &name : request.rawHeaderList())
+        m_requestHead += name + ": " + request.rawHeader(name) + "\r\n";
+    m_requestHead += "Content-Length: " + QByteArray::number(m_body.size()) + "\r\n\r\n";
+
+    // Never from the constructor: the caller connects to the signals first.
+    QMetaObject::invokeMethod(this, &DirectPutReply::openConnection, Qt::QueuedConnection);
+}
+
+DirectPutReply::~DirectPutReply()
+{
+    releaseSocket(false);
+}
+
+void DirectPutReply::openConnection()
+{
+    if (m_done)
+        return;
+    m_socket = m_pool && !m_resent ? m_pool->take(m_host, m_port) : nullptr;
+    m_reused = m_socket != nullptr;
+    if (!m_socket)
+        m_socket = new QTcpSocket(this);
+    m_socket->setParent(this);
+    connect(m_socket, &QTcpSocket::bytesWritten, this, &DirectPutReply::onBytesWritten);
+    connect(m_socket, &QTcpSocket::readyRead, this, &DirectPutReply::onReadyRead);
+    connect(m_socket, &QTcpSocket::disconnected, this, &DirectPutReply::onClosed);
+    connect(m_socket, &QTcpSocket::errorOccurred, this, &DirectPutReply::onSocketError);
+    if (m_reused) {
+        sendRequest();
+        return;
+    }
+    connect(m_socket, &QTcpSocket::connected, this, &DirectPutReply::sendRequest);
+    m_socket->connectToHost(m_host, m_port);
+}
+
+void DirectPutReply::sendRequest()
+{
+    if (!m_reused)  // as Qt's stack: the body's last segment must not wait for an ACK (Nagle)
+        m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    m_socket->write(m_requestHead);
+    if (!m_body.isEmpty())
+        m_socket->write(m_body);  // a QByteArray: the socket's buffer shares it
+}
+
+void DirectPutReply::onBytesWritten(qint64 bytes)
+{
+    m_sent += bytes;
+    emit uploadProgress(std::max<qint64>(0, m_sent - m_requestHead.size()), m_body.size());
+}
+
+void DirectPutReply::onReadyRead()
+{
+    if (m_done || !m_socket)
+        return;
+    const QByteArray data = m_socket->readAll();
+    if (data.isEmpty())
+        return;
+    m_answerStarted = true;
+    m_in += data;
+    while (!m_done) {
+        if (m_stage == Stage::Headers ? !parseHead() : !parseBody())
+            return;
+    }
+}
+
+void DirectPutReply::onClosed()
+{
+    if (m_done || !m_socket)
+        return;
+    onReadyRead();  // what the socket still holds
+    if (m_done)
+        return;
+    if (m_stage == Stage::Body && m_remaining < 0)
+        return complete();  // an answer that ends with the connection
+    if (!m_answerStarted && m_reused && !m_resent) {
+        // The server had closed the pooled connection: send again on a new one.
+        releaseSocket(false);
+        m_resent = true;
+        m_sent = 0;
+        m_in.clear();
+        return openConnection();
+    }
+    fail(RemoteHostClosedError, m_answerStarted ? tr("the server closed the connection in the middle of its answer")
+                                                : tr("the server closed the connection before it answered"));
+}
+
+void DirectPutReply::onSocketError()
+{
+    if (m_done || !m_socket)
+        return;
+    const QAbstractSocket::SocketError error = m_socket->error();
+    if (error == QAbstractSocket::RemoteHostClosedError)
+        return onClosed();
+    fail(errorForSocket(error), m_socket->errorString());
+}
+
+bool DirectPutReply::parseHead()
+{
+    const qsizetype end = m_in.indexOf("\r\n\r\n");
+    if (end < 0) {
+        if (m_in.size() > maxAnswerHead)
+            fail(ProtocolFailure, tr("the answer's headers are longer than %1 KiB").arg(maxAnswerHead >> 10));
+        return false;
+    }
+    const QList<QByteArray> lines = m_in.first(end).split('\n');
+    m_in.remove(0, end + 4);
+
+    // "HTTP/1.1 200 OK"
+    const QByteArray statusLine = lines.first().trimmed();
+    const qsizetype space = statusLine.indexOf(' ');
+    bool ok = false;
+    const int status = space > 0 ? statusLine.mid(space + 1, 3).toInt(&ok) : 0;
+    if (!statusLine.startsWith("HTTP/1.") || !ok || status < 100) {
+        fail(ProtocolFailure, tr("the server's answer is not HTTP: \"%1\"")
+                                  .arg(QString::fromLatin1(statusLine.left(80))));
+        return false;
+    }
+    if (status < 200)
+        return true;  // 100 Continue and the like: the real answer follows
+    m_status = status;
+    const bool http10 = statusLine.startsWith("HTTP/1.0");
+
+    QList<QPair<QByteArray, QByteArray>> headers;
+    for (qsizetype i = 1; i < lines.size(); ++i) {
+        const qsizetype colon = lines[i].indexOf(':');
+        if (colon <= 0)
+            continue;
+        const QByteArray name = lines[i].first(colon).trimmed();
+        const QByteArray value = lines[i].mid(colon + 1).trimmed();
+        const auto same = std::find_if(headers.begin(), headers.end(),
+                                       [&](const auto &h) { return h.first.compare(name, Qt::CaseInsensitive) == 0; });
+        if (same != headers.end())
+            same->second += ", " + value;
+        else
+            headers.append({name, value});
+    }
+    QByteArray connection;
+    QByteArray transferEncoding;
+    qint64 contentLength = -1;
+    for (const auto &[name, value] : headers) {
+        setRawHeader(name, value);
+        const QByteArray lower = name.toLower();
+        if (lower == "connection") {
+            connection = value.toLower();
+        } else if (lower == "transfer-encoding") {
+            transferEncoding = value.toLower();
+        } else if (lower == "content-length") {
+            contentLength = value.toLongLong(&ok);
+            if (!ok || contentLength < 0)
+                contentLength = -1;
+        }
+    }
+    m_keepAlive = http10 ? connection.contains("keep-alive") : !connection.contains("close");
+    setAttribute(QNetworkRequest::HttpStatusCodeAttribute, m_status);
+    setAttribute(QNetworkRequest::HttpReasonPhraseAttribute,
+                 space > 0 ? QString::fromLatin1(statusLine.mid(space + 5)) : QString());
+
+    if (transferEncoding.contains("chunked")) {
+        m_stage = Stage::ChunkSize;
+    } else if (m_status == 204 || m_status == 304 || contentLength == 0) {
+        m_stage = Stage::Done;
+    } else {
+        m_stage = Stage::Body;
+        m_remaining = contentLength;
+        if (contentLength < 0)
+            m_keepAlive = false;  // the body ends with the connection
+    }
+    emit metaDataChanged();
+    if (m_done)
+        return false;
+    if (m_stage == Stage::Done) {
+        complete();
+        return false;
+    }
+    return true;
+}
+
+bool DirectPutReply::parseBody()
+{
+    switch (m_stage) {
+    case Stage::Body:
+    case Stage::ChunkData: {
+        if (m_in.isEmpty())
+            return false;
+        const qsizetype take = m_remaining < 0 ? m_in.size() : qsizetype(std::min<qint64>(m_remaining, m_in.size()));
+        const QByteArray data = m_in.first(take);
+        m_in.remove(0, take);
+        if (m_remaining > 0)
+            m_remaining -= take;
+        appendAnswer(data);
+        if (m_done || m_remaining != 0)
+            return !m_done && !m_in.isEmpty();
+        if (m_stage == Stage::Body) {
+            complete();
+            return false;
+        }
+        m_stage = Stage::ChunkEnd;
+        return true;
+    }
+    case Stage::ChunkEnd:
+        if (m_in.size() < 2)
+            return false;
+        if (!m_in.startsWith("\r\n")) {
+            fail(ProtocolFailure, tr("a chunk of the server's answer does not end with CRLF"));
+            return false;
+        }
+        m_in.remove(0, 2);
+        m_stage = Stage::ChunkSize;
+        return true;
+    case Stage::ChunkSize: {
+        const qsizetype end = m_in.indexOf("\r\n");
+        if (end < 0)
+            return false;
+        QByteArray line = m_in.first(end);
+        m_in.remove(0, end + 2);
+        if (const qsizetype semicolon = line.indexOf(';'); semicolon >= 0)
+            line.truncate(semicolon);
+        bool ok = false;
+        const qint64 size = line.trimmed().toLongLong(&ok, 16);
+        if (!ok || size < 0) {
+            fail(ProtocolFailure, tr("the server's answer has a bad chunk size \"%1\"")
+                                      .arg(QString::fromLatin1(line.left(40))));
+            return false;
+        }
+        m_stage = size == 0 ? Stage::Trailer : Stage::ChunkData;
+        m_remaining = size;
+        return true;
+    }
+    case Stage::Trailer: {
+        const qsizetype end = m_in.indexOf("\r\n");
+        if (end < 0)
+            return false;
+        m_in.remove(0, end + 2);
+        if (end == 0)
+            complete();
+        return !m_done;
+    }
+    case Stage::Headers:
+    case Stage::Done:
+        break;
+    }
+    return false;
+}
+
+void DirectPutReply::appendAnswer(QByteArrayView data)
+{
+    m_answer.append(data);
+    emit downloadProgress(m_answer.size(), -1);
+    if (!m_done)
+        emit readyRead();
+}
+
+void DirectPutReply::complete()
+{
+    m_stage = Stage::Done;
+    // Not after an answer that came before the whole request had left (an early error).
+    const bool reusable = m_keepAlive && m_in.isEmpty() && m_socket->bytesToWrite() == 0;
+    releaseSocket(reusable);
+    if (m_status >= 400) {
+        setError(errorForStatus(m_status),
+                 tr("Error transferring %1 - server replied: %2")
+                     .arg(url().toString(), attribute(QNetworkRequest::HttpReasonPhraseAttribute).toString()));
+    }
+    finishReply();
+}
+
+void DirectPutReply::fail(NetworkError code, const QString &message)
+{
+    releaseSocket(false);
+    setError(code, message);
+    finishReply();
+}
+
+void DirectPutReply::finishReply()
+{
+    m_done = true;
+    setFinished(true);
+    if (error() != NoError)
+        emit errorOccurred(error());
+    emit finished();
+}
+
+void DirectPutReply::releaseSocket(bool keep)
+{
+    if (!m_socket)
+        return;
+    QTcpSocket *socket = std::exchange(m_socket, nullptr);
+    socket->disconnect(this);
+    if (keep && m_pool) {
+        m_pool->giveBack(socket, m_host, m_port);
+        return;
+    }
+    socket->abort();
+    socket->deleteLater();  // may be inside one of its signals
+}
+
+void DirectPutReply::abort()
+{
+    if (m_done)
+        return;
+    fail(OperationCanceledError, tr("Operation canceled"));
+}
+
+qint64 DirectPutReply::bytesAvailable() const
+{
+    return m_answer.size() - m_answerOffset + QNetworkReply::bytesAvailable();
+}
+
+qint64 DirectPutReply::readData(char *data, qint64 maxSize)
+{
+    const qint64 n = std::min<qint64>(maxSize, m_answer.size() - m_answerOffset);
+    if (n <= 0)
+        return m_done ? -1 : 0;
+    std::copy_n(m_answer.constData() + m_answerOffset, n, data);
+    m_answerOffset += n;
+    if (m_answerOffset == m_answer.size()) {
+        m_answer.clear();
+        m_answerOffset = 0;
+    }
+    return n;
+}
+
+} // namespace s3cache

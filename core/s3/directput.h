@@ -1,0 +1,109 @@
+#pragma once
+// DirectPutReply: the QNetworkReply of a PutObject or UploadPart over plain http without a
+// proxy, exchanged by s3cache itself as one HTTP/1.1 request on a QTcpSocket of the client's
+// thread. Qt 6.4's HTTP stack runs requests in a thread of its own and hands a body to its socket
+// in 16 KiB pieces with a cross-thread round trip each (~10,000 writes and ~15,000 wake-ups per
+// 156 MiB uploaded: ~9 % of a rebuild's CPU, bench/README.md "Where the time goes" §7); here the
+// body goes to the socket as one shared buffer (no copy) and the kernel takes it in large writes.
+// TLS, proxies and every other request stay on Qt's stack.
+//
+// Towards S3Call it behaves as Qt's reply: metaDataChanged() once the answer's headers are in
+// (HttpStatusCodeAttribute, HttpReasonPhraseAttribute, raw headers), readyRead() for its body,
+// uploadProgress() as the request leaves, finished() exactly once (synchronously from abort(),
+// with OperationCanceledError), and a NetworkError (ConnectionRefused, HostNotFound,
+// RemoteHostClosed, ...) with status 0 when the connection fails or the answer ends early; a 4xx
+// or 5xx answer sets an error as Qt does, its body readable. Connections are kept alive in a
+// DirectConnectionPool; a request whose reused connection turns out closed before any answer
+// byte arrived is sent once more on a new connection, as Qt does (PUT is idempotent).
+
+#include <QByteArray>
+#include <QList>
+#include <QNetworkReply>
+#include <QPointer>
+
+class QTcpSocket;
+
+namespace s3cache {
+
+// Idle keep-alive connections, per host and port; lives in the thread of its replies.
+class DirectConnectionPool : public QObject
+{
+    Q_OBJECT
+public:
+    static constexpr int maxIdle = 8;
+
+    using QObject::QObject;
+
+    // An idle connected socket to host:port, now owned by the caller; null when there is none.
+    QTcpSocket *take(const QString &host, quint16 port);
+    // Keeps a socket whose last exchange ended cleanly; one the server closes meanwhile is dropped.
+    void giveBack(QTcpSocket *socket, const QString &host, quint16 port);
+    int idleCount() const { return int(m_idle.size()); }
+
+private:
+    struct Idle
+    {
+        QString host;
+        quint16 port;
+        QTcpSocket *socket;
+    };
+    void drop(QTcpSocket *socket);
+
+    QList<Idle> m_idle;  // oldest first
+};
+
+class DirectPutReply final : public QNetworkReply
+{
+    Q_OBJECT
+public:
+    // `hostHeader` is the Host the request was signed with; `request` carries the URL and the
+    // other headers (all sent as they are). Starts at once, on a pooled or a new connection.
+    DirectPutReply(DirectConnectionPool *pool, const QNetworkRequest &request, const QByteArray &method,
+                   const QByteArray &hostHeader, const QByteArray &body, QObject *parent = nullptr);
+    ~DirectPutReply() override;
+
+    void abort() override;
+    qint64 bytesAvailable() const override;
+
+protected:
+    qint64 readData(char *data, qint64 maxSize) override;
+
+private:
+    enum class Stage { Headers, Body, ChunkSize, ChunkData, ChunkEnd, Trailer, Done };
+
+    void openConnection();
+    void sendRequest();
+    void onBytesWritten(qint64 bytes);
+    void onReadyRead();
+    void onClosed();
+    void onSocketError();
+    // Consumes what m_in holds; false once the reply has finished (or failed).
+    bool parseHead();
+    bool parseBody();
+    void appendAnswer(QByteArrayView data);
+    void complete();
+    void fail(NetworkError code, const QString &message);
+    void finishReply();
+    void releaseSocket(bool keep);
+
+    QPointer<DirectConnectionPool> m_pool;
+    QString m_host;
+    quint16 m_port = 80;
+    QByteArray m_requestHead;
+    QByteArray m_body;
+    QTcpSocket *m_socket = nullptr;
+    bool m_reused = false;         // the socket came from the pool
+    bool m_resent = false;         // already sent again once after a stale pooled connection
+    qint64 m_sent = 0;             // bytes of head + body the socket has written
+    bool m_answerStarted = false;  // some byte of the answer arrived
+    QByteArray m_in;               // answer bytes not parsed yet
+    Stage m_stage = Stage::Headers;
+    qint64 m_remaining = -1;       // Body/ChunkData: bytes still to come (-1: until the server closes)
+    bool m_keepAlive = true;
+    int m_status = 0;
+    QByteArray m_answer;           // body bytes not read yet
+    qint64 m_answerOffset = 0;
+    bool m_done = false;
+};
+
+} // namespace s3cache

@@ -1,0 +1,341 @@
+// DirectPutReply, s3cache's own HTTP/1.1 exchange for object uploads over plain http: the bytes
+// it sends and how it reads every framing of an answer, against a loopback stub that writes
+// exact answers (HTTP framing has no server to borrow that sends each of them on demand). Its
+// S3 behaviour is tested against moto and s3rver with every upload of tst_s3connection, tst_faults
+// and the e2e tests, which go through it.
+
+#include "s3/directput.h"
+
+#include <QSignalSpy>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTest>
+
+#include <functional>
+
+using namespace s3cache;
+using namespace Qt::StringLiterals;
+
+namespace {
+
+// One request as the stub received it.
+struct Received
+{
+    int connection = 0;  // 1 for the first connection accepted
+    QByteArray head;
+    QByteArray body;
+};
+
+// Accepts connections and reads requests (head + Content-Length body); `answer` writes the
+// answer to each (or closes the socket) and may keep the connection for the next request.
+class Stub : public QObject
+{
+public:
+    using Answer = std::function<void(QTcpSocket *socket, const Received &request)>;
+
+    explicit Stub(Answer answer) : m_answer(std::move(answer))
+    {
+        QVERIFY(m_server.listen(QHostAddress::LocalHost));
+        connect(&m_server, &QTcpServer::newConnection, this, [this] {
+            while (QTcpSocket *socket = m_server.nextPendingConnection()) {
+                const int index = ++m_connections;
+                connect(socket, &QTcpSocket::readyRead, this, [this, socket, index] { read(socket, index); });
+                connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+            }
+        });
+    }
+
+    QUrl url(const QString &path) const { return QUrl(u"http://127.0.0.1:%1%2"_s.arg(m_server.serverPort()).arg(path)); }
+    int connections() const { return m_connections; }
+    const QList<Received> &requests() const { return m_requests; }
+
+private:
+    void read(QTcpSocket *socket, int index)
+    {
+        QByteArray &buffer = m_buffers[socket];
+        buffer += socket->readAll();
+        for (;;) {
+            const qsizetype end = buffer.indexOf("\r\n\r\n");
+            if (end < 0)
+                return;
+            const QByteArray head = buffer.first(end + 4);
+            qint64 length = 0;
+            for (const QByteArray &line : head.split('\n')) {
+                if (line.toLower().startsWith("content-length:"))
+                    length = line.mid(15).trimmed().toLongLong();
+            }
+            if (buffer.size() < end + 4 + length)
+                return;
+            Received request{index, head, buffer.mid(end + 4, length)};
+            buffer.remove(0, end + 4 + length);
+            m_requests.append(request);
+            m_answer(socket, request);
+            if (socket->state() != QAbstractSocket::ConnectedState)
+                return;
+        }
+    }
+
+    QTcpServer m_server;
+    Answer m_answer;
+    int m_connections = 0;
+    QHash<QTcpSocket *, QByteArray> m_buffers;
+    QList<Received> m_requests;
+};
+
+// The answer `bytes`, written one byte at a time when `trickle`; then the connection is closed
+// when `close`.
+Stub::Answer answerWith(const QByteArray &bytes, bool close = false, bool trickle = false)
+{
+    return [=](QTcpSocket *socket, const Received &) {
+        if (trickle) {
+            for (char c : bytes) {
+                socket->write(&c, 1);
+                socket->flush();
+                QTest::qWait(1);
+            }
+        } else {
+            socket->write(bytes);
+        }
+        socket->flush();
+        if (close)
+            socket->disconnectFromHost();
+    };
+}
+
+QNetworkRequest putRequest(const QUrl &url)
+{
+    QNetworkRequest request(url);
+    request.setRawHeader("x-amz-content-sha256", "UNSIGNED-PAYLOAD");
+    request.setRawHeader("Accept-Encoding", "identity");
+    return request;
+}
+
+// One PUT of `body` through `pool`, run to its end.
+struct Exchange
+{
+    std::unique_ptr<DirectPutReply> reply;
+    QByteArray answer;
+    int finishedSignals = 0;
+};
+
+std::shared_ptr<Exchange> put(DirectConnectionPool *pool, const QUrl &url, const QByteArray &body)
+{
+    auto x = std::make_shared<Exchange>();
+    x->reply = std::make_unique<DirectPutReply>(pool, putRequest(url), "PUT", "storage.test:9000", body);
+    Exchange *raw = x.get();
+    QObject::connect(raw->reply.get(), &QNetworkReply::readyRead, [raw] { raw->answer += raw->reply->readAll(); });
+    QObject::connect(raw->reply.get(), &QNetworkReply::finished, [raw] { ++raw->finishedSignals; });
+    QSignalSpy finished(raw->reply.get(), &QNetworkReply::finished);
+    if (!finished.wait(10000))
+        qWarning("the reply did not finish in 10 s");
+    return x;
+}
+
+int statusOf(const QNetworkReply *reply)
+{
+    return reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+}
+
+} // namespace
+
+class TestDirectPut : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void sendsTheRequestAsSigned();
+    void readsEveryFraming_data();
+    void readsEveryFraming();
+    void reusesKeptAliveConnections();
+    void resendsOnceWhenAPooledConnectionWasClosed();
+    void dropsIdleConnectionsTheServerCloses();
+    void abortFinishesAtOnce();
+    void refusedConnection();
+};
+
+void TestDirectPut::sendsTheRequestAsSigned()
+{
+    Stub stub(answerWith("HTTP/1.1 200 OK\r\nETag: \"e1\"\r\nContent-Length: 0\r\n\r\n"));
+    DirectConnectionPool pool;
+    const QByteArray body = QByteArray(3 << 20, 'x') + "end";  // larger than a socket buffer
+    // A key with characters the path encodes: sent as Qt's stack would (QHttpNetworkRequest::uri).
+    const QUrl url = QUrl::fromEncoded(u"http://127.0.0.1:%1/bucket/dir/a%20b%2Bc?partNumber=2&uploadId=u%2F1"_s
+                                           .arg(stub.url({}).port()).toLatin1(), QUrl::StrictMode);
+    const auto x = put(&pool, url, body);
+    QCOMPARE(x->reply->error(), QNetworkReply::NoError);
+    QCOMPARE(statusOf(x->reply.get()), 200);
+    QCOMPARE(x->reply->rawHeader("ETag"), QByteArray("\"e1\""));
+    QCOMPARE(x->finishedSignals, 1);
+    QCOMPARE(stub.requests().size(), 1);
+    const Received &request = stub.requests().first();
+    QCOMPARE(request.body.size(), body.size());
+    QVERIFY(request.body == body);
+    QVERIFY2(request.head.startsWith("PUT /bucket/dir/a%20b%2Bc?partNumber=2&uploadId=u%2F1 HTTP/1.1\r\n"),
+             request.head.constData());
+    // The Host it was signed with (not the address it connects to), every header once.
+    QVERIFY(request.head.contains("\r\nHost: storage.test:9000\r\n"));
+    QVERIFY(request.head.contains("\r\nx-amz-content-sha256: UNSIGNED-PAYLOAD\r\n"));
+    QVERIFY(request.head.contains("\r\nAccept-Encoding: identity\r\n"));
+    QVERIFY(request.head.contains("\r\nContent-Length: 3145731\r\n"));
+    QCOMPARE(request.head.count("\r\n"), 6);
+}
+
+void TestDirectPut::readsEveryFraming_data()
+{
+    QTest::addColumn<QByteArray>("answer");
+    QTest::addColumn<bool>("close");
+    QTest::addColumn<bool>("trickle");
+    QTest::addColumn<int>("status");
+    QTest::addColumn<int>("error");  // QNetworkReply::NetworkError
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<bool>("pooled");  // the connection is kept for the next request
+
+    const QByteArray chunked = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                               "5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n";
+    QTest::newRow("content-length") << QByteArray("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello") << false
+                                    << false << 200 << int(QNetworkReply::NoError) << QByteArray("hello") << true;
+    QTest::newRow("chunked") << chunked << false << false << 200 << int(QNetworkReply::NoError)
+                             << QByteArray("hello world") << true;
+    QTest::newRow("chunked, one byte per write") << chunked << false << true << 200 << int(QNetworkReply::NoError)
+                                                 << QByteArray("hello world") << true;
+    QTest::newRow("100 Continue, then 204")
+        << QByteArray("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n") << false << false << 204
+        << int(QNetworkReply::NoError) << QByteArray() << true;
+    QTest::newRow("HTTP/1.0, body until close") << QByteArray("HTTP/1.0 200 OK\r\n\r\nuntil the end") << true << false
+                                                << 200 << int(QNetworkReply::NoError) << QByteArray("until the end")
+                                                << false;
+    QTest::newRow("error answer, Connection: close")
+        << QByteArray("HTTP/1.1 503 Slow Down\r\nConnection: close\r\nContent-Length: 7\r\n\r\n<Error>") << false
+        << false << 503 << int(QNetworkReply::ServiceUnavailableError) << QByteArray("<Error>") << false;
+    QTest::newRow("403 kept alive") << QByteArray("HTTP/1.1 403 Forbidden\r\nContent-Length: 2\r\n\r\nno") << false
+                                    << false << 403 << int(QNetworkReply::ContentAccessDenied) << QByteArray("no") << true;
+    QTest::newRow("body cut short") << QByteArray("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc") << true << false
+                                    << 200 << int(QNetworkReply::RemoteHostClosedError) << QByteArray("abc") << false;
+    QTest::newRow("closed before the headers end") << QByteArray("HTTP/1.1 200 OK\r\nContent-Le") << true << false << 0
+                                                   << int(QNetworkReply::RemoteHostClosedError) << QByteArray() << false;
+    QTest::newRow("not HTTP") << QByteArray("SSH-2.0-OpenSSH_9.2\r\n\r\n") << false << false << 0
+                              << int(QNetworkReply::ProtocolFailure) << QByteArray() << false;
+    QTest::newRow("bad chunk size")
+        << QByteArray("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n") << false << false
+        << 200 << int(QNetworkReply::ProtocolFailure) << QByteArray() << false;
+    QTest::newRow("headers without an end") << QByteArray("HTTP/1.1 200 OK\r\nX: ") + QByteArray(70 << 10, 'a')
+                                            << false << false << 0 << int(QNetworkReply::ProtocolFailure)
+                                            << QByteArray() << false;
+}
+
+void TestDirectPut::readsEveryFraming()
+{
+    QFETCH(QByteArray, answer);
+    QFETCH(bool, close);
+    QFETCH(bool, trickle);
+    QFETCH(int, status);
+    QFETCH(int, error);
+    QFETCH(QByteArray, body);
+    QFETCH(bool, pooled);
+
+    Stub stub(answerWith(answer, close, trickle));
+    DirectConnectionPool pool;
+    const auto x = put(&pool, stub.url(u"/b/k"_s), "payload");
+    QCOMPARE(int(x->reply->error()), error);
+    QCOMPARE(statusOf(x->reply.get()), status);
+    QCOMPARE(x->answer, body);
+    QCOMPARE(x->finishedSignals, 1);
+    QVERIFY(x->reply->isFinished());
+    QCOMPARE(pool.idleCount(), pooled ? 1 : 0);
+    if (error != QNetworkReply::NoError && status == 0)
+        QVERIFY2(!x->reply->errorString().isEmpty(), "a failure says what went wrong");
+}
+
+void TestDirectPut::reusesKeptAliveConnections()
+{
+    Stub stub(answerWith("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+    DirectConnectionPool pool;
+    for (int i = 0; i < 3; ++i) {
+        const auto x = put(&pool, stub.url(u"/b/k"_s), QByteArray(100 << 10, char('a' + i)));
+        QCOMPARE(x->reply->error(), QNetworkReply::NoError);
+        QCOMPARE(x->answer, QByteArray("ok"));
+    }
+    QCOMPARE(stub.connections(), 1);
+    QCOMPARE(stub.requests().size(), 3);
+    QCOMPARE(stub.requests().last().body, QByteArray(100 << 10, 'c'));
+    QCOMPARE(pool.idleCount(), 1);
+}
+
+void TestDirectPut::resendsOnceWhenAPooledConnectionWasClosed()
+{
+    // The second request arrives on the kept connection, which the server then closes without an
+    // answer (its idle timeout raced with the request): the request goes again on a new one.
+    // When that one fails too, the error is the caller's (S3Call retries with backoff).
+    for (const bool secondFails : {false, true}) {
+        Stub stub([secondFails](QTcpSocket *socket, const Received &request) {
+            const bool drop = request.connection == 1 ? request.body == "second" : secondFails;
+            if (drop)
+                socket->abort();
+            else
+                socket->write("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+        });
+        DirectConnectionPool pool;
+        QCOMPARE(put(&pool, stub.url(u"/b/k"_s), "first")->reply->error(), QNetworkReply::NoError);
+        const auto x = put(&pool, stub.url(u"/b/k"_s), "second");
+        QCOMPARE(stub.connections(), 2);
+        QCOMPARE(stub.requests().size(), 3);
+        QCOMPARE(stub.requests().last().connection, 2);
+        QCOMPARE(stub.requests().last().body, QByteArray("second"));
+        QCOMPARE(x->finishedSignals, 1);
+        if (secondFails) {
+            QCOMPARE(x->reply->error(), QNetworkReply::RemoteHostClosedError);
+            QCOMPARE(statusOf(x->reply.get()), 0);
+            QCOMPARE(pool.idleCount(), 0);
+        } else {
+            QCOMPARE(x->reply->error(), QNetworkReply::NoError);
+            QCOMPARE(statusOf(x->reply.get()), 200);
+            QCOMPARE(pool.idleCount(), 1);
+        }
+    }
+}
+
+void TestDirectPut::dropsIdleConnectionsTheServerCloses()
+{
+    Stub stub(answerWith("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", true));  // answer, then close
+    DirectConnectionPool pool;
+    auto x = put(&pool, stub.url(u"/b/k"_s), "one");
+    QCOMPARE(x->reply->error(), QNetworkReply::NoError);
+    QTRY_COMPARE(pool.idleCount(), 0);
+    x = put(&pool, stub.url(u"/b/k"_s), "two");
+    QCOMPARE(x->reply->error(), QNetworkReply::NoError);
+    QCOMPARE(stub.connections(), 2);
+    QCOMPARE(stub.requests().size(), 2);  // never sent to the closed connection
+}
+
+void TestDirectPut::abortFinishesAtOnce()
+{
+    Stub stub([](QTcpSocket *, const Received &) {});  // never answers
+    DirectConnectionPool pool;
+    DirectPutReply reply(&pool, putRequest(stub.url(u"/b/k"_s)), "PUT", "h", "body");
+    QSignalSpy finished(&reply, &QNetworkReply::finished);
+    QTRY_COMPARE(stub.requests().size(), 1);
+    QVERIFY(reply.isRunning());
+    reply.abort();
+    QCOMPARE(finished.size(), 1);  // synchronously, as Qt's reply
+    QCOMPARE(reply.error(), QNetworkReply::OperationCanceledError);
+    reply.abort();
+    QTest::qWait(50);
+    QCOMPARE(finished.size(), 1);
+    QCOMPARE(pool.idleCount(), 0);
+}
+
+void TestDirectPut::refusedConnection()
+{
+    QTcpServer server;  // a port that was just free: nothing listens on it once closed
+    QVERIFY(server.listen(QHostAddress::LocalHost));
+    const quint16 port = server.serverPort();
+    server.close();
+    DirectConnectionPool pool;
+    const auto x = put(&pool, QUrl(u"http://127.0.0.1:%1/b/k"_s.arg(port)), "body");
+    QCOMPARE(x->reply->error(), QNetworkReply::ConnectionRefusedError);
+    QCOMPARE(statusOf(x->reply.get()), 0);
+    QCOMPARE(x->finishedSignals, 1);
+}
+
+QTEST_GUILESS_MAIN(TestDirectPut)
+#include "tst_directput.moc"
