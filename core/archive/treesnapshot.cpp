@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <charconv>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
@@ -475,9 +476,7 @@ HashOutcome hashFile(const QByteArray &abs, const FileStamp &expected, QByteArra
 // before the scan began.
 Error digestContents(TreeSnapshot &snapshot, ContentState *state, qint64 floor, const Cancellation *cancel)
 {
-    ContentState learned;
-    if (state)
-        learned.reserve(snapshot.fileCount);
+    QList<std::pair<qsizetype, Digest>> known;  // files whose digest the state had
     QList<qsizetype> pending;
     qint64 pendingBytes = 0;
     for (qsizetype i = 0; i < snapshot.size(); ++i) {
@@ -485,15 +484,20 @@ Error digestContents(TreeSnapshot &snapshot, ContentState *state, qint64 floor, 
         if (e.type != TreeEntry::File)
             continue;
         if (state) {
-            if (const std::optional<Digest> known = state->find(e.source, snapshot.stamp(i))) {
-                snapshot.setDigest(i, *known);
-                learned.insert(e.source, snapshot.stamp(i), *known);
-                ++snapshot.filesFromState;
+            if (const std::optional<Digest> digest = state->find(e.source, snapshot.stamp(i))) {
+                snapshot.setDigest(i, *digest);
+                known.append({i, *digest});
                 continue;
             }
         }
         pending << i;
         pendingBytes += e.size;
+    }
+    snapshot.filesFromState = int(known.size());
+    // The unchanged tree: every file known and nothing else recorded, so the state stays as it is.
+    if (state && pending.isEmpty() && known.size() == state->size()) {
+        snapshot.stateChanged = false;
+        return {};
     }
 
     // Two threads pay off once there is more than a little to read: an unchanged 500 MiB / 20,000-file
@@ -528,6 +532,12 @@ Error digestContents(TreeSnapshot &snapshot, ContentState *state, qint64 floor, 
     if (stop)  // a cancel after the last block changes nothing: the digests are complete
         return Error(ErrorKind::Cancelled, QStringLiteral("Cancelled"), QStringLiteral("scanning the mounts was cancelled"));
 
+    ContentState learned;
+    if (state) {
+        learned.reserve(snapshot.fileCount);
+        for (const auto &[index, digest] : known)
+            learned.insert(snapshot.at(index).source, snapshot.stamp(index), digest);
+    }
     QSet<QByteArray> unrecorded;  // files of this scan without a new record: their old one must go
     for (qsizetype k = 0; k < pending.size(); ++k) {
         const qsizetype index = pending.at(k);
@@ -631,21 +641,33 @@ QByteArray TreeSnapshot::contentDigest(qsizetype index) const
 
 QByteArray TreeSnapshot::fingerprint() const
 {
-    // v2: v1 (metadata only) plus each regular file's content digest.
+    // v2: v1 (metadata only) plus each regular file's content digest. One line an entry, built in
+    // one reused buffer (no allocation an entry: this runs on every rebuild, unchanged or not).
     Sha256 hash;
     hash.addData("s3cache-tree-v2\n");
     QByteArray line;
-    for (qsizetype i = 0; i < size(); ++i) {
-        const TreeEntry e = at(i);
-        line.clear();
-        line.append(e.path).append('\0').append(QByteArray::number(int(e.type))).append('\0')
-            .append(QByteArray::number(e.size)).append('\0').append(QByteArray::number(e.mtime)).append('\0')
-            .append(QByteArray::number(e.mode, 8)).append('\0').append(e.linkTarget);
-        if (e.type == TreeEntry::File) {
-            const Record &r = m_records.at(i);
+    const auto appendNumber = [&line](qint64 value, int base = 10) {
+        char digits[24];
+        const std::to_chars_result end = std::to_chars(digits, digits + sizeof digits, value, base);
+        line.append(digits, end.ptr - digits);
+    };
+    for (const Record &r : m_records) {
+        line.resize(0);  // keeps the capacity
+        line.append(m_strings.constData() + r.pathOffset, r.pathLength).append('\0');
+        appendNumber(int(r.type));
+        line.append('\0');
+        appendNumber(r.size);
+        line.append('\0');
+        appendNumber(r.mtime);
+        line.append('\0');
+        appendNumber(r.mode, 8);
+        line.append('\0').append(m_strings.constData() + r.linkOffset, r.linkLength);
+        if (r.type == TreeEntry::File) {
             line.append('\0');
             if (r.hasDigest) {
-                line.append(digestHex(r.digest));
+                static constexpr char hex[] = "0123456789abcdef";
+                for (const unsigned char byte : r.digest)
+                    line.append(hex[byte >> 4]).append(hex[byte & 0xf]);
             } else {
                 if (m_unhashedMarker.isEmpty()) {
                     quint64 nonce[2];

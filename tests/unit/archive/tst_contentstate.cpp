@@ -82,6 +82,26 @@ private:
 private slots:
     void initTestCase() { QVERIFY(m_dir.isValid()); }
 
+    // The fingerprint is stored with every cache: its bytes must not change between versions, or
+    // every cache looks changed (and is uploaded again) after an upgrade. The expected value is
+    // computed independently (Python's hashlib over the documented v2 lines).
+    void fingerprintFormatIsStable()
+    {
+        TreeSnapshot s;
+        Digest first;
+        for (int i = 0; i < 16; ++i)
+            first[size_t(i)] = char(i);
+        Digest second;
+        second.fill(char(0xff));
+        s.append("m", TreeEntry::Directory, 0, 1700000000, 0, 0755);
+        s.append("m/a file", TreeEntry::File, 1234567, 1700000001, 5, 0644);
+        s.setDigest(1, first);
+        s.append("m/link", TreeEntry::Symlink, 0, -5, 0, 0777, "a file");
+        s.append("m/\xc3\xa9", TreeEntry::File, 0, 1700000002, 0, 0600);
+        s.setDigest(3, second);
+        QCOMPARE(s.fingerprint(), QByteArray("e4dd51a74da408e7e3d58147de78801d6f9ae1ccf1bd3d777b36200a59bce3b9"));
+    }
+
     void digestsAreTheContentDigest()
     {
         const QString ws = freshDir();
@@ -157,6 +177,15 @@ private slots:
         QCOMPARE(again->filesFromState, 3);
         QVERIFY(!again->stateChanged);
         QCOMPARE(again->fingerprint(), first->fingerprint());
+        QVERIFY(loaded == state);
+
+        // A file deleted since: every other one is known, and the state still loses its record.
+        QVERIFY(QFile::remove(ws + QStringLiteral("/m/e")));
+        const Result<TreeSnapshot> fewer = scanMounts(ws, {QStringLiteral("m")}, false, nullptr, &loaded);
+        QCOMPARE(fewer->filesHashed, 0);
+        QCOMPARE(fewer->filesFromState, 2);
+        QVERIFY(fewer->stateChanged);
+        QCOMPARE(loaded.size(), 2);
 
         // The state file itself is never part of the tree, even with the whole workspace mounted.
         const Result<TreeSnapshot> all = scanMounts(ws, {QStringLiteral(".")}, false);
