@@ -130,6 +130,33 @@ class RebuildFaults(FaultCase):
                 self.record("rebuild, transient faults on HEAD/create/parts/complete", backend, p,
                             "exit 0, retried, object restores exactly", workspace_loss(expected, restored))
 
+    def test_stalled_head_neither_delays_a_failed_scan_nor_outlives_sigterm(self):
+        # The rebuild sends its HEAD while it scans the tree. A scan that fails must not wait for
+        # a HEAD that never gets an answer (the inactivity timeout is 60 s, the communicate()
+        # bound 30 s), and a SIGTERM while it waits for it must end the run.
+        backend = "moto"
+        bucket = new_bucket(backend, "fault")
+        ws = self.path("ws")
+        make_tree(ws)
+        p = self.proxy(backend)
+        p.add_rule("stall", method="HEAD", times=-1)
+        os.symlink("node_modules", os.path.join(ws, "link"))  # a mount through it fails the scan
+        proc = self.start_cli(self.env(backend, bucket, "rebuild", p, mount="link/pkg1"), ws)
+        result = self.finish(proc, timeout=30)
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("passes through the symbolic link link", result.stderr)
+
+        p = self.proxy(backend)  # a fresh count
+        p.add_rule("stall", method="HEAD", times=-1)
+        proc = self.start_cli(self.env(backend, bucket, "rebuild", p, mount="node_modules"), ws)
+        self.assertTrue(p.wait_injected("stall", 1), "the rebuild never sent its HEAD")
+        proc.send_signal(signal.SIGTERM)
+        result = self.finish(proc, timeout=30)
+        self.assertEqual(result.returncode, 130, result.stderr)
+        self.assertFalse(boto(backend).list_objects_v2(Bucket=bucket).get("Contents"))
+        self.record("rebuild: HEAD stalled (failed scan, then SIGTERM)", backend, p,
+                    "scan error at once; exit 130, nothing written", 0)
+
     def _interrupted_rebuild(self, backend, sig):
         bucket = new_bucket(backend, "fault")
         old_ws = self.path(backend, "old")
