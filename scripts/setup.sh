@@ -2,6 +2,8 @@
 # Installs what is missing on a Debian 12 machine (idempotent) and builds s3cache.
 #   scripts/setup.sh            libraries and build tools, then configure + build into ./build
 #   scripts/setup.sh --tests    the same plus what the test suite needs (below)
+#   scripts/setup.sh --bench    the same as --tests plus what bench/run compares with (pigz,
+#                               /usr/bin/time, strace)
 # Environment: BUILD_DIR (default ./build), CMAKE_ARGS (extra configure flags), JOBS,
 #              TARGETS (build only these, e.g. "s3cache"; default everything).
 #
@@ -24,7 +26,9 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 build_dir=${BUILD_DIR:-$root/build}
 want_tests=0
+want_bench=0
 [ "${1:-}" = "--tests" ] && want_tests=1
+[ "${1:-}" = "--bench" ] && want_tests=1 && want_bench=1
 
 die() { echo "setup: $*" >&2; exit 1; }
 
@@ -42,6 +46,9 @@ packages=(build-essential cmake ninja-build pkg-config ccache
 # test_workspaces (e2fsprogs, mount: its own package, not util-linux), and what the Python
 # helpers and moto import.
 test_packages=(tar zstd gzip tinyproxy-bin e2fsprogs mount)
+# bench/run: the by-hand pipelines' parallel gzip, GNU time for CPU and peak RSS, strace for its
+# temporary-archive check.
+bench_packages=(pigz time strace)
 python_packages=(python3-venv python3-boto3 python3-botocore awscli
                  python3-flask python3-flask-cors python3-werkzeug python3-requests python3-responses
                  python3-xmltodict python3-cryptography python3-dateutil python3-jinja2 python3-yaml)
@@ -50,6 +57,7 @@ moto_requirement='moto>=5,<6'
 venv=$root/tests/.venv
 
 test_python=""
+[ $want_bench = 1 ] && packages+=("${bench_packages[@]}")
 if [ $want_tests = 1 ]; then
   packages+=("${test_packages[@]}")
   # Interpreters may come from outside Debian (pyenv, NodeSource): a working command is enough,
