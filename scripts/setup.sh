@@ -43,9 +43,10 @@ packages=(build-essential cmake ninja-build pkg-config ccache
           python3)
 # Tests: the archivers the interop tests compare with (GNU tar, zstd, gzip), s3rver's runtime
 # (Node.js), mkfs.ext4 and mount for the whole-second file system and the tmpfs mount point of
-# test_workspaces (e2fsprogs, mount: its own package, not util-linux), and what the Python
-# helpers and moto import.
-test_packages=(tar zstd gzip tinyproxy-bin e2fsprogs mount)
+# test_workspaces (e2fsprogs, mount: its own package, not util-linux), valgrind for the test
+# that Qt's uninstrumented libraries hide from the sanitizers, and what the Python helpers and
+# moto import.
+test_packages=(tar zstd gzip tinyproxy-bin e2fsprogs mount valgrind)
 # bench/run: the by-hand pipelines' parallel gzip, GNU time for CPU and peak RSS, strace for its
 # temporary-archive check.
 bench_packages=(pigz time strace)

@@ -1,6 +1,9 @@
 #include "directput.h"
 
+#include <QNetworkProxy>
 #include <QTcpSocket>
+
+#include <optional>
 
 #include <algorithm>
 
@@ -8,7 +11,37 @@ namespace s3cache {
 
 namespace {
 
-constexpr qsizetype maxAnswerHead = 64 << 10;
+constexpr qsizetype maxAnswerHead = 64 << 10;  // the answer's headers; also a chunk-size or trailer line
+
+// Where the header block of `in` ends (after its empty line) and how long that empty line's
+// ending is; -1 while incomplete. Lines end with CRLF, or a bare LF as Qt also accepts.
+qsizetype headerBlockEnd(const QByteArray &in, qsizetype *endLength)
+{
+    for (qsizetype i = in.indexOf('\n'); i >= 0; i = in.indexOf('\n', i + 1)) {
+        if (i + 1 < in.size() && in.at(i + 1) == '\n') {
+            *endLength = 2;
+            return i;
+        }
+        if (i + 2 < in.size() && in.at(i + 1) == '\r' && in.at(i + 2) == '\n') {
+            *endLength = 3;
+            return i;
+        }
+    }
+    return -1;
+}
+
+// The first line of `in` without its CRLF or LF, removed from `in`; nullopt while incomplete.
+std::optional<QByteArray> takeLine(QByteArray &in)
+{
+    const qsizetype end = in.indexOf('\n');
+    if (end < 0)
+        return std::nullopt;
+    QByteArray line = in.first(end);
+    in.remove(0, end + 1);
+    if (line.endsWith('\r'))
+        line.chop(1);
+    return line;
+}
 
 // The error Qt's HTTP reply sets for an error answer; S3Call reads the status itself, so only
 // "not NoError" matters to it.
@@ -51,12 +84,21 @@ QTcpSocket *DirectConnectionPool::take(const QString &host, quint16 port)
             continue;
         m_idle.removeAt(i);
         idle.socket->disconnect(this);
-        if (idle.socket->state() == QAbstractSocket::ConnectedState && idle.socket->bytesAvailable() == 0)
+        if (!idle.expiry.hasExpired() && idle.socket->state() == QAbstractSocket::ConnectedState
+            && idle.socket->bytesAvailable() == 0)
             return idle.socket;
         idle.socket->abort();
         idle.socket->deleteLater();
     }
     return nullptr;
+}
+
+void DirectConnectionPool::dropAll(const QString &host, quint16 port)
+{
+    while (QTcpSocket *socket = take(host, port)) {
+        socket->abort();
+        socket->deleteLater();
+    }
 }
 
 void DirectConnectionPool::giveBack(QTcpSocket *socket, const QString &host, quint16 port)
@@ -69,7 +111,7 @@ void DirectConnectionPool::giveBack(QTcpSocket *socket, const QString &host, qui
     connect(socket, &QTcpSocket::errorOccurred, this, [this, socket] { drop(socket); });
     if (m_idle.size() >= maxIdle)
         drop(m_idle.first().socket);
-    m_idle.append({host, port, socket});
+    m_idle.append({host, port, socket, QDeadlineTimer(m_maxIdleMs)});
 }
 
 void DirectConnectionPool::drop(QTcpSocket *socket)
@@ -127,8 +169,10 @@ void DirectPutReply::openConnection()
         return;
     m_socket = m_pool && !m_resent ? m_pool->take(m_host, m_port) : nullptr;
     m_reused = m_socket != nullptr;
-    if (!m_socket)
+    if (!m_socket) {
         m_socket = new QTcpSocket(this);
+        m_socket->setProxy(QNetworkProxy::NoProxy);  // S3Client chose this path because no proxy applies
+    }
     m_socket->setParent(this);
     connect(m_socket, &QTcpSocket::bytesWritten, this, &DirectPutReply::onBytesWritten);
     connect(m_socket, &QTcpSocket::readyRead, this, &DirectPutReply::onReadyRead);
@@ -166,9 +210,7 @@ void DirectPutReply::onReadyRead()
         return;
     m_answerStarted = true;
     m_in += data;
-    while (!m_done) {
-        if (m_stage == Stage::Headers ? !parseHead() : !parseBody())
-            return;
+    while (m_stage == Stage::Headers ? parseHead() : parseBody()) {
     }
 }
 
@@ -176,8 +218,9 @@ void DirectPutReply::onClosed()
 {
     if (m_done || !m_socket)
         return;
+    const QPointer<DirectPutReply> alive(this);
     onReadyRead();  // what the socket still holds
-    if (m_done)
+    if (!alive || m_done)
         return;
     if (m_stage == Stage::Body && m_remaining < 0)
         return complete();  // an answer that ends with the connection
@@ -205,14 +248,19 @@ void DirectPutReply::onSocketError()
 
 bool DirectPutReply::parseHead()
 {
-    const qsizetype end = m_in.indexOf("\r\n\r\n");
+    qsizetype blank = 0;  // empty lines before the status line (after a previous answer's body)
+    while (blank < m_in.size() && (m_in.at(blank) == '\r' || m_in.at(blank) == '\n'))
+        ++blank;
+    m_in.remove(0, blank);
+    qsizetype endLength = 0;
+    const qsizetype end = headerBlockEnd(m_in, &endLength);
     if (end < 0) {
         if (m_in.size() > maxAnswerHead)
             fail(ProtocolFailure, tr("the answer's headers are longer than %1 KiB").arg(maxAnswerHead >> 10));
         return false;
     }
     const QList<QByteArray> lines = m_in.first(end).split('\n');
-    m_in.remove(0, end + 4);
+    m_in.remove(0, end + endLength);
 
     // "HTTP/1.1 200 OK"
     const QByteArray statusLine = lines.first().trimmed();
@@ -274,8 +322,9 @@ bool DirectPutReply::parseHead()
         if (contentLength < 0)
             m_keepAlive = false;  // the body ends with the connection
     }
+    const QPointer<DirectPutReply> alive(this);
     emit metaDataChanged();
-    if (m_done)
+    if (!alive || m_done)
         return false;
     if (m_stage == Stage::Done) {
         complete();
@@ -296,39 +345,39 @@ bool DirectPutReply::parseBody()
         m_in.remove(0, take);
         if (m_remaining > 0)
             m_remaining -= take;
-        appendAnswer(data);
-        if (m_done || m_remaining != 0)
-            return !m_done && !m_in.isEmpty();
-        if (m_stage == Stage::Body) {
+        const bool ended = m_remaining == 0;
+        if (ended && m_stage == Stage::ChunkData)
+            m_stage = Stage::ChunkEnd;  // before the reader runs
+        if (!appendAnswer(data))
+            return false;
+        if (ended && m_stage == Stage::Body) {
             complete();
             return false;
         }
-        m_stage = Stage::ChunkEnd;
-        return true;
+        return ended || !m_in.isEmpty();
     }
-    case Stage::ChunkEnd:
-        if (m_in.size() < 2)
-            return false;
-        if (!m_in.startsWith("\r\n")) {
+    case Stage::ChunkEnd: {
+        const std::optional<QByteArray> line = takeLine(m_in);
+        if (!line)
+            return tooLongLine();
+        if (!line->isEmpty()) {
             fail(ProtocolFailure, tr("a chunk of the server's answer does not end with CRLF"));
             return false;
         }
-        m_in.remove(0, 2);
         m_stage = Stage::ChunkSize;
         return true;
+    }
     case Stage::ChunkSize: {
-        const qsizetype end = m_in.indexOf("\r\n");
-        if (end < 0)
-            return false;
-        QByteArray line = m_in.first(end);
-        m_in.remove(0, end + 2);
-        if (const qsizetype semicolon = line.indexOf(';'); semicolon >= 0)
-            line.truncate(semicolon);
+        std::optional<QByteArray> line = takeLine(m_in);
+        if (!line)
+            return tooLongLine();
+        if (const qsizetype semicolon = line->indexOf(';'); semicolon >= 0)
+            line->truncate(semicolon);
         bool ok = false;
-        const qint64 size = line.trimmed().toLongLong(&ok, 16);
+        const qint64 size = line->trimmed().toLongLong(&ok, 16);
         if (!ok || size < 0) {
             fail(ProtocolFailure, tr("the server's answer has a bad chunk size \"%1\"")
-                                      .arg(QString::fromLatin1(line.left(40))));
+                                      .arg(QString::fromLatin1(line->left(40))));
             return false;
         }
         m_stage = size == 0 ? Stage::Trailer : Stage::ChunkData;
@@ -336,13 +385,13 @@ bool DirectPutReply::parseBody()
         return true;
     }
     case Stage::Trailer: {
-        const qsizetype end = m_in.indexOf("\r\n");
-        if (end < 0)
-            return false;
-        m_in.remove(0, end + 2);
-        if (end == 0)
-            complete();
-        return !m_done;
+        const std::optional<QByteArray> line = takeLine(m_in);
+        if (!line)
+            return tooLongLine();
+        if (!line->isEmpty())
+            return true;
+        complete();
+        return false;
     }
     case Stage::Headers:
     case Stage::Done:
@@ -351,12 +400,21 @@ bool DirectPutReply::parseBody()
     return false;
 }
 
-void DirectPutReply::appendAnswer(QByteArrayView data)
+bool DirectPutReply::tooLongLine()
+{
+    if (m_in.size() > maxAnswerHead)
+        fail(ProtocolFailure, tr("a line of the server's chunked answer is longer than %1 KiB").arg(maxAnswerHead >> 10));
+    return false;
+}
+
+bool DirectPutReply::appendAnswer(QByteArrayView data)
 {
     m_answer.append(data);
+    const QPointer<DirectPutReply> alive(this);
     emit downloadProgress(m_answer.size(), -1);
-    if (!m_done)
+    if (alive && !m_done)
         emit readyRead();
+    return alive && !m_done;
 }
 
 void DirectPutReply::complete()
@@ -375,6 +433,8 @@ void DirectPutReply::complete()
 
 void DirectPutReply::fail(NetworkError code, const QString &message)
 {
+    if (m_reused && !m_answerStarted && m_pool)
+        m_pool->dropAll(m_host, m_port);  // a kept connection that never answered: the others are as old
     releaseSocket(false);
     setError(code, message);
     finishReply();
@@ -400,7 +460,8 @@ void DirectPutReply::releaseSocket(bool keep)
         return;
     }
     socket->abort();
-    socket->deleteLater();  // may be inside one of its signals
+    socket->setParent(nullptr);  // a slot may delete this reply before the event loop runs again
+    socket->deleteLater();       // may be inside one of its signals
 }
 
 void DirectPutReply::abort()

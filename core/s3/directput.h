@@ -17,6 +17,7 @@
 // byte arrived is sent once more on a new connection, as Qt does (PUT is idempotent).
 
 #include <QByteArray>
+#include <QDeadlineTimer>
 #include <QList>
 #include <QNetworkReply>
 #include <QPointer>
@@ -25,19 +26,27 @@ class QTcpSocket;
 
 namespace s3cache {
 
-// Idle keep-alive connections, per host and port; lives in the thread of its replies.
+// Idle keep-alive connections, per host and port; lives in the thread of its replies. A
+// connection idle for longer than `maxIdleMs` is not used again: a NAT or firewall may have
+// forgotten it without telling either end (Qt's own pool keeps them 120 s).
 class DirectConnectionPool : public QObject
 {
     Q_OBJECT
 public:
     static constexpr int maxIdle = 8;
+    static constexpr int defaultMaxIdleMs = 30'000;
 
-    using QObject::QObject;
+    explicit DirectConnectionPool(QObject *parent = nullptr, int maxIdleMs = defaultMaxIdleMs)
+        : QObject(parent), m_maxIdleMs(maxIdleMs)
+    {
+    }
 
     // An idle connected socket to host:port, now owned by the caller; null when there is none.
     QTcpSocket *take(const QString &host, quint16 port);
     // Keeps a socket whose last exchange ended cleanly; one the server closes meanwhile is dropped.
     void giveBack(QTcpSocket *socket, const QString &host, quint16 port);
+    // Forgets every idle connection to host:port (one of them turned out dead: so may the others).
+    void dropAll(const QString &host, quint16 port);
     int idleCount() const { return int(m_idle.size()); }
 
 private:
@@ -46,9 +55,11 @@ private:
         QString host;
         quint16 port;
         QTcpSocket *socket;
+        QDeadlineTimer expiry;
     };
     void drop(QTcpSocket *socket);
 
+    int m_maxIdleMs;
     QList<Idle> m_idle;  // oldest first
 };
 
@@ -77,10 +88,14 @@ private:
     void onReadyRead();
     void onClosed();
     void onSocketError();
-    // Consumes what m_in holds; false once the reply has finished (or failed).
+    // Consume what m_in holds. True: go on parsing (the reply is alive and not finished); false:
+    // wait for more bytes, or the reply has finished, or a slot deleted it: touch nothing then.
     bool parseHead();
     bool parseBody();
-    void appendAnswer(QByteArrayView data);
+    // Hands answer bytes to the reader; false when the reply finished or was deleted meanwhile.
+    bool appendAnswer(QByteArrayView data);
+    // A chunked answer's line is incomplete: fails the reply once it is too long; false.
+    bool tooLongLine();
     void complete();
     void fail(NetworkError code, const QString &message);
     void finishReply();

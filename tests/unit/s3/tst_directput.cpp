@@ -6,6 +6,7 @@
 
 #include "s3/directput.h"
 
+#include <QPointer>
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QTcpSocket>
@@ -149,6 +150,10 @@ private slots:
     void reusesKeptAliveConnections();
     void resendsOnceWhenAPooledConnectionWasClosed();
     void dropsIdleConnectionsTheServerCloses();
+    void expiresIdleConnections();
+    void deadPooledConnectionEmptiesThePool();
+    void slotsMayDeleteTheReply_data();
+    void slotsMayDeleteTheReply();
     void abortFinishesAtOnce();
     void refusedConnection();
 };
@@ -198,6 +203,13 @@ void TestDirectPut::readsEveryFraming_data()
                              << QByteArray("hello world") << true;
     QTest::newRow("chunked, one byte per write") << chunked << false << true << 200 << int(QNetworkReply::NoError)
                                                  << QByteArray("hello world") << true;
+    QTest::newRow("bare LF line endings") << QByteArray("HTTP/1.1 200 OK\nContent-Length: 2\n\nok") << false << false
+                                          << 200 << int(QNetworkReply::NoError) << QByteArray("ok") << true;
+    QTest::newRow("chunked, bare LF") << QByteArray("HTTP/1.1 200 OK\nTransfer-Encoding: chunked\n\n2\nok\n0\n\n")
+                                      << false << false << 200 << int(QNetworkReply::NoError) << QByteArray("ok") << true;
+    QTest::newRow("chunk-size line without an end")
+        << QByteArray("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n") + QByteArray(70 << 10, '1') << false
+        << false << 200 << int(QNetworkReply::ProtocolFailure) << QByteArray() << false;
     QTest::newRow("100 Continue, then 204")
         << QByteArray("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n") << false << false << 204
         << int(QNetworkReply::NoError) << QByteArray() << true;
@@ -305,6 +317,68 @@ void TestDirectPut::dropsIdleConnectionsTheServerCloses()
     QCOMPARE(x->reply->error(), QNetworkReply::NoError);
     QCOMPARE(stub.connections(), 2);
     QCOMPARE(stub.requests().size(), 2);  // never sent to the closed connection
+}
+
+void TestDirectPut::expiresIdleConnections()
+{
+    Stub stub(answerWith("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"));
+    DirectConnectionPool pool(nullptr, 50);
+    QCOMPARE(put(&pool, stub.url(u"/b/k"_s), "one")->reply->error(), QNetworkReply::NoError);
+    QCOMPARE(pool.idleCount(), 1);
+    QTest::qWait(100);  // longer than the pool keeps a connection
+    QCOMPARE(put(&pool, stub.url(u"/b/k"_s), "two")->reply->error(), QNetworkReply::NoError);
+    QCOMPARE(stub.connections(), 2);
+}
+
+void TestDirectPut::deadPooledConnectionEmptiesThePool()
+{
+    // Two kept connections; a request on one of them gets no answer (a middlebox forgot it) and
+    // the caller gives up: the other one, as old, is not tried next.
+    Stub stub([](QTcpSocket *socket, const Received &request) {
+        if (request.body != "stalls")
+            socket->write("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+    });
+    DirectConnectionPool pool;
+    {
+        DirectPutReply a(&pool, putRequest(stub.url(u"/b/k"_s)), "PUT", "h", "a");
+        DirectPutReply b(&pool, putRequest(stub.url(u"/b/k"_s)), "PUT", "h", "b");
+        QTRY_VERIFY(a.isFinished() && b.isFinished());
+        QCOMPARE(a.error(), QNetworkReply::NoError);
+        QCOMPARE(b.error(), QNetworkReply::NoError);
+    }
+    QCOMPARE(stub.connections(), 2);
+    QCOMPARE(pool.idleCount(), 2);
+    DirectPutReply stalled(&pool, putRequest(stub.url(u"/b/k"_s)), "PUT", "h", "stalls");
+    QTRY_COMPARE(stub.requests().size(), 3);
+    QCOMPARE(stub.connections(), 2);  // it went on a kept connection
+    stalled.abort();  // what S3Call's inactivity timer does
+    QCOMPARE(pool.idleCount(), 0);
+}
+
+void TestDirectPut::slotsMayDeleteTheReply_data()
+{
+    QTest::addColumn<QByteArray>("answer");
+    QTest::addColumn<bool>("onMetaData");  // delete in metaDataChanged() (else in finished())
+    QTest::newRow("in finished(), after a 200") << QByteArray("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok") << false;
+    QTest::newRow("in finished(), after a protocol failure") << QByteArray("SSH-2.0-x\r\n\r\n") << false;
+    QTest::newRow("in metaDataChanged()") << QByteArray("HTTP/1.1 500 Oops\r\nContent-Length: 2\r\n\r\nno") << true;
+}
+
+void TestDirectPut::slotsMayDeleteTheReply()
+{
+    // Qt's reply survives a slot that deletes it (its socket is in another thread); so must this
+    // one (the sanitizer build turns a use-after-free into a failure).
+    QFETCH(QByteArray, answer);
+    QFETCH(bool, onMetaData);
+    Stub stub(answerWith(answer));
+    DirectConnectionPool pool;
+    QPointer<DirectPutReply> reply = new DirectPutReply(&pool, putRequest(stub.url(u"/b/k"_s)), "PUT", "h", "body");
+    if (onMetaData)
+        connect(reply.data(), &QNetworkReply::metaDataChanged, reply.data(), [&reply] { delete reply.data(); });
+    else
+        connect(reply.data(), &QNetworkReply::finished, reply.data(), [&reply] { delete reply.data(); });
+    QTRY_VERIFY(reply.isNull());
+    QTest::qWait(20);  // the deferred deletions run
 }
 
 void TestDirectPut::abortFinishesAtOnce()
