@@ -641,44 +641,51 @@ QByteArray TreeSnapshot::contentDigest(qsizetype index) const
 
 QByteArray TreeSnapshot::fingerprint() const
 {
-    // v2: v1 (metadata only) plus each regular file's content digest. One line an entry, built in
-    // one reused buffer (no allocation an entry: this runs on every rebuild, unchanged or not).
+    // v2: v1 (metadata only) plus each regular file's content digest. One line an entry, written
+    // into one reused buffer (this runs on every rebuild, unchanged or not: ~20,000 entries).
     Sha256 hash;
     hash.addData("s3cache-tree-v2\n");
+    if (m_unhashedMarker.isEmpty() && std::any_of(m_records.cbegin(), m_records.cend(), [](const Record &r) {
+            return r.type == TreeEntry::File && !r.hasDigest;
+        })) {
+        quint64 nonce[2];
+        QRandomGenerator::system()->fillRange(nonce);
+        m_unhashedMarker = "unhashed-" + QByteArray(reinterpret_cast<const char *>(nonce), sizeof nonce).toHex();
+    }
+    constexpr qsizetype numbers = 4 * 24 + 8;  // four numbers and the separators
     QByteArray line;
-    const auto appendNumber = [&line](qint64 value, int base = 10) {
-        char digits[24];
-        const std::to_chars_result end = std::to_chars(digits, digits + sizeof digits, value, base);
-        line.append(digits, end.ptr - digits);
-    };
     for (const Record &r : m_records) {
-        line.resize(0);  // keeps the capacity
-        line.append(m_strings.constData() + r.pathOffset, r.pathLength).append('\0');
-        appendNumber(int(r.type));
-        line.append('\0');
-        appendNumber(r.size);
-        line.append('\0');
-        appendNumber(r.mtime);
-        line.append('\0');
-        appendNumber(r.mode, 8);
-        line.append('\0').append(m_strings.constData() + r.linkOffset, r.linkLength);
+        const qsizetype most = qsizetype(r.pathLength) + r.linkLength + numbers + 2 * qsizetype(sizeof r.digest)
+            + m_unhashedMarker.size();
+        if (line.size() < most)
+            line.resize(most);
+        char *const begin = line.data();
+        char *const end = begin + most;
+        char *p = std::copy_n(m_strings.constData() + r.pathOffset, r.pathLength, begin);
+        *p++ = '\0';
+        p = std::to_chars(p, end, int(r.type)).ptr;
+        *p++ = '\0';
+        p = std::to_chars(p, end, r.size).ptr;
+        *p++ = '\0';
+        p = std::to_chars(p, end, r.mtime).ptr;
+        *p++ = '\0';
+        p = std::to_chars(p, end, r.mode, 8).ptr;
+        *p++ = '\0';
+        p = std::copy_n(m_strings.constData() + r.linkOffset, r.linkLength, p);
         if (r.type == TreeEntry::File) {
-            line.append('\0');
+            *p++ = '\0';
             if (r.hasDigest) {
                 static constexpr char hex[] = "0123456789abcdef";
-                for (const unsigned char byte : r.digest)
-                    line.append(hex[byte >> 4]).append(hex[byte & 0xf]);
-            } else {
-                if (m_unhashedMarker.isEmpty()) {
-                    quint64 nonce[2];
-                    QRandomGenerator::system()->fillRange(nonce);
-                    m_unhashedMarker = "unhashed-" + QByteArray(reinterpret_cast<const char *>(nonce), sizeof nonce).toHex();
+                for (const unsigned char byte : r.digest) {
+                    *p++ = hex[byte >> 4];
+                    *p++ = hex[byte & 0xf];
                 }
-                line.append(m_unhashedMarker);
+            } else {
+                p = std::copy_n(m_unhashedMarker.constData(), m_unhashedMarker.size(), p);
             }
         }
-        line.append('\n');
-        hash.addData(line);
+        *p++ = '\n';
+        hash.addData(QByteArrayView(begin, p - begin));
     }
     return hash.hexResult();
 }
