@@ -60,15 +60,25 @@ QNetworkReply::NetworkError errorForStatus(int status)
     }
 }
 
+// A closed connection is not an error here: DirectPutReply::onClosed() decides what it means.
 QNetworkReply::NetworkError errorForSocket(QAbstractSocket::SocketError error)
 {
     switch (error) {
     case QAbstractSocket::ConnectionRefusedError: return QNetworkReply::ConnectionRefusedError;
     case QAbstractSocket::HostNotFoundError: return QNetworkReply::HostNotFoundError;
-    case QAbstractSocket::RemoteHostClosedError: return QNetworkReply::RemoteHostClosedError;
     case QAbstractSocket::SocketTimeoutError: return QNetworkReply::TimeoutError;
     default: return QNetworkReply::UnknownNetworkError;
     }
+}
+
+// Closes and deletes a socket that may be inside one of its own signals, and whose owner (a
+// reply) may be deleted by a slot before the event loop runs again.
+void discard(QTcpSocket *socket)
+{
+    socket->disconnect();
+    socket->abort();
+    socket->setParent(nullptr);
+    socket->deleteLater();
 }
 
 } // namespace
@@ -87,18 +97,15 @@ QTcpSocket *DirectConnectionPool::take(const QString &host, quint16 port)
         if (!idle.expiry.hasExpired() && idle.socket->state() == QAbstractSocket::ConnectedState
             && idle.socket->bytesAvailable() == 0)
             return idle.socket;
-        idle.socket->abort();
-        idle.socket->deleteLater();
+        discard(idle.socket);
     }
     return nullptr;
 }
 
 void DirectConnectionPool::dropAll(const QString &host, quint16 port)
 {
-    while (QTcpSocket *socket = take(host, port)) {
-        socket->abort();
-        socket->deleteLater();
-    }
+    while (QTcpSocket *socket = take(host, port))
+        discard(socket);
 }
 
 void DirectConnectionPool::giveBack(QTcpSocket *socket, const QString &host, quint16 port)
@@ -120,9 +127,7 @@ void DirectConnectionPool::drop(QTcpSocket *socket)
     if (it == m_idle.end())
         return;
     m_idle.erase(it);
-    socket->disconnect(this);
-    socket->abort();
-    socket->deleteLater();  // may be inside one of its signals
+    discard(socket);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -454,14 +459,12 @@ void DirectPutReply::releaseSocket(bool keep)
     if (!m_socket)
         return;
     QTcpSocket *socket = std::exchange(m_socket, nullptr);
-    socket->disconnect(this);
     if (keep && m_pool) {
+        socket->disconnect(this);
         m_pool->giveBack(socket, m_host, m_port);
         return;
     }
-    socket->abort();
-    socket->setParent(nullptr);  // a slot may delete this reply before the event loop runs again
-    socket->deleteLater();       // may be inside one of its signals
+    discard(socket);
 }
 
 void DirectPutReply::abort()
