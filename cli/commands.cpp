@@ -373,6 +373,12 @@ int runFlush(const Config &config, ObjectStore &store)
                            QString::number(c.manifests), config.dryRun ? QStringLiteral("would delete") : QStringLiteral("deleted"),
                            QString::number(c.swept), formatBytes(c.sweptBytes), QString::number(c.condemned),
                            formatBytes(c.condemnedBytes)));
+        if (c.damaged > 0)
+            Log::warn(QStringLiteral("chunk area %1: %2 packs are marked damaged (a restore found a chunk that fails its "
+                                     "check; markers under %3): rebuilds store their chunks again, and a flush deletes them "
+                                     "once no cache uses them")
+                          .arg(store.uri(options.chunkArea), QString::number(c.damaged),
+                               store.uri(Dedup::damagedFolder(options.chunkArea))));
     }
     if (r.chunksError)
         Log::warn(QStringLiteral("unused chunks left as they are (the next flush tries again): %1").arg(r.chunksError.toString()));

@@ -21,10 +21,21 @@ Result<QByteArray> readSmall(ObjectStore &store, const ObjectInfo &info)
     return bytes;
 }
 
+// Adds the table's chunks, but those in a pack `unusable` says (so a chunk keeps a usable place
+// whatever the order of the segments).
+template<typename Unusable>
+void addTable(QHash<QByteArray, std::pair<QByteArray, ChunkLocation>> &chunks, const ChunkTable &table, Unusable unusable)
+{
+    for (const ChunkRef &c : table.chunks) {
+        const QByteArray &pack = table.packs.at(c.where.pack);
+        if (!unusable(pack))
+            chunks.insert(c.hash, {pack, c.where});
+    }
+}
+
 void addTable(QHash<QByteArray, std::pair<QByteArray, ChunkLocation>> &chunks, const ChunkTable &table)
 {
-    for (const ChunkRef &c : table.chunks)
-        chunks.insert(c.hash, {table.packs.at(c.where.pack), c.where});
+    addTable(chunks, table, [](const QByteArray &) { return false; });
 }
 
 } // namespace
@@ -54,6 +65,27 @@ Result<CondemnedPacks> readCondemned(ObjectStore &store, const QString &area)
     return decodeCondemned(*bytes, store.uri(info->key));
 }
 
+Result<QSet<QByteArray>> readDamaged(ObjectStore &store, const QString &area)
+{
+    QSet<QByteArray> damaged;
+    if (Error e = store.list(Dedup::damagedFolder(area), [&](const QList<ObjectInfo> &page) {
+            for (const ObjectInfo &o : page) {
+                if (const QByteArray hash = Dedup::hashFromKey(o.key); !hash.isEmpty())
+                    damaged.insert(hash);
+            }
+            return true;
+        }))
+        return e;
+    return damaged;
+}
+
+Error markDamaged(ObjectStore &store, const QString &area, const QByteArray &pack, const QString &why)
+{
+    return writeWholeObject(store, Dedup::damagedKey(area, pack),
+                            (why + u"\nA rebuild does not reuse the chunks of this pack; a flush deletes this marker once "
+                                   "no cache uses the pack and it is gone.\n"_s).toUtf8());
+}
+
 Result<KnownChunks> readChunkIndex(ObjectStore &store, const QString &area, WarningSink *warnings, bool usableOnly)
 {
     KnownChunks known;
@@ -62,6 +94,13 @@ Result<KnownChunks> readChunkIndex(ObjectStore &store, const QString &area, Warn
     if (!condemned.ok())
         return condemned.error();
     known.condemned = std::move(*condemned);
+    Result<QSet<QByteArray>> damaged = readDamaged(store, area);
+    if (!damaged.ok())
+        return damaged.error();
+    known.damaged = std::move(*damaged);
+    const auto unusable = [&](const QByteArray &pack) {
+        return usableOnly && (known.condemned.contains(pack) || known.damaged.contains(pack));
+    };
     QList<ObjectInfo> segments;
     if (Error e = store.list(Dedup::indexFolder(area), [&](const QList<ObjectInfo> &page) {
             segments += page;
@@ -81,13 +120,7 @@ Result<KnownChunks> readChunkIndex(ObjectStore &store, const QString &area, Warn
             reportWarning(warnings, table.error().message() + u" (its chunks will be uploaded again)"_s);
             continue;
         }
-        addTable(known.chunks, *table);
-    }
-    for (auto it = known.chunks.begin(); usableOnly && it != known.chunks.end();) {
-        if (known.condemned.contains(it->first))
-            it = known.chunks.erase(it);
-        else
-            ++it;
+        addTable(known.chunks, *table, unusable);
     }
     return known;
 }

@@ -215,8 +215,8 @@ Result<QByteArray> openChunk(QByteArrayView stored, const ChunkRef &ref, const Q
 {
     const auto corrupt = [&](const QString &why) {
         return Error(ErrorKind::Corrupt, u"CorruptChunk"_s,
-                     u"%1 %2: the cache is damaged or was written by someone else; nothing was restored from it "
-                     "(rebuild the cache to replace it)"_s.arg(what, why));
+                     u"%1 %2: the cache is damaged or was written by someone else; nothing was restored from it"_s
+                         .arg(what, why));
     };
     if (stored.size() != ref.where.storedSize)
         return corrupt(u"is %1 bytes, not %2"_s.arg(stored.size()).arg(ref.where.storedSize));

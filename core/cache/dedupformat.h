@@ -11,6 +11,10 @@
 //   PREFIX/.chunks/condemned        packs that no cache used when a flush last looked, with the
 //                                   time it first saw them so (dedupgc.h): never reused, deleted
 //                                   by a flush after the grace period
+//   PREFIX/.chunks/damaged/<sha256> a pack in which a reader found a chunk that fails its check
+//                                   (a short text saying which): rebuilds never reuse its chunks
+//                                   and store them again; a flush deletes the marker once the
+//                                   pack is gone
 //   KEY (e.g. .../cache.dedup)      the manifest: the chunks of this cache's tar stream in order,
 //                                   each with its pack, offset, stored and raw length and the
 //                                   SHA-256 of its raw bytes. A restore needs nothing else.
@@ -46,6 +50,8 @@ inline QString packKey(const QString &area, const QByteArray &hash) { return are
 inline QString indexFolder(const QString &area) { return area + QStringLiteral("index/"); }
 inline QString packFolder(const QString &area) { return area + QStringLiteral("packs/"); }
 inline QString condemnedKey(const QString &area) { return area + QStringLiteral("condemned"); }
+inline QString damagedFolder(const QString &area) { return area + QStringLiteral("damaged/"); }
+inline QString damagedKey(const QString &area, const QByteArray &hash) { return damagedFolder(area) + QString::fromLatin1(hash.toHex()); }
 // The 32 raw bytes of a pack's hash from its key, or empty when the name is not one.
 QByteArray hashFromKey(const QString &key);
 

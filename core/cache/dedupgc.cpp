@@ -41,7 +41,7 @@ Error collectChunks(ObjectStore &store, const ChunkGcOptions &options, ChunkGcRe
             return true;
         }))
         return e;
-    if (packs.isEmpty() && index->segments.isEmpty() && index->condemned.isEmpty())
+    if (packs.isEmpty() && index->segments.isEmpty() && index->condemned.isEmpty() && index->damaged.isEmpty())
         return {};
     result.ran = true;
     result.packs = int(packs.size());
@@ -107,6 +107,16 @@ Error collectChunks(ObjectStore &store, const ChunkGcOptions &options, ChunkGcRe
     }
     result.swept = int(sweep.size());
     result.condemned = int(condemned.size());
+    QList<ObjectInfo> staleMarkers;
+    for (const QByteArray &pack : std::as_const(index->damaged)) {
+        if (packs.contains(pack) && !swept.contains(pack)) {
+            ++result.damaged;
+            continue;
+        }
+        ObjectInfo marker;
+        marker.key = Dedup::damagedKey(options.area, pack);
+        staleMarkers << marker;
+    }
     if (options.dryRun)
         return {};
 
@@ -114,6 +124,11 @@ Error collectChunks(ObjectStore &store, const ChunkGcOptions &options, ChunkGcRe
     if (!sweep.isEmpty()) {
         DeleteResult removed;
         if (Error e = deleteObjects(store, sweep, cancellation, removed))
+            return e;
+    }
+    if (!staleMarkers.isEmpty()) {  // after their packs: a marker never goes before the pack it warns of
+        DeleteResult removed;
+        if (Error e = deleteObjects(store, staleMarkers, cancellation, removed))
             return e;
     }
     if (condemned != index->condemned) {

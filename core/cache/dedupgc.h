@@ -16,6 +16,8 @@
 // T0 + grace/2 checks the condemned list again before it writes its manifest (rebuildjob.cpp).
 // Young packs (a rebuild uploads its packs before its manifest) are never condemned.
 // A manifest that cannot be read is reported and uses nothing: its cache cannot restore anyway.
+// A damaged marker (a reader found a bad chunk in the pack) is deleted with its pack, or when its
+// pack is gone already; a damaged pack is collected like any other, once no cache uses it.
 
 #include "dedupformat.h"
 #include "objectstore.h"
@@ -44,6 +46,7 @@ struct ChunkGcResult
     int newlyCondemned = 0;
     int swept = 0;             // packs deleted (or to delete, in a dry run)
     qint64 sweptBytes = 0;
+    int damaged = 0;           // packs that stay with a damaged marker (rebuilds do not reuse them)
 };
 
 Error collectChunks(ObjectStore &store, const ChunkGcOptions &options, ChunkGcResult &result,

@@ -107,7 +107,7 @@ void DedupWriter::takeMappedChunks(qint64 at)
     qint64 end = previousAt;
     for (auto c = chunk; c != m_previous.chunks.cend() && c->offset == end && c->offset + c->size <= m_runEnd.at(i); ++c) {
         const auto known = m_known.chunks.constFind(c->hash);
-        if (known == m_known.chunks.cend() || !packExists(known->first))
+        if (known == m_known.chunks.cend() || !packHolds(*known))
             break;
         submitMapped(*c);
         end += c->size;
@@ -219,7 +219,7 @@ bool DedupWriter::retireOldest()
         entry.newPack = added->first;
         entry.where = added->second;
     } else if (const auto known = m_known.chunks.constFind(task->hash);
-               known != m_known.chunks.cend() && packExists(known->first)) {
+               known != m_known.chunks.cend() && packHolds(*known)) {
         entry.pack = known->first;
         entry.where = known->second;
     } else {
@@ -242,21 +242,24 @@ bool DedupWriter::retireOldest()
     return !streamError();
 }
 
-bool DedupWriter::packExists(const QByteArray &pack)
+bool DedupWriter::packHolds(const std::pair<QByteArray, ChunkLocation> &known)
 {
-    if (const auto it = m_packChecked.constFind(pack); it != m_packChecked.cend())
-        return *it;
-    const Result<ObjectInfo> info = m_store.head(Dedup::packKey(m_area, pack));
-    if (!info.ok() && info.error().kind() != ErrorKind::NotFound) {
-        fail(info.error());
-        return false;
+    const QByteArray &pack = known.first;
+    auto it = m_packSizes.constFind(pack);
+    if (it == m_packSizes.cend()) {
+        const Result<ObjectInfo> info = m_store.head(Dedup::packKey(m_area, pack));
+        if (!info.ok() && info.error().kind() != ErrorKind::NotFound) {
+            fail(info.error());
+            return false;
+        }
+        it = m_packSizes.insert(pack, info.ok() ? info->size : -1);
+        if (info.ok())
+            ++m_stats.packsReused;
+        else
+            m_missingPacks.insert(pack);
     }
-    m_packChecked.insert(pack, info.ok());
-    if (info.ok())
-        ++m_stats.packsReused;
-    else
-        m_missingPacks.insert(pack);
-    return info.ok();
+    // A pack cut short (by hand, or by someone else with write access) does not hold the chunk.
+    return *it >= known.second.offset + known.second.storedSize;
 }
 
 void DedupWriter::closePack()

@@ -7,7 +7,8 @@
 // kUploaders going up and none waiting (the pipeline waits for a free uploader instead).
 //
 // A chunk the index places in a pack that is gone (a flush swept it after the index was
-// written) is stored again: each reused pack is checked with one HEAD the first time it is used.
+// written) or too short to hold it is stored again: each reused pack is checked with one HEAD the
+// first time it is used. Packs with a damaged marker are not in `known` at all (chunkindex.h).
 // Nothing written is visible to a restore until the rebuild writes the manifest, after finish().
 //
 // With the previous stream's map (streammap.h, setReuse()), entries that did not change are not
@@ -102,7 +103,9 @@ private:
     void submit(QByteArray raw);
     void submitMapped(const StreamMap::Chunk &chunk);
     bool retireOldest();
-    bool packExists(const QByteArray &pack);
+    // Whether the chunk the index places in a pack (`known`: pack, where) is there: the pack
+    // exists and is long enough (one HEAD per pack).
+    bool packHolds(const std::pair<QByteArray, ChunkLocation> &known);
     void closePack();
     void uploadLoop();
     bool fail(const Error &error);
@@ -135,7 +138,7 @@ private:
     int m_maxInflight;
 
     QHash<QByteArray, std::pair<qint64, ChunkLocation>> m_newByHash;  // chunk -> new pack number, where
-    QHash<QByteArray, bool> m_packChecked;  // existing pack -> exists
+    QHash<QByteArray, qint64> m_packSizes;  // existing pack -> its size, -1 when it is gone
     QSet<QByteArray> m_missingPacks;
     QList<PendingEntry> m_entries;
     QList<QByteArray> m_newPackHashes;  // by new pack number

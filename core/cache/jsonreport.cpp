@@ -293,6 +293,7 @@ static QJsonObject chunksJson(const FlushResult &result)
             {u"condemned_bytes"_s, gc.condemnedBytes},
             {u"swept_packs"_s, gc.swept},
             {u"swept_bytes"_s, gc.sweptBytes},
+            {u"damaged_packs"_s, gc.damaged},
             {u"error"_s, result.chunksError ? QJsonValue(errorJson(result.chunksError)) : QJsonValue(QJsonValue::Null)}};
 }
 

@@ -300,7 +300,7 @@ private:
             }
         }
         if (range.offset + range.length > m_file.size() || !m_file.seek(range.offset)) {
-            setStreamError(Error(ErrorKind::InvalidInput, QStringLiteral("InvalidRange"),
+            setStreamError(Error(ErrorKind::Corrupt, QStringLiteral("InvalidRange"),
                                  QStringLiteral("%1 has %2 bytes: it holds no range of %3 at %4")
                                      .arg(path, QString::number(m_file.size()), QString::number(range.length), QString::number(range.offset))));
             return false;

@@ -1,5 +1,6 @@
 #include "rebuildjob.h"
 
+#include "dedupreader.h"
 #include "objectlookup.h"
 
 #include "archive/safeextractor.h"
@@ -59,6 +60,25 @@ private:
     std::future<Result<ObjectInfo>> m_future;
 };
 
+// Whether the dedup cache `manifest` uses a pack with a damaged marker (chunkindex.h): one listing
+// of the markers, and only when there are some, the manifest.
+Result<bool> usesDamagedPack(ObjectStore &store, const ObjectInfo &manifest, const QString &area)
+{
+    const Result<QSet<QByteArray>> damaged = readDamaged(store, area);
+    if (!damaged.ok())
+        return damaged.error();
+    if (damaged->isEmpty())
+        return false;
+    const Result<Manifest> read = readManifest(store, manifest);
+    if (!read.ok())
+        return read.error().kind() == ErrorKind::Corrupt ? Result<bool>(true) : read.error();
+    for (const QByteArray &pack : read->table.packs) {
+        if (damaged->contains(pack))
+            return true;
+    }
+    return false;
+}
+
 } // namespace
 
 Error RebuildJob::run()
@@ -108,13 +128,22 @@ Error RebuildJob::run()
     if (!existing.ok())
         return existing.error();
     // A cache of another platform is replaced even with the same files: this platform's restores
-    // refuse it.
+    // refuse it. So is a dedup cache a reader found damaged: its chunks are stored again.
     if (existing->metadata.value(Metadata::fingerprint) == m_result.fingerprint
         && existing->metadata.value(Metadata::format) == format
         && existing->metadata.value(Metadata::platform, platformName()) == platformName() && !existing->key.isEmpty()) {
-        m_result.outcome = RebuildResult::Outcome::Unchanged;
-        m_result.objectSize = existing->size;
-        return {};
+        const Result<bool> damaged = m_options.archive.format == ArchiveFormat::Dedup
+            ? usesDamagedPack(*store, *existing, m_options.chunkArea)
+            : Result<bool>(false);
+        if (!damaged.ok())
+            return damaged.error();
+        if (!*damaged) {
+            m_result.outcome = RebuildResult::Outcome::Unchanged;
+            m_result.objectSize = existing->size;
+            return {};
+        }
+        Log::info(QStringLiteral("%1 holds these files, but a pack it uses is marked damaged: writing it again")
+                      .arg(store->uri(existing->key)));
     }
     if (m_options.dryRun) {
         m_result.outcome = RebuildResult::Outcome::DryRun;
@@ -208,6 +237,18 @@ Error RebuildJob::writeDedup(ObjectStore &store, const TreeSnapshot &snapshot, c
         return cancelledError();
     m_result.dedup = sink.stats();
     m_result.bytesUploaded = sink.stats().bytesUploaded;
+    // A pack is named by the hash of its bytes: one uploaded again under a damaged marker's name
+    // holds the right bytes now, and its marker goes.
+    QStringList healed;
+    for (const QByteArray &pack : sink.newChunks().packs) {
+        if (known->damaged.contains(pack))
+            healed << Dedup::damagedKey(area, pack);
+    }
+    if (const RemoveResult removed = store.remove(healed); removed.error || !removed.failed.isEmpty())
+        warn(QStringLiteral("could not delete the damaged markers of %1 packs written again (until they are deleted, "
+                            "rebuilds keep storing those packs' chunks again): %2")
+                 .arg(QString::number(healed.size()),
+                      (removed.error ? removed.error : removed.failed.first().second).toString()));
 
     if (known->readAt.secsTo(QDateTime::currentDateTimeUtc()) * 2 > m_options.chunkGraceSeconds) {
         Result<CondemnedPacks> condemned = readCondemned(store, area);

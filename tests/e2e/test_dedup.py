@@ -4,7 +4,8 @@ sets it, on the file:// store, moto and s3rver. A rebuild leaves a manifest and 
 bytes, ranged reads of the packs, the zstd CLI, hashlib and tarfile) rebuilds the same tar
 stream; a restore gives the tree back; a small change uploads a small part; two rebuilds of
 different keys at once both end complete; a chunk changed in its pack makes the restore fail and
-leaves the workspace as it was; flush collects the packs no cache uses, in two phases; and in CI's
+leaves the workspace as it was, marks the pack damaged, and the next rebuild of the same workspace
+stores its chunks again (a pack cut short too); flush collects the packs no cache uses, in two phases; and in CI's
 restore -> build -> rebuild, the rebuild does not read what the build left unchanged, and its
 chunks are those of a rebuild that reads everything."""
 import glob
@@ -195,6 +196,38 @@ class DedupMixin(BackendMixin):
         self.assertRegex(out.stderr, r"CorruptChunk")
         self.assertRegex(out.stderr, r"chunk \d+ of .*cache\.dedup")
         self.assertEqual(snapshot(target), before)
+        self.assert_heals(area, pack_names[pack], out)
+
+    def test_cut_pack_fails_the_restore_and_the_next_rebuild_replaces_it(self):
+        self.step("rebuild")
+        area, _, pack_names, chunks = parse_manifest(self.get_object(KEY))
+        digest, pack, offset, stored, raw = chunks[len(chunks) // 2]
+        key = f"{area}packs/{pack_names[pack]}"
+        self.put_object(key, self.get_object(key)[:offset + stored // 2])
+        target = self.path("target")
+        os.makedirs(target)
+        out = self.step("restore", ws=target, code=1, strict=True)
+        self.assertRegex(out.stderr, r"InvalidRange|IncompleteBody")
+        self.assertEqual(snapshot(target), {})
+        self.assert_heals(area, pack_names[pack], out)
+
+    def assert_heals(self, area, pack, failed):
+        """After a restore failed on `pack`: it is marked damaged, the rebuild of the same unchanged
+        workspace stores its chunks again, the cache restores, and the marker leaves (with the
+        pack rewritten under its own name, or with the pack by two flushes)."""
+        self.assertIn("marked damaged", failed.stderr)
+        self.assertEqual(self.area_keys("damaged"), [f"{area}damaged/{pack}"])
+        again = self.json_step("rebuild")
+        self.assertEqual(again["outcome"], "uploaded")
+        self.assertGreater(again["dedup"]["new_chunks"], 0)
+        target = self.path("healed")
+        os.makedirs(target)
+        self.step("restore", ws=target, strict=True)
+        self.assertEqual(snapshot(target), snapshot(self.ws, skip=("src",)))
+        self.assertEqual(self.json_step("rebuild")["outcome"], "unchanged")
+        self.json_step("flush", chunk_grace="0s")
+        self.assertEqual(self.json_step("flush", chunk_grace="0s")["chunks"]["damaged_packs"], 0)
+        self.assertEqual(self.area_keys("damaged"), [])
 
     def test_flush_collects_the_packs_no_cache_uses(self):
         self.step("rebuild")

@@ -2,8 +2,9 @@
 // binary documents refuse what they cannot trust (hostile or damaged manifests, index segments,
 // condemned lists), a rebuild after a small change uploads a small part, two rebuilds sharing
 // chunks both end complete, a restore refuses a chunk that fails its hash / lies outside its
-// pack / is cut / is missing and leaves the workspace as it was, and the two-phase collection
-// deletes only what no cache uses, after the grace period.
+// pack / is cut / is missing and leaves the workspace as it was, a pack found damaged is not
+// reused by the next rebuild, and the two-phase collection deletes only what no cache uses,
+// after the grace period.
 #include "archive/archivedigest.h"
 #include "cache/chunker.h"
 #include "cache/chunkindex.h"
@@ -91,6 +92,7 @@ class TestDedup : public QObject
     QString m_workspace;
     QString m_area = Dedup::chunkArea(QString());
     int m_noMapKeys = 0;
+    int m_level = -1;  // compression_level of rebuild(): the adaptive default
 
     QString storePath(const QString &key) const { return m_dir.filePath(QStringLiteral("store/b/") + key); }
 
@@ -101,6 +103,7 @@ class TestDedup : public QObject
         o.workspace = workspace.isEmpty() ? m_workspace : workspace;
         o.mounts = {QStringLiteral("deps")};
         o.archive.format = ArchiveFormat::Dedup;
+        o.archive.compressionLevel = m_level;
         o.chunkArea = m_area;
         o.chunkGraceSeconds = 3600;
         RebuildJob job(*m_store, o);
@@ -199,6 +202,7 @@ private slots:
         QDir().mkpath(m_dir.filePath(QStringLiteral("store/b")));
         m_store = std::make_unique<LocalStore>(m_dir.filePath(QStringLiteral("store")), QStringLiteral("b"));
         m_workspace = m_dir.filePath(QStringLiteral("ws"));
+        m_level = -1;
         // 40 "packages" of 10 files, ~12 MiB: several chunks, one pack or two.
         for (int p = 0; p < 40; ++p) {
             for (int f = 0; f < 10; ++f)
@@ -548,6 +552,119 @@ private slots:
         QVERIFY(error);
         QVERIFY2(error.code() == code, qPrintable(error.toString()));
         QCOMPARE(treeOf(into), before);
+    }
+
+    // The restore that finds a bad chunk marks its pack damaged: the next rebuild, even of the same
+    // unchanged workspace and key, stores those chunks again, and the cache restores. At a fixed
+    // level they make the same pack again, byte for byte: the rebuild writes it over the damaged
+    // one (a pack is named by its hash) and deletes the marker.
+    void damagedPackIsMarkedAndItsChunksStoredAgain_data()
+    {
+        QTest::addColumn<QString>("damage");
+        QTest::addColumn<QString>("code");
+        QTest::newRow("byte flipped in a chunk") << "flip" << "CorruptChunk";
+        QTest::newRow("pack cut short") << "cut" << "InvalidRange";
+    }
+    void damagedPackIsMarkedAndItsChunksStoredAgain()
+    {
+        QFETCH(QString, damage);
+        QFETCH(QString, code);
+        m_level = 3;
+        rebuild();
+        const Manifest before = manifest();
+        const ChunkRef &victim = before.table.chunks.at(before.table.chunks.size() / 2);
+        const QByteArray pack = before.table.packs.at(victim.where.pack);
+        const QString packFile = storePath(Dedup::packKey(m_area, pack));
+        if (damage == u"flip") {
+            QByteArray bytes = readFile(packFile);
+            const qint64 at = victim.where.offset + victim.where.storedSize / 2;
+            bytes[at] = char(bytes.at(at) ^ 0x20);
+            writeFile(packFile, bytes);
+        } else {
+            QVERIFY(QFile::resize(packFile, victim.where.offset + victim.where.storedSize / 2));
+        }
+
+        const QString failed = m_dir.filePath(QStringLiteral("failed"));
+        const Error error = restore(failed);
+        QCOMPARE(error.code(), code);
+        QVERIFY2(error.hint().contains(u"marked damaged"), qPrintable(error.toString()));
+        QVERIFY(QFile::exists(storePath(Dedup::damagedKey(m_area, pack))));
+        QVERIFY(treeOf(failed).isEmpty());
+        const KnownChunks known = *readChunkIndex(*m_store, m_area, nullptr);
+        QVERIFY(known.damaged.contains(pack));
+        for (const auto &where : std::as_const(known.chunks))
+            QVERIFY(where.first != pack);
+
+        // The workspace and the key are the same: without the marker this rebuild says "unchanged".
+        const RebuildResult again = rebuild();
+        QCOMPARE(int(again.outcome), int(RebuildResult::Outcome::Uploaded));
+        QCOMPARE(again.dedup->packsUploaded, 1);
+        QCOMPARE(Sha256::raw(readFile(packFile)), pack);
+        QVERIFY(areaFiles(QStringLiteral("damaged")).isEmpty());
+        const QString restored = m_dir.filePath(QStringLiteral("restored"));
+        QVERIFY(!restore(restored));
+        QCOMPARE(treeOf(restored + QStringLiteral("/deps")), treeOf(m_workspace + QStringLiteral("/deps")));
+        QCOMPARE(int(rebuild().outcome), int(RebuildResult::Outcome::Unchanged));
+    }
+
+    // A damaged pack is collected like any unused pack, its marker with it (never before it); a
+    // marker whose pack is gone is deleted by the next flush.
+    void damagedMarkersLeaveWithTheirPacks()
+    {
+        rebuild();
+        const QByteArray pack = manifest().table.packs.first();
+        const QByteArray gone = Sha256::raw("a pack deleted by hand");
+        QVERIFY(!markDamaged(*m_store, m_area, pack, QStringLiteral("test")));
+        QVERIFY(!markDamaged(*m_store, m_area, gone, QStringLiteral("test")));
+        QVERIFY(!m_store->remove({kKey}).error);
+        const QDateTime now = QDateTime::currentDateTimeUtc();
+        const auto collect = [&](qint64 hoursLater) {
+            ChunkGcResult r;
+            const Error e = collectChunks(*m_store, {.area = m_area, .manifests = QString(), .graceSeconds = 3600,
+                                                     .dryRun = false, .now = now.addSecs(hoursLater * 3600)}, r, nullptr, nullptr);
+            [&] { QVERIFY2(!e, qPrintable(e.toString())); }();
+            return r;
+        };
+        QCOMPARE(collect(2).damaged, 1);
+        QCOMPARE(areaFiles(QStringLiteral("damaged")), QList<QString>{QString::fromLatin1(pack.toHex())});
+        QCOMPARE(collect(4).damaged, 0);
+        QVERIFY(!QFile::exists(storePath(Dedup::packKey(m_area, pack))));
+        QVERIFY(areaFiles(QStringLiteral("damaged")).isEmpty());
+    }
+
+    // Someone with write access to the prefix writes an index segment first that places every
+    // chunk of this tree in a pack of garbage (the hashes are public: anyone who can read a
+    // manifest has them). The first rebuild trusts it and uploads nothing; its restore fails
+    // cleanly and marks the pack; the next rebuild uploads the chunks and the cache works.
+    void hostileIndexCostsOneFailedRestore()
+    {
+        rebuild();
+        const Manifest real = manifest();
+        QVERIFY(QDir(m_dir.filePath(QStringLiteral("store/b"))).removeRecursively());
+        QDir().mkpath(m_dir.filePath(QStringLiteral("store/b")));
+        qint64 end = 0;
+        for (const ChunkRef &c : real.table.chunks)
+            end = std::max(end, c.where.offset + c.where.storedSize);
+        const QByteArray garbage = randomBytes(end, 4242);
+        const QByteArray garbagePack = Sha256::raw(garbage);
+        writeFile(storePath(Dedup::packKey(m_area, garbagePack)), garbage);
+        ChunkTable hostile;
+        hostile.packs << garbagePack;
+        for (ChunkRef c : real.table.chunks) {
+            c.where.pack = 0;
+            hostile.chunks << c;
+        }
+        QVERIFY(writeIndexSegment(*m_store, m_area, hostile).ok());
+
+        const RebuildResult trusting = rebuild();
+        QCOMPARE(trusting.dedup->newChunks, 0);  // the attack works this far
+        QCOMPARE(restore(m_dir.filePath(QStringLiteral("first"))).code(), QStringLiteral("CorruptChunk"));
+        QVERIFY(treeOf(m_dir.filePath(QStringLiteral("first"))).isEmpty());
+        const RebuildResult healed = rebuild();
+        QCOMPARE(healed.dedup->newChunks, qint64(real.table.chunks.size()));
+        const QString restored = m_dir.filePath(QStringLiteral("second"));
+        QVERIFY(!restore(restored));
+        QCOMPARE(treeOf(restored + QStringLiteral("/deps")), treeOf(m_workspace + QStringLiteral("/deps")));
     }
 
     void collectionIsTwoPhaseWithGrace()
