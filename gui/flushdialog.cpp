@@ -58,6 +58,9 @@ QString FlushDialog::chunksText(const FlushResult &r, const FlushOptions &option
                       .arg(Format::bytes(c.condemnedBytes))
                 : tr(" %n unused pack(s) (%1) condemned: a flush after the grace period deletes them.", nullptr, c.condemned)
                       .arg(Format::bytes(c.condemnedBytes));
+        if (c.damaged > 0)
+            text += tr(" %n pack(s) marked damaged by a restore that found a bad chunk: rebuilds store their chunks again.",
+                       nullptr, c.damaged);
     }
     if (r.chunksError)
         text += tr(" Unused chunks were left as they are, the next flush tries again (%1).").arg(r.chunksError.code());

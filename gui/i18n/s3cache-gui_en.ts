@@ -220,27 +220,42 @@ This cannot be undone; the next CI run rebuilds them.</numerusform>
     <message numerus="yes">
         <source> Chunk area %1: %2 in packs, used by %n dedup cache(s).</source>
         <translation>
-            <numerusform> Chunk area %1: %2 in packs, used by %n dedup cache.</numerusform><numerusform> Chunk area %1: %2 in packs, used by %n dedup caches.</numerusform></translation>
+            <numerusform> Chunk area %1: %2 in packs, used by %n dedup cache.</numerusform>
+            <numerusform> Chunk area %1: %2 in packs, used by %n dedup caches.</numerusform>
+        </translation>
     </message>
     <message numerus="yes">
         <source> %n unused pack(s) (%1) would be deleted.</source>
         <translation>
-            <numerusform> %n unused pack (%1) would be deleted.</numerusform><numerusform> %n unused packs (%1) would be deleted.</numerusform></translation>
+            <numerusform> %n unused pack (%1) would be deleted.</numerusform>
+            <numerusform> %n unused packs (%1) would be deleted.</numerusform>
+        </translation>
     </message>
     <message numerus="yes">
         <source> %n unused pack(s) (%1) deleted.</source>
         <translation>
-            <numerusform> %n unused pack (%1) deleted.</numerusform><numerusform> %n unused packs (%1) deleted.</numerusform></translation>
+            <numerusform> %n unused pack (%1) deleted.</numerusform>
+            <numerusform> %n unused packs (%1) deleted.</numerusform>
+        </translation>
     </message>
     <message numerus="yes">
         <source> %n unused pack(s) (%1) would be condemned: a flush after the grace period deletes them.</source>
         <translation>
-            <numerusform> %n unused pack (%1) would be condemned: a flush after the grace period deletes them.</numerusform><numerusform> %n unused packs (%1) would be condemned: a flush after the grace period deletes them.</numerusform></translation>
+            <numerusform> %n unused pack (%1) would be condemned: a flush after the grace period deletes them.</numerusform>
+            <numerusform> %n unused packs (%1) would be condemned: a flush after the grace period deletes them.</numerusform>
+        </translation>
     </message>
     <message numerus="yes">
         <source> %n unused pack(s) (%1) condemned: a flush after the grace period deletes them.</source>
         <translation>
-            <numerusform> %n unused pack (%1) condemned: a flush after the grace period deletes them.</numerusform><numerusform> %n unused packs (%1) condemned: a flush after the grace period deletes them.</numerusform></translation>
+            <numerusform> %n unused pack (%1) condemned: a flush after the grace period deletes them.</numerusform>
+            <numerusform> %n unused packs (%1) condemned: a flush after the grace period deletes them.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source> %n pack(s) marked damaged by a restore that found a bad chunk: rebuilds store their chunks again.</source>
+        <translation>
+            <numerusform> %n pack marked damaged by a restore that found a bad chunk: rebuilds store their chunks again.</numerusform><numerusform> %n packs marked damaged by a restore that found a bad chunk: rebuilds store their chunks again.</numerusform></translation>
     </message>
 </context>
 <context>
@@ -289,7 +304,9 @@ This cannot be undone; the next CI run rebuilds them.</numerusform>
     <message numerus="yes">
         <source>%n bucket(s) listed: pick one or type a name.</source>
         <translation>
-            <numerusform>%n bucket listed: pick one or type a name.</numerusform><numerusform>%n buckets listed: pick one or type a name.</numerusform></translation>
+            <numerusform>%n bucket listed: pick one or type a name.</numerusform>
+            <numerusform>%n buckets listed: pick one or type a name.</numerusform>
+        </translation>
     </message>
 </context>
 <context>

@@ -23,7 +23,9 @@
 #include "session.h"
 #include "spacechart.h"
 
+#include "cache/chunkindex.h"
 #include "cache/dedupformat.h"
+#include "cache/dedupreader.h"
 #include "cache/lastused.h"
 #include "util/platform.h"
 #include "cache/rebuildjob.h"
@@ -540,6 +542,11 @@ private slots:
         QVERIFY(!packs.entryList(QDir::Files).isEmpty());
         for (const QString &pack : packs.entryList(QDir::Files))
             QVERIFY(test::setLocalAge(s, area + QStringLiteral("packs/") + pack, 2 * kDay));
+        // A restore found a bad chunk in a pack the kept cache uses: the flush says so.
+        const Result<ObjectInfo> kept = s.head(newKey);
+        QVERIFY(kept.ok());
+        const QByteArray keptPack = readManifest(s, *kept)->table.packs.first();
+        QVERIFY(!markDamaged(s, area, keptPack, QStringLiteral("test")));
 
         auto w = openConnected();
         QVERIFY(w->bucketView()->select(QStringLiteral("dd/")));
@@ -566,6 +573,7 @@ private slots:
         QVERIFY2(dialog->resultText().contains(QStringLiteral(" 0 unused packs (0 B) deleted.")), qPrintable(dialog->resultText()));
         QVERIFY2(dialog->resultText().contains(QStringLiteral("condemned: a flush after the grace period deletes them")),
                  qPrintable(dialog->resultText()));
+        QVERIFY2(dialog->resultText().contains(QStringLiteral(" 1 pack marked damaged by a restore")), qPrintable(dialog->resultText()));
         // The old cache's packs are on the condemned list: the next flush after the grace deletes them.
         QVERIFY(QFileInfo::exists(s.bucketPath() + QLatin1Char('/') + Dedup::condemnedKey(area)));
         QVERIFY(s.head(newKey).ok());
