@@ -1,6 +1,6 @@
 #include "s3client.h"
 
-#include "directput.h"
+#include "directreply.h"
 #include "s3error.h"
 #include "s3xml.h"
 
@@ -21,7 +21,7 @@ namespace s3cache {
 namespace {
 
 constexpr int pollIntervalMs = 50;
-constexpr qint64 readBufferSize = 1 << 20;         // GET: bytes Qt buffers before we drain them
+constexpr qint64 readBufferSize = 1 << 20;         // GET: bytes the reply buffers before we drain them
 constexpr qsizetype maxResponseBody = 16 << 20;    // listings and error documents
 constexpr qint64 headSkewThresholdMs = 5 * 60 * 1000;
 
@@ -775,12 +775,15 @@ Error S3Client::prepareTls()
     return {};
 }
 
-// Object data over plain http with no proxy skips Qt's HTTP thread (directput.h).
+// Object data over plain http with no proxy skips Qt's HTTP thread (directreply.h).
 bool S3Client::sendsDirectly(const S3Request &request) const
 {
     const Endpoint &endpoint = m_config.endpoint;
-    return (request.operation == S3Operation::PutObject || request.operation == S3Operation::UploadPart)
-        && endpoint.scheme == u"http" && !m_config.proxy.proxyFor(endpoint.scheme, endpoint.host, endpoint.port);
+    const bool objectData = request.method == "GET" ? request.operation == S3Operation::GetObject
+                                                    : request.operation == S3Operation::PutObject
+                                                          || request.operation == S3Operation::UploadPart;
+    return objectData && endpoint.scheme == u"http"
+        && !m_config.proxy.proxyFor(endpoint.scheme, endpoint.host, endpoint.port);
 }
 
 QNetworkReply *S3Client::send(S3Call *call, const QByteArray &payloadHash, const HeaderList &extraHeaders)
@@ -796,15 +799,15 @@ QNetworkReply *S3Client::send(S3Call *call, const QByteArray &payloadHash, const
     const S3Request &request = call->request();
     const QNetworkRequest networkRequest = buildRequest(request, payloadHash, extraHeaders);
     QNetworkReply *reply;
-    if (request.method == "HEAD")
+    if (sendsDirectly(request))
+        reply = new DirectReply(m_directConnections, networkRequest, request.method, m_config.endpoint.hostHeader(),
+                                request.body, this);
+    else if (request.method == "HEAD")
         reply = m_network->head(networkRequest);
     else if (request.method == "GET")
         reply = m_network->get(networkRequest);
     else if (request.method == "DELETE" && request.body.isEmpty())
         reply = m_network->deleteResource(networkRequest);
-    else if (sendsDirectly(request))
-        reply = new DirectPutReply(m_directConnections, networkRequest, request.method, m_config.endpoint.hostHeader(),
-                                   request.body, this);
     else
         reply = m_network->sendCustomRequest(networkRequest, request.method, request.body);
     if (request.operation == S3Operation::GetObject)

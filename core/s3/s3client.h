@@ -4,9 +4,9 @@
 // (EnvironmentProxyFactory, proxy.h; never Qt's system lookup). start() turns an S3Request into
 // an S3Call, one QObject per exchange that emits finished() exactly once. A failure of the proxy
 // itself is ProxyError (transient) or ProxyAuthenticationRequired, naming the masked proxy.
-// Object data (PutObject, UploadPart) over plain http with no proxy goes through s3cache's own
-// HTTP/1.1 exchange instead (DirectPutReply, directput.h: no hand-off to Qt's HTTP thread in
-// 16 KiB pieces), a QNetworkReply like Qt's, so everything below treats both alike.
+// Object data (GetObject, PutObject, UploadPart) over plain http with no proxy goes through
+// s3cache's own HTTP/1.1 exchange instead (DirectReply, directreply.h: no hand-off to Qt's HTTP
+// thread, a bounded read buffer), a QNetworkReply like Qt's, so everything below treats both alike.
 //
 // One place builds and signs requests (S3Client::buildRequest: with the credentials the request
 // carries, else the configuration's; SigV4 service from the request, so STS calls of the
@@ -157,7 +157,7 @@ private:
 
     S3ClientConfig m_config;
     QNetworkAccessManager *m_network = nullptr;  // created in the client's thread on first use
-    DirectConnectionPool *m_directConnections = nullptr;  // with m_network: for DirectPutReply
+    DirectConnectionPool *m_directConnections = nullptr;  // with m_network: for DirectReply
     std::optional<QSslConfiguration> m_sslConfiguration;  // see prepareTls()
     Error m_tlsError;  // e.g. an unreadable CA bundle: every https call fails with it
     HeaderList m_objectHeaders;  // S3Request::objectWriteHeaders(config.objectOptions)

@@ -1,20 +1,26 @@
 #pragma once
-// DirectPutReply: the QNetworkReply of a PutObject or UploadPart over plain http without a
-// proxy, exchanged by s3cache itself as one HTTP/1.1 request on a QTcpSocket of the client's
-// thread. Qt 6.4's HTTP stack runs requests in a thread of its own and hands a body to its socket
-// in 16 KiB pieces with a cross-thread round trip each (~10,000 writes and ~15,000 wake-ups per
-// 156 MiB uploaded: ~9 % of a rebuild's CPU, bench/README.md "Where the time goes" §7); here the
-// body goes to the socket as one shared buffer (no copy) and the kernel takes it in large writes.
-// TLS, proxies and every other request stay on Qt's stack.
+// DirectReply: the QNetworkReply of an object transfer over plain http without a proxy (GetObject,
+// PutObject, UploadPart), exchanged by s3cache itself as one HTTP/1.1 request on a QTcpSocket of
+// the client's thread. Qt 6.4's HTTP stack runs requests in a thread of its own: it hands an
+// upload's body to its socket in 16 KiB pieces with a cross-thread round trip each (~10,000 writes
+// and ~15,000 wake-ups per 156 MiB uploaded: ~9 % of a rebuild's CPU, bench/README.md "Where the
+// time goes" §7), and queues a download's pieces for the reply's thread without bound (17-25 MiB
+// of a 2 GiB restore from s3rver, whatever the reply's read buffer size). Here an upload's body
+// goes to the socket as one shared buffer (no copy) and the kernel takes it in large writes; a
+// download is read from the socket only while the reader leaves room: at most
+// readBufferSize() bytes wait for it, plus socketBuffer in the socket, and the rest stays in the
+// kernel (TCP flow control slows the server). TLS, proxies and every other request stay on Qt's
+// stack.
 //
 // Towards S3Call it behaves as Qt's reply: metaDataChanged() once the answer's headers are in
 // (HttpStatusCodeAttribute, HttpReasonPhraseAttribute, raw headers), readyRead() for its body,
-// uploadProgress() as the request leaves, finished() exactly once (synchronously from abort(),
-// with OperationCanceledError), and a NetworkError (ConnectionRefused, HostNotFound,
-// RemoteHostClosed, ...) with status 0 when the connection fails or the answer ends early; a 4xx
-// or 5xx answer sets an error as Qt does, its body readable. Connections are kept alive in a
-// DirectConnectionPool; a request whose reused connection turns out closed before any answer
-// byte arrived is sent once more on a new connection, as Qt does (PUT is idempotent).
+// uploadProgress() as the request leaves, downloadProgress() as the answer arrives, finished()
+// exactly once (synchronously from abort(), with OperationCanceledError), and a NetworkError
+// (ConnectionRefused, HostNotFound, RemoteHostClosed, ...) with status 0 when the connection fails
+// or the answer ends early; a 4xx or 5xx answer sets an error as Qt does, its body readable.
+// Connections are kept alive in a DirectConnectionPool; a request whose reused connection turns
+// out closed before any answer byte arrived is sent once more on a new connection, as Qt does
+// (GET and PUT are idempotent).
 
 #include <QByteArray>
 #include <QDeadlineTimer>
@@ -63,15 +69,20 @@ private:
     QList<Idle> m_idle;  // oldest first
 };
 
-class DirectPutReply final : public QNetworkReply
+class DirectReply final : public QNetworkReply
 {
     Q_OBJECT
 public:
-    // `hostHeader` is the Host the request was signed with; `request` carries the URL and the
-    // other headers (all sent as they are). Starts at once, on a pooled or a new connection.
-    DirectPutReply(DirectConnectionPool *pool, const QNetworkRequest &request, const QByteArray &method,
+    // What the socket itself may hold of an answer while the reader is behind (with a read buffer size).
+    static constexpr qint64 socketBuffer = 256 << 10;
+
+    // `method` is GET (`body` empty) or PUT; `hostHeader` is the Host the request was signed
+    // with; `request` carries the URL and the other headers (all sent as they are). Starts at
+    // once, on a pooled or a new connection. A read buffer size set before the event loop runs
+    // again bounds what waits for the reader (QNetworkReply::setReadBufferSize).
+    DirectReply(DirectConnectionPool *pool, const QNetworkRequest &request, const QByteArray &method,
                    const QByteArray &hostHeader, const QByteArray &body, QObject *parent = nullptr);
-    ~DirectPutReply() override;
+    ~DirectReply() override;
 
     void abort() override;
     qint64 bytesAvailable() const override;
@@ -85,7 +96,9 @@ private:
     void openConnection();
     void sendRequest();
     void onBytesWritten(qint64 bytes);
-    void onReadyRead();
+    // Reads and parses what the socket holds, as far as the reader leaves room; once the socket
+    // is drained after the server closed the connection, decides what that means (onClosed).
+    void readSocket();
     void onClosed();
     void onSocketError();
     // Consume what m_in holds. True: go on parsing (the reply is alive and not finished); false:
@@ -93,7 +106,7 @@ private:
     bool parseHead();
     bool parseBody();
     // Hands answer bytes to the reader; false when the reply finished or was deleted meanwhile.
-    bool appendAnswer(QByteArrayView data);
+    bool appendAnswer(QByteArray data);
     // A chunked answer's line is incomplete: fails the reply once it is too long; false.
     bool tooLongLine();
     void complete();
@@ -111,6 +124,9 @@ private:
     bool m_resent = false;         // already sent again once after a stale pooled connection
     qint64 m_sent = 0;             // bytes of head + body the socket has written
     bool m_answerStarted = false;  // some byte of the answer arrived
+    bool m_peerClosed = false;     // the server closed the connection; the socket may still hold bytes
+    bool m_readerBehind = false;   // readSocket() stopped: readBufferSize() bytes wait for the reader
+    qint64 m_received = 0;         // body bytes of the answer so far
     QByteArray m_in;               // answer bytes not parsed yet
     Stage m_stage = Stage::Headers;
     qint64 m_remaining = -1;       // Body/ChunkData: bytes still to come (-1: until the server closes)

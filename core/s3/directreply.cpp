@@ -1,4 +1,4 @@
-#include "directput.h"
+#include "directreply.h"
 
 #include <QNetworkProxy>
 #include <QTcpSocket>
@@ -60,7 +60,7 @@ QNetworkReply::NetworkError errorForStatus(int status)
     }
 }
 
-// A closed connection is not an error here: DirectPutReply::onClosed() decides what it means.
+// A closed connection is not an error here: DirectReply::readSocket() decides what it means.
 QNetworkReply::NetworkError errorForSocket(QAbstractSocket::SocketError error)
 {
     switch (error) {
@@ -131,9 +131,9 @@ void DirectConnectionPool::drop(QTcpSocket *socket)
 }
 
 // ---------------------------------------------------------------------------------------------
-// DirectPutReply
+// DirectReply
 
-DirectPutReply::DirectPutReply(DirectConnectionPool *pool, const QNetworkRequest &request, const QByteArray &method,
+DirectReply::DirectReply(DirectConnectionPool *pool, const QNetworkRequest &request, const QByteArray &method,
                                const QByteArray &hostHeader, const QByteArray &body, QObject *parent)
     : QNetworkReply(parent), m_pool(pool), m_body(body)
 {
@@ -157,18 +157,20 @@ DirectPutReply::DirectPutReply(DirectConnectionPool *pool, const QNetworkRequest
     m_requestHead = method + ' ' + target.toEncoded(format) + " HTTP/1.1\r\nHost: " + hostHeader + "\r\n";
     for (const QByteArray &name : request.rawHeaderList())
         m_requestHead += name + ": " + request.rawHeader(name) + "\r\n";
-    m_requestHead += "Content-Length: " + QByteArray::number(m_body.size()) + "\r\n\r\n";
+    if (method != "GET")
+        m_requestHead += "Content-Length: " + QByteArray::number(m_body.size()) + "\r\n";
+    m_requestHead += "\r\n";
 
     // Never from the constructor: the caller connects to the signals first.
-    QMetaObject::invokeMethod(this, &DirectPutReply::openConnection, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(this, &DirectReply::openConnection, Qt::QueuedConnection);
 }
 
-DirectPutReply::~DirectPutReply()
+DirectReply::~DirectReply()
 {
     releaseSocket(false);
 }
 
-void DirectPutReply::openConnection()
+void DirectReply::openConnection()
 {
     if (m_done)
         return;
@@ -179,19 +181,21 @@ void DirectPutReply::openConnection()
         m_socket->setProxy(QNetworkProxy::NoProxy);  // S3Client chose this path because no proxy applies
     }
     m_socket->setParent(this);
-    connect(m_socket, &QTcpSocket::bytesWritten, this, &DirectPutReply::onBytesWritten);
-    connect(m_socket, &QTcpSocket::readyRead, this, &DirectPutReply::onReadyRead);
-    connect(m_socket, &QTcpSocket::disconnected, this, &DirectPutReply::onClosed);
-    connect(m_socket, &QTcpSocket::errorOccurred, this, &DirectPutReply::onSocketError);
+    // Bytes past this stay in the kernel until the reader catches up (0: no bound, as for uploads).
+    m_socket->setReadBufferSize(readBufferSize() > 0 ? socketBuffer : 0);
+    connect(m_socket, &QTcpSocket::bytesWritten, this, &DirectReply::onBytesWritten);
+    connect(m_socket, &QTcpSocket::readyRead, this, &DirectReply::readSocket);
+    connect(m_socket, &QTcpSocket::disconnected, this, &DirectReply::onClosed);
+    connect(m_socket, &QTcpSocket::errorOccurred, this, &DirectReply::onSocketError);
     if (m_reused) {
         sendRequest();
         return;
     }
-    connect(m_socket, &QTcpSocket::connected, this, &DirectPutReply::sendRequest);
+    connect(m_socket, &QTcpSocket::connected, this, &DirectReply::sendRequest);
     m_socket->connectToHost(m_host, m_port);
 }
 
-void DirectPutReply::sendRequest()
+void DirectReply::sendRequest()
 {
     if (!m_reused)  // as Qt's stack: the body's last segment must not wait for an ACK (Nagle)
         m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
@@ -200,39 +204,47 @@ void DirectPutReply::sendRequest()
         m_socket->write(m_body);  // a QByteArray: the socket's buffer shares it
 }
 
-void DirectPutReply::onBytesWritten(qint64 bytes)
+void DirectReply::onBytesWritten(qint64 bytes)
 {
     m_sent += bytes;
     emit uploadProgress(std::max<qint64>(0, m_sent - m_requestHead.size()), m_body.size());
 }
 
-void DirectPutReply::onReadyRead()
+void DirectReply::readSocket()
 {
-    if (m_done || !m_socket)
-        return;
-    const QByteArray data = m_socket->readAll();
-    if (data.isEmpty())
-        return;
-    m_answerStarted = true;
-    m_in += data;
-    while (m_stage == Stage::Headers ? parseHead() : parseBody()) {
+    const QPointer<DirectReply> alive(this);
+    while (!m_done && m_socket) {
+        qint64 room = m_socket->bytesAvailable();
+        if (const qint64 limit = readBufferSize(); limit > 0) {
+            const qint64 waiting = m_answer.size() - m_answerOffset;
+            m_readerBehind = waiting >= limit;
+            if (m_readerBehind)
+                return;  // readData() calls again once the reader has taken some
+            room = std::min(room, limit - waiting);
+        }
+        QByteArray data = m_socket->read(room);
+        if (data.isEmpty())
+            break;
+        m_answerStarted = true;
+        if (m_in.isEmpty())
+            m_in = std::move(data);
+        else
+            m_in += data;
+        while (m_stage == Stage::Headers ? parseHead() : parseBody()) {
+        }
+        if (!alive)
+            return;
     }
-}
-
-void DirectPutReply::onClosed()
-{
-    if (m_done || !m_socket)
+    if (m_done || !m_socket || !m_peerClosed)
         return;
-    const QPointer<DirectPutReply> alive(this);
-    onReadyRead();  // what the socket still holds
-    if (!alive || m_done)
-        return;
+    // The server closed the connection and the socket holds nothing more.
     if (m_stage == Stage::Body && m_remaining < 0)
         return complete();  // an answer that ends with the connection
     if (!m_answerStarted && m_reused && !m_resent) {
         // The server had closed the pooled connection: send again on a new one.
         releaseSocket(false);
         m_resent = true;
+        m_peerClosed = false;
         m_sent = 0;
         m_in.clear();
         return openConnection();
@@ -241,7 +253,13 @@ void DirectPutReply::onClosed()
                                                 : tr("the server closed the connection before it answered"));
 }
 
-void DirectPutReply::onSocketError()
+void DirectReply::onClosed()
+{
+    m_peerClosed = true;
+    readSocket();
+}
+
+void DirectReply::onSocketError()
 {
     if (m_done || !m_socket)
         return;
@@ -251,7 +269,7 @@ void DirectPutReply::onSocketError()
     fail(errorForSocket(error), m_socket->errorString());
 }
 
-bool DirectPutReply::parseHead()
+bool DirectReply::parseHead()
 {
     qsizetype blank = 0;  // empty lines before the status line (after a previous answer's body)
     while (blank < m_in.size() && (m_in.at(blank) == '\r' || m_in.at(blank) == '\n'))
@@ -327,7 +345,7 @@ bool DirectPutReply::parseHead()
         if (contentLength < 0)
             m_keepAlive = false;  // the body ends with the connection
     }
-    const QPointer<DirectPutReply> alive(this);
+    const QPointer<DirectReply> alive(this);
     emit metaDataChanged();
     if (!alive || m_done)
         return false;
@@ -338,7 +356,7 @@ bool DirectPutReply::parseHead()
     return true;
 }
 
-bool DirectPutReply::parseBody()
+bool DirectReply::parseBody()
 {
     switch (m_stage) {
     case Stage::Body:
@@ -346,14 +364,19 @@ bool DirectPutReply::parseBody()
         if (m_in.isEmpty())
             return false;
         const qsizetype take = m_remaining < 0 ? m_in.size() : qsizetype(std::min<qint64>(m_remaining, m_in.size()));
-        const QByteArray data = m_in.first(take);
-        m_in.remove(0, take);
+        QByteArray data;
+        if (take == m_in.size()) {
+            data = std::exchange(m_in, {});  // the common case: no copy
+        } else {
+            data = m_in.first(take);
+            m_in.remove(0, take);
+        }
         if (m_remaining > 0)
             m_remaining -= take;
         const bool ended = m_remaining == 0;
         if (ended && m_stage == Stage::ChunkData)
             m_stage = Stage::ChunkEnd;  // before the reader runs
-        if (!appendAnswer(data))
+        if (!appendAnswer(std::move(data)))
             return false;
         if (ended && m_stage == Stage::Body) {
             complete();
@@ -405,24 +428,28 @@ bool DirectPutReply::parseBody()
     return false;
 }
 
-bool DirectPutReply::tooLongLine()
+bool DirectReply::tooLongLine()
 {
     if (m_in.size() > maxAnswerHead)
         fail(ProtocolFailure, tr("a line of the server's chunked answer is longer than %1 KiB").arg(maxAnswerHead >> 10));
     return false;
 }
 
-bool DirectPutReply::appendAnswer(QByteArrayView data)
+bool DirectReply::appendAnswer(QByteArray data)
 {
-    m_answer.append(data);
-    const QPointer<DirectPutReply> alive(this);
-    emit downloadProgress(m_answer.size(), -1);
+    m_received += data.size();
+    if (m_answer.isEmpty())
+        m_answer = std::move(data);
+    else
+        m_answer.append(data);
+    const QPointer<DirectReply> alive(this);
+    emit downloadProgress(m_received, -1);
     if (alive && !m_done)
         emit readyRead();
     return alive && !m_done;
 }
 
-void DirectPutReply::complete()
+void DirectReply::complete()
 {
     m_stage = Stage::Done;
     // Not after an answer that came before the whole request had left (an early error).
@@ -436,7 +463,7 @@ void DirectPutReply::complete()
     finishReply();
 }
 
-void DirectPutReply::fail(NetworkError code, const QString &message)
+void DirectReply::fail(NetworkError code, const QString &message)
 {
     if (m_reused && !m_answerStarted && m_pool)
         m_pool->dropAll(m_host, m_port);  // a kept connection that never answered: the others are as old
@@ -445,7 +472,7 @@ void DirectPutReply::fail(NetworkError code, const QString &message)
     finishReply();
 }
 
-void DirectPutReply::finishReply()
+void DirectReply::finishReply()
 {
     m_done = true;
     setFinished(true);
@@ -454,7 +481,7 @@ void DirectPutReply::finishReply()
     emit finished();
 }
 
-void DirectPutReply::releaseSocket(bool keep)
+void DirectReply::releaseSocket(bool keep)
 {
     if (!m_socket)
         return;
@@ -467,19 +494,19 @@ void DirectPutReply::releaseSocket(bool keep)
     discard(socket);
 }
 
-void DirectPutReply::abort()
+void DirectReply::abort()
 {
     if (m_done)
         return;
     fail(OperationCanceledError, tr("Operation canceled"));
 }
 
-qint64 DirectPutReply::bytesAvailable() const
+qint64 DirectReply::bytesAvailable() const
 {
     return m_answer.size() - m_answerOffset + QNetworkReply::bytesAvailable();
 }
 
-qint64 DirectPutReply::readData(char *data, qint64 maxSize)
+qint64 DirectReply::readData(char *data, qint64 maxSize)
 {
     const qint64 n = std::min<qint64>(maxSize, m_answer.size() - m_answerOffset);
     if (n <= 0)
@@ -490,6 +517,8 @@ qint64 DirectPutReply::readData(char *data, qint64 maxSize)
         m_answer.clear();
         m_answerOffset = 0;
     }
+    if (std::exchange(m_readerBehind, false))  // not from inside the reader's slot
+        QMetaObject::invokeMethod(this, &DirectReply::readSocket, Qt::QueuedConnection);
     return n;
 }
 

@@ -1,16 +1,19 @@
-// DirectPutReply, s3cache's own HTTP/1.1 exchange for object uploads over plain http: the bytes
-// it sends and how it reads every framing of an answer, against a loopback stub that writes
-// exact answers (HTTP framing has no server to borrow that sends each of them on demand). Its
-// S3 behaviour is tested against moto and s3rver with every upload of tst_s3connection, tst_faults
-// and the e2e tests, which go through it.
+// DirectReply, s3cache's own HTTP/1.1 exchange for object transfers over plain http: the bytes
+// it sends, how it reads every framing of an answer and how little of a download it holds for a
+// slow reader, against a loopback stub that writes exact answers (HTTP framing has no server to
+// borrow that sends each of them on demand). Its S3 behaviour is tested against moto and s3rver
+// with every object upload and download of tst_s3connection, tst_faults and the e2e tests, which
+// go through it.
 
-#include "s3/directput.h"
+#include "s3/directreply.h"
 
+#include <QElapsedTimer>
 #include <QPointer>
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTest>
+#include <QTimer>
 
 #include <functional>
 
@@ -114,7 +117,7 @@ QNetworkRequest putRequest(const QUrl &url)
 // One PUT of `body` through `pool`, run to its end.
 struct Exchange
 {
-    std::unique_ptr<DirectPutReply> reply;
+    std::unique_ptr<DirectReply> reply;
     QByteArray answer;
     int finishedSignals = 0;
 };
@@ -122,13 +125,45 @@ struct Exchange
 std::shared_ptr<Exchange> put(DirectConnectionPool *pool, const QUrl &url, const QByteArray &body)
 {
     auto x = std::make_shared<Exchange>();
-    x->reply = std::make_unique<DirectPutReply>(pool, putRequest(url), "PUT", "storage.test:9000", body);
+    x->reply = std::make_unique<DirectReply>(pool, putRequest(url), "PUT", "storage.test:9000", body);
     Exchange *raw = x.get();
     QObject::connect(raw->reply.get(), &QNetworkReply::readyRead, [raw] { raw->answer += raw->reply->readAll(); });
     QObject::connect(raw->reply.get(), &QNetworkReply::finished, [raw] { ++raw->finishedSignals; });
     QSignalSpy finished(raw->reply.get(), &QNetworkReply::finished);
     if (!finished.wait(10000))
         qWarning("the reply did not finish in 10 s");
+    return x;
+}
+
+// One GET through `pool` with a read buffer of `limit` bytes, read by a reader that takes at most
+// 32 KiB per millisecond, run to its end; `largestWait` is the most the reply ever held for it.
+struct SlowGet
+{
+    std::unique_ptr<DirectReply> reply;
+    QByteArray answer;
+    qint64 largestWait = 0;
+    int finishedSignals = 0;
+};
+
+std::unique_ptr<SlowGet> slowGet(DirectConnectionPool *pool, const QUrl &url, qint64 limit)
+{
+    auto x = std::make_unique<SlowGet>();
+    x->reply = std::make_unique<DirectReply>(pool, putRequest(url), "GET", "storage.test:9000", QByteArray());
+    x->reply->setReadBufferSize(limit);
+    SlowGet *raw = x.get();
+    QObject::connect(raw->reply.get(), &QNetworkReply::finished, [raw] { ++raw->finishedSignals; });
+    QTimer reader;
+    QObject::connect(&reader, &QTimer::timeout, [raw] {
+        raw->largestWait = std::max(raw->largestWait, raw->reply->bytesAvailable());
+        raw->answer += raw->reply->read(32 << 10);
+    });
+    reader.start(1);
+    QElapsedTimer clock;
+    clock.start();
+    while (!(raw->reply->isFinished() && raw->reply->bytesAvailable() == 0) && clock.elapsed() < 20000)
+        QTest::qWait(1);
+    if (!raw->reply->isFinished())
+        qWarning("the reply did not finish in 20 s");
     return x;
 }
 
@@ -139,12 +174,15 @@ int statusOf(const QNetworkReply *reply)
 
 } // namespace
 
-class TestDirectPut : public QObject
+class TestDirectReply : public QObject
 {
     Q_OBJECT
 
 private slots:
     void sendsTheRequestAsSigned();
+    void sendsAGetWithoutABody();
+    void holdsOnlyWhatTheReadBufferAllows_data();
+    void holdsOnlyWhatTheReadBufferAllows();
     void readsEveryFraming_data();
     void readsEveryFraming();
     void reusesKeptAliveConnections();
@@ -158,7 +196,7 @@ private slots:
     void refusedConnection();
 };
 
-void TestDirectPut::sendsTheRequestAsSigned()
+void TestDirectReply::sendsTheRequestAsSigned()
 {
     Stub stub(answerWith("HTTP/1.1 200 OK\r\nETag: \"e1\"\r\nContent-Length: 0\r\n\r\n"));
     DirectConnectionPool pool;
@@ -185,7 +223,67 @@ void TestDirectPut::sendsTheRequestAsSigned()
     QCOMPARE(request.head.count("\r\n"), 6);
 }
 
-void TestDirectPut::readsEveryFraming_data()
+void TestDirectReply::sendsAGetWithoutABody()
+{
+    Stub stub(answerWith("HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 0-1/9\r\nContent-Length: 2\r\n\r\nab"));
+    DirectConnectionPool pool;
+    QNetworkRequest request = putRequest(stub.url(u"/b/k"_s));
+    request.setRawHeader("range", "bytes=0-1");
+    DirectReply reply(&pool, request, "GET", "storage.test:9000", QByteArray());
+    QTRY_VERIFY(reply.isFinished());
+    QCOMPARE(reply.error(), QNetworkReply::NoError);
+    QCOMPARE(statusOf(&reply), 206);
+    QCOMPARE(reply.readAll(), QByteArray("ab"));
+    const QByteArray head = stub.requests().first().head;
+    QVERIFY2(head.startsWith("GET /b/k HTTP/1.1\r\nHost: storage.test:9000\r\n"), head.constData());
+    QVERIFY(head.contains("\r\nrange: bytes=0-1\r\n"));
+    QVERIFY2(!head.toLower().contains("content-length"), head.constData());
+    QCOMPARE(pool.idleCount(), 1);
+}
+
+void TestDirectReply::holdsOnlyWhatTheReadBufferAllows_data()
+{
+    // An 8 MiB body for a reader far slower than loopback: whatever its framing, at most the
+    // read buffer waits in the reply, the body arrives whole, and an answer that ends with the
+    // connection is complete only once the reader has had every byte the socket still held.
+    const QByteArray body = [] {
+        QByteArray b(8 << 20, Qt::Uninitialized);
+        for (qsizetype i = 0; i < b.size(); ++i)
+            b[i] = char(i * 7 / 5);
+        return b;
+    }();
+    QTest::addColumn<QByteArray>("answer");
+    QTest::addColumn<bool>("close");
+    QTest::addColumn<QByteArray>("body");
+    QTest::newRow("content-length")
+        << "HTTP/1.1 200 OK\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body << false << body;
+    QTest::newRow("content-length, then close")
+        << "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body
+        << true << body;
+    QTest::newRow("HTTP/1.0, body until close") << "HTTP/1.0 200 OK\r\n\r\n" + body << true << body;
+    QTest::newRow("chunked") << "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                    + QByteArray::number(body.size(), 16) + "\r\n" + body + "\r\n0\r\n\r\n"
+                             << false << body;
+}
+
+void TestDirectReply::holdsOnlyWhatTheReadBufferAllows()
+{
+    QFETCH(QByteArray, answer);
+    QFETCH(bool, close);
+    QFETCH(QByteArray, body);
+    constexpr qint64 limit = 64 << 10;
+    Stub stub(answerWith(answer, close));
+    DirectConnectionPool pool;
+    const auto x = slowGet(&pool, stub.url(u"/b/k"_s), limit);
+    QCOMPARE(x->reply->error(), QNetworkReply::NoError);
+    QCOMPARE(x->finishedSignals, 1);
+    QCOMPARE(x->answer.size(), body.size());
+    QVERIFY(x->answer == body);
+    QVERIFY2(x->largestWait <= limit, QByteArray::number(x->largestWait).constData());
+    QVERIFY(x->largestWait > 0);
+}
+
+void TestDirectReply::readsEveryFraming_data()
 {
     QTest::addColumn<QByteArray>("answer");
     QTest::addColumn<bool>("close");
@@ -235,7 +333,7 @@ void TestDirectPut::readsEveryFraming_data()
                                             << QByteArray() << false;
 }
 
-void TestDirectPut::readsEveryFraming()
+void TestDirectReply::readsEveryFraming()
 {
     QFETCH(QByteArray, answer);
     QFETCH(bool, close);
@@ -258,7 +356,7 @@ void TestDirectPut::readsEveryFraming()
         QVERIFY2(!x->reply->errorString().isEmpty(), "a failure says what went wrong");
 }
 
-void TestDirectPut::reusesKeptAliveConnections()
+void TestDirectReply::reusesKeptAliveConnections()
 {
     Stub stub(answerWith("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
     DirectConnectionPool pool;
@@ -273,7 +371,7 @@ void TestDirectPut::reusesKeptAliveConnections()
     QCOMPARE(pool.idleCount(), 1);
 }
 
-void TestDirectPut::resendsOnceWhenAPooledConnectionWasClosed()
+void TestDirectReply::resendsOnceWhenAPooledConnectionWasClosed()
 {
     // The second request arrives on the kept connection, which the server then closes without an
     // answer (its idle timeout raced with the request): the request goes again on a new one.
@@ -306,7 +404,7 @@ void TestDirectPut::resendsOnceWhenAPooledConnectionWasClosed()
     }
 }
 
-void TestDirectPut::dropsIdleConnectionsTheServerCloses()
+void TestDirectReply::dropsIdleConnectionsTheServerCloses()
 {
     Stub stub(answerWith("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", true));  // answer, then close
     DirectConnectionPool pool;
@@ -319,7 +417,7 @@ void TestDirectPut::dropsIdleConnectionsTheServerCloses()
     QCOMPARE(stub.requests().size(), 2);  // never sent to the closed connection
 }
 
-void TestDirectPut::expiresIdleConnections()
+void TestDirectReply::expiresIdleConnections()
 {
     Stub stub(answerWith("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"));
     DirectConnectionPool pool(nullptr, 50);
@@ -330,7 +428,7 @@ void TestDirectPut::expiresIdleConnections()
     QCOMPARE(stub.connections(), 2);
 }
 
-void TestDirectPut::deadPooledConnectionEmptiesThePool()
+void TestDirectReply::deadPooledConnectionEmptiesThePool()
 {
     // Two kept connections; a request on one of them gets no answer (a middlebox forgot it) and
     // the caller gives up: the other one, as old, is not tried next.
@@ -340,22 +438,22 @@ void TestDirectPut::deadPooledConnectionEmptiesThePool()
     });
     DirectConnectionPool pool;
     {
-        DirectPutReply a(&pool, putRequest(stub.url(u"/b/k"_s)), "PUT", "h", "a");
-        DirectPutReply b(&pool, putRequest(stub.url(u"/b/k"_s)), "PUT", "h", "b");
+        DirectReply a(&pool, putRequest(stub.url(u"/b/k"_s)), "PUT", "h", "a");
+        DirectReply b(&pool, putRequest(stub.url(u"/b/k"_s)), "PUT", "h", "b");
         QTRY_VERIFY(a.isFinished() && b.isFinished());
         QCOMPARE(a.error(), QNetworkReply::NoError);
         QCOMPARE(b.error(), QNetworkReply::NoError);
     }
     QCOMPARE(stub.connections(), 2);
     QCOMPARE(pool.idleCount(), 2);
-    DirectPutReply stalled(&pool, putRequest(stub.url(u"/b/k"_s)), "PUT", "h", "stalls");
+    DirectReply stalled(&pool, putRequest(stub.url(u"/b/k"_s)), "PUT", "h", "stalls");
     QTRY_COMPARE(stub.requests().size(), 3);
     QCOMPARE(stub.connections(), 2);  // it went on a kept connection
     stalled.abort();  // what S3Call's inactivity timer does
     QCOMPARE(pool.idleCount(), 0);
 }
 
-void TestDirectPut::slotsMayDeleteTheReply_data()
+void TestDirectReply::slotsMayDeleteTheReply_data()
 {
     QTest::addColumn<QByteArray>("answer");
     QTest::addColumn<bool>("onMetaData");  // delete in metaDataChanged() (else in finished())
@@ -364,7 +462,7 @@ void TestDirectPut::slotsMayDeleteTheReply_data()
     QTest::newRow("in metaDataChanged()") << QByteArray("HTTP/1.1 500 Oops\r\nContent-Length: 2\r\n\r\nno") << true;
 }
 
-void TestDirectPut::slotsMayDeleteTheReply()
+void TestDirectReply::slotsMayDeleteTheReply()
 {
     // Qt's reply survives a slot that deletes it (its socket is in another thread); so must this
     // one (the sanitizer build turns a use-after-free into a failure).
@@ -372,7 +470,7 @@ void TestDirectPut::slotsMayDeleteTheReply()
     QFETCH(bool, onMetaData);
     Stub stub(answerWith(answer));
     DirectConnectionPool pool;
-    QPointer<DirectPutReply> reply = new DirectPutReply(&pool, putRequest(stub.url(u"/b/k"_s)), "PUT", "h", "body");
+    QPointer<DirectReply> reply = new DirectReply(&pool, putRequest(stub.url(u"/b/k"_s)), "PUT", "h", "body");
     if (onMetaData)
         connect(reply.data(), &QNetworkReply::metaDataChanged, reply.data(), [&reply] { delete reply.data(); });
     else
@@ -381,11 +479,11 @@ void TestDirectPut::slotsMayDeleteTheReply()
     QTest::qWait(20);  // the deferred deletions run
 }
 
-void TestDirectPut::abortFinishesAtOnce()
+void TestDirectReply::abortFinishesAtOnce()
 {
     Stub stub([](QTcpSocket *, const Received &) {});  // never answers
     DirectConnectionPool pool;
-    DirectPutReply reply(&pool, putRequest(stub.url(u"/b/k"_s)), "PUT", "h", "body");
+    DirectReply reply(&pool, putRequest(stub.url(u"/b/k"_s)), "PUT", "h", "body");
     QSignalSpy finished(&reply, &QNetworkReply::finished);
     QTRY_COMPARE(stub.requests().size(), 1);
     QVERIFY(reply.isRunning());
@@ -398,7 +496,7 @@ void TestDirectPut::abortFinishesAtOnce()
     QCOMPARE(pool.idleCount(), 0);
 }
 
-void TestDirectPut::refusedConnection()
+void TestDirectReply::refusedConnection()
 {
     QTcpServer server;  // a port that was just free: nothing listens on it once closed
     QVERIFY(server.listen(QHostAddress::LocalHost));
@@ -411,5 +509,5 @@ void TestDirectPut::refusedConnection()
     QCOMPARE(x->finishedSignals, 1);
 }
 
-QTEST_GUILESS_MAIN(TestDirectPut)
-#include "tst_directput.moc"
+QTEST_GUILESS_MAIN(TestDirectReply)
+#include "tst_directreply.moc"
