@@ -134,7 +134,7 @@ void DirectConnectionPool::drop(QTcpSocket *socket)
 // DirectReply
 
 DirectReply::DirectReply(DirectConnectionPool *pool, const QNetworkRequest &request, const QByteArray &method,
-                               const QByteArray &hostHeader, const QByteArray &body, QObject *parent)
+                         const QByteArray &hostHeader, const QByteArray &body, QObject *parent)
     : QNetworkReply(parent), m_pool(pool), m_body(body)
 {
     setRequest(request);

@@ -81,7 +81,7 @@ public:
     // once, on a pooled or a new connection. A read buffer size set before the event loop runs
     // again bounds what waits for the reader (QNetworkReply::setReadBufferSize).
     DirectReply(DirectConnectionPool *pool, const QNetworkRequest &request, const QByteArray &method,
-                   const QByteArray &hostHeader, const QByteArray &body, QObject *parent = nullptr);
+                const QByteArray &hostHeader, const QByteArray &body, QObject *parent = nullptr);
     ~DirectReply() override;
 
     void abort() override;
