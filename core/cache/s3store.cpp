@@ -6,8 +6,10 @@
 #include <QElapsedTimer>
 #include <QUrl>
 
+#include <atomic>
 #include <deque>
 #include <malloc.h>
+#include <utility>
 
 namespace s3cache {
 
@@ -165,6 +167,8 @@ public:
         }
         m_done = true;
         close();
+        Log::debug(QStringLiteral("upload of %1: %2 parts, %3 of them in a buffer reused from an earlier part")
+                       .arg(m_key, QString::number(m_parts.size()), QString::number(m_reusedBuffers)));
         return {};
     }
 
@@ -256,9 +260,33 @@ private:
         }
         m_pendingNumbers.push_back(partNumber);
         m_pending.push_back(m_connection.startUploadPart(m_key, m_uploadId, partNumber, m_buffer));
-        m_buffer = QByteArray();
-        m_buffer.reserve(currentPartSize());
+        m_sentBuffers.push_back(std::exchange(m_buffer, QByteArray()));
+        nextBuffer();
         return true;
+    }
+
+    // The next part's buffer: a sent one that nothing else holds any more (the upload of its part
+    // is over), so its pages are reused; else a new one. Freeing and mapping a part's 8-16 MiB
+    // again for every part cost a page fault per 4 KiB written (~7 % of a rebuild's CPU).
+    void nextBuffer()
+    {
+        const qsizetype size = currentPartSize();
+        for (auto it = m_sentBuffers.begin(); it != m_sentBuffers.end(); ++it) {
+            if (it->isDetached() && it->capacity() >= size) {
+                // The last other holder (the client's thread) let go with a release decrement;
+                // isDetached() reads the count relaxed: order its writes before ours.
+                std::atomic_thread_fence(std::memory_order_acquire);
+                m_buffer = std::move(*it);
+                m_sentBuffers.erase(it);
+                m_buffer.resize(0);
+                ++m_reusedBuffers;
+                return;
+            }
+        }
+        // Sent buffers still in use stay listed until the window moves past them.
+        while (qsizetype(m_sentBuffers.size()) > m_window + 1)
+            m_sentBuffers.pop_front();
+        m_buffer.reserve(size);
     }
 
     bool collectOldest()
@@ -290,6 +318,8 @@ private:
     int m_window;
     QString m_uploadId;
     QByteArray m_buffer;
+    std::deque<QByteArray> m_sentBuffers;  // bodies of sent parts, oldest first (nextBuffer())
+    int m_reusedBuffers = 0;
     std::deque<PendingS3CallPtr> m_pending;
     std::deque<int> m_pendingNumbers;
     QList<CompletedPart> m_parts;

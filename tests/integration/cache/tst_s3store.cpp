@@ -9,9 +9,12 @@
 #include "cache/s3store.h"
 
 #include "testservers.h"
+#include "util/log.h"
 
 #include <QProcess>
 #include <QRandomGenerator>
+#include <QRegularExpression>
+#include <QScopeGuard>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -187,6 +190,41 @@ private slots:
         }
         if (serverTracksUploads())
             QCOMPARE(pendingUploads(), 0);
+    }
+
+    // A part's buffer is filled again once its upload is over: twelve parts of different bytes
+    // through a window of three must come back byte for byte (a reused buffer that kept its old
+    // bytes would mix parts), and some of the parts must have gone out in a reused buffer.
+    void partBuffersAreReused_data() { servers_data(); }
+    void partBuffersAreReused()
+    {
+        openStore(smallTuning());
+        if (QTest::currentTestFailed())
+            return;
+        QStringList debug;
+        const LogLevel previous = Log::level();
+        Log::setLevel(LogLevel::Debug);
+        Log::setSink([&](LogLevel level, const QString &line) {
+            if (level == LogLevel::Debug)
+                debug << line;
+        });
+        const auto restoreLog = qScopeGuard([previous] {
+            Log::setSink({});
+            Log::setLevel(previous);
+        });
+        const QByteArray data = pattern(12 * 5 * kMiB - 11, 12);
+        auto writer = m_store->openWrite(QStringLiteral("reused"), {});
+        QVERIFY(writer.ok());
+        for (qint64 off = 0; off < data.size(); off += 1000003)
+            QVERIFY((*writer)->write(data.constData() + off, std::min<qint64>(1000003, data.size() - off)) > 0);
+        const Error e = (*writer)->commit();
+        QVERIFY2(!e, qPrintable(e.toString()));
+        QCOMPARE(readBack(QStringLiteral("reused")), data);
+        const QStringList summary = debug.filter(QStringLiteral("upload of reused: 12 parts, "));
+        QCOMPARE(summary.size(), 1);
+        static const QRegularExpression reused(QStringLiteral("12 parts, (\\d+) of them in a buffer reused"));
+        const QRegularExpressionMatch match = reused.match(summary.first());
+        QVERIFY2(match.hasMatch() && match.captured(1).toInt() > 0, qPrintable(summary.first()));
     }
 
     void abandonedUploadIsAborted_data() { servers_data(); }
