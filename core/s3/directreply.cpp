@@ -6,12 +6,17 @@
 #include <optional>
 
 #include <algorithm>
+#include <cerrno>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace s3cache {
 
 namespace {
 
 constexpr qsizetype maxAnswerHead = 64 << 10;  // the answer's headers; also a chunk-size or trailer line
+constexpr qsizetype maxUnread = 1 << 20;       // what takeUnread() rescues of an answer (an error document)
 
 // Where the header block of `in` ends (after its empty line) and how long that empty line's
 // ending is; -1 while incomplete. Lines end with CRLF, or a bare LF as Qt also accepts.
@@ -200,8 +205,12 @@ void DirectReply::sendRequest()
     if (!m_reused)  // as Qt's stack: the body's last segment must not wait for an ACK (Nagle)
         m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     m_socket->write(m_requestHead);
-    if (!m_body.isEmpty())
+    if (!m_body.isEmpty()) {
+        // A second descriptor of the connection, for takeUnread(): on a write the server reset,
+        // Qt closes its own before it reports the error.
+        m_spareFd = ::fcntl(int(m_socket->socketDescriptor()), F_DUPFD_CLOEXEC, 0);
         m_socket->write(m_body);  // a QByteArray: the socket's buffer shares it
+    }
 }
 
 void DirectReply::onBytesWritten(qint64 bytes)
@@ -214,7 +223,7 @@ void DirectReply::readSocket()
 {
     const QPointer<DirectReply> alive(this);
     while (!m_done && m_socket) {
-        qint64 room = m_socket->bytesAvailable();
+        qint64 room = m_socket->bytesAvailable() + m_unread.size();
         if (const qint64 limit = readBufferSize(); limit > 0) {
             const qint64 waiting = m_answer.size() - m_answerOffset;
             m_readerBehind = waiting >= limit;
@@ -222,7 +231,7 @@ void DirectReply::readSocket()
                 return;  // readData() calls again once the reader has taken some
             room = std::min(room, limit - waiting);
         }
-        QByteArray data = m_socket->read(room);
+        QByteArray data = takeArrived(room);
         if (data.isEmpty())
             break;
         m_answerStarted = true;
@@ -247,6 +256,7 @@ void DirectReply::readSocket()
         m_peerClosed = false;
         m_sent = 0;
         m_in.clear();
+        m_unread.clear();
         return openConnection();
     }
     fail(RemoteHostClosedError, m_answerStarted ? tr("the server closed the connection in the middle of its answer")
@@ -264,9 +274,37 @@ void DirectReply::onSocketError()
     if (m_done || !m_socket)
         return;
     const QAbstractSocket::SocketError error = m_socket->error();
-    if (error == QAbstractSocket::RemoteHostClosedError)
+    if (error == QAbstractSocket::RemoteHostClosedError) {
+        // Qt aborts the socket right after a write fails, and what the kernel still holds for it
+        // is lost. A server that answers before it has taken the body (S3's 403 for an upload it
+        // refuses, a proxy's 413) and closes resets the connection: its answer is there, and it
+        // says why. Take it first.
+        takeUnread();
         return onClosed();
+    }
     fail(errorForSocket(error), m_socket->errorString());
+}
+
+void DirectReply::takeUnread()
+{
+    char buffer[16 << 10];
+    while (m_spareFd >= 0 && m_unread.size() < maxUnread) {
+        const ssize_t n = ::recv(m_spareFd, buffer, sizeof buffer, MSG_DONTWAIT);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return;  // nothing more (EAGAIN), the end, or the reset itself
+        m_unread.append(buffer, n);
+    }
+}
+
+QByteArray DirectReply::takeArrived(qint64 maxSize)
+{
+    if (m_socket->bytesAvailable() > 0)
+        return m_socket->read(maxSize);
+    QByteArray data = m_unread.first(std::min<qsizetype>(maxSize, m_unread.size()));
+    m_unread.remove(0, data.size());
+    return data;
 }
 
 bool DirectReply::parseHead()
@@ -483,6 +521,8 @@ void DirectReply::finishReply()
 
 void DirectReply::releaseSocket(bool keep)
 {
+    if (m_spareFd >= 0)
+        ::close(std::exchange(m_spareFd, -1));
     if (!m_socket)
         return;
     QTcpSocket *socket = std::exchange(m_socket, nullptr);

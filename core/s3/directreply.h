@@ -17,7 +17,8 @@
 // uploadProgress() as the request leaves, downloadProgress() as the answer arrives, finished()
 // exactly once (synchronously from abort(), with OperationCanceledError), and a NetworkError
 // (ConnectionRefused, HostNotFound, RemoteHostClosed, ...) with status 0 when the connection fails
-// or the answer ends early; a 4xx or 5xx answer sets an error as Qt does, its body readable.
+// or the answer ends early; a 4xx or 5xx answer sets an error as Qt does, its body readable, also
+// when the server sent it before it took the body and then reset the connection (takeUnread()).
 // Connections are kept alive in a DirectConnectionPool; a request whose reused connection turns
 // out closed before any answer byte arrived is sent once more on a new connection, as Qt does
 // (GET and PUT are idempotent).
@@ -101,6 +102,11 @@ private:
     void readSocket();
     void onClosed();
     void onSocketError();
+    // After a failed write: moves what the kernel still holds of the answer into m_unread, read
+    // through m_spareFd (Qt has closed its descriptor by then).
+    void takeUnread();
+    // Up to `maxSize` answer bytes: from the socket, then from m_unread.
+    QByteArray takeArrived(qint64 maxSize);
     // Consume what m_in holds. True: go on parsing (the reply is alive and not finished); false:
     // wait for more bytes, or the reply has finished, or a slot deleted it: touch nothing then.
     bool parseHead();
@@ -120,6 +126,7 @@ private:
     QByteArray m_requestHead;
     QByteArray m_body;
     QTcpSocket *m_socket = nullptr;
+    int m_spareFd = -1;            // while a body is sent: a dup() of the socket's descriptor (takeUnread())
     bool m_reused = false;         // the socket came from the pool
     bool m_resent = false;         // already sent again once after a stale pooled connection
     qint64 m_sent = 0;             // bytes of head + body the socket has written
@@ -128,6 +135,7 @@ private:
     bool m_readerBehind = false;   // readSocket() stopped: readBufferSize() bytes wait for the reader
     qint64 m_received = 0;         // body bytes of the answer so far
     QByteArray m_in;               // answer bytes not parsed yet
+    QByteArray m_unread;           // answer bytes taken from the kernel behind Qt's back (takeUnread())
     Stage m_stage = Stage::Headers;
     qint64 m_remaining = -1;       // Body/ChunkData: bytes still to come (-1: until the server closes)
     bool m_keepAlive = true;

@@ -130,6 +130,31 @@ class RebuildFaults(FaultCase):
                 self.record("rebuild, transient faults on HEAD/create/parts/complete", backend, p,
                             "exit 0, retried, object restores exactly", workspace_loss(expected, restored))
 
+    def test_upload_refused_before_its_body_says_why(self):
+        # A server that refuses a part from its headers (S3's 403 under a bucket policy, a
+        # proxy's 413) answers before it has taken the body and closes: the client's writes then
+        # fail on a reset connection. What it answered must reach the user, not "connection closed".
+        for backend in BACKENDS:
+            with self.subTest(backend):
+                bucket = new_bucket(backend, "fault")
+                old_ws = self.path(backend, "old")
+                make_tree(old_ws)
+                self.rebuild(backend, bucket, old_ws)
+                old_object = self.object_bytes(backend, bucket)
+                ws = self.path(backend, "new")
+                big_tree(ws, 36, "new")
+                p = self.proxy(backend)
+                p.add_rule("early_status", method="PUT", query=part(1), times=-1, status=403, code="AccessDenied",
+                           message="Access Denied by the bucket policy")
+                proc = self.rebuild(backend, bucket, ws, p, code=1)
+                self.assertIn("AccessDenied", proc.stderr)
+                self.assertNotIn("closed the connection", proc.stderr)
+                self.assertEqual(p.injected["early_status"], 1, "a refusal is not retried")
+                self.assertEqual(self.object_bytes(backend, bucket), old_object)
+                self.assertFalse(self.open_uploads(backend, bucket))
+                self.record("rebuild: part refused before its body (403, then reset)", backend, p,
+                            "exit 1 naming AccessDenied, old object intact", 0)
+
     def test_stalled_head_neither_delays_a_failed_scan_nor_outlives_sigterm(self):
         # The rebuild sends its HEAD while it scans the tree. A scan that fails must not wait for
         # a HEAD that never gets an answer (the inactivity timeout is 60 s, the communicate()

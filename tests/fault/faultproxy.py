@@ -2,13 +2,18 @@
 """faultproxy: an HTTP/1.1 proxy that sits between s3cache and a real S3 server on 127.0.0.1 and
 injects faults on demand. Loopback only: it listens on 127.0.0.1 and refuses other upstreams.
 
-Every request is read whole from the client, matched against the rules (first match wins), and
-either answered by the proxy (the fault) or forwarded to the upstream on a fresh connection; the
-upstream's answer is read whole and sent back (keep-alive towards the client, as S3 does).
+Every request is read whole from the client (but for early_status), matched against the rules
+(first match wins), and either answered by the proxy (the fault) or forwarded to the upstream on a
+fresh connection; the upstream's answer is read whole and sent back (keep-alive towards the
+client, as S3 does).
 
 Fault kinds (`action` of a rule):
   status          answer `status` with an S3 error document `code` (500 InternalError,
                   503 SlowDown, 400 RequestTimeout, ...) without forwarding
+  early_status    the same answer as soon as the request's head is in, then close the connection
+                  with the body unread, as a server that refuses an upload from its headers does
+                  (S3's 403 for a request it will not take, a proxy's 413): the client's kernel
+                  sees a reset while the answer waits in its socket
   drop_request    read half of the request body, then close the connection (upload cut mid-body)
   drop_response   forward, send the headers and `fraction` of the body, then close
   stall           read the request, answer nothing, keep the connection open until the client
@@ -46,7 +51,7 @@ import time
 import urllib.parse
 from email.utils import formatdate
 
-KINDS = ("status", "drop_request", "drop_response", "stall", "stall_response", "truncate", "corrupt",
+KINDS = ("status", "early_status", "drop_request", "drop_response", "stall", "stall_response", "truncate", "corrupt",
          "delay", "hold", "skew_date")
 
 REASONS = {200: "OK", 206: "Partial Content", 400: "Bad Request", 403: "Forbidden", 404: "Not Found",
@@ -287,6 +292,9 @@ class FaultProxy:
                     buf = read_exact(conn, buf, length // 2)
                     self._injected(rule)
                     return
+                if rule and rule.action == "early_status":
+                    self._answer(conn, Request(method, target, version, headers, b""), rule)
+                    return  # closes with the body unread
                 chunked = (header_of(headers, "transfer-encoding") or "").lower() == "chunked"
                 if chunked:
                     buf = read_until(conn, buf, b"0\r\n\r\n", limit=1 << 31)
@@ -333,7 +341,7 @@ class FaultProxy:
         """Sends the answer; False when the connection must be closed afterwards."""
         action = rule.action if rule else None
         p = rule.params if rule else {}
-        if action == "status":
+        if action in ("status", "early_status"):
             self._injected(rule)
             status = int(p.get("status", 503))
             code = p.get("code", "SlowDown")

@@ -15,7 +15,14 @@
 #include <QTest>
 #include <QTimer>
 
+#include <cerrno>
+#include <cstring>
 #include <functional>
+#include <thread>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 using namespace s3cache;
 using namespace Qt::StringLiterals;
@@ -106,6 +113,62 @@ Stub::Answer answerWith(const QByteArray &bytes, bool close = false, bool trickl
     };
 }
 
+// A server on a thread of its own, with blocking sockets: reads one request's head, writes
+// `answer` and closes the connection with the body unread, as a server that refuses an upload
+// from its headers does (S3's 403 for a request it will not take, a proxy's 413). Its kernel
+// then resets the connection: the client's next write fails while the answer waits in its
+// socket. (Stub runs on the test's thread and reads every byte that arrives: it never resets.)
+class EarlyAnswerServer
+{
+public:
+    explicit EarlyAnswerServer(QByteArray answer) : m_answer(std::move(answer))
+    {
+        m_listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t length = sizeof address;
+        if (m_listener < 0 || ::bind(m_listener, reinterpret_cast<sockaddr *>(&address), length) != 0
+            || ::listen(m_listener, 1) != 0 || ::getsockname(m_listener, reinterpret_cast<sockaddr *>(&address), &length) != 0)
+            qFatal("cannot listen on 127.0.0.1: %s", strerror(errno));
+        m_port = ntohs(address.sin_port);
+        m_thread = std::thread([this] { serve(); });
+    }
+    ~EarlyAnswerServer()
+    {
+        ::shutdown(m_listener, SHUT_RDWR);  // ends a pending accept()
+        m_thread.join();
+        ::close(m_listener);
+    }
+    Q_DISABLE_COPY_MOVE(EarlyAnswerServer)
+
+    QUrl url(const QString &path) const { return QUrl(u"http://127.0.0.1:%1%2"_s.arg(m_port).arg(path)); }
+
+private:
+    void serve()
+    {
+        const int fd = ::accept4(m_listener, nullptr, nullptr, SOCK_CLOEXEC);
+        if (fd < 0)
+            return;
+        QByteArray head;
+        char buffer[4096];
+        while (!head.contains("\r\n\r\n")) {
+            const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+            if (n <= 0)
+                break;
+            head.append(buffer, n);
+        }
+        if (::send(fd, m_answer.constData(), size_t(m_answer.size()), MSG_NOSIGNAL) != m_answer.size())
+            qWarning("the early answer was not sent whole");
+        ::close(fd);
+    }
+
+    QByteArray m_answer;
+    int m_listener = -1;
+    quint16 m_port = 0;
+    std::thread m_thread;
+};
+
 QNetworkRequest putRequest(const QUrl &url)
 {
     QNetworkRequest request(url);
@@ -194,6 +257,7 @@ private slots:
     void slotsMayDeleteTheReply();
     void abortFinishesAtOnce();
     void refusedConnection();
+    void readsAnAnswerSentBeforeTheBodyWasTaken();
 };
 
 void TestDirectReply::sendsTheRequestAsSigned()
@@ -507,6 +571,26 @@ void TestDirectReply::refusedConnection()
     QCOMPARE(x->reply->error(), QNetworkReply::ConnectionRefusedError);
     QCOMPARE(statusOf(x->reply.get()), 0);
     QCOMPARE(x->finishedSignals, 1);
+}
+
+void TestDirectReply::readsAnAnswerSentBeforeTheBodyWasTaken()
+{
+    // The server's error document is what tells the user why (AccessDenied, EntityTooLarge): the
+    // reset that follows it must not turn it into "the server closed the connection". Whether
+    // the client reads the answer before its write fails is a race (without the rescue about
+    // half the rounds lost it): several rounds.
+    const QByteArray document = "<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>";
+    for (int round = 0; round < 6; ++round) {
+        EarlyAnswerServer server("HTTP/1.1 403 Forbidden\r\nContent-Type: application/xml\r\nContent-Length: "
+                                 + QByteArray::number(document.size()) + "\r\nConnection: close\r\n\r\n" + document);
+        DirectConnectionPool pool;
+        const auto x = put(&pool, server.url(u"/b/k"_s), QByteArray(32 << 20, 'x'));  // far more than the socket buffers
+        QCOMPARE(x->finishedSignals, 1);
+        QCOMPARE(statusOf(x->reply.get()), 403);
+        QCOMPARE(x->reply->error(), QNetworkReply::ContentAccessDenied);
+        QCOMPARE(x->answer, document);
+        QCOMPARE(pool.idleCount(), 0);
+    }
 }
 
 QTEST_GUILESS_MAIN(TestDirectReply)
