@@ -138,6 +138,10 @@ QString S3ErrorParser::hintFor(const QString &code)
             {QStringLiteral("KMS.NotFoundException"),
              QStringLiteral("the KMS key of sse_kms_key_id does not exist in the bucket's region")},
             {QStringLiteral("KMS.DisabledException"), QStringLiteral("the KMS key of sse_kms_key_id is disabled")},
+            {QStringLiteral("RequestEntityTooLarge"),
+             QStringLiteral("a proxy or load balancer in front of the server refuses request bodies this large "
+                            "(nginx: client_max_body_size, 1 MiB by default): s3cache sends 8 MiB upload parts (more "
+                            "for caches over 8 GiB), so allow at least 16 MiB, or reach the server directly")},
             {QStringLiteral("TlsError"),
              QStringLiteral("is this an http:// endpoint? Then write the server as http://...; if its certificate "
                             "comes from a private CA, give ca_bundle")},
@@ -159,6 +163,7 @@ QString S3ErrorParser::codeForStatus(int httpStatus)
     case 409: return QStringLiteral("Conflict");
     case 411: return QStringLiteral("MissingContentLength");
     case 412: return QStringLiteral("PreconditionFailed");
+    case 413: return QStringLiteral("RequestEntityTooLarge");
     case 416: return QStringLiteral("InvalidRange");
     case 429: return QStringLiteral("SlowDown");
     case 500: return QStringLiteral("InternalError");

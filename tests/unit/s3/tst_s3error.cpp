@@ -94,6 +94,10 @@ void TestS3Error::fromResponse_data()
                               << u"GetObject s3://b/k: Reason"_s << u"HDR-ID"_s;
     QTest::newRow("head-412") << 412 << QByteArray() << ErrorKind::Transient << u"PreconditionFailed"_s
                               << u"GetObject s3://b/k: Reason"_s << u"HDR-ID"_s;
+    QTest::newRow("proxy-413") << 413 << QByteArray("<html><center><h1>413 Request Entity Too Large</h1></center></html>")
+                               << ErrorKind::Server << u"RequestEntityTooLarge"_s
+                               << u"GetObject s3://b/k: Reason (unexpected answer: <html><center><h1>413 Request Entity Too Large</h1></center></html>)"_s
+                               << u"HDR-ID"_s;
     QTest::newRow("proxy-html-page") << 502 << QByteArray("<html><body>Bad   Gateway</body></html>") << ErrorKind::Transient
                                      << u"Http502"_s
                                      << u"GetObject s3://b/k: Reason (unexpected answer: <html><body>Bad Gateway</body></html>)"_s
@@ -186,6 +190,8 @@ void TestS3Error::wellKnownCodesComeWithAHint()
     }
     // A bare 301 (a HEAD to the wrong region) is PermanentRedirect, with the region hint.
     QVERIFY(S3ErrorParser::fromResponse(301, {}, u"HeadObject s3://b/k"_s).hint().contains(u"region"_s));
+    // A proxy's 413 (an HTML page) names the limit to raise.
+    QVERIFY(S3ErrorParser::fromResponse(413, "<html>413</html>", u"UploadPart s3://b/k"_s).hint().contains(u"client_max_body_size"_s));
     QVERIFY(S3ErrorParser::hintFor(u"TlsError"_s).contains(u"http://"_s));
     QVERIFY(S3ErrorParser::hintFor(u"TlsError"_s).contains(u"ca_bundle"_s));
     QVERIFY(S3ErrorParser::hintFor(u"NoSuchKey"_s).isEmpty());
