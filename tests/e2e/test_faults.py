@@ -136,13 +136,7 @@ class RebuildFaults(FaultCase):
         # fail on a reset connection. What it answered must reach the user, not "connection closed".
         for backend in BACKENDS:
             with self.subTest(backend):
-                bucket = new_bucket(backend, "fault")
-                old_ws = self.path(backend, "old")
-                make_tree(old_ws)
-                self.rebuild(backend, bucket, old_ws)
-                old_object = self.object_bytes(backend, bucket)
-                ws = self.path(backend, "new")
-                big_tree(ws, 36, "new")
+                bucket, old_object, ws = self._cached_then_changed(backend)
                 p = self.proxy(backend)
                 p.add_rule("early_status", method="PUT", query=part(1), times=-1, status=403, code="AccessDenied",
                            message="Access Denied by the bucket policy")
@@ -182,14 +176,18 @@ class RebuildFaults(FaultCase):
         self.record("rebuild: HEAD stalled (failed scan, then SIGTERM)", backend, p,
                     "scan error at once; exit 130, nothing written", 0)
 
-    def _interrupted_rebuild(self, backend, sig):
+    def _cached_then_changed(self, backend):
+        """A bucket with a cache object, and a changed workspace whose archive needs 3 parts."""
         bucket = new_bucket(backend, "fault")
         old_ws = self.path(backend, "old")
         make_tree(old_ws)
         self.rebuild(backend, bucket, old_ws)
-        old_object = self.object_bytes(backend, bucket)
         ws = self.path(backend, "new")
         big_tree(ws, 36, "new")
+        return bucket, self.object_bytes(backend, bucket), ws
+
+    def _interrupted_rebuild(self, backend, sig):
+        bucket, old_object, ws = self._cached_then_changed(backend)
         p = self.proxy(backend)
         p.add_rule("stall", method="PUT", query=part(2))
         proc = self.start_cli(self.env(backend, bucket, "rebuild", p, mount="node_modules"), ws)
