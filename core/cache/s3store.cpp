@@ -305,11 +305,33 @@ private:
         m_pendingNumbers.pop_front();
         const S3CallResult &result = call->wait();
         if (result.error) {
-            setStreamError(result.error.withContext(QStringLiteral("upload of part %1 of %2").arg(QString::number(number), m_key)));
+            const QString context = QStringLiteral("upload of part %1 of %2").arg(QString::number(number), m_key);
+            setStreamError(result.error.code() == u"NetworkError" ? whyClosed(result.error, number).withContext(context)
+                                                                  : result.error.withContext(context));
             return false;
         }
         m_parts.append({number, result.etag});
         return true;
+    }
+
+    // A part whose connection kept closing under it, every attempt: a server that refuses a part
+    // from its headers answers and closes before it has taken the body, and over https Qt's
+    // stack loses that answer (README "Reliability"). The same part without its body gets the
+    // server's answer whole: its error says why; if it goes through, what closed the
+    // connection minded the body's size. The upload is aborted after this either way.
+    Error whyClosed(const Error &closed, int number)
+    {
+        const S3CallResult probe = m_connection.uploadPart(m_key, m_uploadId, number, QByteArray());
+        if (probe.error && probe.error.httpStatus() >= 400)
+            return probe.error.withMessage(probe.error.message()
+                                           + QStringLiteral(" (the connection closed under the part every time; the same "
+                                                            "part without its body got this answer)"));
+        if (probe.error)
+            return closed;
+        Error error = closed;
+        return error.setHint(QStringLiteral("the same part without its body went through: the server, or a proxy in "
+                                            "between, closes the connection on large request bodies (a body-size limit "
+                                            "such as nginx's client_max_body_size? s3cache sends 8 MiB parts)"));
     }
 
     Error fail()

@@ -13,7 +13,8 @@ Fault kinds (`action` of a rule):
   early_status    the same answer as soon as the request's head is in, then close the connection
                   with the body unread, as a server that refuses an upload from its headers does
                   (S3's 403 for a request it will not take, a proxy's 413): the client's kernel
-                  sees a reset while the answer waits in its socket
+                  sees a reset while the answer waits in its socket; with `min_length`, only
+                  requests whose body is at least that long (a body-size limit)
   drop_request    read half of the request body, then close the connection (upload cut mid-body)
   drop_response   forward, send the headers and `fraction` of the body, then close
   stall           read the request, answer nothing, keep the connection open until the client
@@ -45,6 +46,7 @@ import json
 import re
 import signal
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -192,7 +194,8 @@ def error_document(code, message):
 
 
 class FaultProxy:
-    def __init__(self, upstream):
+    def __init__(self, upstream, tls=None):
+        """`tls`: (certificate file, key file) to serve https; the upstream stays plain http."""
         split = urllib.parse.urlsplit(upstream)
         if split.scheme != "http" or split.hostname not in ("127.0.0.1", "localhost"):
             raise ValueError(f"faultproxy only forwards to plain http on loopback, not {upstream}")
@@ -208,6 +211,10 @@ class FaultProxy:
         self.port = None
         self.connections = set()
         self.on_inject = None  # called with (kind, count) after each injected fault
+        self.tls = None
+        if tls:
+            self.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            self.tls.load_cert_chain(*tls)
 
     # -- control ---------------------------------------------------------------------------
     def start(self):
@@ -221,7 +228,7 @@ class FaultProxy:
 
     @property
     def endpoint(self):
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     def stop(self):
         self.stopping.set()
@@ -281,6 +288,11 @@ class FaultProxy:
     def _serve(self, conn):
         buf = b""
         try:
+            if self.tls:
+                plain, conn = conn, self.tls.wrap_socket(conn, server_side=True)
+                with self.lock:
+                    self.connections.discard(plain)
+                    self.connections.add(conn)
             while not self.stopping.is_set():
                 buf = read_until(conn, buf, b"\r\n\r\n")
                 head, _, buf = buf.partition(b"\r\n\r\n")
@@ -293,8 +305,10 @@ class FaultProxy:
                     self._injected(rule)
                     return
                 if rule and rule.action == "early_status":
-                    self._answer(conn, Request(method, target, version, headers, b""), rule)
-                    return  # closes with the body unread
+                    if length >= int(rule.params.get("min_length", 0)):
+                        self._answer(conn, Request(method, target, version, headers, b""), rule)
+                        return  # closes with the body unread
+                    rule = None  # a body shorter than the limit: forwarded
                 chunked = (header_of(headers, "transfer-encoding") or "").lower() == "chunked"
                 if chunked:
                     buf = read_until(conn, buf, b"0\r\n\r\n", limit=1 << 31)
