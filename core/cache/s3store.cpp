@@ -328,10 +328,9 @@ private:
                                                             "part without its body got this answer)"));
         if (probe.error)
             return closed;
-        Error error = closed;
-        return error.setHint(QStringLiteral("the same part without its body went through: the server, or a proxy in "
-                                            "between, closes the connection on large request bodies (a body-size limit "
-                                            "such as nginx's client_max_body_size? s3cache sends 8 MiB parts)"));
+        return Error(closed).setHint(QStringLiteral("the same part without its body went through: the server, or a proxy in "
+                                                    "between, closes the connection on large request bodies (a body-size "
+                                                    "limit such as nginx's client_max_body_size? s3cache sends 8 MiB parts)"));
     }
 
     Error fail()

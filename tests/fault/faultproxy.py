@@ -53,11 +53,11 @@ import time
 import urllib.parse
 from email.utils import formatdate
 
-KINDS = ("status", "early_status", "drop_request", "drop_response", "stall", "stall_response", "truncate", "corrupt",
-         "delay", "hold", "skew_date")
+KINDS = ("status", "early_status", "drop_request", "drop_response", "stall", "stall_response", "truncate",
+         "corrupt", "delay", "hold", "skew_date")
 
 REASONS = {200: "OK", 206: "Partial Content", 400: "Bad Request", 403: "Forbidden", 404: "Not Found",
-           500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
+           413: "Request Entity Too Large", 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
 
 
 class Rule:
