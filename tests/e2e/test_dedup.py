@@ -150,7 +150,9 @@ class DedupMixin(BackendMixin):
         # nanosecond mtimes: 18-24 of the 24 jars and their folders, 13-14 MB, in 7 runs.
         self.assertGreaterEqual(doc["dedup"]["entries_not_read"], 12)
         self.assertGreater(doc["dedup"]["bytes_from_map"], 8 * 1024 * 1024)
-        self.assertLess(doc["dedup"]["new_chunks"] * 3, doc["dedup"]["chunks"])
+        # New chunks: those around pkg7 and lib20, 2-7 of 23-29 in 10 runs and 9 of 27 once (the
+        # random jars move the cuts); a rebuild that stored everything again would have them all.
+        self.assertLess(doc["dedup"]["new_chunks"] * 2, doc["dedup"]["chunks"])
 
         check = self.path("check")
         os.makedirs(check)
