@@ -306,19 +306,20 @@ private:
         const S3CallResult &result = call->wait();
         if (result.error) {
             const QString context = QStringLiteral("upload of part %1 of %2").arg(QString::number(number), m_key);
-            setStreamError(result.error.code() == u"NetworkError" ? whyClosed(result.error, number).withContext(context)
-                                                                  : result.error.withContext(context));
+            const bool lostAnswer = result.error.code() == u"NetworkError" && !m_connection.config().objectDataDirect();
+            setStreamError((lostAnswer ? whyClosed(result.error, number) : result.error).withContext(context));
             return false;
         }
         m_parts.append({number, result.etag});
         return true;
     }
 
-    // A part whose connection kept closing under it, every attempt: a server that refuses a part
-    // from its headers answers and closes before it has taken the body, and over https Qt's
-    // stack loses that answer (README "Reliability"). The same part without its body gets the
-    // server's answer whole: its error says why; if it goes through, what closed the
-    // connection minded the body's size. The upload is aborted after this either way.
+    // A part whose connection kept closing under it, every attempt, on Qt's HTTP stack (https,
+    // a proxy): a server that refuses a part from its headers answers and closes before it has
+    // taken the body, and Qt loses that answer (README "Reliability"; s3cache's own exchange
+    // reads it). The same part without its body gets the server's answer whole: its error says
+    // why; if it goes through, what closed the connection minded the body's size. The upload is
+    // aborted after this either way.
     Error whyClosed(const Error &closed, int number)
     {
         const S3CallResult probe = m_connection.uploadPart(m_key, m_uploadId, number, QByteArray());
@@ -330,7 +331,8 @@ private:
             return closed;
         return Error(closed).setHint(QStringLiteral("the same part without its body went through: the server, or a proxy in "
                                                     "between, closes the connection on large request bodies (a body-size "
-                                                    "limit such as nginx's client_max_body_size? s3cache sends 8 MiB parts)"));
+                                                    "limit such as nginx's client_max_body_size? this part had %1 MiB)")
+                                         .arg(S3Store::partSizeFor(number, m_firstPartSize) >> 20));
     }
 
     Error fail()

@@ -778,12 +778,10 @@ Error S3Client::prepareTls()
 // Object data over plain http with no proxy skips Qt's HTTP thread (directreply.h).
 bool S3Client::sendsDirectly(const S3Request &request) const
 {
-    const Endpoint &endpoint = m_config.endpoint;
     const bool objectData = request.method == "GET" ? request.operation == S3Operation::GetObject
                                                     : request.operation == S3Operation::PutObject
                                                           || request.operation == S3Operation::UploadPart;
-    return objectData && endpoint.scheme == u"http"
-        && !m_config.proxy.proxyFor(endpoint.scheme, endpoint.host, endpoint.port);
+    return objectData && m_config.objectDataDirect();
 }
 
 QNetworkReply *S3Client::send(S3Call *call, const QByteArray &payloadHash, const HeaderList &extraHeaders)

@@ -62,6 +62,13 @@ struct S3ClientConfig
     QDeadlineTimer deadline = QDeadlineTimer(QDeadlineTimer::Forever);  // whole operation
     RetryPolicy retry;
     std::function<QDateTime()> clock;   // injectable for tests; default: current UTC time
+
+    // Whether object data (GetObject, PutObject, UploadPart) goes through s3cache's own HTTP/1.1
+    // exchange (directreply.h): plain http with no proxy. All else goes through Qt's HTTP stack.
+    bool objectDataDirect() const
+    {
+        return endpoint.scheme == u"http" && !proxy.proxyFor(endpoint.scheme, endpoint.host, endpoint.port);
+    }
 };
 
 // Everything a finished request can return; which fields are filled depends on the operation.
